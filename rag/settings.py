@@ -1,0 +1,209 @@
+"""All settings in one place.
+
+Precedence, lowest first: defaults < TOML file < environment variables
+(prefix ``RAG_``, nested groups joined by ``__``, e.g. ``RAG_LLM__N_THREADS=4``)
+< explicit values (CLI flags, keyword arguments).
+
+The TOML file is ``rag.toml`` in the working directory, or the path in
+``RAG_CONFIG``. Library code takes a ``Settings`` object and never reads the
+environment itself: only this module does, through pydantic-settings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from rag.types import ConfigError
+
+DEFAULT_CONFIG_FILE = "rag.toml"
+
+
+def _default_model_cache() -> Path:
+    return Path.home() / ".cache" / "rag-models"
+
+
+class PathSettings(BaseModel):
+    """Where documents, the index and provisioned models live."""
+
+    documents_dir: Path = Field(Path("documents"), description="Folder of reports to index.")
+    index_dir: Path = Field(Path("index"), description="Folder holding the persisted index.")
+    model_cache_dir: Path = Field(
+        default_factory=_default_model_cache,
+        description="Folder where models assembled from packages are written.",
+    )
+
+
+class EmbeddingSettings(BaseModel):
+    """The sentence-transformers embedder."""
+
+    model: str = Field(
+        "e5-small",
+        description="'e5-small' (provisioned from packages), 'minilm' or a path to a "
+        "sentence-transformers folder.",
+    )
+    query_prefix: str = Field("query: ", description="Prefix added to queries (e5 convention).")
+    passage_prefix: str = Field("passage: ", description="Prefix added to passages (e5 convention).")
+    batch_size: int = Field(32, ge=1, description="Chunks encoded per batch.")
+    max_seq_length: int = Field(256, ge=16, description="Tokens kept per chunk when embedding.")
+    n_threads: int = Field(2, ge=1, description="Torch threads used for embedding.")
+
+
+class LLMSettings(BaseModel):
+    """The answer generator: in-process llama.cpp or an OpenAI-compatible server."""
+
+    model: str = Field(
+        "qwen2.5-coder-1.5b",
+        description="'qwen2.5-coder-1.5b' (default), 'smollm2-135m' (tiny, tests) or a path to a GGUF file.",
+    )
+    url: str | None = Field(
+        None, description="Base URL of an OpenAI-compatible server (e.g. http://127.0.0.1:8000/v1)."
+    )
+    api_key: str = Field("not-needed", description="API key sent to the server, if it wants one.")
+    server_model: str = Field("local", description="Model name sent to the OpenAI-compatible server.")
+    n_threads: int = Field(2, ge=1, description="CPU threads for llama.cpp.")
+    n_ctx: int = Field(4096, ge=512, description="Context window in tokens.")
+    n_batch: int = Field(512, ge=8, description="Prompt tokens processed per batch.")
+    max_tokens: int = Field(200, ge=1, description="Most tokens generated for one answer.")
+    temperature: float = Field(0.0, ge=0.0, description="Sampling temperature; 0 is greedy.")
+    seed: int = Field(0, description="Sampling seed.")
+    timeout_s: float = Field(120.0, gt=0, description="HTTP timeout for the server backend.")
+
+
+class ChunkSettings(BaseModel):
+    """How documents are cut into chunks."""
+
+    size: int = Field(700, ge=100, description="Target chunk size in characters.")
+    overlap: int = Field(150, ge=0, description="Characters of whole sentences repeated between chunks.")
+
+
+class RetrievalSettings(BaseModel):
+    """Hybrid dense + BM25 retrieval."""
+
+    top_k: int = Field(4, ge=1, description="Passages shown to the model and the user.")
+    candidates: int = Field(30, ge=1, description="Hits taken from each retriever before fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion.")
+    sparse_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
+    index_type: Literal["flat", "hnsw"] = Field(
+        "flat", description="FAISS index: exact 'flat' or approximate 'hnsw' for large corpora."
+    )
+    min_dense_score: float = Field(
+        0.80, description="Refuse when the best passage's cosine is below this (calibrated on eval)."
+    )
+
+
+class IngestSettings(BaseModel):
+    """Which files are accepted."""
+
+    max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are skipped.")
+    extensions: tuple[str, ...] = Field(
+        (".txt", ".md", ".html", ".htm", ".pdf", ".docx"), description="File types ingested."
+    )
+
+
+class UISettings(BaseModel):
+    """The Gradio chat app."""
+
+    host: str = Field("127.0.0.1", description="Address to listen on; anything else needs auth.")
+    port: int = Field(7860, ge=1, le=65535, description="Port to listen on.")
+    auth_file: Path | None = Field(
+        None, description="File of 'user:password' lines; required when host is not loopback."
+    )
+    concurrency: int = Field(1, ge=1, description="Answers generated at the same time.")
+    language: Literal["vi", "en"] = Field("vi", description="Interface language.")
+
+
+class Settings(BaseSettings):
+    """Every setting of the assistant."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RAG_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        toml_file=DEFAULT_CONFIG_FILE,
+    )
+
+    paths: PathSettings = Field(default_factory=PathSettings)
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    chunking: ChunkSettings = Field(default_factory=ChunkSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    ui: UISettings = Field(default_factory=UISettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = Path(os.environ.get("RAG_CONFIG", DEFAULT_CONFIG_FILE))
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=toml_path)
+        return (init_settings, env_settings, toml)
+
+    def fingerprint(self) -> str:
+        """Hash of every setting that shapes the index; a change means re-ingesting."""
+        from rag.normalize import NORMALIZER_VERSION
+
+        shaping = {
+            "normalizer": NORMALIZER_VERSION,
+            "embedding_model": self.embedding.model,
+            "passage_prefix": self.embedding.passage_prefix,
+            "max_seq_length": self.embedding.max_seq_length,
+            "chunk_size": self.chunking.size,
+            "chunk_overlap": self.chunking.overlap,
+            "index_type": self.retrieval.index_type,
+        }
+        return hashlib.sha256(json.dumps(shaping, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def get_settings(settings: Settings | dict[str, Any] | None = None, **overrides: Any) -> Settings:
+    """Build the effective settings.
+
+    Args:
+        settings: an existing Settings (returned as is, with ``overrides`` applied),
+            a nested dict of explicit values, or None for defaults + file + environment.
+        **overrides: nested dicts of explicit values, e.g. ``llm={"n_threads": 4}``;
+            these win over everything else.
+
+    Raises:
+        ConfigError: a value is invalid; the message names the field.
+    """
+    try:
+        if isinstance(settings, Settings):
+            if not overrides:
+                return settings
+            data = _deep_merge(settings.model_dump(), overrides)
+            return Settings.model_validate(data)
+        explicit = _deep_merge(settings or {}, overrides)
+        return Settings(**explicit)
+    except ValidationError as err:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from err
