@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -34,7 +34,13 @@ def _default_model_cache() -> Path:
     return Path.home() / ".cache" / "rag-models"
 
 
-class PathSettings(BaseModel):
+class _Group(BaseModel):
+    """A settings group: unknown keys are errors, so typos don't pass silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class PathSettings(_Group):
     """Where documents, the index and provisioned models live."""
 
     documents_dir: Path = Field(Path("documents"), description="Folder of reports to index.")
@@ -45,7 +51,7 @@ class PathSettings(BaseModel):
     )
 
 
-class EmbeddingSettings(BaseModel):
+class EmbeddingSettings(_Group):
     """The sentence-transformers embedder."""
 
     model: str = Field(
@@ -60,7 +66,7 @@ class EmbeddingSettings(BaseModel):
     n_threads: int = Field(2, ge=1, description="Torch threads used for embedding.")
 
 
-class LLMSettings(BaseModel):
+class LLMSettings(_Group):
     """The answer generator: in-process llama.cpp or an OpenAI-compatible server."""
 
     model: str = Field(
@@ -81,14 +87,14 @@ class LLMSettings(BaseModel):
     timeout_s: float = Field(120.0, gt=0, description="HTTP timeout for the server backend.")
 
 
-class ChunkSettings(BaseModel):
+class ChunkSettings(_Group):
     """How documents are cut into chunks."""
 
     size: int = Field(700, ge=100, description="Target chunk size in characters.")
     overlap: int = Field(150, ge=0, description="Characters of whole sentences repeated between chunks.")
 
 
-class RetrievalSettings(BaseModel):
+class RetrievalSettings(_Group):
     """Hybrid dense + BM25 retrieval."""
 
     top_k: int = Field(4, ge=1, description="Passages shown to the model and the user.")
@@ -104,7 +110,7 @@ class RetrievalSettings(BaseModel):
     )
 
 
-class IngestSettings(BaseModel):
+class IngestSettings(_Group):
     """Which files are accepted."""
 
     max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are skipped.")
@@ -113,7 +119,7 @@ class IngestSettings(BaseModel):
     )
 
 
-class UISettings(BaseModel):
+class UISettings(_Group):
     """The Gradio chat app."""
 
     host: str = Field("127.0.0.1", description="Address to listen on; anything else needs auth.")
