@@ -1,0 +1,926 @@
+"""The persisted index: SQLite metadata, FAISS vectors and a bm25s index, in crash-safe generations.
+
+Layout of ``settings.paths.index_dir``::
+
+    CURRENT            name of the live generation, switched atomically (os.replace)
+    .lock              fcntl lock held by the one ingest allowed at a time
+    gen-000007/        one complete, immutable generation
+        meta.sqlite    documents, their normalised text, chunks (text, offsets, BM25 tokens), meta
+        vectors.npy    float32 chunk embeddings, row ``vec_row`` of each chunk
+        faiss.index    IndexIDMap(IndexFlatIP or IndexHNSWFlat) over vectors.npy, ids = vec_row
+        bm25/          bm25s index over the same rows (document i = chunk with vec_row i)
+    gen-000008.tmp/    a generation being built (or left by a killed ingest; deleted later)
+
+A published generation is never modified. An ingest builds the next one in a
+``.tmp`` folder (copying the SQLite file of the live one, then editing the
+copy), fsyncs it, renames it and only then switches ``CURRENT``. A SIGKILL at
+any moment therefore leaves ``CURRENT`` naming a complete generation whose
+SQLite, FAISS and BM25 parts agree. The previous generation is kept as well,
+so a process that opened it a moment ago keeps working.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import re
+import shutil
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from rag.normalize import bm25_tokens, detect_language, normalize_text
+from rag.readers import chunk_document, discover, load_document
+from rag.settings import Settings
+from rag.types import (
+    Chunk,
+    Document,
+    DocumentError,
+    DocumentInfo,
+    IndexMismatchError,
+    IndexMissingError,
+    IngestReport,
+    RagError,
+)
+
+if TYPE_CHECKING:
+    from rag.embedding import Embedder
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+CURRENT_FILE = "CURRENT"
+LOCK_FILE = ".lock"
+SQLITE_FILE = "meta.sqlite"
+VECTORS_FILE = "vectors.npy"
+FAISS_FILE = "faiss.index"
+BM25_DIR = "bm25"
+EMBED_BATCH = 128  # chunks handed to the embedder per call (it batches further inside)
+HNSW_NEIGHBOURS = 32
+TOKEN_SEPARATOR = " "
+LANGUAGE_SAMPLE_CHARS = 3000  # text read to guess a document's language
+
+ProgressCallback = Callable[[int, int, str], None]
+
+_GEN_NAME = re.compile(r"^gen-(\d+)(\.tmp)?$")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY,
+    path TEXT NOT NULL,
+    title TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime REAL NOT NULL,
+    status TEXT NOT NULL,
+    indexed_at REAL NOT NULL,
+    language TEXT NOT NULL DEFAULT '',
+    page_starts TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE IF NOT EXISTS texts (doc_id TEXT PRIMARY KEY, text TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id TEXT PRIMARY KEY,
+    doc_id TEXT NOT NULL,
+    ordinal INTEGER NOT NULL,
+    start_offset INTEGER NOT NULL,
+    end_offset INTEGER NOT NULL,
+    page INTEGER,
+    text TEXT NOT NULL,
+    tokens TEXT NOT NULL,
+    text_hash TEXT NOT NULL,
+    vec_row INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id, ordinal);
+CREATE INDEX IF NOT EXISTS chunks_by_row ON chunks(vec_row);
+"""
+
+_CHUNK_COLUMNS = (
+    "c.chunk_id, c.doc_id, d.title, c.text, c.start_offset, c.end_offset, c.ordinal, c.page, c.vec_row"
+)
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def _fsync_path(path: Path) -> None:
+    """Flush a file or directory to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(root: Path) -> None:
+    """Flush every file and folder under ``root`` (and ``root`` itself)."""
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            _fsync_path(Path(folder) / name)
+        _fsync_path(Path(folder))
+
+
+def _generation_number(name: str) -> int | None:
+    match = _GEN_NAME.match(name)
+    return int(match.group(1)) if match else None
+
+
+def _text_hash(text: str) -> str:
+    import hashlib
+
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _row_to_chunk(row: Sequence[Any]) -> Chunk:
+    return Chunk(
+        chunk_id=row[0],
+        doc_id=row[1],
+        title=row[2],
+        text=row[3],
+        start=row[4],
+        end=row[5],
+        ordinal=row[6],
+        page=row[7],
+    )
+
+
+def _doc_id_for(path: Path, root: Path) -> str:
+    """The id a file gets: its path relative to ``root``, with forward slashes."""
+    return path.resolve().relative_to(root.resolve()).as_posix()
+
+
+@dataclass
+class _Candidate:
+    """A file found by discovery, with what ingest decided about it."""
+
+    path: Path
+    root: Path
+    doc_id: str
+    size: int
+    mtime: float
+
+
+@dataclass
+class _PendingDocument:
+    """A new or changed document, loaded and chunked, waiting to be written."""
+
+    document: Document
+    size: int
+    mtime: float
+    chunks: list[Chunk]
+    tokens: list[str]
+    # per chunk: a row of the previous vectors to reuse, or -(1 + i) for row i of the new vectors
+    vector_refs: list[int] = field(default_factory=list)
+
+
+@dataclass
+class _Generation:
+    """A published generation, opened read-only."""
+
+    name: str
+    folder: Path
+    conn: sqlite3.Connection
+    meta: dict[str, str]
+    checked: bool = False
+
+    @property
+    def chunk_count(self) -> int:
+        return int(self.meta.get("chunk_count", "0"))
+
+
+# ---------------------------------------------------------------- the index
+
+
+class Index:
+    """The persisted index of the documents folder.
+
+    Open it with :meth:`Index.open`. Read methods (``documents``, ``chunk``,
+    ``dense_search`` …) use the generation named by ``CURRENT`` and follow it
+    when another process publishes a new one. ``ingest`` and ``remove`` build
+    and publish a new generation.
+    """
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        """Prepare an index over ``settings.paths.index_dir``; use :meth:`open` instead."""
+        self.settings = settings
+        self.folder = Path(settings.paths.index_dir)
+        self._embedder = embedder
+        self._lock = threading.RLock()
+        self._generation: _Generation | None = None
+        self._faiss: Any = None
+        self._bm25: Any = None
+        self._bm25_vocab: dict[str, int] | None = None
+
+    # ------------------------------------------------------------ opening
+
+    @classmethod
+    def open(cls, settings: Settings, embedder: Embedder | None = None, *, create: bool = False) -> Index:
+        """Open the index of ``settings.paths.index_dir``.
+
+        Args:
+            settings: the effective settings; their fingerprint must match the index's.
+            embedder: the embedder for queries and new chunks; by default
+                ``rag.embedding.get_embedder(settings)``, created only when first needed.
+            create: open for ingesting: a missing or mismatched index is not an
+                error yet (``ingest`` builds it; a mismatch needs ``rebuild=True``).
+
+        Raises:
+            IndexMissingError: no index has been built (and ``create`` is False).
+            IndexMismatchError: the index was built with other settings or another
+                embedding model (and ``create`` is False).
+        """
+        index = cls(settings, embedder)
+        index._clean_stale_if_idle()
+        if not create:
+            index._require_generation()
+        return index
+
+    def _require_generation(self) -> _Generation:
+        """The live generation, checked against the settings and embedder."""
+        with self._lock:
+            generation = self._current_generation()
+            if generation is None:
+                raise IndexMissingError(
+                    f"no index in {self.folder}: run `rag ingest` to index the documents folder"
+                )
+            if not generation.checked:
+                self._check_compatible(generation)
+                generation.checked = True
+            return generation
+
+    def _read_current_name(self) -> str | None:
+        try:
+            return (self.folder / CURRENT_FILE).read_text(encoding="utf-8").strip() or None
+        except FileNotFoundError:
+            return None
+
+    def _current_generation(self) -> _Generation | None:
+        """The generation ``CURRENT`` names, reopened if it changed since last time."""
+        for _attempt in range(5):
+            name = self._read_current_name()
+            if name is None:
+                self._close_generation()
+                return None
+            if self._generation is not None and self._generation.name == name:
+                return self._generation
+            try:
+                generation = self._open_generation(name)
+            except (sqlite3.OperationalError, FileNotFoundError):
+                # CURRENT moved on and the folder it named was cleaned meanwhile: read it again.
+                time.sleep(0.05)
+                continue
+            self._close_generation()
+            self._generation = generation
+            return generation
+        raise IndexMissingError(f"cannot open the index in {self.folder}: run `rag ingest --rebuild`")
+
+    def _open_generation(self, name: str) -> _Generation:
+        folder = self.folder / name
+        db_path = folder / SQLITE_FILE
+        if not db_path.is_file():
+            raise FileNotFoundError(db_path)
+        # Generations are immutable: no locking or journal needed to read them.
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        return _Generation(name=name, folder=folder, conn=conn, meta=meta)
+
+    def _close_generation(self) -> None:
+        if self._generation is not None:
+            self._generation.conn.close()
+        self._generation = None
+        self._faiss = None
+        self._bm25 = None
+        self._bm25_vocab = None
+
+    def close(self) -> None:
+        """Release the open files (the index can still be used; it reopens lazily)."""
+        with self._lock:
+            self._close_generation()
+
+    def _check_compatible(self, generation: _Generation) -> None:
+        meta = generation.meta
+        if int(meta.get("schema_version", "0")) != SCHEMA_VERSION:
+            raise IndexMismatchError(
+                f"the index in {self.folder} has schema version {meta.get('schema_version')}, "
+                f"this program writes {SCHEMA_VERSION}: run `rag ingest --rebuild`"
+            )
+        if meta.get("fingerprint") != self.settings.fingerprint():
+            raise IndexMismatchError(
+                f"the index in {self.folder} was built with other settings (fingerprint "
+                f"{meta.get('fingerprint')}, now {self.settings.fingerprint()}; embedding model, "
+                "chunking or index type changed): run `rag ingest --rebuild`"
+            )
+        if self._embedder is not None:
+            self._check_embedder(generation, self._embedder)
+
+    def _check_embedder(self, generation: _Generation, embedder: Embedder) -> None:
+        model_id = generation.meta.get("model_id", "")
+        dim = int(generation.meta.get("dim", "0"))
+        if model_id and (model_id != embedder.model_id or dim != embedder.dim):
+            raise IndexMismatchError(
+                f"the index in {self.folder} was built with embedding model {model_id} "
+                f"(dim {dim}), not {embedder.model_id} (dim {embedder.dim}): run `rag ingest --rebuild`"
+            )
+
+    def _get_embedder(self, against: _Generation | None) -> Embedder:
+        """The embedder (created on first use), checked against the generation it will meet."""
+        if self._embedder is None:
+            from rag.embedding import get_embedder
+
+            self._embedder = get_embedder(self.settings)
+        if against is not None:
+            self._check_embedder(against, self._embedder)
+        return self._embedder
+
+    # ------------------------------------------------------------ reading
+
+    def documents(self) -> list[DocumentInfo]:
+        """Every indexed document, ordered by id."""
+        with self._lock:
+            generation = self._require_generation()
+            rows = generation.conn.execute(
+                "SELECT d.doc_id, d.path, d.title, COUNT(c.chunk_id), d.content_hash, d.mtime, "
+                "d.indexed_at, d.status FROM documents d LEFT JOIN chunks c USING (doc_id) "
+                "GROUP BY d.doc_id ORDER BY d.doc_id"
+            ).fetchall()
+        return [DocumentInfo(*row) for row in rows]
+
+    def document_text(self, doc_id: str) -> str:
+        """The normalised text of a document (chunk offsets index into it).
+
+        Raises:
+            KeyError: no such document in the index.
+        """
+        with self._lock:
+            row = (
+                self._require_generation()
+                .conn.execute("SELECT text FROM texts WHERE doc_id = ?", (doc_id,))
+                .fetchone()
+            )
+        if row is None:
+            raise KeyError(f"no document {doc_id!r} in the index")
+        return row[0]
+
+    def chunk(self, chunk_id: str) -> Chunk:
+        """One chunk by id.
+
+        Raises:
+            KeyError: no such chunk in the index.
+        """
+        with self._lock:
+            row = (
+                self._require_generation()
+                .conn.execute(
+                    f"SELECT {_CHUNK_COLUMNS} FROM chunks c JOIN documents d USING (doc_id) "
+                    "WHERE c.chunk_id = ?",
+                    (chunk_id,),
+                )
+                .fetchone()
+            )
+        if row is None:
+            raise KeyError(f"no chunk {chunk_id!r} in the index")
+        return _row_to_chunk(row)
+
+    def chunks_of(self, doc_id: str) -> list[Chunk]:
+        """The chunks of one document in reading order (empty if unknown)."""
+        with self._lock:
+            rows = (
+                self._require_generation()
+                .conn.execute(
+                    f"SELECT {_CHUNK_COLUMNS} FROM chunks c JOIN documents d USING (doc_id) "
+                    "WHERE c.doc_id = ? ORDER BY c.ordinal",
+                    (doc_id,),
+                )
+                .fetchall()
+            )
+        return [_row_to_chunk(row) for row in rows]
+
+    def stats(self) -> dict[str, Any]:
+        """Counts and facts about the live generation (for ``rag`` listings and benchmarks)."""
+        with self._lock:
+            generation = self._require_generation()
+            documents = generation.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+            size = sum(p.stat().st_size for p in generation.folder.rglob("*") if p.is_file())
+            meta = generation.meta
+            return {
+                "generation": generation.name,
+                "documents": documents,
+                "chunks": generation.chunk_count,
+                "model_id": meta.get("model_id", ""),
+                "dim": int(meta.get("dim", "0")),
+                "fingerprint": meta.get("fingerprint", ""),
+                "index_type": meta.get("index_type", ""),
+                "built_at": float(meta.get("built_at", "0")),
+                "size_bytes": size,
+            }
+
+    def _chunks_by_rows(self, generation: _Generation, rows: Sequence[int]) -> dict[int, Chunk]:
+        if not rows:
+            return {}
+        marks = ",".join("?" * len(rows))
+        found = generation.conn.execute(
+            f"SELECT {_CHUNK_COLUMNS} FROM chunks c JOIN documents d USING (doc_id) "
+            f"WHERE c.vec_row IN ({marks})",
+            [int(r) for r in rows],
+        ).fetchall()
+        return {row[8]: _row_to_chunk(row) for row in found}
+
+    # ------------------------------------------------------------ searching
+
+    def _load_search_structures(self, generation: _Generation) -> None:
+        if self._faiss is not None or generation.chunk_count == 0:
+            return
+        import bm25s
+        import faiss
+
+        self._faiss = faiss.read_index(str(generation.folder / FAISS_FILE))
+        self._bm25 = bm25s.BM25.load(str(generation.folder / BM25_DIR), load_corpus=False)
+        self._bm25_vocab = self._bm25.vocab_dict
+        if self.settings.retrieval.index_type == "hnsw":
+            hnsw = faiss.downcast_index(self._faiss.index)
+            hnsw.hnsw.efSearch = max(64, 2 * self.settings.retrieval.candidates)
+
+    def dense_search(self, query: str, n: int) -> list[tuple[Chunk, float]]:
+        """The ``n`` chunks whose embeddings are closest to the query's (cosine), best first."""
+        with self._lock:
+            generation = self._require_generation()
+            embedder = self._get_embedder(generation)
+            self._load_search_structures(generation)
+            if generation.chunk_count == 0 or n <= 0:
+                return []
+            vector = np.asarray(embedder.embed_query(normalize_text(query)), dtype=np.float32)
+            scores, ids = self._faiss.search(vector.reshape(1, -1), min(n, generation.chunk_count))
+            pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+            chunks = self._chunks_by_rows(generation, [i for i, _ in pairs])
+        return [(chunks[i], score) for i, score in pairs if i in chunks]
+
+    def corpus_language(self) -> str:
+        """Language of most indexed documents ("vi"/"en"; "" when empty)."""
+        with self._lock:
+            return self._require_generation().meta.get("corpus_language", "")
+
+    def query_tokens(self, query: str) -> list[str]:
+        """The BM25 tokens of a query, as the index tokenises documents."""
+        return bm25_tokens(normalize_text(query))
+
+    def vocabulary_coverage(self, query: str) -> float:
+        """Share of the query's BM25 tokens that occur in the indexed chunks (0 when none)."""
+        tokens = self.query_tokens(query)
+        with self._lock:
+            generation = self._require_generation()
+            self._load_search_structures(generation)
+            if not tokens or self._bm25_vocab is None:
+                return 0.0
+            return sum(token in self._bm25_vocab for token in tokens) / len(tokens)
+
+    def sparse_search(self, query: str, n: int) -> list[tuple[Chunk, float]]:
+        """The ``n`` best chunks for the query by BM25 (only chunks sharing a token), best first."""
+        tokens = self.query_tokens(query)
+        with self._lock:
+            generation = self._require_generation()
+            self._load_search_structures(generation)
+            if generation.chunk_count == 0 or n <= 0 or self._bm25_vocab is None:
+                return []
+            token_ids = [self._bm25_vocab[t] for t in tokens if t in self._bm25_vocab]
+            if not token_ids:
+                return []
+            scores = self._bm25.get_scores_from_ids(token_ids)
+            n = min(n, len(scores))
+            top = np.argpartition(-scores, n - 1)[:n]
+            top = top[np.argsort(-scores[top], kind="stable")]
+            pairs = [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+            chunks = self._chunks_by_rows(generation, [i for i, _ in pairs])
+        return [(chunks[i], score) for i, score in pairs if i in chunks]
+
+    # ------------------------------------------------------------ writing
+
+    @contextlib.contextmanager
+    def _writer_lock(self) -> Iterator[None]:
+        """Hold the index's ingest lock (waits while another ingest runs)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with open(self.folder / LOCK_FILE, "a+b") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                logger.info("another ingest holds %s; waiting for it", self.folder / LOCK_FILE)
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _clean_stale_if_idle(self) -> None:
+        """Delete leftovers of killed ingests, unless an ingest is running right now."""
+        lock_path = self.folder / LOCK_FILE
+        if not lock_path.exists():
+            return
+        with open(lock_path, "a+b") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return
+            try:
+                self._clean_generations()
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _clean_generations(self) -> None:
+        """Delete ``.tmp`` folders and generations older than the previous one (lock held)."""
+        current = self._read_current_name()
+        current_number = _generation_number(current) if current else None
+        entries = [(e, _generation_number(e.name)) for e in self.folder.iterdir() if e.is_dir()]
+        published = [n for e, n in entries if n is not None and not e.name.endswith(".tmp")]
+        older = [n for n in published if current_number is not None and n < current_number]
+        previous = max(older, default=None)
+        for entry, number in entries:
+            if number is None:
+                continue
+            stale_tmp = entry.name.endswith(".tmp")
+            unpublished = current_number is None or number > current_number
+            superseded = number not in (current_number, previous)
+            if stale_tmp or unpublished or superseded:
+                logger.debug("deleting stale index folder %s", entry)
+                shutil.rmtree(entry, ignore_errors=True)
+        with contextlib.suppress(FileNotFoundError):
+            (self.folder / f"{CURRENT_FILE}.tmp").unlink()
+
+    def _next_generation_number(self) -> int:
+        numbers = [_generation_number(p.name) for p in self.folder.iterdir()]
+        return max([n for n in numbers if n is not None], default=0) + 1
+
+    def ingest(
+        self,
+        paths: Sequence[str | Path] | None = None,
+        rebuild: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> IngestReport:
+        """Bring the index up to date with the documents.
+
+        Unchanged files (same size and mtime, or same content hash) are skipped
+        without embedding; new and changed files are loaded, chunked and
+        embedded; with ``paths=None`` files gone from the documents folder are
+        removed. Files that cannot be read are listed in ``report.failed`` and
+        never stop the run. Nothing is written when nothing changed.
+
+        Args:
+            paths: files or folders to ingest (ids are relative to the documents
+                folder when inside it); None syncs the whole documents folder.
+            rebuild: discard the existing index and embed everything again.
+            progress: called as ``progress(done, total, path)`` after each file.
+
+        Raises:
+            IndexMismatchError: the index was built with other settings and
+                ``rebuild`` is False.
+        """
+        started = time.perf_counter()
+        report = IngestReport()
+        with self._writer_lock(), self._lock:
+            self._clean_generations()
+            base = None if rebuild else self._current_generation()
+            if base is not None:
+                self._check_compatible(base)
+            candidates = self._discover(paths)
+            known = self._known_files(base)
+            pending = self._load_changed(candidates, known, report, progress)
+            removed = [] if paths is not None else sorted(set(known) - {c.doc_id for c in candidates})
+            report.removed = removed
+            if pending or removed or base is None:
+                new_vectors = self._embed_pending(pending, base, report)
+                self._publish(base, pending, removed, new_vectors)
+            current = self._current_generation()
+            report.chunks = current.chunk_count if current is not None else 0
+        report.seconds = time.perf_counter() - started
+        logger.info(
+            "ingest: %d added, %d updated, %d unchanged, %d removed, %d failed, %d chunks (%d embedded) "
+            "in %.1f s",
+            len(report.added),
+            len(report.updated),
+            len(report.unchanged),
+            len(report.removed),
+            len(report.failed),
+            report.chunks,
+            report.embedded_chunks,
+            report.seconds,
+        )
+        return report
+
+    def remove(self, doc_id: str) -> None:
+        """Drop one document from the index (the file itself is left alone).
+
+        Raises:
+            KeyError: no such document in the index.
+        """
+        with self._writer_lock(), self._lock:
+            base = self._require_generation()
+            if base.conn.execute("SELECT 1 FROM documents WHERE doc_id = ?", (doc_id,)).fetchone() is None:
+                raise KeyError(f"no document {doc_id!r} in the index")
+            self._publish(base, [], [doc_id])
+
+    # ------------------------------------------------------------ ingest steps
+
+    def _discover(self, paths: Sequence[str | Path] | None) -> list[_Candidate]:
+        documents_dir = Path(self.settings.paths.documents_dir)
+        targets = [documents_dir] if paths is None else [Path(p) for p in paths]
+        candidates: dict[str, _Candidate] = {}
+        for target in targets:
+            root = self._root_for(target, documents_dir)
+            for path in discover([target], self.settings):
+                try:
+                    stat = path.stat()
+                except OSError as err:
+                    logger.warning("cannot stat %s: %s", path, err)
+                    continue
+                doc_id = _doc_id_for(path, root)
+                candidates[doc_id] = _Candidate(path, root, doc_id, stat.st_size, stat.st_mtime)
+        return sorted(candidates.values(), key=lambda c: c.doc_id)
+
+    @staticmethod
+    def _root_for(target: Path, documents_dir: Path) -> Path:
+        """Folder ids are relative to: the documents folder, or the target's parent outside it."""
+        resolved = target.resolve()
+        docs = documents_dir.resolve()
+        if resolved == docs or docs in resolved.parents:
+            return docs
+        return resolved.parent
+
+    @staticmethod
+    def _known_files(base: _Generation | None) -> dict[str, tuple[int, float, str]]:
+        if base is None:
+            return {}
+        rows = base.conn.execute("SELECT doc_id, size, mtime, content_hash FROM documents").fetchall()
+        return {doc_id: (size, mtime, content_hash) for doc_id, size, mtime, content_hash in rows}
+
+    def _load_changed(
+        self,
+        candidates: list[_Candidate],
+        known: dict[str, tuple[int, float, str]],
+        report: IngestReport,
+        progress: ProgressCallback | None,
+    ) -> list[_PendingDocument]:
+        """Load and chunk the new and changed files; fill added/updated/unchanged/failed."""
+        pending: list[_PendingDocument] = []
+        size, overlap = self.settings.chunking.size, self.settings.chunking.overlap
+        for done, candidate in enumerate(candidates, start=1):
+            previous = known.get(candidate.doc_id)
+            if previous is not None and previous[0] == candidate.size and previous[1] == candidate.mtime:
+                report.unchanged.append(candidate.doc_id)
+            else:
+                try:
+                    document = load_document(candidate.path, candidate.root, self.settings)
+                    if document.doc_id != candidate.doc_id:
+                        document = _with_doc_id(document, candidate.doc_id)
+                    chunks = chunk_document(document, size, overlap) if document.text.strip() else []
+                except DocumentError as err:
+                    report.failed[str(candidate.path)] = _one_line(err)
+                    logger.warning("skipped %s: %s", candidate.path, _one_line(err))
+                except Exception as err:  # noqa: BLE001 - one bad file must never abort the run
+                    report.failed[str(candidate.path)] = f"{type(err).__name__}: {_one_line(err)}"
+                    logger.exception("unexpected error reading %s", candidate.path)
+                else:
+                    unchanged_content = previous is not None and previous[2] == document.content_hash
+                    (report.updated if previous else report.added).append(candidate.doc_id)
+                    if unchanged_content:
+                        report.updated.pop()
+                        report.unchanged.append(candidate.doc_id)
+                    tokens = [TOKEN_SEPARATOR.join(bm25_tokens(c.text)) for c in chunks]
+                    pending.append(
+                        _PendingDocument(document, candidate.size, candidate.mtime, chunks, tokens)
+                    )
+            if progress is not None:
+                progress(done, len(candidates), str(candidate.path))
+        return pending
+
+    def _embed_pending(
+        self, pending: list[_PendingDocument], base: _Generation | None, report: IngestReport
+    ) -> np.ndarray | None:
+        """Reuse the vectors of chunks whose text did not change; embed the others in batches.
+
+        Returns:
+            The new vectors (row i for ``vector_refs`` value ``-(1 + i)``), or None if none.
+        """
+        reusable: dict[tuple[str, str], int] = {}
+        if base is not None and pending:
+            doc_ids = [p.document.doc_id for p in pending]
+            for start in range(0, len(doc_ids), 500):
+                batch = doc_ids[start : start + 500]
+                marks = ",".join("?" * len(batch))
+                for doc_id, text_hash, vec_row in base.conn.execute(
+                    f"SELECT doc_id, text_hash, vec_row FROM chunks WHERE doc_id IN ({marks})", batch
+                ):
+                    reusable[(doc_id, text_hash)] = vec_row
+        to_embed: list[str] = []
+        for item in pending:
+            item.vector_refs = []
+            for chunk in item.chunks:
+                row = reusable.get((chunk.doc_id, _text_hash(chunk.text)))
+                if row is None:
+                    to_embed.append(chunk.text)
+                    row = -len(to_embed)
+                item.vector_refs.append(row)
+        report.embedded_chunks = len(to_embed)
+        return self._embed_texts(to_embed, base)
+
+    def _embed_texts(self, texts: list[str], base: _Generation | None) -> np.ndarray | None:
+        if not texts:
+            return None
+        embedder = self._get_embedder(base)
+        parts = []
+        for start in range(0, len(texts), EMBED_BATCH):
+            batch = np.asarray(embedder.embed_documents(texts[start : start + EMBED_BATCH]), dtype=np.float32)
+            parts.append(batch)
+        vectors = np.concatenate(parts)
+        if vectors.shape != (len(texts), embedder.dim):
+            expected = (len(texts), embedder.dim)
+            raise RagError(
+                f"embedder {embedder.model_id} returned shape {vectors.shape}, expected {expected}"
+            )
+        return vectors
+
+    def _publish(
+        self,
+        base: _Generation | None,
+        pending: list[_PendingDocument],
+        removed: list[str],
+        new_vectors: np.ndarray | None = None,
+    ) -> None:
+        """Build the next generation from ``base`` plus changes, then switch ``CURRENT`` to it."""
+        name = f"gen-{self._next_generation_number():06d}"
+        tmp = self.folder / f"{name}.tmp"
+        tmp.mkdir(parents=True)
+        try:
+            writer = _GenerationWriter(tmp, self.settings, base)
+            writer.apply(pending, removed)
+            embedder = self._embedder
+            writer.write_meta(embedder.model_id if embedder else None, embedder.dim if embedder else None)
+            writer.write_search_files(new_vectors, base)
+            writer.close()
+            _fsync_tree(tmp)
+            os.rename(tmp, self.folder / name)
+            _fsync_path(self.folder)
+            pointer = self.folder / f"{CURRENT_FILE}.tmp"
+            with open(pointer, "w", encoding="utf-8") as handle:
+                handle.write(name + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(pointer, self.folder / CURRENT_FILE)
+            _fsync_path(self.folder)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        logger.info("published index generation %s", name)
+        self._close_generation()
+        self._current_generation()
+        self._clean_generations()
+
+
+class _GenerationWriter:
+    """Writes one new generation folder: SQLite copy + edits, vectors, FAISS and BM25."""
+
+    def __init__(self, folder: Path, settings: Settings, base: _Generation | None) -> None:
+        self.folder = folder
+        self.settings = settings
+        self.base_meta = dict(base.meta) if base else {}
+        db_path = folder / SQLITE_FILE
+        if base is not None:
+            shutil.copyfile(base.folder / SQLITE_FILE, db_path)
+        self.conn = sqlite3.connect(db_path)
+        self.conn.execute("PRAGMA journal_mode = OFF")  # the whole folder is discarded on failure
+        self.conn.execute("PRAGMA synchronous = OFF")  # the folder is fsynced before it is published
+        self.conn.executescript(_SCHEMA)
+        self.vec_rows: np.ndarray = np.empty(0, dtype=np.int64)
+
+    def apply(self, pending: list[_PendingDocument], removed: list[str]) -> None:
+        """Delete removed and changed documents, insert the new versions."""
+        conn = self.conn
+        now = time.time()
+        with conn:
+            for doc_id in [*removed, *(p.document.doc_id for p in pending)]:
+                conn.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+                conn.execute("DELETE FROM texts WHERE doc_id = ?", (doc_id,))
+                conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+            for item in pending:
+                doc = item.document
+                conn.execute(
+                    "INSERT INTO documents (doc_id, path, title, content_hash, size, mtime, status, "
+                    "indexed_at, language, page_starts) VALUES (?, ?, ?, ?, ?, ?, 'indexed', ?, ?, ?)",
+                    (
+                        doc.doc_id,
+                        str(doc.path),
+                        doc.title,
+                        doc.content_hash,
+                        item.size,
+                        item.mtime,
+                        now,
+                        detect_language(doc.text[:LANGUAGE_SAMPLE_CHARS]),
+                        json.dumps(list(doc.page_starts)),
+                    ),
+                )
+                conn.execute("INSERT INTO texts (doc_id, text) VALUES (?, ?)", (doc.doc_id, doc.text))
+                conn.executemany(
+                    "INSERT INTO chunks (chunk_id, doc_id, ordinal, start_offset, end_offset, page, text, "
+                    "tokens, text_hash, vec_row) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            c.chunk_id,
+                            doc.doc_id,
+                            c.ordinal,
+                            c.start,
+                            c.end,
+                            c.page,
+                            c.text,
+                            tokens,
+                            _text_hash(c.text),
+                            ref,
+                        )
+                        for c, tokens, ref in zip(item.chunks, item.tokens, item.vector_refs, strict=True)
+                    ],
+                )
+            # Renumber: vec_row becomes 0..n-1 in (doc_id, ordinal) order; keep where each vector comes from.
+            rows = conn.execute("SELECT rowid, vec_row FROM chunks ORDER BY doc_id, ordinal").fetchall()
+            self.vec_rows = np.array([ref for _rowid, ref in rows], dtype=np.int64)
+            conn.executemany(
+                "UPDATE chunks SET vec_row = ? WHERE rowid = ?",
+                [(new_row, rowid) for new_row, (rowid, _ref) in enumerate(rows)],
+            )
+
+    def write_meta(self, model_id: str | None, dim: int | None) -> None:
+        """Record what built this generation."""
+        languages = self.conn.execute(
+            "SELECT language, COUNT(*) AS n FROM documents GROUP BY language ORDER BY n DESC LIMIT 1"
+        ).fetchone()
+        meta = {
+            "corpus_language": languages[0] if languages else "",
+            "schema_version": str(SCHEMA_VERSION),
+            "fingerprint": self.settings.fingerprint(),
+            "model_id": model_id if model_id is not None else self.base_meta.get("model_id", ""),
+            "dim": str(dim if dim is not None else self.base_meta.get("dim", "0")),
+            "index_type": self.settings.retrieval.index_type,
+            "chunk_count": str(len(self.vec_rows)),
+            "built_at": repr(time.time()),
+        }
+        with self.conn:
+            self.conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", meta.items())
+        self.dim = int(meta["dim"])
+
+    def write_search_files(self, new_vectors: np.ndarray | None, base: _Generation | None) -> None:
+        """Assemble vectors.npy and build FAISS and BM25 over all chunks."""
+        count = len(self.vec_rows)
+        if count == 0:
+            return
+        old_vectors = np.load(base.folder / VECTORS_FILE, mmap_mode="r") if base is not None else None
+        vectors = np.empty((count, self.dim), dtype=np.float32)
+        reused = self.vec_rows >= 0
+        if reused.any():
+            assert old_vectors is not None
+            vectors[reused] = old_vectors[self.vec_rows[reused]]
+        if (~reused).any():
+            assert new_vectors is not None
+            vectors[~reused] = new_vectors[-self.vec_rows[~reused] - 1]
+        np.save(self.folder / VECTORS_FILE, vectors)
+        self._write_faiss(vectors)
+        self._write_bm25()
+
+    def _write_faiss(self, vectors: np.ndarray) -> None:
+        import faiss
+
+        if self.settings.retrieval.index_type == "hnsw":
+            inner = faiss.IndexHNSWFlat(vectors.shape[1], HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
+        else:
+            inner = faiss.IndexFlatIP(vectors.shape[1])
+        index = faiss.IndexIDMap(inner)
+        index.add_with_ids(vectors, np.arange(len(vectors), dtype=np.int64))
+        faiss.write_index(index, str(self.folder / FAISS_FILE))
+
+    def _write_bm25(self) -> None:
+        import bm25s
+
+        corpus = [
+            [t for t in tokens.split(TOKEN_SEPARATOR) if t]
+            for (tokens,) in self.conn.execute("SELECT tokens FROM chunks ORDER BY vec_row")
+        ]
+        retriever = bm25s.BM25()
+        retriever.index(corpus, show_progress=False)
+        retriever.save(str(self.folder / BM25_DIR), show_progress=False)
+
+    def close(self) -> None:
+        """Finish the SQLite file."""
+        self.conn.close()
+
+
+def _with_doc_id(document: Document, doc_id: str) -> Document:
+    from dataclasses import replace
+
+    return replace(document, doc_id=doc_id)
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split()) or type(err).__name__
