@@ -1,0 +1,411 @@
+"""Vietnamese text normalisation, tokens for BM25, byte decoding and language detection.
+
+Every document text and every query goes through :func:`normalize_text`, so the
+same word is always spelled with the same code points: NFC, one tone-mark
+convention (the classic one: "hòa", "thúy", "khỏe"), and plain whitespace.
+Changing what any function here returns for a given input changes the index:
+bump :data:`NORMALIZER_VERSION` when you do.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from itertools import chain
+from typing import Literal, TypeVar
+
+from rag.types import DocumentError
+
+NORMALIZER_VERSION = "1"
+
+_T = TypeVar("_T")
+
+# ---------------------------------------------------------------- Vietnamese letters
+
+_TONE_MARKS = {"\u0300": 1, "\u0301": 2, "\u0309": 3, "\u0303": 4, "\u0323": 5}
+_PLAIN_VOWELS = "aăâeêioôơuưy"
+_MODIFIED_VOWELS = frozenset("ăâêôơư")
+
+
+def _vowel_tables() -> tuple[dict[str, tuple[str, int]], dict[tuple[str, int], str]]:
+    """Map each (toned) vowel to (plain vowel, tone) and back, both cases."""
+    split: dict[str, tuple[str, int]] = {}
+    compose: dict[tuple[str, int], str] = {}
+    for base in _PLAIN_VOWELS + _PLAIN_VOWELS.upper():
+        for mark, tone in [("", 0), *_TONE_MARKS.items()]:
+            letter = unicodedata.normalize("NFC", base + mark)
+            split[letter] = (base, tone)
+            compose[(base, tone)] = letter
+    return split, compose
+
+
+_SPLIT_VOWEL, _COMPOSE_VOWEL = _vowel_tables()
+_TONED_VOWELS = "".join(sorted(ch for ch, (_, tone) in _SPLIT_VOWEL.items() if tone))
+
+# Onset, vowel nucleus (semivowel codas included), consonant coda.
+_SYLLABLE_RE = re.compile(
+    r"(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnprstvx])?([aăâeêioôơuưy]+)(ch|ng|nh|[cmnpt])?"
+)
+_NUCLEI = frozenset(
+    """a ă â e ê i o ô ơ u ư y
+    ai ao au ay âu ây eo êu ia iu iê oa oă oe oi ôi ơi oo ua uâ uê ui uô uơ uy ưa ưi ưu ươ yê
+    iêu oai oao oay oeo uây uôi uya uyê uyu ươi ươu yêu""".split()
+)
+
+# A run of letters holding a toned vowel, not followed by a stray combining mark
+# (re-placing the tone there could make NFC compose differently next time).
+_TONED_WORD_RE = re.compile(rf"(?<![^\W\d_])[^\W\d_]*?[{_TONED_VOWELS}][^\W\d_]*+(?![\u0300-\u036f])")
+
+
+def _parse_syllable(plain_lower: str) -> tuple[str, str, str] | None:
+    """Split a toneless lowercase word into (onset, nucleus, coda), or None if not Vietnamese."""
+    match = _SYLLABLE_RE.fullmatch(plain_lower)
+    if match is None or match.group(2) not in _NUCLEI:
+        return None
+    return match.group(1) or "", match.group(2), match.group(3) or ""
+
+
+def _tone_index(nucleus: str, has_coda: bool) -> int:
+    """Index in the nucleus that carries the tone mark, classic convention."""
+    for index in range(len(nucleus) - 1, -1, -1):
+        if nucleus[index] in _MODIFIED_VOWELS:
+            return index
+    if has_coda or len(nucleus) == 1:
+        return len(nucleus) - 1
+    if len(nucleus) == 3:
+        return 1
+    return 0  # open oa/oe/uy/ua/ai...: hòa, khỏe, thúy, của
+
+
+def _place_tone(word: str) -> str:
+    """Re-place the tone mark of one Vietnamese syllable by rule; other words are returned as is."""
+    letters = list(word)
+    tone = 0
+    tone_at = -1
+    for index, letter in enumerate(letters):
+        parts = _SPLIT_VOWEL.get(letter)
+        if parts is None:
+            continue
+        letters[index] = parts[0]
+        if parts[1]:
+            if tone:
+                return word  # two tone marks: not one syllable
+            tone, tone_at = parts[1], index
+    if not tone:
+        return word
+    parsed = _parse_syllable("".join(letters).lower())
+    if parsed is None:
+        return word
+    onset, nucleus, coda = parsed
+    target = len(onset) + _tone_index(nucleus, bool(coda))
+    if target == tone_at:
+        return word
+    letters[target] = _COMPOSE_VOWEL[(letters[target], tone)]
+    return "".join(letters)
+
+
+class _TokenCache(dict[str, _T]):
+    """Memo of a per-token function: a corpus has few distinct tokens, so most lookups hit.
+
+    Used through ``map(cache.__getitem__, tokens)`` so the common case runs in C.
+    """
+
+    def __init__(self, compute: Callable[[str], _T], max_size: int = 300_000) -> None:
+        super().__init__()
+        self._compute = compute
+        self._max_size = max_size
+
+    def __missing__(self, token: str) -> _T:
+        value = self[token] = self._compute(token)
+        return value
+
+    def trim(self) -> None:
+        """Forget everything once too many distinct tokens were seen (bounded memory)."""
+        if len(self) > self._max_size:
+            self.clear()
+
+
+def _place_tones_in_token(token: str) -> str:
+    """Re-place the tone marks of every syllable in one whitespace-free token."""
+    return _TONED_WORD_RE.sub(lambda match: _place_tone(match.group()), token)
+
+
+_PLACED_TOKENS: _TokenCache[str] = _TokenCache(_place_tones_in_token)
+
+
+def _nfc(text: str) -> str:
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
+def _is_vietnamese_syllable(word: str) -> bool:
+    """True if ``word`` (one run of letters, any case, toned or not) is a possible Vietnamese syllable."""
+    plain = "".join(_SPLIT_VOWEL.get(letter, (letter, 0))[0] for letter in word.lower())
+    return _parse_syllable(plain) is not None
+
+
+# ---------------------------------------------------------------- normalize_text
+
+_LINE_BREAK_LIKE = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+_CONTROLS = "".join(chr(c) for c in [*range(0x00, 0x09), *range(0x0E, 0x1C), 0x1F, 0x7F])
+_SPECIAL_CHARS = {
+    **dict.fromkeys(_LINE_BREAK_LIKE, "\n"),
+    **dict.fromkeys(_INVISIBLE + _CONTROLS, ""),
+}
+_SPECIAL_CHAR_RE = re.compile("[" + re.escape("".join(_SPECIAL_CHARS)) + "]")
+_BLANK_LINES_RE = re.compile(r"\n{3,}")
+
+
+def normalize_text(text: str) -> str:
+    """Normalise a document text or a query so equal words have equal code points.
+
+    NFC; the tone mark of every Vietnamese syllable placed by the classic rule
+    ("hoà" -> "hòa", "thuý" -> "thúy", "khoẻ" -> "khỏe"; "hoàng", "thuyết",
+    "quý" unchanged); zero-width and soft-hyphen characters removed; runs of
+    spaces, tabs and non-breaking spaces collapsed to one space; line endings
+    unified; lines stripped; at most one blank line between paragraphs. Idempotent.
+
+    Args:
+        text: any text.
+
+    Returns:
+        The normalised text, stripped.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _SPECIAL_CHAR_RE.search(text):
+        text = _SPECIAL_CHAR_RE.sub(lambda match: _SPECIAL_CHARS[match.group()], text)
+    text = _nfc(text)
+    _PLACED_TOKENS.trim()
+    # Splitting on whitespace and joining with one space collapses space runs,
+    # strips lines and lets the tone fix run once per distinct token.
+    place = _PLACED_TOKENS.__getitem__
+    text = "\n".join(" ".join(map(place, line.split())) for line in text.split("\n"))
+    return _BLANK_LINES_RE.sub("\n\n", text).strip()
+
+
+# ---------------------------------------------------------------- folding and tokens
+
+
+def _fold_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for code in [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
+        letter = chr(code)
+        plain = "".join(c for c in unicodedata.normalize("NFD", letter) if not unicodedata.combining(c))
+        if plain != letter and plain.isascii() and plain.isalpha():
+            table[code] = plain
+    table[ord("đ")] = "d"
+    table[ord("Đ")] = "D"
+    return table
+
+
+_FOLD_TABLE = _fold_table()
+_COMBINING_RE = re.compile(r"[\u0300-\u036f]+")
+# Numbers keep their decimal/thousand separators ("0,58", "1.000"); otherwise
+# any run of letters and digits is one token, one-letter syllables included.
+_TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+")
+
+
+def fold_diacritics(text: str) -> str:
+    """Lowercase and strip diacritics: "Từ Sơn" -> "tu son", "Đàm Đức Hà" -> "dam duc ha"."""
+    folded = _nfc(text).lower().translate(_FOLD_TABLE)
+    if not folded.isascii():
+        folded = _COMBINING_RE.sub("", folded)
+    return folded
+
+
+def _token_syllables(token: str) -> tuple[str, ...]:
+    return tuple(_TOKEN_RE.findall(_nfc(token).lower()))
+
+
+def _token_bm25_terms(token: str) -> tuple[str, ...]:
+    terms = _token_syllables(token)
+    folded = map(fold_diacritics, terms)
+    return terms + tuple(plain for term, plain in zip(terms, folded, strict=True) if plain != term)
+
+
+_SYLLABLES: _TokenCache[tuple[str, ...]] = _TokenCache(_token_syllables)
+_BM25_TERMS: _TokenCache[tuple[str, ...]] = _TokenCache(_token_bm25_terms)
+
+
+def syllables(text: str) -> list[str]:
+    """Lowercase syllable tokens, split on anything that is not a letter or digit.
+
+    One-letter syllables ("y tế", "ở") and numbers ("0,58", "2020") are kept;
+    nothing is dropped as a stopword.
+    """
+    _SYLLABLES.trim()
+    return list(chain.from_iterable(map(_SYLLABLES.__getitem__, text.split())))
+
+
+def bm25_tokens(text: str) -> list[str]:
+    """Tokens for BM25: every syllable, plus the folded form of each accented one.
+
+    So an unaccented query ("Tu Son") matches accented text ("Từ Sơn"), and an
+    accented query matches both. Deterministic; the folded forms follow their
+    whitespace-separated word (BM25 is a bag of words, order carries no meaning).
+    """
+    _BM25_TERMS.trim()
+    return list(chain.from_iterable(map(_BM25_TERMS.__getitem__, text.split())))
+
+
+# ---------------------------------------------------------------- decoding bytes
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+_LETTER_RUN_RE = re.compile(r"[^\W\d_]+")
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """The codec name if ``data`` looks like BOM-less UTF-16 (NULs in every other byte)."""
+    if len(data) < 4 or len(data) % 2:
+        return None
+    half = len(data) // 2
+    even_nuls, odd_nuls = data[0::2].count(0), data[1::2].count(0)
+    if odd_nuls > 0.2 * half and even_nuls < 0.02 * half:
+        return "utf-16-le"
+    if even_nuls > 0.2 * half and odd_nuls < 0.02 * half:
+        return "utf-16-be"
+    return None
+
+
+def _vietnamese_share(words: Iterable[str]) -> tuple[int, float]:
+    """(number of words, share of them that are Vietnamese syllables)."""
+    total = valid = 0
+    for word in words:
+        total += 1
+        valid += _is_vietnamese_syllable(word)
+    return total, (valid / total if total else 0.0)
+
+
+def _looks_like_vietnamese_cp1258(data: bytes) -> str | None:
+    """``data`` decoded as Windows-1258 if its non-ASCII words are mostly Vietnamese syllables."""
+    try:
+        text = unicodedata.normalize("NFC", data.decode("cp1258"))
+    except UnicodeDecodeError:
+        return None
+    accented = (word for word in _LETTER_RUN_RE.findall(text[:200_000]) if not word.isascii())
+    count, share = _vietnamese_share(accented)
+    return text if count >= 1 and share >= 0.8 else None
+
+
+def _is_binary_text(text: str) -> bool:
+    sample = text[:100_000]
+    controls = sum(1 for ch in sample if ch < " " and ch not in "\n\r\t\f") + sample.count("\ufffd")
+    return controls > 0.01 * max(len(sample), 1)
+
+
+def decode_bytes(data: bytes, name: str) -> str:
+    """Decode the bytes of a text file, guessing the encoding Vietnamese files use.
+
+    Tried in order: a byte-order mark (UTF-8, UTF-16/32 LE/BE), BOM-less UTF-16
+    (NULs in every other byte), strict UTF-8, Windows-1258 when its accented
+    words are Vietnamese syllables, UTF-8 with a few broken bytes, then
+    charset-normalizer. The result is not normalised: call :func:`normalize_text`
+    (Windows-1258 text usually carries combining tone marks).
+
+    Args:
+        data: the raw file content.
+        name: the file's name, used in error messages.
+
+    Returns:
+        The decoded text ("" for no bytes).
+
+    Raises:
+        DocumentError: the bytes are binary or in no encoding that could be detected.
+    """
+    if not data:
+        return ""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(codec)
+            except UnicodeDecodeError as err:
+                raise DocumentError(f"{name}: invalid {codec} text after its byte-order mark") from err
+    codec = _utf16_without_bom(data[:100_000])
+    if codec is not None:
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError as err:
+            raise DocumentError(f"{name}: looks like binary data, not text") from err
+    if b"\x00" in data:
+        raise DocumentError(f"{name}: looks like binary data, not text (NUL bytes)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    text = _looks_like_vietnamese_cp1258(data)
+    if text is not None:
+        return text
+    text = data.decode("utf-8", errors="replace")
+    if text.count("\ufffd") <= max(2, len(text) // 1000):
+        return text
+    return _decode_with_charset_normalizer(data, name)
+
+
+def _decode_with_charset_normalizer(data: bytes, name: str) -> str:
+    from charset_normalizer import from_bytes
+
+    try:
+        best = from_bytes(data).best()
+    except Exception as err:  # noqa: BLE001 - any failure here means "unknown encoding"
+        raise DocumentError(f"{name}: cannot detect the text encoding ({err})") from err
+    if best is None:
+        raise DocumentError(f"{name}: cannot detect the text encoding (binary data?)")
+    text = str(best)
+    if _is_binary_text(text):
+        raise DocumentError(f"{name}: looks like binary data, not text")
+    return text
+
+
+# ---------------------------------------------------------------- language
+
+_ENGLISH_FUNCTION_WORDS = frozenset(
+    """a about after all also an and any are as at be been before but by can could did do does
+    during for from had has have he her his how i if in into is it its many may more most much my
+    not of on or our she should so some than that the their them then there these they this those
+    to was we were what when where which who whom whose why will with would you your""".split()
+)
+# Unaccented spellings of frequent Vietnamese words, for queries typed without diacritics.
+_VIETNAMESE_FUNCTION_WORDS = frozenset(
+    """bao cac cai chi cho chua co cua da dang den duoc gi hay hoac khi khong la lam mot nao nam
+    nay nhieu nhu nhung o ra sao sau tai the thi tren trong tu va ve voi vi""".split()
+)
+_VIETNAMESE_ONLY_LETTERS = frozenset("ăâđêôơư")
+_LANGUAGE_SAMPLE_WORDS = 400
+
+
+def detect_language(text: str) -> Literal["vi", "en"]:
+    """Guess whether a question or document is Vietnamese or English.
+
+    Each word votes: Vietnamese diacritics or a frequent unaccented Vietnamese
+    word count for "vi"; English function words and words that cannot be a
+    Vietnamese syllable ("breakthroughs", "did") count for "en". So
+    "What breakthroughs did Từ Sơn choose in 2021?" is English while
+    "tu son chon dot pha gi" is Vietnamese. Ties (and empty text) give "vi".
+    """
+    vietnamese = english = 0.0
+    for count, word in enumerate(_LETTER_RUN_RE.finditer(_nfc(text).lower())):
+        if count >= _LANGUAGE_SAMPLE_WORDS:
+            break
+        letters = word.group()
+        if not letters.isascii():
+            is_vietnamese = any(
+                ch in _VIETNAMESE_ONLY_LETTERS or _SPLIT_VOWEL.get(ch, ("", 0))[1] for ch in letters
+            ) and _is_vietnamese_syllable(letters)
+            vietnamese += 2 if is_vietnamese else 0
+            english += 0 if is_vietnamese else 1
+        elif letters in _ENGLISH_FUNCTION_WORDS:
+            english += 2
+        elif not _is_vietnamese_syllable(letters):
+            english += 1
+        elif letters in _VIETNAMESE_FUNCTION_WORDS:
+            vietnamese += 1
+        else:
+            vietnamese += 0.5
+    return "en" if english > vietnamese else "vi"
