@@ -512,6 +512,71 @@ def render_ingest_summary(
     return "".join(parts)
 
 
+def ingest_uploads(
+    assistant: Any,
+    uploads: Sequence[Path],
+    settings: Settings,
+    language: str,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> str:
+    """Check, save and index uploaded files; return the HTML summary for the Documents tab.
+
+    Refused files (type, size) are listed, never saved. Accepted ones are copied
+    into ``settings.paths.documents_dir`` under sanitised names and only those are
+    ingested, so the assistant answers from them at once (``ingest`` reloads the index).
+    """
+    saved: list[Path] = []
+    rejected: dict[str, str] = {}
+    report: IngestReport | None = None
+    documents_dir = Path(settings.paths.documents_dir)
+    try:
+        for upload in uploads:
+            problem = upload_problem(upload.name, upload.stat().st_size, settings.ingest, language)
+            if problem:
+                rejected[upload.name] = problem
+            else:
+                saved.append(save_upload(upload, documents_dir))
+        if saved:
+            report = assistant.ingest(paths=saved, progress=progress)
+            assistant.reload()
+        return render_ingest_summary(report, [path.name for path in saved], rejected, language)
+    except RagError as err:
+        logger.warning("ingest failed: %s", err)
+        message = escape(ui_text(language, "error_documents", message=str(err)))
+        summary = render_ingest_summary(None, [path.name for path in saved], rejected, language)
+        return f'{summary}<p class="rag-bad">{message}</p>'
+    except Exception:
+        logger.exception("unexpected error while ingesting uploads")
+        return f'<p class="rag-bad">{escape(ui_text(language, "error_unexpected"))}</p>'
+
+
+def remove_indexed_document(assistant: Any, doc_id: str | None, documents_dir: Path, language: str) -> str:
+    """Delete a document's file from ``documents_dir`` and drop it from the index.
+
+    Returns:
+        The HTML status line for the Documents tab.
+    """
+    if not doc_id:
+        return f"<p>{escape(ui_text(language, 'remove_none'))}</p>"
+    try:
+        info = next((info for info in assistant.documents() if info.doc_id == doc_id), None)
+        if info is None:
+            return f"<p>{escape(ui_text(language, 'remove_none'))}</p>"
+        path = document_file(info, documents_dir)
+        if path is not None and path.is_file():
+            path.unlink()
+        assistant.remove_document(doc_id)
+        assistant.reload()
+        message = ui_text(language, "remove_done", title=info.title).replace("**", "")
+        return f"<p>{escape(message)}</p>"
+    except RagError as err:
+        logger.warning("remove failed: %s", err)
+        return f'<p class="rag-bad">{escape(ui_text(language, "error_documents", message=str(err)))}</p>'
+    except Exception:
+        logger.exception("unexpected error while removing %s", doc_id)
+        return f'<p class="rag-bad">{escape(ui_text(language, "error_unexpected"))}</p>'
+
+
 # --------------------------------------------------------------- access control
 
 
@@ -833,56 +898,18 @@ def build_demo(assistant: Any, settings: Settings | None = None) -> gr.Blocks:
         ) -> tuple[Any, ...]:
             if not files:
                 return (*list_documents(lang), escape(ui_text(lang, "upload_none")), None)
-            saved: list[str] = []
-            rejected: dict[str, str] = {}
-            for upload_path in map(Path, files):
-                problem = upload_problem(upload_path.name, upload_path.stat().st_size, settings.ingest, lang)
-                if problem:
-                    rejected[upload_path.name] = problem
-                else:
-                    saved.append(save_upload(upload_path, documents_dir).name)
-            report = None
-            try:
-                if saved:
-                    label = ui_text(lang, "ingest_progress")
+            label = ui_text(lang, "ingest_progress")
 
-                    def on_progress(done: int, total: int, path: Any) -> None:
-                        progress((done, total), desc=f"{label}: {Path(str(path)).name}")
+            def on_progress(done: int, total: int, path: object) -> None:
+                progress((done, total), desc=f"{label}: {Path(str(path)).name}")
 
-                    progress((0, None), desc=label)
-                    report = assistant.ingest(progress=on_progress)
-                    assistant.reload()
-                summary = render_ingest_summary(report, saved, rejected, lang)
-            except RagError as err:
-                logger.warning("ingest failed: %s", err)
-                summary = render_ingest_summary(None, saved, rejected, lang) + (
-                    f'<p class="rag-bad">{escape(ui_text(lang, "error_documents", message=str(err)))}</p>'
-                )
-            except Exception:
-                logger.exception("unexpected error while ingesting uploads")
-                summary = f'<p class="rag-bad">{escape(ui_text(lang, "error_unexpected"))}</p>'
+            progress((0, None), desc=label)
+            summary = ingest_uploads(assistant, [Path(file) for file in files], settings, lang, on_progress)
             return (*list_documents(lang), summary, None)
 
         def remove_document(doc_id: str | None, lang: str) -> tuple[Any, ...]:
-            if not doc_id:
-                return (*list_documents(lang), escape(ui_text(lang, "remove_none")))
-            try:
-                info = next((info for info in assistant.documents() if info.doc_id == doc_id), None)
-                if info is None:
-                    return (*list_documents(lang), escape(ui_text(lang, "remove_none")))
-                path = document_file(info, documents_dir)
-                if path is not None and path.is_file():
-                    path.unlink()
-                assistant.remove_document(doc_id)
-                assistant.reload()
-                message = escape(ui_text(lang, "remove_done", title=info.title)).replace("**", "")
-            except RagError as err:
-                logger.warning("remove failed: %s", err)
-                message = escape(ui_text(lang, "error_documents", message=str(err)))
-            except Exception:
-                logger.exception("unexpected error while removing %s", doc_id)
-                message = escape(ui_text(lang, "error_unexpected"))
-            return (*list_documents(lang), f"<p>{message}</p>")
+            message = remove_indexed_document(assistant, doc_id, documents_dir, lang)
+            return (*list_documents(lang), message)
 
         document_outputs = [documents, remove_choice, status]
         index_queue = {"concurrency_limit": 1, "concurrency_id": DOCUMENTS_QUEUE}

@@ -17,6 +17,7 @@ from rag.types import (
     ConfigError,
     DocumentInfo,
     DoneEvent,
+    IndexMismatchError,
     IndexMissingError,
     IngestReport,
     LLMError,
@@ -407,3 +408,48 @@ def test_ui_text_falls_back_to_vietnamese():
 def test_page_js_is_valid_looking():
     assert "rag-cite" in app.PAGE_JS and "scrollIntoView" in app.PAGE_JS
     assert Path(app.__file__).name == "app.py"
+
+
+def test_ingest_uploads_saves_accepted_files_and_ingests_only_them(ui_settings, tmp_path):
+    uploads = tmp_path / "gradio"
+    uploads.mkdir()
+    good = uploads / "báo cáo mới.txt"
+    good.write_text("Nội dung mới.", encoding="utf-8")
+    bad = uploads / "setup.exe"
+    bad.write_bytes(b"MZ")
+    assistant = FakeAssistant(ui_settings)
+    calls = []
+    assistant.ingest = lambda paths=None, rebuild=False, progress=None: (
+        calls.append(list(paths)) or IngestReport(added=[str(paths[0])], seconds=0.1)
+    )
+    html = app.ingest_uploads(assistant, [good, bad], ui_settings, "vi")
+    saved = Path(ui_settings.paths.documents_dir) / "báo_cáo_mới.txt"
+    assert calls == [[saved]] and saved.read_text(encoding="utf-8") == "Nội dung mới."
+    assert assistant.reloaded == 1
+    assert "báo_cáo_mới.txt" in html and "setup.exe" in html and "không được hỗ trợ" in html
+    assert not (Path(ui_settings.paths.documents_dir) / "setup.exe").exists()
+
+
+def test_ingest_uploads_reports_library_errors(ui_settings, tmp_path):
+    upload = tmp_path / "a.txt"
+    upload.write_text("x")
+    assistant = FakeAssistant(ui_settings)
+
+    def failing_ingest(paths=None, rebuild=False, progress=None):
+        raise IndexMismatchError("run `rag ingest --rebuild`")
+
+    assistant.ingest = failing_ingest
+    html = app.ingest_uploads(assistant, [upload], ui_settings, "en")
+    assert "rag ingest --rebuild" in html and "Traceback" not in html
+
+
+def test_remove_deletes_file_and_index_entry(ui_settings):
+    documents_dir = Path(ui_settings.paths.documents_dir)
+    documents_dir.mkdir(parents=True)
+    (documents_dir / "000_report.txt").write_text("x")
+    (documents_dir / "keep.txt").write_text("y")
+    assistant = FakeAssistant(ui_settings)
+    html = app.remove_indexed_document(assistant, "d1", documents_dir, "vi")
+    assert "Đã xoá" in html and assistant.removed == ["d1"]
+    assert not (documents_dir / "000_report.txt").exists() and (documents_dir / "keep.txt").exists()
+    assert "Hãy chọn" in app.remove_indexed_document(assistant, None, documents_dir, "vi")
