@@ -142,11 +142,13 @@ def merge_passages(hits: Sequence[Hit], index: Index, top_k: int) -> list[Passag
     """
     groups: list[_PassageDraft] = []
     seen_chunks: set[str] = set()
+    seen_chunk_texts: set[str] = set()
     for hit in hits:
         chunk = hit.chunk
-        if chunk.chunk_id in seen_chunks:
-            continue
+        if chunk.chunk_id in seen_chunks or chunk.text in seen_chunk_texts:
+            continue  # the same chunk again, or a copy of it in another document
         seen_chunks.add(chunk.chunk_id)
+        seen_chunk_texts.add(chunk.text)
         draft = next((g for g in groups if g.accepts(chunk)), None)
         if draft is not None:
             draft.add(chunk)

@@ -153,20 +153,33 @@ def _row_to_chunk(row: Sequence[Any]) -> Chunk:
     )
 
 
-def _doc_id_for(path: Path, root: Path) -> str:
-    """The id a file gets: its path relative to ``root``, with forward slashes."""
-    return path.resolve().relative_to(root.resolve()).as_posix()
+def _relative_path(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` with forward slashes (absolute when outside), as readers names it."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(os.path.abspath(root)).as_posix()
+    except ValueError:
+        return absolute.as_posix()
 
 
 @dataclass
 class _Candidate:
-    """A file found by discovery, with what ingest decided about it."""
+    """A file found by discovery."""
 
     path: Path
-    root: Path
+    relative: str  # the key a file is known by between ingests
+    size: int
+    mtime: float
+
+
+@dataclass
+class _KnownFile:
+    """What the previous generation recorded about a file."""
+
     doc_id: str
     size: int
     mtime: float
+    content_hash: str
 
 
 @dataclass
@@ -174,10 +187,12 @@ class _PendingDocument:
     """A new or changed document, loaded and chunked, waiting to be written."""
 
     document: Document
+    relative: str
     size: int
     mtime: float
     chunks: list[Chunk]
     tokens: list[str]
+    replaces: str | None  # doc_id of the previous version, if any
     # per chunk: a row of the previous vectors to reuse, or -(1 + i) for row i of the new vectors
     vector_refs: list[int] = field(default_factory=list)
 
@@ -344,13 +359,13 @@ class Index:
     # ------------------------------------------------------------ reading
 
     def documents(self) -> list[DocumentInfo]:
-        """Every indexed document, ordered by id."""
+        """Every indexed document, ordered by path."""
         with self._lock:
             generation = self._require_generation()
             rows = generation.conn.execute(
                 "SELECT d.doc_id, d.path, d.title, COUNT(c.chunk_id), d.content_hash, d.mtime, "
                 "d.indexed_at, d.status FROM documents d LEFT JOIN chunks c USING (doc_id) "
-                "GROUP BY d.doc_id ORDER BY d.doc_id"
+                "GROUP BY d.doc_id ORDER BY d.path"
             ).fetchall()
         return [DocumentInfo(*row) for row in rows]
 
@@ -572,8 +587,9 @@ class Index:
         never stop the run. Nothing is written when nothing changed.
 
         Args:
-            paths: files or folders to ingest (ids are relative to the documents
-                folder when inside it); None syncs the whole documents folder.
+            paths: files or folders to ingest (known by their path relative to the
+                documents folder, absolute outside it); None syncs the whole
+                documents folder. Report lists hold these relative paths.
             rebuild: discard the existing index and embed everything again.
             progress: called as ``progress(done, total, path)`` after each file.
 
@@ -588,11 +604,12 @@ class Index:
             base = None if rebuild else self._current_generation()
             if base is not None:
                 self._check_compatible(base)
-            candidates = self._discover(paths)
+            candidates = self._discover(paths, report)
             known = self._known_files(base)
             pending = self._load_changed(candidates, known, report, progress)
-            removed = [] if paths is not None else sorted(set(known) - {c.doc_id for c in candidates})
-            report.removed = removed
+            gone = [] if paths is not None else sorted(set(known) - {c.relative for c in candidates})
+            report.removed = gone
+            removed = [known[relative].doc_id for relative in gone]
             if pending or removed or base is None:
                 new_vectors = self._embed_pending(pending, base, report)
                 self._publish(base, pending, removed, new_vectors)
@@ -627,77 +644,87 @@ class Index:
 
     # ------------------------------------------------------------ ingest steps
 
-    def _discover(self, paths: Sequence[str | Path] | None) -> list[_Candidate]:
+    def _discover(self, paths: Sequence[str | Path] | None, report: IngestReport) -> list[_Candidate]:
+        """The files to consider, keyed by their path relative to the documents folder."""
         documents_dir = Path(self.settings.paths.documents_dir)
         targets = [documents_dir] if paths is None else [Path(p) for p in paths]
         candidates: dict[str, _Candidate] = {}
         for target in targets:
-            root = self._root_for(target, documents_dir)
-            for path in discover([target], self.settings):
+            try:
+                found = discover([target], self.settings)
+            except DocumentError as err:
+                report.failed[str(target)] = _one_line(err)
+                continue
+            for path in found:
                 try:
                     stat = path.stat()
                 except OSError as err:
-                    logger.warning("cannot stat %s: %s", path, err)
+                    report.failed[str(path)] = f"{path}: cannot read file ({_one_line(err)})"
                     continue
-                doc_id = _doc_id_for(path, root)
-                candidates[doc_id] = _Candidate(path, root, doc_id, stat.st_size, stat.st_mtime)
-        return sorted(candidates.values(), key=lambda c: c.doc_id)
+                relative = _relative_path(path, documents_dir)
+                candidates[relative] = _Candidate(path, relative, stat.st_size, stat.st_mtime)
+        return sorted(candidates.values(), key=lambda c: c.relative)
 
     @staticmethod
-    def _root_for(target: Path, documents_dir: Path) -> Path:
-        """Folder ids are relative to: the documents folder, or the target's parent outside it."""
-        resolved = target.resolve()
-        docs = documents_dir.resolve()
-        if resolved == docs or docs in resolved.parents:
-            return docs
-        return resolved.parent
-
-    @staticmethod
-    def _known_files(base: _Generation | None) -> dict[str, tuple[int, float, str]]:
+    def _known_files(base: _Generation | None) -> dict[str, _KnownFile]:
         if base is None:
             return {}
-        rows = base.conn.execute("SELECT doc_id, size, mtime, content_hash FROM documents").fetchall()
-        return {doc_id: (size, mtime, content_hash) for doc_id, size, mtime, content_hash in rows}
+        rows = base.conn.execute("SELECT path, doc_id, size, mtime, content_hash FROM documents")
+        return {path: _KnownFile(doc_id, size, mtime, digest) for path, doc_id, size, mtime, digest in rows}
 
     def _load_changed(
         self,
         candidates: list[_Candidate],
-        known: dict[str, tuple[int, float, str]],
+        known: dict[str, _KnownFile],
         report: IngestReport,
         progress: ProgressCallback | None,
     ) -> list[_PendingDocument]:
         """Load and chunk the new and changed files; fill added/updated/unchanged/failed."""
         pending: list[_PendingDocument] = []
-        size, overlap = self.settings.chunking.size, self.settings.chunking.overlap
+        documents_dir = Path(self.settings.paths.documents_dir)
         for done, candidate in enumerate(candidates, start=1):
-            previous = known.get(candidate.doc_id)
-            if previous is not None and previous[0] == candidate.size and previous[1] == candidate.mtime:
-                report.unchanged.append(candidate.doc_id)
+            previous = known.get(candidate.relative)
+            if previous is not None and (previous.size, previous.mtime) == (candidate.size, candidate.mtime):
+                report.unchanged.append(candidate.relative)
             else:
-                try:
-                    document = load_document(candidate.path, candidate.root, self.settings)
-                    if document.doc_id != candidate.doc_id:
-                        document = _with_doc_id(document, candidate.doc_id)
-                    chunks = chunk_document(document, size, overlap) if document.text.strip() else []
-                except DocumentError as err:
-                    report.failed[str(candidate.path)] = _one_line(err)
-                    logger.warning("skipped %s: %s", candidate.path, _one_line(err))
-                except Exception as err:  # noqa: BLE001 - one bad file must never abort the run
-                    report.failed[str(candidate.path)] = f"{type(err).__name__}: {_one_line(err)}"
-                    logger.exception("unexpected error reading %s", candidate.path)
-                else:
-                    unchanged_content = previous is not None and previous[2] == document.content_hash
-                    (report.updated if previous else report.added).append(candidate.doc_id)
-                    if unchanged_content:
-                        report.updated.pop()
-                        report.unchanged.append(candidate.doc_id)
-                    tokens = [TOKEN_SEPARATOR.join(bm25_tokens(c.text)) for c in chunks]
-                    pending.append(
-                        _PendingDocument(document, candidate.size, candidate.mtime, chunks, tokens)
-                    )
+                item = self._load_one(candidate, documents_dir, previous, report)
+                if item is not None:
+                    pending.append(item)
             if progress is not None:
                 progress(done, len(candidates), str(candidate.path))
         return pending
+
+    def _load_one(
+        self, candidate: _Candidate, documents_dir: Path, previous: _KnownFile | None, report: IngestReport
+    ) -> _PendingDocument | None:
+        """Load, chunk and tokenise one file; a failure goes to ``report.failed``."""
+        try:
+            document = load_document(candidate.path, documents_dir, self.settings)
+            chunks = chunk_document(document, self.settings.chunking.size, self.settings.chunking.overlap)
+        except DocumentError as err:
+            report.failed[str(candidate.path)] = _one_line(err)
+            logger.warning("skipped %s", _one_line(err))
+            return None
+        except Exception as err:  # noqa: BLE001 - one bad file must never abort the run
+            report.failed[str(candidate.path)] = f"{candidate.path}: {type(err).__name__}: {_one_line(err)}"
+            logger.exception("unexpected error reading %s", candidate.path)
+            return None
+        if previous is None:
+            report.added.append(candidate.relative)
+        elif previous.content_hash == document.content_hash:
+            report.unchanged.append(candidate.relative)  # only touched: re-recorded, vectors reused
+        else:
+            report.updated.append(candidate.relative)
+        tokens = [TOKEN_SEPARATOR.join(bm25_tokens(c.text)) for c in chunks]
+        return _PendingDocument(
+            document=document,
+            relative=candidate.relative,
+            size=candidate.size,
+            mtime=candidate.mtime,
+            chunks=chunks,
+            tokens=tokens,
+            replaces=previous.doc_id if previous else None,
+        )
 
     def _embed_pending(
         self, pending: list[_PendingDocument], base: _Generation | None, report: IngestReport
@@ -707,21 +734,21 @@ class Index:
         Returns:
             The new vectors (row i for ``vector_refs`` value ``-(1 + i)``), or None if none.
         """
-        reusable: dict[tuple[str, str], int] = {}
-        if base is not None and pending:
-            doc_ids = [p.document.doc_id for p in pending]
-            for start in range(0, len(doc_ids), 500):
-                batch = doc_ids[start : start + 500]
+        reusable: dict[str, int] = {}  # text hash -> row of the previous vectors
+        replaced = [p.replaces for p in pending if p.replaces is not None]
+        if base is not None and replaced:
+            for start in range(0, len(replaced), 500):
+                batch = replaced[start : start + 500]
                 marks = ",".join("?" * len(batch))
-                for doc_id, text_hash, vec_row in base.conn.execute(
-                    f"SELECT doc_id, text_hash, vec_row FROM chunks WHERE doc_id IN ({marks})", batch
+                for text_hash, vec_row in base.conn.execute(
+                    f"SELECT text_hash, vec_row FROM chunks WHERE doc_id IN ({marks})", batch
                 ):
-                    reusable[(doc_id, text_hash)] = vec_row
+                    reusable[text_hash] = vec_row
         to_embed: list[str] = []
         for item in pending:
             item.vector_refs = []
             for chunk in item.chunks:
-                row = reusable.get((chunk.doc_id, _text_hash(chunk.text)))
+                row = reusable.get(_text_hash(chunk.text))
                 if row is None:
                     to_embed.append(chunk.text)
                     row = -len(to_embed)
@@ -803,7 +830,8 @@ class _GenerationWriter:
         conn = self.conn
         now = time.time()
         with conn:
-            for doc_id in [*removed, *(p.document.doc_id for p in pending)]:
+            replaced = [p.replaces for p in pending if p.replaces is not None]
+            for doc_id in {*removed, *replaced, *(p.document.doc_id for p in pending)}:
                 conn.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
                 conn.execute("DELETE FROM texts WHERE doc_id = ?", (doc_id,))
                 conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
@@ -814,7 +842,7 @@ class _GenerationWriter:
                     "indexed_at, language, page_starts) VALUES (?, ?, ?, ?, ?, ?, 'indexed', ?, ?, ?)",
                     (
                         doc.doc_id,
-                        str(doc.path),
+                        item.relative,
                         doc.title,
                         doc.content_hash,
                         item.size,
@@ -914,12 +942,6 @@ class _GenerationWriter:
     def close(self) -> None:
         """Finish the SQLite file."""
         self.conn.close()
-
-
-def _with_doc_id(document: Document, doc_id: str) -> Document:
-    from dataclasses import replace
-
-    return replace(document, doc_id=doc_id)
 
 
 def _one_line(err: BaseException) -> str:

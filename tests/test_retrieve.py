@@ -1,0 +1,175 @@
+"""Hybrid retrieval: RRF arithmetic, search over a real index (fake embedder), passage merging."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.retrieve import merge_passages, search, sparse_weight_for, weighted_rrf
+from rag.settings import Settings, get_settings
+from rag.store import Index
+from rag.types import Chunk, Hit
+
+try:
+    from tests.fakes import FakeEmbedder
+except ImportError:  # pytest run without the repository root on sys.path
+    from fakes import FakeEmbedder
+
+
+# ---------------------------------------------------------------- weighted RRF
+
+
+def test_rrf_hand_computed() -> None:
+    fused = weighted_rrf({"dense": ["x", "y", "z"], "sparse": ["z", "y"]}, {"dense": 1, "sparse": 1}, k=60)
+    assert fused == pytest.approx({"x": 1 / 61, "y": 1 / 62 + 1 / 62, "z": 1 / 63 + 1 / 61})
+    assert list(fused) == ["z", "y", "x"]  # 0.032266 > 0.032258 > 0.016393
+
+
+def test_rrf_weights_scale_each_ranking() -> None:
+    fused = weighted_rrf({"dense": ["a", "b"], "sparse": ["b", "a"]}, {"dense": 2.0, "sparse": 0.5}, k=1)
+    assert fused == pytest.approx({"a": 2 / 2 + 0.5 / 3, "b": 2 / 3 + 0.5 / 2})
+    assert list(fused) == ["a", "b"]
+
+
+def test_rrf_zero_weight_switches_a_ranking_off() -> None:
+    fused = weighted_rrf({"dense": ["a"], "sparse": ["b", "a"]}, {"dense": 1.0, "sparse": 0.0}, k=60)
+    assert fused == pytest.approx({"a": 1 / 61, "b": 0.0})
+    assert list(fused)[0] == "a"
+
+
+def test_rrf_missing_weight_counts_one_and_repeats_are_ignored() -> None:
+    fused = weighted_rrf({"only": ["a", "a", "b"]}, {}, k=0)
+    assert fused == pytest.approx({"a": 1.0, "b": 1 / 3})
+
+
+def test_rrf_of_nothing_is_empty() -> None:
+    assert weighted_rrf({}, {}, k=60) == {}
+    assert weighted_rrf({"dense": []}, {"dense": 1.0}, k=60) == {}
+
+
+# ---------------------------------------------------------------- search
+
+
+DOCS = {
+    "tu_son.txt": "Thị xã Từ Sơn thuộc tỉnh Bắc Ninh, nổi tiếng với làng nghề gỗ Đồng Kỵ.",
+    "y_te.txt": "Ngành y tế ở Hà Nội có nhiều bệnh viện lớn. Bộ Y tế quản lý các bệnh viện trung ương.",
+    "ha_noi.txt": "Hà Nội là thủ đô của Việt Nam, có hồ Hoàn Kiếm và phố cổ.",
+    "lua_gao.txt": "Đồng bằng sông Cửu Long là vựa lúa lớn nhất cả nước, xuất khẩu gạo hàng năm.",
+}
+
+
+@pytest.fixture
+def search_settings(tmp_path: Path) -> Settings:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in DOCS.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    return get_settings({"paths": {"documents_dir": str(docs), "index_dir": str(tmp_path / "index")}})
+
+
+@pytest.fixture
+def index(search_settings: Settings) -> Index:
+    built = Index.open(search_settings, FakeEmbedder(), create=True)
+    built.ingest()
+    return built
+
+
+def test_search_returns_fused_hits_with_both_scores(index: Index, search_settings: Settings) -> None:
+    hits = search(index, "bệnh viện y tế Hà Nội", search_settings, k=3)
+    assert len(hits) == 3
+    assert hits[0].chunk.title.startswith("Ngành y tế")
+    assert hits[0].dense_rank == 1 and hits[0].sparse_rank == 1
+    assert hits[0].dense_score is not None and hits[0].sparse_score is not None
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert len({h.chunk.chunk_id for h in hits}) == 3
+
+
+def test_search_default_k_is_top_k(index: Index, search_settings: Settings) -> None:
+    settings = get_settings(search_settings, retrieval={"top_k": 2})
+    assert len(search(index, "Hà Nội", settings)) == 2
+
+
+def test_query_without_diacritics_reaches_the_chunk(index: Index, search_settings: Settings) -> None:
+    hits = search(index, "Tu Son Bac Ninh", search_settings, k=1)
+    assert "Từ Sơn" in hits[0].chunk.text and hits[0].sparse_rank == 1
+
+
+def test_sparse_weight_follows_vocabulary_and_language(index: Index, search_settings: Settings) -> None:
+    assert sparse_weight_for(index, "bệnh viện Hà Nội", search_settings) == pytest.approx(1.0)
+    assert sparse_weight_for(index, "zzzz qqqq", search_settings) == 0.0
+    english = sparse_weight_for(index, "Which hospitals are in Ha Noi?", search_settings)
+    assert 0.0 <= english < 0.2
+    off = get_settings(search_settings, retrieval={"sparse_weight": 0.0})
+    assert sparse_weight_for(index, "bệnh viện Hà Nội", off) == 0.0
+
+
+def test_search_with_unknown_words_falls_back_to_dense(index: Index, search_settings: Settings) -> None:
+    hits = search(index, "zzzz qqqq", search_settings, k=2)
+    assert len(hits) == 2 and all(h.sparse_rank is None and h.dense_rank for h in hits)
+
+
+# ---------------------------------------------------------------- passages
+
+DOC_TEXT = "".join(f"Câu số {n:02d} nói về chủ đề {n}. " for n in range(20))
+
+
+class TextIndex:
+    """Just enough of an Index for merge_passages: document texts."""
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        self.texts = texts
+
+    def document_text(self, doc_id: str) -> str:
+        return self.texts[doc_id]
+
+
+def chunk_at(doc_id: str, ordinal: int, start: int, end: int, page: int | None = None) -> Chunk:
+    text = TEXTS[doc_id][start:end]
+    return Chunk(f"{doc_id}#{ordinal}", doc_id, doc_id.upper(), text, start, end, ordinal, page)
+
+
+TEXTS = {"a": DOC_TEXT, "b": DOC_TEXT.replace("chủ đề", "vấn đề"), "a-copy": DOC_TEXT}
+
+
+def hits_of(*chunks: Chunk) -> list[Hit]:
+    return [Hit(chunk=c, score=1.0 / (i + 1)) for i, c in enumerate(chunks)]
+
+
+def test_adjacent_and_overlapping_chunks_merge_into_one_passage() -> None:
+    a0, a1 = chunk_at("a", 0, 0, 100, page=1), chunk_at("a", 1, 80, 180, page=2)
+    a2 = chunk_at("a", 2, 180, 260)
+    b0 = chunk_at("b", 0, 0, 90)
+    passages = merge_passages(hits_of(a1, b0, a0, a2), TextIndex(TEXTS), top_k=4)
+    assert [(p.n, p.doc_id) for p in passages] == [(1, "a"), (2, "b")]
+    first = passages[0]
+    assert (first.start, first.end) == (0, 260)
+    assert first.text == DOC_TEXT[0:260]
+    assert first.chunk_ids == ("a#0", "a#1", "a#2")
+    assert first.page == 1 and first.score == 1.0 and first.title == "A"
+
+
+def test_distant_chunks_of_one_document_stay_separate_until_a_bridge_arrives() -> None:
+    a0, a2, a1 = chunk_at("a", 0, 0, 100), chunk_at("a", 2, 200, 300), chunk_at("a", 1, 100, 200)
+    separate = merge_passages(hits_of(a0, a2), TextIndex(TEXTS), top_k=4)
+    assert [(p.start, p.end) for p in separate] == [(0, 100), (200, 300)]
+    bridged = merge_passages(hits_of(a2, a0, a1), TextIndex(TEXTS), top_k=4)
+    assert [(p.n, p.start, p.end) for p in bridged] == [(1, 0, 300)]
+    assert bridged[0].score == 1.0  # the best hit's score
+
+
+def test_duplicates_dropped_and_top_k_respected() -> None:
+    a0, b0, c0 = chunk_at("a", 0, 0, 100), chunk_at("b", 0, 0, 100), chunk_at("a-copy", 0, 0, 100)
+    b5 = chunk_at("b", 5, 500, 600)
+    passages = merge_passages(hits_of(a0, a0, c0, b0, b5), TextIndex(TEXTS), top_k=2)
+    assert [p.doc_id for p in passages] == ["a", "b"]  # a-copy has the same text as a
+    assert [p.n for p in passages] == [1, 2]
+    assert len(merge_passages(hits_of(a0, b0, b5), TextIndex(TEXTS), top_k=2)) == 2
+
+
+def test_passages_from_a_real_index(index: Index, search_settings: Settings) -> None:
+    hits = search(index, "Hà Nội", search_settings, k=4)
+    passages = merge_passages(hits, index, top_k=3)
+    assert 1 <= len(passages) <= 3
+    for passage in passages:
+        assert index.document_text(passage.doc_id)[passage.start : passage.end] == passage.text
