@@ -383,23 +383,28 @@ _LANGUAGE_SAMPLE_WORDS = 400
 def detect_language(text: str) -> Literal["vi", "en"]:
     """Guess whether a question or document is Vietnamese or English.
 
-    Each word votes: Vietnamese diacritics or a frequent unaccented Vietnamese
-    word count for "vi"; English function words and words that cannot be a
-    Vietnamese syllable ("breakthroughs", "did") count for "en". So
-    "What breakthroughs did Từ Sơn choose in 2021?" is English while
-    "tu son chon dot pha gi" is Vietnamese. Ties (and empty text) give "vi".
+    Each word votes: Vietnamese diacritics (less when capitalised, as names
+    are) or a frequent unaccented Vietnamese word count for "vi"; English
+    function words and words that cannot be a Vietnamese syllable
+    ("breakthroughs", "did") count for "en". So "What breakthroughs did Từ Sơn
+    choose in 2021?" is English while "tu son chon dot pha gi" is Vietnamese.
+    Ties (and empty text) give "vi".
     """
     vietnamese = english = 0.0
-    for count, word in enumerate(_LETTER_RUN_RE.finditer(_nfc(text).lower())):
+    for count, match in enumerate(_LETTER_RUN_RE.finditer(_nfc(text))):
         if count >= _LANGUAGE_SAMPLE_WORDS:
             break
-        letters = word.group()
+        word = match.group()
+        letters = word.lower()
         if not letters.isascii():
             is_vietnamese = any(
                 ch in _VIETNAMESE_ONLY_LETTERS or _SPLIT_VOWEL.get(ch, ("", 0))[1] for ch in letters
             ) and _is_vietnamese_syllable(letters)
-            vietnamese += 2 if is_vietnamese else 0
-            english += 0 if is_vietnamese else 1
+            if not is_vietnamese:
+                english += 1
+            else:
+                # Capitalised: likely a name ("Who is Đàm Đức Hà?"), weaker evidence.
+                vietnamese += 0.5 if word[0].isupper() else 2
         elif letters in _ENGLISH_FUNCTION_WORDS:
             english += 2
         elif not _is_vietnamese_syllable(letters):

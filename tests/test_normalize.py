@@ -1,0 +1,224 @@
+"""Vietnamese normalisation, tokens, decoding and language detection."""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from rag.normalize import (
+    NORMALIZER_VERSION,
+    bm25_tokens,
+    decode_bytes,
+    detect_language,
+    fold_diacritics,
+    normalize_text,
+    syllables,
+)
+from rag.types import DocumentError
+
+TEST_DATA = Path(__file__).resolve().parent / "data"
+SEED_REPORT = Path(__file__).resolve().parent.parent / "documents" / "000_d6dbdd2ddfa3846f.txt"
+
+SENTENCE = (
+    "Đồng chí Đàm Đức Hà, Bí thư Đảng ủy phường Hương Mạc cho biết: “Đến nay, tình trạng lấn chiếm "
+    "đất đai cơ bản được giải quyết”. Tỷ lệ hộ nghèo giảm còn 0,58%; ngành y tế ở Từ Sơn phát triển."
+)
+
+
+def test_version_is_a_string():
+    assert isinstance(NORMALIZER_VERSION, str) and NORMALIZER_VERSION
+
+
+def test_nfd_and_nfc_normalise_to_the_same_text():
+    nfd = unicodedata.normalize("NFD", SENTENCE)
+    assert nfd != SENTENCE
+    assert normalize_text(nfd) == normalize_text(SENTENCE) == SENTENCE
+
+
+def test_nfd_fixture_file_becomes_nfc():
+    raw = (TEST_DATA / "01_tu_son_nfd.txt").read_text(encoding="utf-8")
+    assert not unicodedata.is_normalized("NFC", raw)
+    text = normalize_text(raw)
+    assert unicodedata.is_normalized("NFC", text)
+    assert "tỷ lệ hộ nghèo giảm còn 0,58%" in text
+    assert "Gia đình văn hóa" in text  # "văn hoá" in the source, classic tone placement after
+
+
+@pytest.mark.parametrize(
+    ("new_style", "classic"),
+    [
+        ("hoà", "hòa"),
+        ("thuý", "thúy"),
+        ("khoẻ", "khỏe"),
+        ("Thuỷ", "Thủy"),
+        ("uỷ ban", "ủy ban"),
+        ("Đảng uỷ", "Đảng ủy"),
+        ("văn hoá", "văn hóa"),
+        ("hoạ sĩ", "họa sĩ"),
+        ("loà", "lòa"),
+        ("HOÀ BÌNH", "HÒA BÌNH"),
+        ("Khoẻ", "Khỏe"),
+        ("qúa", "quá"),  # tone typed on the u of "qu"
+        ("gía", "giá"),  # tone typed on the i of "gi"
+    ],
+)
+def test_one_tone_mark_convention(new_style, classic):
+    assert normalize_text(new_style) == classic
+    assert normalize_text(classic) == classic
+    assert normalize_text(unicodedata.normalize("NFD", new_style)) == classic
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "hoàng", "thuyết", "quý", "Quỳnh", "quyết", "hoạch", "người", "giữa", "gìn", "gì", "ngoài",
+        "khuỷu", "tuổi", "thuở", "Huế", "của", "mùa", "nghĩa", "chuyện", "khuya", "xoáy", "y tế",
+        "café", "Zürich", "résumé", "Nguyễn", "Đàm Đức Hà",
+    ],
+)  # fmt: skip
+def test_correct_or_foreign_words_are_unchanged(word):
+    assert normalize_text(word) == word
+
+
+def test_whitespace_cleanup():
+    raw = (
+        "  Từ\u00a0\u00a0Sơn \t phát\u200b triển\u00ad\r\nDòng hai  \r\n \t \r\n\r\n\r\n\u3000Đoạn\u2028mới  "
+    )
+    assert normalize_text(raw) == "Từ Sơn phát triển\nDòng hai\n\nĐoạn\nmới"
+
+
+def test_paragraph_breaks_are_kept_and_whitespace_lines_emptied():
+    raw = "Đoạn một.\n \u00a0 \nĐoạn hai.\n\n\n\n\nĐoạn ba."
+    assert normalize_text(raw) == "Đoạn một.\n\nĐoạn hai.\n\nĐoạn ba."
+
+
+def test_empty_and_blank_text():
+    assert normalize_text("") == ""
+    assert normalize_text(" \n\t\u00a0\u200b ") == ""
+
+
+IDEMPOTENCE_CASES = [
+    SENTENCE,
+    unicodedata.normalize("NFD", SENTENCE),
+    "hoa\u0300 ho\u0300a hoà\u0302 \u0301a x\u0323\u0302y",  # stray combining marks
+    "Thuý\u00ad\u00adhoà\n\r\n\t \r\rkhoẻ",
+    "QÚA gÍa HoÀ",
+]
+
+
+@pytest.mark.parametrize("text", IDEMPOTENCE_CASES)
+def test_idempotent(text):
+    once = normalize_text(text)
+    assert normalize_text(once) == once
+
+
+def test_idempotent_on_random_strings():
+    alphabet = list("aăâeêioôơuưyqgthnkđ AĂÊƠƯQG.,\n\t\r") + [
+        "\u0300", "\u0301", "\u0303", "\u0309", "\u0323", "\u0302", "\u00a0", "\u200b", "\u00ad", "ỳ", "ọ",
+    ]  # fmt: skip
+    rng = random.Random(1258)
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        once = normalize_text(text)
+        assert normalize_text(once) == once, repr(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("Từ Sơn", "tu son"),
+        ("Đàm Đức Hà", "dam duc ha"),
+        ("NGƯỜI DÂN ĐỒNG THUẬN", "nguoi dan dong thuan"),
+        (unicodedata.normalize("NFD", "Hương Mạc"), "huong mac"),
+        ("0,58% và 01-KL/TW", "0,58% va 01-kl/tw"),
+    ],
+)
+def test_fold_diacritics(text, folded):
+    assert fold_diacritics(text) == folded
+
+
+def test_syllables_keep_one_letter_syllables_and_numbers():
+    assert syllables("Ngành y tế ở Hà Nội") == ["ngành", "y", "tế", "ở", "hà", "nội"]
+    assert syllables("giảm còn 0,58%, năm 2020 - 2025; 01-KL/TW") == [
+        "giảm", "còn", "0,58", "năm", "2020", "2025", "01", "kl", "tw",
+    ]  # fmt: skip
+    assert syllables("What is a test?") == ["what", "is", "a", "test"]  # no stopwords dropped
+
+
+def test_bm25_tokens_add_folded_forms():
+    tokens = bm25_tokens("Ngành y tế ở Từ Sơn")
+    assert set(syllables("Ngành y tế ở Từ Sơn")) <= set(tokens)
+    assert {"nganh", "te", "o", "tu", "son"} <= set(tokens)
+    assert tokens.count("y") == 1  # an unaccented syllable is not doubled
+    assert set(bm25_tokens("Tu Son")) <= set(tokens)  # unaccented query finds accented text
+
+
+def test_bm25_tokens_are_deterministic_and_match_nfd_input():
+    assert bm25_tokens(SENTENCE) == bm25_tokens(SENTENCE)
+    assert bm25_tokens(unicodedata.normalize("NFD", SENTENCE)) == bm25_tokens(SENTENCE)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_decode_unicode_encodings(encoding):
+    assert normalize_text(decode_bytes(SENTENCE.encode(encoding), "x.txt")) == SENTENCE
+
+
+def test_decode_windows_1258_fixture():
+    data = (TEST_DATA / "03_giao_duc_cp1258.txt").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    text = normalize_text(decode_bytes(data, "03_giao_duc_cp1258.txt"))
+    assert text.startswith("Bắc Ninh nâng cao chất lượng giáo dục vùng nông thôn")
+    assert "Nguyễn Văn Thụy" in text and "sức khỏe" in text and "hòa nhập" in text
+
+
+def test_decode_utf16_fixture():
+    text = normalize_text(decode_bytes((TEST_DATA / "04_nong_nghiep_utf16.txt").read_bytes(), "x"))
+    assert text.startswith("Hải Dương phát triển nông nghiệp công nghệ cao")
+    assert "Nguyễn Quý Hoàng" in text
+
+
+def test_decode_empty_is_empty():
+    assert decode_bytes(b"", "empty.txt") == ""
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\x00\x01\x02\x03\xff\xfe\x00\x00\x10" * 50,
+        bytes(range(256)) * 20,
+        b"%PDF-1.4\n\x00\x00\x00binary",
+    ],
+)
+def test_decode_binary_raises_naming_the_file(data):
+    with pytest.raises(DocumentError, match=r"^blob\.bin: "):
+        decode_bytes(data, "blob.bin")
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("What breakthroughs did Từ Sơn choose in 2021?", "en"),
+        ("Từ Sơn chọn đột phá gì?", "vi"),
+        ("tu son chon dot pha gi", "vi"),
+        ("Tỷ lệ hộ nghèo của phường Phù Chẩn là bao nhiêu?", "vi"),
+        ("How many cases of land violations were fined?", "en"),
+        ("Who is Đàm Đức Hà?", "en"),
+        ("Dam Duc Ha la ai", "vi"),
+        ("ngành y tế ở Hà Nội", "vi"),
+        ("Ban Thuong vu Thanh uy lua chon noi dung dot pha nao", "vi"),
+        ("Which ward has a poverty rate of 0.58%?", "en"),
+    ],
+)
+def test_detect_language(question, language):
+    assert detect_language(question) == language
+
+
+def test_detect_language_on_documents():
+    seed = SEED_REPORT.read_text(encoding="utf-8")
+    assert detect_language(seed) == "vi"
+    english = "The party committee of Tu Son city chose two breakthroughs: land management and construction."
+    assert detect_language(english) == "en"
