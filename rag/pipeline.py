@@ -1,0 +1,671 @@
+"""The only composer: question → retrieval → prompt → generation → verified, cited answer.
+
+The small local model measurably fails at three things, so the system does them:
+
+* **Refusing.** Told to refuse when the passages lack the answer, the 1.5B model
+  invents one instead. So the pipeline refuses *before* generation when the
+  evidence is weak (low dense score and few question words in any passage, or a
+  number the question asks about that no passage holds), and *after* generation
+  when no passage supports any claim of the answer.
+* **Citing.** Many answers carry no ``[n]``. ``rag.citations`` attaches citations
+  to claims a passage supports, moves wrong ones, and verifies every one.
+* **Staying short.** Prompts show the few most relevant sentences of each passage
+  under a token budget, the system prompt stays constant and first (so llama.cpp
+  reuses its KV cache), and generation stops at the first blank line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from rag import citations as cite
+from rag.normalize import detect_language, normalize_text
+from rag.prompts import build_messages, extractive_note_for, is_refusal, refusal_for
+from rag.settings import Settings, get_settings
+from rag.types import (
+    Answer,
+    Chunk,
+    DocumentInfo,
+    DoneEvent,
+    Hit,
+    IngestReport,
+    Passage,
+    SourcesEvent,
+    StreamEvent,
+    Timings,
+    TokenEvent,
+)
+
+if TYPE_CHECKING:
+    from rag.embedding import Embedder
+    from rag.llm import LLM
+    from rag.store import Index
+
+logger = logging.getLogger(__name__)
+
+History = Sequence[tuple[str, str]]
+Fallback = Literal["extractive", "none"]
+
+# Tokens of passage text shown to the model, all passages together. At ~70 prompt
+# tokens/s on 2 cores this keeps the uncached part of the prompt near 3 s.
+CONTEXT_BUDGET_TOKENS = 240
+# Sentences shown per passage (the best ones, in document order).
+SENTENCES_PER_PASSAGE = 3
+# Refusal by evidence: a passage must hold this share of the question's content words
+# (numbers count double) unless the dense score alone is convincing.
+MIN_LEXICAL_OVERLAP = 0.5
+# The answer is one short paragraph; a blank line means the model moved on.
+STOP_SEQUENCES = ("\n\n", "<documents>", "Question:", "Câu hỏi:")
+
+
+class Retriever(Protocol):
+    """Where passages come from (the index by default; a fake in tests)."""
+
+    def search(self, query: str, k: int | None = None) -> list[Hit]:
+        """Ranked hits for ``query``."""
+        ...
+
+    def passages(self, hits: Sequence[Hit], top_k: int) -> list[Passage]:
+        """Hits merged into numbered passages."""
+        ...
+
+
+class IndexRetriever:
+    """Hybrid search over the persisted index (``rag.retrieve``)."""
+
+    def __init__(self, index: Index, settings: Settings) -> None:
+        self.index = index
+        self.settings = settings
+
+    def search(self, query: str, k: int | None = None) -> list[Hit]:
+        """Hybrid dense + BM25 hits."""
+        from rag.retrieve import search
+
+        return search(self.index, query, self.settings, k)
+
+    def passages(self, hits: Sequence[Hit], top_k: int) -> list[Passage]:
+        """Adjacent hits merged into passages numbered 1..n."""
+        from rag.retrieve import merge_passages
+
+        return merge_passages(hits, self.index, top_k)
+
+
+# ---------------------------------------------------------------- follow-up questions
+
+_FOLLOWUP_START = re.compile(
+    r"^\s*(?:còn|thế còn|vậy còn|và|thế|vậy|what about|how about|and|also)\b", re.IGNORECASE
+)
+_FOLLOWUP_END = re.compile(r"\s*(?:thì sao|thế nào|ra sao|như thế nào|nữa)?\s*[?？]*\s*$", re.IGNORECASE)
+_PRONOUNS = re.compile(r"\b(?:đó|này|ấy|họ|nó|it|its|they|them|their|there|that one)\b", re.IGNORECASE)
+# Words that name what kind of thing follows: "phường Phù Chẩn", "năm 2021", "Phu Chan ward".
+_KIND_WORDS = tuple(
+    "phường|xã|thị trấn|huyện|quận|thành phố|tỉnh|thôn|khu phố|năm|tháng|"
+    "ward|commune|district|city|province|town|village|year".split("|")
+)
+_SHORT_FOLLOWUP_WORDS = 6
+
+
+def looks_like_followup(question: str) -> bool:
+    """True for elliptical questions that lean on the previous turn ("Còn phường Phù Chẩn thì sao?")."""
+    if _FOLLOWUP_START.search(question):
+        return True
+    words = question.split()
+    return len(words) <= _SHORT_FOLLOWUP_WORDS and bool(_PRONOUNS.search(question))
+
+
+def _followup_subject(question: str) -> str:
+    """The new subject of an elliptical follow-up: "Còn phường Phù Chẩn thì sao?" → "phường Phù Chẩn"."""
+    subject = _FOLLOWUP_START.sub("", question, count=1)
+    subject = _FOLLOWUP_END.sub("", subject)
+    return subject.strip(" ,.")
+
+
+def _kind_span(text: str) -> tuple[str, int, int] | None:
+    """The first "kind word + name" in ``text``: (kind, start, end) of the whole phrase."""
+    for kind in _KIND_WORDS:
+        # Vietnamese puts the kind first ("phường Hương Mạc"), English after ("Huong Mac ward").
+        after = re.search(
+            rf"\b{re.escape(kind)}\s+((?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*|\d+)(?:\s+(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*|\d+))*)", text
+        )
+        if after:
+            return kind, after.start(), after.end()
+        before = re.search(rf"((?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*\s+)+){re.escape(kind)}\b", text)
+        if before:
+            return kind, before.start(), before.end()
+    return None
+
+
+def rewrite_followup(question: str, history: History) -> tuple[str, str]:
+    """Turn an elliptical follow-up into a standalone question, by template.
+
+    "Còn phường Phù Chẩn thì sao?" after "Tỷ lệ hộ nghèo của phường Hương Mạc là bao
+    nhiêu?" becomes "Tỷ lệ hộ nghèo của phường Phù Chẩn là bao nhiêu?": the new
+    subject replaces the previous question's subject of the same kind. A template
+    costs nothing, while asking the model (~6 s on 2 cores, and a different prompt
+    prefix that evicts the answer prompt's KV cache) would double the wait.
+
+    Args:
+        question: the new question.
+        history: earlier (question, answer) pairs, oldest first.
+
+    Returns:
+        (standalone question, retrieval query); both equal ``question`` when it is
+        not a follow-up.
+    """
+    if not history or not looks_like_followup(question):
+        return question, question
+    previous = history[-1][0].strip()
+    subject = _followup_subject(question)
+    new_kind = _kind_span(subject)
+    old_kind = _kind_span(previous)
+    if subject and new_kind and old_kind and new_kind[0] == old_kind[0]:
+        standalone = previous[: old_kind[1]] + subject[new_kind[1] : new_kind[2]] + previous[old_kind[2] :]
+        return standalone, standalone
+    # No subject to swap: keep both turns for retrieval; the prompt shows the earlier question.
+    merged = f"{previous} {question}"
+    return question, merged
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def select_excerpts(
+    query: str,
+    passages: Sequence[Passage],
+    budget_tokens: int,
+    count_tokens: Callable[[str], int],
+    per_passage: int = SENTENCES_PER_PASSAGE,
+) -> dict[int, str]:
+    """The most relevant sentences of the passages, within a token budget.
+
+    Sentences of all passages compete on their overlap with the query (ties go to
+    the better-ranked passage); a sentence that shares nothing with the query is
+    never shown, and an over-long one is cut to the window around its matching
+    words. Chosen sentences keep document order, gaps are marked with "…". A
+    passage without any chosen sentence is left out of the prompt (its number
+    stays reserved, so numbers still match what the user sees).
+
+    Returns:
+        ``n -> excerpt`` for :func:`rag.prompts.build_messages` ("" for left-out passages).
+    """
+    candidates: list[tuple[float, int, int, int, int]] = []  # (-score, passage rank, n, start, end)
+    for rank, passage in enumerate(passages):
+        for score, start, end in cite.rank_sentences(query, passage.text)[:per_passage]:
+            if score > 0:
+                candidates.append((-score, rank, passage.n, start, end))
+    candidates.sort()
+    by_n = {p.n: p for p in passages}
+    chosen: dict[int, list[tuple[int, int, str]]] = {p.n: [] for p in passages}
+    used = 0
+    longest = max(40, budget_tokens // 2)  # no single sentence takes more than half the budget
+    for _, _, n, start, end in candidates:
+        sentence = by_n[n].text[start:end]
+        if count_tokens(sentence) > longest:
+            sentence = _window(sentence, query, longest, count_tokens)
+        cost = count_tokens(sentence) + 2
+        if used + cost > budget_tokens:
+            continue
+        chosen[n].append((start, end, sentence))
+        used += cost
+    excerpts: dict[int, str] = {}
+    for passage in passages:
+        parts: list[str] = []
+        previous_end: int | None = None
+        for start, end, sentence in sorted(chosen[passage.n]):
+            if previous_end is not None and passage.text[previous_end:start].strip():
+                parts.append("…")
+            parts.append(sentence)
+            previous_end = end
+        excerpts[passage.n] = " ".join(parts)
+    return excerpts
+
+
+def _window(sentence: str, query: str, max_tokens: int, count_tokens: Callable[[str], int]) -> str:
+    """The run of words of ``sentence`` around its densest match with ``query``, within ``max_tokens``."""
+    words = sentence.split()
+    wanted = cite.content_tokens(query)
+    hits = [1 if set(cite.tokens(w)) & wanted else 0 for w in words]
+    size = len(words)
+    while size > 1 and count_tokens(" ".join(words[:size])) > max_tokens - 2:
+        size = max(1, int(size * 0.85))
+    best_start = max(range(len(words) - size + 1), key=lambda i: sum(hits[i : i + size]))
+    piece = " ".join(words[best_start : best_start + size])
+    return ("… " if best_start > 0 else "") + piece + (" …" if best_start + size < len(words) else "")
+
+
+def _evidence(question: str, passages: Sequence[Passage]) -> tuple[float, bool]:
+    """(best lexical overlap of the question with a passage, whether all its numbers appear somewhere)."""
+    claim = cite.make_claim(question)
+    if not passages or claim.total <= 0:
+        return 0.0, True
+    features = [cite.span_features(p.text) for p in passages]
+    overlap = max(cite.support(dataclasses.replace(claim, numbers=frozenset()), f) for f in features)
+    all_tokens = frozenset().union(*features)
+    return overlap, not (claim.numbers - all_tokens)
+
+
+def _elapsed_ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 1)
+
+
+# ---------------------------------------------------------------- the assistant
+
+
+class Assistant:
+    """Answers questions from the indexed documents, with verified citations.
+
+    Heavy parts (index, embedder, LLM) are built on first use unless given, so a
+    UI can start at once and tests can inject fakes.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | dict[str, Any] | None = None,
+        *,
+        index: Index | None = None,
+        embedder: Embedder | None = None,
+        llm: LLM | None = None,
+        retriever: Retriever | None = None,
+        fallback: Fallback = "extractive",
+        context_budget_tokens: int = CONTEXT_BUDGET_TOKENS,
+        refuse_on_weak_evidence: bool = True,
+    ) -> None:
+        """Create an assistant.
+
+        Args:
+            settings: Settings, a dict of explicit values, or None for defaults + file + env.
+            index: an opened index; by default ``Index.open(settings, embedder)`` on first use.
+            embedder: the query embedder; by default ``rag.embedding.get_embedder`` on first use.
+            llm: the generator; by default ``rag.llm.get_llm(settings)`` on first use.
+            retriever: where passages come from; by default hybrid search over ``index``.
+            fallback: what to answer when the model's answer cannot be verified:
+                "extractive" (the best supporting sentence, quoted and cited) or "none"
+                (keep the model's answer, marked unverified).
+            context_budget_tokens: tokens of passage text in the prompt.
+            refuse_on_weak_evidence: refuse without generating when retrieval found nothing convincing.
+        """
+        self.settings = get_settings(settings)
+        self._index = index
+        self._embedder = embedder
+        self._llm = llm
+        self._retriever = retriever
+        self.fallback = fallback
+        self.context_budget_tokens = context_budget_tokens
+        self.refuse_on_weak_evidence = refuse_on_weak_evidence
+        self._lock = threading.RLock()
+
+    # ------------------------------------------------------------ lazy parts
+
+    @property
+    def embedder(self) -> Embedder:
+        """The query embedder (built on first use)."""
+        with self._lock:
+            if self._embedder is None:
+                from rag.embedding import get_embedder
+
+                self._embedder = get_embedder(self.settings)
+            return self._embedder
+
+    @property
+    def index(self) -> Index:
+        """The opened index (opened on first use).
+
+        Raises:
+            IndexMissingError: nothing has been indexed yet.
+        """
+        with self._lock:
+            if self._index is None:
+                from rag.store import Index
+
+                self._index = Index.open(self.settings, embedder=self._embedder_or_lazy())
+            return self._index
+
+    def _embedder_or_lazy(self) -> Embedder | None:
+        # The store builds the embedder itself only when it needs one; share ours if we have it.
+        return self._embedder
+
+    @property
+    def llm(self) -> LLM:
+        """The generator (loaded on first use)."""
+        with self._lock:
+            if self._llm is None:
+                from rag.llm import get_llm
+
+                self._llm = get_llm(self.settings)
+            return self._llm
+
+    @property
+    def retriever(self) -> Retriever:
+        """The passage source."""
+        with self._lock:
+            if self._retriever is None:
+                self._retriever = IndexRetriever(self.index, self.settings)
+            return self._retriever
+
+    # ------------------------------------------------------------ documents
+
+    def ingest(
+        self,
+        paths: Sequence[str | Path] | None = None,
+        rebuild: bool = False,
+        progress: Callable[[int, int, str], None] | None = None,
+    ) -> IngestReport:
+        """Bring the index up to date with the documents folder (or ``paths``), then reload it."""
+        from rag.store import Index
+
+        with self._lock:
+            index = self._index or Index.open(self.settings, embedder=self._embedder, create=True)
+        report = index.ingest(paths, rebuild=rebuild, progress=progress)
+        self.reload()
+        return report
+
+    def reload(self) -> None:
+        """Re-open the index (after an ingest elsewhere) so the next question uses it."""
+        with self._lock:
+            old = self._index
+            self._index = None
+            if isinstance(self._retriever, IndexRetriever):
+                self._retriever = None
+        if old is not None and hasattr(old, "close"):
+            try:
+                old.close()
+            except Exception:  # noqa: BLE001 - closing a stale handle must not break reloading
+                logger.debug("closing the previous index failed", exc_info=True)
+
+    def documents(self) -> list[DocumentInfo]:
+        """Every indexed document."""
+        return self.index.documents()
+
+    def remove_document(self, doc_id: str) -> None:
+        """Drop a document from the index (the file stays)."""
+        self.index.remove(doc_id)
+
+    def document_text(self, doc_id: str) -> str:
+        """The normalised text of a document; citation offsets index into it."""
+        return self.index.document_text(doc_id)
+
+    def chunk(self, chunk_id: str) -> Chunk:
+        """One chunk by id."""
+        return self.index.chunk(chunk_id)
+
+    def search(self, query: str, k: int | None = None) -> list[Hit]:
+        """Hybrid search only (no generation)."""
+        return self.retriever.search(normalize_text(query), k)
+
+    # ------------------------------------------------------------ answering
+
+    def ask(self, question: str, history: History = ()) -> Answer:
+        """Answer ``question`` (with earlier (question, answer) turns in ``history``)."""
+        answer: Answer | None = None
+        for event in self.stream(question, history):
+            if isinstance(event, DoneEvent):
+                answer = event.answer
+        assert answer is not None  # stream always ends with DoneEvent
+        return answer
+
+    def stream(self, question: str, history: History = ()) -> Iterator[StreamEvent]:
+        """Answer ``question`` as events: sources, then tokens, then the verified answer.
+
+        Yields:
+            ``SourcesEvent`` as soon as retrieval ends, ``TokenEvent`` for each
+            generated piece, and one final ``DoneEvent``.
+
+        Raises:
+            IndexMissingError: nothing has been indexed yet.
+            LLMError: generation failed.
+        """
+        started = time.perf_counter()
+        timings = Timings()
+        question_text = normalize_text(question or "").strip()
+        language = detect_language(question_text) if question_text else "vi"
+        standalone, query = rewrite_followup(question_text, history)
+        previous_question = history[-1][0] if history and query != standalone else None
+
+        answer = Answer(
+            question=question_text,
+            answer="",
+            language=language,
+            refused=False,
+            verified=False,
+            standalone_question=standalone,
+            timings=timings,
+            settings_fingerprint=self._fingerprint(),
+        )
+        if not question_text:
+            yield SourcesEvent([], standalone)
+            yield DoneEvent(self._refuse(answer, [], started, "empty question"))
+            return
+
+        top_k = self.settings.retrieval.top_k
+        hits = self.retriever.search(query, k=top_k * 2)
+        passages = self.retriever.passages(hits, top_k)
+        answer.passages = passages
+        timings.retrieve_ms = _elapsed_ms(started)
+        yield SourcesEvent(passages, standalone)
+
+        weak = self._weak_evidence(standalone, hits, passages)
+        if weak:
+            yield DoneEvent(self._refuse(answer, passages, started, weak))
+            return
+
+        llm = self.llm
+        excerpts = select_excerpts(query, passages, self.context_budget_tokens, llm.count_tokens)
+        messages = build_messages(
+            standalone,
+            passages,
+            language,
+            excerpts=excerpts,
+            previous_question=previous_question,
+        )
+        pieces: list[str] = []
+        for piece in llm.stream(messages, max_tokens=self.settings.llm.max_tokens, stop=list(STOP_SEQUENCES)):
+            if not pieces:
+                timings.ttft_ms = _elapsed_ms(started)
+            pieces.append(piece)
+            yield TokenEvent(piece)
+        generated_ms = _elapsed_ms(started)
+        usage = getattr(llm, "last_usage", None)
+        timings.prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
+        timings.gen_tokens = int(getattr(usage, "completion_tokens", 0) or len(pieces))
+        generation_s = max(1e-3, (generated_ms - timings.ttft_ms) / 1000)
+        timings.gen_tokens_per_s = round(max(0, timings.gen_tokens - 1) / generation_s, 2)
+
+        answer.raw_answer = "".join(pieces).strip()
+        yield DoneEvent(self._finish(answer, passages, standalone, language, started))
+
+    # ------------------------------------------------------------ steps
+
+    def _fingerprint(self) -> str:
+        try:
+            return self.settings.fingerprint()
+        except Exception:  # noqa: BLE001 - a fingerprint must never stop an answer
+            logger.debug("settings fingerprint unavailable", exc_info=True)
+            return ""
+
+    def _weak_evidence(self, question: str, hits: Sequence[Hit], passages: Sequence[Passage]) -> str:
+        """Why retrieval found nothing worth generating from ("" when it did)."""
+        if not passages:
+            return "no passages"
+        if not self.refuse_on_weak_evidence:
+            return ""
+        overlap, numbers_found = _evidence(question, passages)
+        if not numbers_found:
+            return "a number in the question appears in no passage"
+        dense = [h.dense_score for h in hits if h.dense_score is not None]
+        best_dense = max(dense) if dense else None
+        if best_dense is not None and best_dense < self.settings.retrieval.min_dense_score:
+            if overlap < MIN_LEXICAL_OVERLAP:
+                return f"best dense score {best_dense:.3f} and lexical overlap {overlap:.2f} are low"
+        return ""
+
+    def _refuse(self, answer: Answer, related: Sequence[Passage], started: float, reason: str) -> Answer:
+        logger.info("refused %r: %s", answer.question[:80], reason)
+        answer.answer = refusal_for(answer.language)
+        answer.refused = True
+        answer.verified = False
+        answer.citations = []
+        answer.related = list(related)
+        answer.timings.total_ms = _elapsed_ms(started)
+        return answer
+
+    def _similarity(self, language: str, passages: Sequence[Passage]) -> cite.SimilarityFn | None:
+        """Cross-lingual support (English answer over Vietnamese passages), None when not needed."""
+        if not passages or all(detect_language(p.text) == language for p in passages):
+            return None
+        if self._embedder is None and self._index is None:
+            return None
+        try:
+            embedder = self.embedder
+        except Exception:  # noqa: BLE001 - without an embedder, lexical checks still run
+            logger.debug("no embedder for cross-lingual support", exc_info=True)
+            return None
+        return _EmbeddingSupport(embedder)
+
+    def _finish(
+        self, answer: Answer, passages: Sequence[Passage], question: str, language: str, started: float
+    ) -> Answer:
+        raw = answer.raw_answer
+        if not raw or is_refusal(cite.strip_markers(raw)) and not cite.parse_markers(raw):
+            return self._refuse(answer, passages, started, "the model refused")
+        index = self._index
+        result = cite.resolve(
+            raw,
+            passages,
+            question=question,
+            document_text=index.document_text if index is not None else None,
+            chunk_lookup=index.chunk if index is not None else None,
+            similarity=self._similarity(language, passages),
+        )
+        if is_refusal(result.text) and not result.any_verified:
+            return self._refuse(answer, passages, started, "the model refused")
+        if result.best_support < cite.UNSUPPORTED:
+            return self._refuse(
+                answer, passages, started, f"no passage supports the answer (best {result.best_support:.2f})"
+            )
+        answer.answer = result.text
+        answer.citations = result.citations
+        answer.verified = result.verified
+        if not result.verified and self.fallback == "extractive":
+            extractive = self._extractive(question, raw, passages, language)
+            if extractive is not None:
+                answer.answer, answer.citations = extractive
+                answer.verified = True
+        answer.timings.total_ms = _elapsed_ms(started)
+        return answer
+
+    def _extractive(
+        self, question: str, raw: str, passages: Sequence[Passage], language: str
+    ) -> tuple[str, list[cite.Citation]] | None:
+        """The best supporting sentence, quoted with its citation, when the model's answer failed checks."""
+        query = f"{question} {cite.strip_markers(raw)}"
+        best: tuple[float, Passage, int, int] | None = None
+        for passage in passages:
+            for score, start, end in cite.rank_sentences(query, passage.text)[:1]:
+                question_score = cite.rank_sentences(question, passage.text[start:end])
+                score = (score + (question_score[0][0] if question_score else 0.0)) / 2
+                if best is None or score > best[0]:
+                    best = (score, passage, start, end)
+        if best is None or best[0] < cite.UNSUPPORTED:
+            return None
+        _, passage, start, end = best
+        sentence = passage.text[start:end]
+        text = f"{extractive_note_for(language)} “{sentence}” [{passage.n}]"
+        match = cite.Match(passage.n, start, end, 1.0)
+        index = self._index
+        citation = cite.make_citation(
+            match,
+            passage,
+            True,
+            index.document_text if index is not None else None,
+            index.chunk if index is not None else None,
+        )
+        return text, [citation]
+
+
+class _EmbeddingSupport:
+    """Support from embedding similarity, for claims in another language than their source.
+
+    e5 cosines are compressed (related text scores 0.73-0.92), so cosine is mapped
+    linearly from [LOW, HIGH] to [0, 1].
+    """
+
+    LOW = 0.80
+    HIGH = 0.90
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+        self._cache: dict[str, Any] = {}
+
+    def __call__(self, claim: str, sentences: Sequence[str]) -> list[float]:
+        import numpy as np
+
+        missing = [s for s in dict.fromkeys(sentences) if s not in self._cache]
+        if missing:
+            for sentence, vector in zip(missing, self.embedder.embed_documents(missing), strict=True):
+                self._cache[sentence] = vector
+        query = np.asarray(self.embedder.embed_query(claim), dtype=np.float32)
+        cosines = [float(np.dot(query, self._cache[s])) for s in sentences]
+        return [min(1.0, max(0.0, (c - self.LOW) / (self.HIGH - self.LOW))) for c in cosines]
+
+
+# ---------------------------------------------------------------- JSON
+
+
+def answer_to_dict(answer: Answer) -> dict[str, Any]:
+    """The JSON shape ``rag ask --json`` prints (and the eval stores)."""
+    return {
+        "question": answer.question,
+        "standalone_question": answer.standalone_question,
+        "answer": answer.answer,
+        "language": answer.language,
+        "refused": answer.refused,
+        "verified": answer.verified,
+        "citations": [
+            {
+                "n": c.n,
+                "doc_id": c.doc_id,
+                "title": c.title,
+                "chunk_id": c.chunk_id,
+                "page": c.page,
+                "start": c.start,
+                "end": c.end,
+                "quote": c.quote,
+                "verified": c.verified,
+                "support": c.support,
+            }
+            for c in answer.citations
+        ],
+        "passages": [_passage_dict(p) for p in answer.passages],
+        "related": [_passage_dict(p) for p in answer.related],
+        "raw_answer": answer.raw_answer,
+        "timings": {
+            "retrieve_ms": answer.timings.retrieve_ms,
+            "prompt_tokens": answer.timings.prompt_tokens,
+            "ttft_ms": answer.timings.ttft_ms,
+            "total_ms": answer.timings.total_ms,
+            "gen_tokens": answer.timings.gen_tokens,
+            "gen_tokens_per_s": answer.timings.gen_tokens_per_s,
+        },
+        "settings_fingerprint": answer.settings_fingerprint,
+    }
+
+
+def _passage_dict(passage: Passage) -> dict[str, Any]:
+    return {
+        "n": passage.n,
+        "doc_id": passage.doc_id,
+        "title": passage.title,
+        "start": passage.start,
+        "end": passage.end,
+        "page": passage.page,
+        "chunk_ids": list(passage.chunk_ids),
+        "score": passage.score,
+        "text": passage.text,
+    }
