@@ -246,7 +246,7 @@ def _extract_text(data: bytes, name: str) -> _Extracted:
 
 _BLOCK_TAGS = (
     "address article aside blockquote dd details div dl dt fieldset figcaption figure h1 h2 h3 h4 h5 h6 "
-    "header hr li main ol p pre section summary table tbody thead tfoot tr ul caption"
+    "header hr li main ol p pre section summary table ul caption"
 ).split()
 _DROPPED_TAGS = "script style noscript template nav footer iframe svg form button select head".split()
 
@@ -268,6 +268,8 @@ def _extract_html(data: bytes, name: str) -> _Extracted:
         tag.replace_with("\n")
     for tag in soup.find_all(["td", "th"]):
         tag.append(" | ")
+    for tag in soup.find_all("tr"):
+        tag.append("\n")
     for tag in soup.find_all(_BLOCK_TAGS):
         tag.insert_before("\n\n")
         tag.append("\n\n")
