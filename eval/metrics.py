@@ -113,6 +113,15 @@ def _is_punctuation(char: str) -> bool:
     return char in string.punctuation or unicodedata.category(char)[0] in "PS"
 
 
+# "[1]", "[1, 3]": citation markers are not part of what the answer says.
+_CITATION_MARKER = re.compile(r"\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]")
+
+
+def strip_citation_markers(text: str) -> str:
+    """The answer text without its ``[n]`` citation markers."""
+    return _CITATION_MARKER.sub(" ", text)
+
+
 def normalize_answer(text: str) -> str:
     """SQuAD-style answer normalisation that is safe for Vietnamese.
 
@@ -261,3 +270,29 @@ def tokens_per_second(gen_tokens: Sequence[int], rates: Sequence[float]) -> floa
             total_tokens += tokens
             total_seconds += tokens / rate
     return total_tokens / total_seconds if total_seconds else None
+
+
+def best_refusal_threshold(
+    answerable_scores: Sequence[float], unanswerable_scores: Sequence[float]
+) -> float | None:
+    """The score threshold that best separates answerable from unanswerable questions.
+
+    A question is refused when its best retrieval score is below the threshold. The threshold
+    maximises balanced accuracy (mean of the share of unanswerable questions refused and the share of
+    answerable questions kept); ties go to the lowest threshold, which refuses least. None without
+    scores of both kinds.
+    """
+    if not answerable_scores or not unanswerable_scores:
+        return None
+    candidates = sorted(set(answerable_scores) | set(unanswerable_scores))
+    # halfway points between neighbouring scores, plus one above everything
+    thresholds = [(a + b) / 2 for a, b in zip(candidates, candidates[1:], strict=False)]
+    thresholds.append(candidates[-1] + 1e-6)
+    best, best_accuracy = None, -1.0
+    for threshold in thresholds:
+        refused = sum(s < threshold for s in unanswerable_scores) / len(unanswerable_scores)
+        kept = sum(s >= threshold for s in answerable_scores) / len(answerable_scores)
+        accuracy = (refused + kept) / 2
+        if accuracy > best_accuracy + 1e-12:
+            best, best_accuracy = threshold, accuracy
+    return best

@@ -180,3 +180,17 @@ def test_tokens_per_second_weights_by_time():
     # 100 tokens at 10 tok/s (10 s) + 10 tokens at 20 tok/s (0.5 s) -> 110 / 10.5
     assert m.tokens_per_second([100, 10], [10.0, 20.0]) == pytest.approx(110 / 10.5)
     assert m.tokens_per_second([0], [0.0]) is None
+
+
+def test_best_refusal_threshold_separates_scores():
+    answerable = [0.85, 0.88, 0.90]
+    unanswerable = [0.78, 0.80, 0.86]
+    # 0.825 (halfway between 0.80 and 0.85) refuses 2/3 unanswerable and keeps 3/3 answerable:
+    # balanced accuracy 5/6, the best here
+    assert m.best_refusal_threshold(answerable, unanswerable) == pytest.approx(0.825)
+    assert m.best_refusal_threshold([0.9], []) is None
+
+
+def test_strip_citation_markers():
+    assert m.normalize_answer(m.strip_citation_markers("Còn 0,58% [1]. Theo [2, 3]")) == "còn 0.58 theo"
+    assert m.exact_match(m.strip_citation_markers("61 [1]"), ["61"]) == 1.0

@@ -1,0 +1,183 @@
+"""Benchmark datasets: questions with gold answers, key facts and gold evidence, plus their documents.
+
+Gold evidence is a quoted span of a document (or the whole document), never a chunk id, so labels
+survive re-chunking: the runner finds each quote in the indexed, normalised text when it scores.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eval.metrics import KeyFact
+
+EVAL_DIR = Path(__file__).resolve().parent
+REPO_ROOT = EVAL_DIR.parent
+REPORTS_QA = EVAL_DIR / "data" / "reports_qa.jsonl"
+
+
+@dataclass(frozen=True)
+class GoldEvidence:
+    """Where the answer is written: a verbatim quote of one document, or the whole document.
+
+    Attributes:
+        document: file name of the document in the dataset's documents (its id in the eval index).
+        quote: text copied exactly from the document; empty when ``whole_document``.
+        whole_document: the document as a whole is the evidence (SQuAD paragraphs).
+    """
+
+    document: str
+    quote: str = ""
+    whole_document: bool = False
+
+
+@dataclass(frozen=True)
+class EvalItem:
+    """One benchmark question; for a conversation, the last turn is the one scored."""
+
+    id: str
+    language: str
+    turns: tuple[str, ...]
+    answerable: bool
+    answers: tuple[str, ...] = ()
+    key_facts: tuple[KeyFact, ...] = ()
+    evidence: tuple[GoldEvidence, ...] = ()
+    kind: str = "fact"
+
+    @property
+    def question(self) -> str:
+        """The scored question (the last turn)."""
+        return self.turns[-1]
+
+    @property
+    def history(self) -> tuple[str, ...]:
+        """The user turns before the scored one."""
+        return self.turns[:-1]
+
+    @property
+    def retrieval_query(self) -> str:
+        """Query for the retrieval-only baselines: all user turns joined.
+
+        The baselines have no question rewriting, so a follow-up like "Còn tỷ lệ hộ nghèo thì sao?"
+        gets the earlier turns as context, the simplest history-aware query.
+        """
+        return " ".join(self.turns)
+
+
+@dataclass
+class Dataset:
+    """Questions plus the documents of the separate index they are asked against.
+
+    Attributes:
+        name: the dataset's name in results ("reports", "xquad-vi", ...).
+        items: the questions.
+        documents: file name -> text of every document in the eval index (the pool).
+        description: one line for the report.
+    """
+
+    name: str
+    items: list[EvalItem]
+    documents: dict[str, str]
+    description: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- the reports QA set
+
+
+def _key_fact(raw: Any) -> KeyFact:
+    return raw if isinstance(raw, str) else tuple(raw)
+
+
+def item_from_json(record: dict[str, Any]) -> EvalItem:
+    """Build an item from one JSON record of ``reports_qa.jsonl``.
+
+    Raises:
+        ValueError: the record lacks a field or contradicts itself (naming the item).
+    """
+    item_id = record.get("id", "?")
+    turns = tuple(record["turns"]) if "turns" in record else (record["question"],)
+    evidence = tuple(
+        GoldEvidence(document=Path(e["path"]).name, quote=e["quote"]) for e in record.get("evidence", [])
+    )
+    answerable = bool(record["answerable"])
+    if answerable and not evidence:
+        raise ValueError(f"QA item {item_id}: answerable but without gold evidence")
+    if not answerable and evidence:
+        raise ValueError(f"QA item {item_id}: unanswerable but with gold evidence")
+    return EvalItem(
+        id=item_id,
+        language=record["language"],
+        turns=turns,
+        answerable=answerable,
+        answers=tuple(record.get("answers", ())),
+        key_facts=tuple(_key_fact(f) for f in record.get("key_facts", ())),
+        evidence=evidence,
+        kind=record.get("type", "fact"),
+    )
+
+
+def read_qa_records(path: Path = REPORTS_QA) -> list[dict[str, Any]]:
+    """The raw JSON records of a QA file (.jsonl, one per line, or a .json list)."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".json":
+        return list(json.loads(text))
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def evidence_paths(records: Sequence[dict[str, Any]], root: Path = REPO_ROOT) -> dict[str, Path]:
+    """File name -> path of every document the records quote (paths are relative to ``root``)."""
+    found: dict[str, Path] = {}
+    for record in records:
+        for evidence in record.get("evidence", []):
+            path = Path(evidence["path"])
+            found[path.name] = path if path.is_absolute() else root / path
+    return found
+
+
+def load_reports(path: Path = REPORTS_QA, root: Path = REPO_ROOT) -> Dataset:
+    """The project's own QA set about the reports in ``documents/``.
+
+    The eval index holds exactly the documents the set quotes, so the "unanswerable" questions stay
+    unanswerable when more reports are added to ``documents/``.
+    """
+    records = read_qa_records(path)
+    documents = {name: p.read_text(encoding="utf-8") for name, p in evidence_paths(records, root).items()}
+    return Dataset(
+        name="reports",
+        items=[item_from_json(r) for r in records],
+        documents=documents,
+        description=f"{path.name}: questions written from the reports in documents/",
+    )
+
+
+# ---------------------------------------------------------------- sampling
+
+
+def sample_items(items: Sequence[EvalItem], limit: int | None, seed: int) -> list[EvalItem]:
+    """A deterministic sample of ``limit`` items (all when None), kept in dataset order."""
+    if limit is None or limit >= len(items):
+        return list(items)
+    if limit < 0:
+        raise ValueError(f"limit must be positive, got {limit}")
+    chosen = sorted(random.Random(seed).sample(range(len(items)), limit))
+    return [items[i] for i in chosen]
+
+
+# ---------------------------------------------------------------- helpers shared with squad.py
+
+_VIETNAMESE_LETTERS = re.compile(r"[ăâđêôơưàáảãạèéẻẽẹìíỉĩịòóỏõọùúủũụỳýỷỹỵ]")
+
+
+def guess_language(texts: Sequence[str]) -> str:
+    """ "vi" when Vietnamese letters are frequent in ``texts``, else "en" (a cheap, dependency-free check)."""
+    sample = unicodedata.normalize("NFC", " ".join(texts[:50])).lower()
+    letters = sum(ch.isalpha() for ch in sample)
+    marked = len(_VIETNAMESE_LETTERS.findall(sample))
+    return "vi" if letters and marked / letters > 0.05 else "en"

@@ -1,0 +1,642 @@
+"""The QA benchmark: retrieval baselines, assistant answers and an oracle reader, side by side.
+
+``run_eval`` builds a separate index for the dataset's documents (never the user's ``index/``), then
+
+1. ranks chunks with BM25 only, dense only and the hybrid search (Recall@1/5/10, MRR@10, nDCG@10);
+2. unless ``retrieval_only``, asks the assistant every question (EM, F1, key facts, citations,
+   refusals, latency) and lets the same reader answer from the gold passage (the oracle: what perfect
+   retrieval would give, so retrieval loss is visible);
+3. writes report.md, results.json, questions.jsonl and plots under ``eval/results/<timestamp>/``.
+
+The runner reaches the assistant through ``AssistantBackend`` only: the pipeline's public
+contract (``ask``, ``search``, ``documents``, ``document_text``, ``ingest``) plus its ``index``
+for the single-retriever baselines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from eval import metrics
+from eval.datasets import EVAL_DIR, Dataset, EvalItem, load_reports, read_qa_records, sample_items
+from eval.spans import locate_quote
+from eval.squad import squad_dataset, xquad_dataset
+from rag.settings import Settings, get_settings
+from rag.types import Answer, Chunk, ConfigError, IndexMismatchError, Passage
+
+logger = logging.getLogger(__name__)
+
+RETRIEVERS = ("bm25", "dense", "hybrid")
+RECALL_KS = (1, 5, 10)
+RANK_DEPTH = 10  # chunks retrieved per baseline; also the depth of the recall@k curves
+DEFAULT_RESULTS_DIR = EVAL_DIR / "results"
+DEFAULT_CACHE_DIR = Path.home() / ".cache" / "rag-eval"
+ORACLE_PASSAGE_CHARS = 2000
+SYSTEMS = ("assistant", "oracle")
+
+AssistantFactory = Callable[[Settings], Any]
+Ranked = list[tuple[Chunk, float]]
+Retriever = Callable[[str, int], Ranked]
+
+
+# ---------------------------------------------------------------- result
+
+
+@dataclass
+class EvalResult:
+    """Everything one benchmark run measured; ``records`` holds one dict per question."""
+
+    dataset: str
+    description: str
+    started_at: str
+    seconds: float
+    seed: int
+    limit: int | None
+    retrieval_only: bool
+    n_questions: int
+    n_answerable: int
+    n_unanswerable: int
+    retrieval: dict[str, dict[str, float | None]]
+    recall_curves: dict[str, list[float]]
+    answers: dict[str, dict[str, float | None]]
+    error_sources: dict[str, int]
+    dense_threshold: dict[str, float | None]
+    records: list[dict[str, Any]]
+    settings_fingerprint: str = ""
+    notes: list[str] = field(default_factory=list)
+    out_dir: Path | None = None
+
+    def summary(self) -> dict[str, Any]:
+        """The result without per-question records, as written to results.json."""
+        return {
+            key: (str(value) if isinstance(value, Path) else value)
+            for key, value in self.__dict__.items()
+            if key != "records"
+        }
+
+
+# ---------------------------------------------------------------- datasets and indexes
+
+
+def load_dataset(dataset: str | Dataset, seed: int = 0) -> Dataset:
+    """The named dataset, a SQuAD json path, or a QA .jsonl path written like the reports set.
+
+    Raises:
+        ConfigError: an unknown name or a missing file.
+    """
+    if isinstance(dataset, Dataset):
+        return dataset
+    if dataset == "reports":
+        return load_reports()
+    if dataset.startswith("xquad-"):
+        try:
+            return xquad_dataset(dataset, seed=seed)
+        except (ValueError, OSError) as err:
+            raise ConfigError(str(err)) from err
+    path = Path(dataset)
+    if not path.is_file():
+        raise ConfigError(
+            f"unknown dataset {dataset!r}: use reports, xquad-vi, xquad-en-vi (optionally -holdout) "
+            "or the path of a SQuAD json / QA jsonl file"
+        )
+    try:
+        if path.suffix == ".jsonl" or isinstance(read_qa_records(path)[0].get("answerable"), bool):
+            dataset_obj = load_reports(path, root=Path.cwd())
+            dataset_obj.name = path.stem
+            return dataset_obj
+    except (ValueError, KeyError, IndexError, AttributeError, TypeError):
+        pass  # not a QA list: try SQuAD
+    try:
+        return squad_dataset(path.stem, path)
+    except ValueError as err:
+        raise ConfigError(str(err)) from err
+
+
+def pool_key(documents: dict[str, str], settings: Settings) -> str:
+    """Names the eval index of a document pool: changes with the documents or the index settings."""
+    digest = hashlib.sha256()
+    for name in sorted(documents):
+        digest.update(name.encode() + b"\0" + documents[name].encode() + b"\0")
+    try:
+        digest.update(settings.fingerprint().encode())
+    except ImportError:  # pragma: no cover - before rag.normalize exists
+        pass
+    return digest.hexdigest()[:16]
+
+
+def write_documents(documents: dict[str, str], folder: Path) -> None:
+    """Make ``folder`` hold exactly ``documents``; unchanged files are not rewritten (mtimes stay)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.iterdir():
+        if stale.is_file() and stale.name not in documents:
+            stale.unlink()
+    for name, text in documents.items():
+        path = folder / name
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+
+
+def eval_settings(base: Settings, dataset: Dataset, cache_dir: Path) -> Settings:
+    """Settings whose documents and index folders are the dataset's own, under ``cache_dir``."""
+    root = cache_dir / f"pool-{pool_key(dataset.documents, base)}"
+    write_documents(dataset.documents, root / "docs")
+    return get_settings(base, paths={"documents_dir": str(root / "docs"), "index_dir": str(root / "index")})
+
+
+# ---------------------------------------------------------------- the assistant, as the runner sees it
+
+
+class AssistantBackend:
+    """The few things the runner needs from an ``rag.pipeline.Assistant`` (or a fake with its shape)."""
+
+    def __init__(self, assistant: Any) -> None:
+        """Wrap an assistant built on the eval settings."""
+        self.assistant = assistant
+
+    def ingest(self) -> None:
+        """Bring the eval index up to date with its documents folder (rebuilding after a mismatch)."""
+        try:
+            self.assistant.ingest()
+        except IndexMismatchError:
+            self.assistant.ingest(rebuild=True)
+
+    def document_texts(self) -> dict[str, str]:
+        """doc_id -> normalised text of every indexed document."""
+        return {info.doc_id: self.assistant.document_text(info.doc_id) for info in self.assistant.documents()}
+
+    def retrievers(self) -> dict[str, Retriever]:
+        """The three baselines; a retriever the assistant cannot offer is left out."""
+        found: dict[str, Retriever] = {}
+        index = getattr(self.assistant, "index", None)
+        if index is not None and hasattr(index, "sparse_search"):
+            found["bm25"] = index.sparse_search
+        if index is not None and hasattr(index, "dense_search"):
+            found["dense"] = index.dense_search
+        if hasattr(self.assistant, "search"):
+
+            def hybrid(query: str, n: int) -> Ranked:
+                return [(hit.chunk, hit.score) for hit in self.assistant.search(query, k=n)]
+
+            found["hybrid"] = hybrid
+        return found
+
+    def ask(self, turns: Sequence[str]) -> Answer:
+        """Ask the last turn with the earlier turns (and the assistant's own replies) as history."""
+        history: list[tuple[str, str]] = []
+        for turn in turns[:-1]:
+            history.append((turn, self.assistant.ask(turn, history=list(history)).answer))
+        return self.assistant.ask(turns[-1], history=history)
+
+    def can_read(self) -> bool:
+        """Whether the assistant can answer from given passages (needed by the oracle)."""
+        return callable(getattr(self.assistant, "answer_from_passages", None))
+
+    def read(self, question: str, passages: list[Passage]) -> Answer:
+        """Answer ``question`` from exactly ``passages`` with the assistant's reader."""
+        return self.assistant.answer_from_passages(question, passages)
+
+
+def default_assistant_factory(settings: Settings) -> Any:
+    """The real assistant over the eval index."""
+    from rag.pipeline import Assistant
+
+    return Assistant(settings)
+
+
+# ---------------------------------------------------------------- gold evidence
+
+
+@dataclass(frozen=True)
+class GoldSpan:
+    """A gold evidence span resolved in the eval index."""
+
+    doc_id: str
+    start: int
+    end: int
+
+    @property
+    def span(self) -> metrics.Span:
+        """As a ``(doc_id, start, end)`` tuple."""
+        return (self.doc_id, self.start, self.end)
+
+
+def _doc_id_for(document: str, texts: dict[str, str]) -> str | None:
+    if document in texts:
+        return document
+    # ids are paths relative to the documents folder; accept any id naming the same file
+    matches = [doc_id for doc_id in texts if Path(doc_id).name == document]
+    return matches[0] if matches else None
+
+
+def resolve_gold(item: EvalItem, texts: dict[str, str]) -> list[GoldSpan]:
+    """The item's gold evidence as spans of the indexed texts.
+
+    Raises:
+        ValueError: a quoted document is not indexed or a quote is not in it (the QA set is stale).
+    """
+    spans = []
+    for evidence in item.evidence:
+        doc_id = _doc_id_for(evidence.document, texts)
+        if doc_id is None:
+            raise ValueError(f"{item.id}: document {evidence.document} is not in the eval index")
+        if evidence.whole_document:
+            spans.append(GoldSpan(doc_id, 0, len(texts[doc_id])))
+            continue
+        found = locate_quote(evidence.quote, texts[doc_id])
+        if found is None:
+            raise ValueError(f"{item.id}: quote not found in {doc_id}: {evidence.quote[:80]!r}")
+        spans.append(GoldSpan(doc_id, *found))
+    return spans
+
+
+def _paragraph_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """The blank-line-delimited paragraph(s) holding ``[start, end)``, capped around the span."""
+    para_start = text.rfind("\n\n", 0, start)
+    para_start = 0 if para_start < 0 else para_start + 2
+    para_end = text.find("\n\n", end)
+    para_end = len(text) if para_end < 0 else para_end
+    if para_end - para_start > ORACLE_PASSAGE_CHARS:
+        slack = max(0, (ORACLE_PASSAGE_CHARS - (end - start)) // 2)
+        para_start, para_end = max(para_start, start - slack), min(para_end, end + slack)
+    return para_start, para_end
+
+
+def gold_passages(gold: Sequence[GoldSpan], texts: dict[str, str]) -> list[Passage]:
+    """The passages a perfect retriever would show: each gold span widened to its paragraph."""
+    passages: list[Passage] = []
+    seen: set[tuple[str, int, int]] = set()
+    for span in gold:
+        text = texts[span.doc_id]
+        start, end = _paragraph_around(text, span.start, span.end)
+        if (span.doc_id, start, end) in seen:
+            continue
+        seen.add((span.doc_id, start, end))
+        passages.append(
+            Passage(
+                n=len(passages) + 1,
+                doc_id=span.doc_id,
+                title=Path(span.doc_id).stem,
+                text=text[start:end],
+                start=start,
+                end=end,
+                chunk_ids=(),
+                score=1.0,
+            )
+        )
+    return passages
+
+
+# ---------------------------------------------------------------- scoring one question
+
+
+def _ranked_json(ranked: Ranked) -> list[dict[str, Any]]:
+    return [
+        {"doc_id": c.doc_id, "chunk_id": c.chunk_id, "start": c.start, "end": c.end, "score": round(s, 4)}
+        for c, s in ranked
+    ]
+
+
+def score_retrieval(ranked: Ranked, gold: Sequence[GoldSpan], seconds: float) -> dict[str, Any]:
+    """Retrieval metrics of one ranking against the gold spans."""
+    retrieved = [(c.doc_id, c.start, c.end) for c, _ in ranked]
+    gold_spans = [g.span for g in gold]
+    scores: dict[str, Any] = {f"recall@{k}": metrics.recall_at_k(retrieved, gold_spans, k) for k in RECALL_KS}
+    scores["mrr@10"] = metrics.mrr_at_k(retrieved, gold_spans, 10)
+    scores["ndcg@10"] = metrics.ndcg_at_k(retrieved, gold_spans, 10)
+    scores["curve"] = [metrics.recall_at_k(retrieved, gold_spans, k) for k in range(1, RANK_DEPTH + 1)]
+    scores["first_hit"] = metrics.first_hit_rank(retrieved, gold_spans)
+    scores["ms"] = round(seconds * 1000, 2)
+    scores["ranked"] = _ranked_json(ranked)
+    return scores
+
+
+def is_correct(item: EvalItem, answer_text: str) -> bool:
+    """An answer counts as correct when it holds every key fact (or, without key facts, F1 >= 0.5)."""
+    if item.key_facts:
+        return metrics.key_fact_recall(answer_text, item.key_facts) == 1.0
+    return metrics.token_f1(answer_text, item.answers) >= 0.5
+
+
+def error_category(item: EvalItem, answer: Answer, gold_shown: bool | None) -> str:
+    """Where an answer went wrong: retrieval, reader, refusal, or nowhere."""
+    if not item.answerable:
+        return "correct refusal" if answer.refused else "answered unanswerable"
+    if not answer.refused and is_correct(item, answer.answer):
+        return "correct"
+    if gold_shown is False:
+        return "retrieval miss"
+    return "false refusal" if answer.refused else "reader error"
+
+
+def score_answer(item: EvalItem, answer: Answer, gold: Sequence[GoldSpan], seconds: float) -> dict[str, Any]:
+    """Answer metrics of one question (text, key facts, citations, refusal, timings)."""
+    gold_spans = [g.span for g in gold]
+    shown = [(p.doc_id, p.start, p.end) for p in answer.passages]
+    gold_shown = any(metrics.covered_gold(span, gold_spans) for span in shown) if item.answerable else None
+    cited = [(c.doc_id, c.start, c.end) for c in answer.citations]
+    citation = metrics.citation_scores(cited, gold_spans) if not answer.refused else None
+    # a refusal sentence earns no token overlap; markers like [1] are not part of the answer
+    text = "" if answer.refused else metrics.strip_citation_markers(answer.answer)
+    record: dict[str, Any] = {
+        "answer": answer.answer,
+        "refused": answer.refused,
+        "verified": answer.verified,
+        "standalone_question": answer.standalone_question,
+        "citations": [
+            {
+                "n": c.n,
+                "doc_id": c.doc_id,
+                "start": c.start,
+                "end": c.end,
+                "quote": c.quote,
+                "verified": c.verified,
+            }
+            for c in answer.citations
+        ],
+        "passages": [
+            {"n": p.n, "doc_id": p.doc_id, "start": p.start, "end": p.end, "score": round(p.score, 4)}
+            for p in answer.passages
+        ],
+        "gold_shown": gold_shown,
+        "timings": dict(answer.timings.__dict__),
+        "wall_ms": round(seconds * 1000, 1),
+    }
+    if item.answerable:
+        record["em"] = metrics.exact_match(text, item.answers)
+        record["f1"] = metrics.token_f1(text, item.answers)
+        record["key_facts"] = metrics.key_fact_recall(text, item.key_facts) if text else 0.0
+        record["citation_precision"] = citation.precision if citation else None
+        record["citation_recall"] = citation.recall if citation else 0.0
+    record["error"] = error_category(item, answer, gold_shown)
+    return record
+
+
+# ---------------------------------------------------------------- aggregation
+
+
+def aggregate_retrieval(records: Sequence[dict[str, Any]], method: str) -> dict[str, float | None]:
+    """Mean retrieval metrics of one method over the answerable questions."""
+    scored = [r["retrieval"][method] for r in records if method in r.get("retrieval", {})]
+    summary: dict[str, float | None] = {
+        name: metrics.mean(s[name] for s in scored) for name in [f"recall@{k}" for k in RECALL_KS]
+    }
+    summary["mrr@10"] = metrics.mean(s["mrr@10"] for s in scored)
+    summary["ndcg@10"] = metrics.mean(s["ndcg@10"] for s in scored)
+    summary["ms_p50"] = metrics.percentile([s["ms"] for s in scored], 50)
+    summary["n"] = len(scored)
+    return summary
+
+
+def recall_curve(records: Sequence[dict[str, Any]], method: str) -> list[float]:
+    """Mean recall@k for k = 1..RANK_DEPTH of one method."""
+    curves = [r["retrieval"][method]["curve"] for r in records if method in r.get("retrieval", {})]
+    if not curves:
+        return []
+    return [sum(c[k] for c in curves) / len(curves) for k in range(RANK_DEPTH)]
+
+
+def aggregate_answers(records: Sequence[dict[str, Any]], system: str) -> dict[str, float | None]:
+    """Mean answer metrics of one system (assistant or oracle) over the questions it answered."""
+    answered = [(r, r[system]) for r in records if r.get(system)]
+    answerable = [s for r, s in answered if r["answerable"]]
+    refusal = metrics.refusal_scores(
+        [not r["answerable"] for r, _ in answered], [s["refused"] for _, s in answered]
+    )
+    timings = [s["timings"] for _, s in answered]
+    return {
+        "n": len(answered),
+        "em": metrics.mean(s["em"] for s in answerable),
+        "f1": metrics.mean(s["f1"] for s in answerable),
+        "key_facts": metrics.mean(s["key_facts"] for s in answerable),
+        "correct": metrics.mean(float(s["error"] == "correct") for s in answerable),
+        "citation_precision": metrics.mean(s["citation_precision"] for s in answerable),
+        "citation_recall": metrics.mean(s["citation_recall"] for s in answerable),
+        "refusal_precision": refusal.precision,
+        "refusal_recall": refusal.recall,
+        "false_refusal_rate": metrics.mean(float(s["refused"]) for s in answerable),
+        "ttft_p50": metrics.percentile([t["ttft_ms"] for t in timings], 50),
+        "ttft_p95": metrics.percentile([t["ttft_ms"] for t in timings], 95),
+        "total_p50": metrics.percentile([t["total_ms"] for t in timings], 50),
+        "total_p95": metrics.percentile([t["total_ms"] for t in timings], 95),
+        "tokens_per_s": metrics.tokens_per_second(
+            [t["gen_tokens"] for t in timings], [t["gen_tokens_per_s"] for t in timings]
+        ),
+    }
+
+
+def count_errors(records: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """How many assistant answers fall in each error category, plus retrieval loss against the oracle."""
+    counts: dict[str, int] = {}
+    for record in records:
+        if record.get("assistant"):
+            category = record["assistant"]["error"]
+            counts[category] = counts.get(category, 0) + 1
+    with_oracle = [r for r in records if r.get("assistant") and r.get("oracle")]
+    if with_oracle:
+        counts["oracle right, assistant wrong"] = sum(
+            r["oracle"]["error"] == "correct" and r["assistant"]["error"] != "correct" for r in with_oracle
+        )
+    return counts
+
+
+def dense_threshold_summary(records: Sequence[dict[str, Any]]) -> dict[str, float | None]:
+    """Top dense scores of answerable vs unanswerable questions and the threshold separating them best."""
+    answerable = [
+        r["dense_top_score"] for r in records if r["answerable"] and r.get("dense_top_score") is not None
+    ]
+    unanswerable = [
+        r["dense_top_score"] for r in records if not r["answerable"] and r.get("dense_top_score") is not None
+    ]
+    return {
+        "answerable_p50": metrics.percentile(answerable, 50),
+        "answerable_p05": metrics.percentile(answerable, 5),
+        "unanswerable_p50": metrics.percentile(unanswerable, 50),
+        "unanswerable_p95": metrics.percentile(unanswerable, 95),
+        "suggested_min_dense_score": metrics.best_refusal_threshold(answerable, unanswerable),
+    }
+
+
+# ---------------------------------------------------------------- the run
+
+
+def _progress(iterable: Iterable[Any], enabled: bool, description: str, total: int) -> Iterable[Any]:
+    if not enabled:
+        return iterable
+    from tqdm import tqdm
+
+    return tqdm(iterable, desc=description, total=total, unit="q", leave=False)
+
+
+def _base_record(dataset: Dataset, item: EvalItem, gold: Sequence[GoldSpan]) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "dataset": dataset.name,
+        "language": item.language,
+        "kind": item.kind,
+        "turns": list(item.turns),
+        "question": item.question,
+        "answerable": item.answerable,
+        "answers": list(item.answers),
+        "key_facts": [f if isinstance(f, str) else list(f) for f in item.key_facts],
+        "gold": [g.__dict__ for g in gold],
+        "retrieval": {},
+    }
+
+
+def _run_retrieval(
+    items: Sequence[EvalItem],
+    records: list[dict[str, Any]],
+    golds: Sequence[list[GoldSpan]],
+    retrievers: dict[str, Retriever],
+    progress: bool,
+) -> None:
+    for item, record, gold in _progress(
+        zip(items, records, golds, strict=True), progress, "retrieval", len(items)
+    ):
+        for method, retrieve in retrievers.items():
+            started = time.perf_counter()
+            ranked = retrieve(item.retrieval_query, RANK_DEPTH)
+            seconds = time.perf_counter() - started
+            if method == "dense":
+                record["dense_top_score"] = ranked[0][1] if ranked else None
+            if item.answerable:
+                record["retrieval"][method] = score_retrieval(ranked, gold, seconds)
+
+
+def _run_answers(
+    backend: AssistantBackend,
+    items: Sequence[EvalItem],
+    records: list[dict[str, Any]],
+    golds: Sequence[list[GoldSpan]],
+    texts: dict[str, str],
+    progress: bool,
+) -> None:
+    oracle = backend.can_read()
+    for item, record, gold in _progress(
+        zip(items, records, golds, strict=True), progress, "answers", len(items)
+    ):
+        started = time.perf_counter()
+        answer = backend.ask(item.turns)
+        record["assistant"] = score_answer(item, answer, gold, time.perf_counter() - started)
+        if oracle and item.answerable:
+            passages = gold_passages(gold, texts)
+            question = answer.standalone_question or item.question
+            started = time.perf_counter()
+            read = backend.read(question, passages)
+            record["oracle"] = score_answer(item, read, gold, time.perf_counter() - started)
+            record["oracle"]["passages_given"] = [p.text for p in passages]
+
+
+def run_eval(
+    dataset: str | Dataset = "reports",
+    *,
+    limit: int | None = None,
+    seed: int = 0,
+    retrieval_only: bool = False,
+    settings: Settings | None = None,
+    out_dir: str | Path | None = None,
+    progress: bool = True,
+    cache_dir: str | Path | None = None,
+    assistant_factory: AssistantFactory | None = None,
+) -> EvalResult:
+    """Run the QA benchmark and write its report.
+
+    Args:
+        dataset: "reports", "xquad-vi", "xquad-en-vi" (either with "-holdout": a fifth of the paragraphs
+            left out of the pool, their questions unanswerable), the path of a SQuAD json or QA jsonl,
+            or a ``Dataset``.
+        limit: ask at most this many questions, a sample drawn with ``seed`` (kept in dataset order).
+        seed: sampling seed for ``limit`` and the held-out paragraphs.
+        retrieval_only: measure the retrieval baselines only (no LLM).
+        settings: base settings (models, chunking, retrieval); their paths are replaced by the eval
+            index's own, so the user's index is never touched. Defaults to ``get_settings()``.
+        out_dir: folder for the report files; ``eval/results/<timestamp>-<dataset>/`` by default.
+        progress: show tqdm progress bars (on stderr).
+        cache_dir: where eval documents and indexes are kept between runs (``~/.cache/rag-eval``).
+        assistant_factory: builds the assistant from the eval settings (tests pass fakes);
+            ``rag.pipeline.Assistant`` by default.
+
+    Returns:
+        The measured result, with ``out_dir`` set to the folder written.
+
+    Raises:
+        ConfigError: unknown dataset.
+        RagError: the index or the models failed (from the pipeline).
+    """
+    from eval.report import write_outputs
+
+    started = time.perf_counter()
+    started_at = datetime.now().strftime("%Y%m%d-%H%M%S")
+    data = load_dataset(dataset, seed)
+    items = sample_items(data.items, limit, seed)
+    base = settings if settings is not None else get_settings()
+    run_settings = eval_settings(base, data, Path(cache_dir) if cache_dir else DEFAULT_CACHE_DIR)
+
+    backend = AssistantBackend((assistant_factory or default_assistant_factory)(run_settings))
+    backend.ingest()
+    texts = backend.document_texts()
+    golds = [resolve_gold(item, texts) for item in items]
+    records = [_base_record(data, item, gold) for item, gold in zip(items, golds, strict=True)]
+    notes = list(data.notes)
+
+    retrievers = backend.retrievers()
+    missing = [m for m in RETRIEVERS if m not in retrievers]
+    if missing:
+        notes.append(f"retrievers not offered by the assistant, left out: {', '.join(missing)}")
+    _run_retrieval(items, records, golds, retrievers, progress)
+    if not retrieval_only:
+        if not backend.can_read():
+            notes.append("oracle skipped: the assistant has no answer_from_passages(question, passages)")
+        _run_answers(backend, items, records, golds, texts, progress)
+
+    answers = {} if retrieval_only else {s: aggregate_answers(records, s) for s in SYSTEMS}
+    result = EvalResult(
+        dataset=data.name,
+        description=data.description,
+        started_at=started_at,
+        seconds=0.0,
+        seed=seed,
+        limit=limit,
+        retrieval_only=retrieval_only,
+        n_questions=len(items),
+        n_answerable=sum(i.answerable for i in items),
+        n_unanswerable=sum(not i.answerable for i in items),
+        retrieval={m: aggregate_retrieval(records, m) for m in RETRIEVERS if m in retrievers},
+        recall_curves={m: recall_curve(records, m) for m in RETRIEVERS if m in retrievers},
+        answers={s: a for s, a in answers.items() if a["n"]},
+        error_sources=count_errors(records),
+        dense_threshold=dense_threshold_summary(records),
+        records=records,
+        settings_fingerprint=_fingerprint(run_settings),
+        notes=notes,
+    )
+    result.seconds = round(time.perf_counter() - started, 1)
+    folder = Path(out_dir) if out_dir else DEFAULT_RESULTS_DIR / f"{started_at}-{_safe(data.name)}"
+    result.out_dir = folder
+    write_outputs(result, folder)
+    return result
+
+
+def _fingerprint(settings: Settings) -> str:
+    try:
+        return settings.fingerprint()
+    except ImportError:  # pragma: no cover
+        return ""
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
+
+
+def format_table(result: EvalResult) -> str:
+    """The result's tables as fixed-width text, for the terminal."""
+    from eval.report import text_tables
+
+    return text_tables(result)

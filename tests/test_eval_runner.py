@@ -1,0 +1,526 @@
+"""The QA benchmark: the reports QA set's labels, and the runner's mechanics with a fake assistant."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from eval.datasets import (
+    REPO_ROOT,
+    REPORTS_QA,
+    Dataset,
+    EvalItem,
+    GoldEvidence,
+    evidence_paths,
+    load_reports,
+    read_qa_records,
+    sample_items,
+)
+from eval.metrics import answer_tokens, contains_fact
+from eval.runner import format_table, load_dataset, run_eval
+from eval.spans import locate_quote, normalize_document_text
+from eval.squad import load_squad, squad_dataset
+from rag.types import Answer, Chunk, Citation, DocumentInfo, Hit, Passage, Timings
+
+# ---------------------------------------------------------------- the reports QA set
+
+
+@pytest.fixture(scope="module")
+def qa_records():
+    return read_qa_records(REPORTS_QA)
+
+
+def test_reports_qa_has_the_required_mix(qa_records):
+    ids = [r["id"] for r in qa_records]
+    assert len(ids) == len(set(ids)), "QA ids must be unique"
+    assert len(qa_records) >= 40
+    assert sum(r["language"] == "en" for r in qa_records) >= 10
+    assert sum(r["language"] == "vi" for r in qa_records) >= 10
+    assert sum(not r["answerable"] for r in qa_records) >= 8
+    conversations = [r for r in qa_records if "turns" in r]
+    assert len(conversations) >= 3
+    assert all(len(r["turns"]) >= 2 for r in conversations)
+
+
+def test_reports_qa_items_are_consistent(qa_records):
+    for record in qa_records:
+        item = load_reports().items[[r["id"] for r in qa_records].index(record["id"])]
+        if item.answerable:
+            assert item.answers and item.key_facts and item.evidence, item.id
+            for fact in item.key_facts:
+                # every key fact must be something a gold answer says
+                assert any(contains_fact(answer, fact) for answer in item.answers), (item.id, fact)
+        else:
+            assert not item.answers and not item.key_facts and not item.evidence, item.id
+
+
+def test_every_gold_quote_occurs_verbatim_in_its_report(qa_records):
+    documents = evidence_paths(qa_records)
+    raw = {name: path.read_text(encoding="utf-8") for name, path in documents.items()}
+    for record in qa_records:
+        for evidence in record["evidence"]:
+            text = raw[Path(evidence["path"]).name]
+            quote = evidence["quote"]
+            assert quote in text, f"{record['id']}: not copied exactly: {quote!r}"
+            assert unicodedata.normalize("NFC", quote) in unicodedata.normalize("NFC", text), record["id"]
+            # the index stores normalised text; the quote must be found there too
+            assert locate_quote(quote, normalize_document_text(text)) is not None, record["id"]
+
+
+def test_quote_found_despite_whitespace_and_tone_placement():
+    document = normalize_document_text("Gia đình văn hoá,\u00a0 3/3 khu dân cư\nđạt danh hiệu.")
+    start, end = locate_quote("văn hóa, 3/3 khu dân cư đạt", document)
+    assert document[start:end].startswith("văn h")
+    assert document[start:end].endswith("đạt")
+    assert locate_quote("không có", document) is None
+
+
+def test_sampling_is_seeded_and_keeps_order():
+    items = [EvalItem(id=str(i), language="vi", turns=(f"q{i}",), answerable=False) for i in range(50)]
+    first = sample_items(items, 10, seed=1)
+    assert first == sample_items(items, 10, seed=1)
+    assert first != sample_items(items, 10, seed=2)
+    assert [int(i.id) for i in first] == sorted(int(i.id) for i in first)
+    assert sample_items(items, None, seed=1) == items
+    assert sample_items(items, 500, seed=1) == items
+
+
+# ---------------------------------------------------------------- SQuAD import
+
+
+SQUAD = {
+    "version": "1.1",
+    "data": [
+        {
+            "title": "Sông Hồng",
+            "paragraphs": [
+                {
+                    "context": "Sông Hồng dài 1.149 km và chảy qua Hà Nội.",
+                    "qas": [
+                        {
+                            "id": "q1",
+                            "question": "Sông Hồng dài bao nhiêu?",
+                            "answers": [{"answer_start": 14, "text": "1.149 km"}],
+                        },
+                        {
+                            "id": "q2",
+                            "question": "Sông Hồng chảy qua đâu?",
+                            "answers": [{"answer_start": 35, "text": "Hà Nội"}],
+                        },
+                    ],
+                },
+                {
+                    "context": "Vịnh Hạ Long có 1.969 hòn đảo.",
+                    "qas": [
+                        {
+                            "id": "q3",
+                            "question": "Vịnh Hạ Long có bao nhiêu đảo?",
+                            "answers": [{"answer_start": 16, "text": "1.969"}],
+                        }
+                    ],
+                },
+            ],
+        }
+    ],
+}
+SQUAD_EN = {
+    "version": "1.1",
+    "data": [
+        {
+            "title": "Red River",
+            "paragraphs": [
+                {
+                    "context": "The Red River is 1,149 km long and flows through Hanoi.",
+                    "qas": [
+                        {
+                            "id": "q1",
+                            "question": "How long is the Red River?",
+                            "answers": [{"answer_start": 17, "text": "1,149 km"}],
+                        },
+                        {
+                            "id": "q2",
+                            "question": "Where does the Red River flow?",
+                            "answers": [{"answer_start": 49, "text": "Hanoi"}],
+                        },
+                    ],
+                },
+                {
+                    "context": "Ha Long Bay has 1,969 islands.",
+                    "qas": [
+                        {
+                            "id": "q3",
+                            "question": "How many islands does Ha Long Bay have?",
+                            "answers": [{"answer_start": 16, "text": "1,969"}],
+                        }
+                    ],
+                },
+            ],
+        }
+    ],
+}
+
+
+@pytest.fixture
+def squad_files(tmp_path):
+    vi, en = tmp_path / "tiny.vi.json", tmp_path / "tiny.en.json"
+    vi.write_text(json.dumps(SQUAD, ensure_ascii=False), encoding="utf-8")
+    en.write_text(json.dumps(SQUAD_EN), encoding="utf-8")
+    return vi, en
+
+
+def test_squad_paragraphs_become_documents(squad_files):
+    vi, _ = squad_files
+    paragraphs = load_squad(vi)
+    assert [len(p.questions) for p in paragraphs] == [2, 1]
+    dataset = squad_dataset("tiny", vi)
+    assert len(dataset.documents) == 2 and len(dataset.items) == 3
+    first = dataset.items[0]
+    assert first.language == "vi" and first.answerable
+    assert first.evidence == (GoldEvidence(paragraphs[0].name, whole_document=True),)
+    assert dataset.documents[paragraphs[0].name] == SQUAD["data"][0]["paragraphs"][0]["context"]
+
+
+def test_cross_lingual_squad_asks_english_over_the_vietnamese_pool(squad_files):
+    vi, en = squad_files
+    dataset = squad_dataset("tiny-en-vi", vi, en)
+    assert set(dataset.documents.values()) == {p["context"] for p in SQUAD["data"][0]["paragraphs"]}
+    item = dataset.items[0]
+    assert item.language == "en" and item.question == "How long is the Red River?"
+    assert set(item.answers) == {"1,149 km", "1.149 km"}  # either language's answer is accepted
+
+
+def test_squad_holdout_makes_questions_unanswerable(squad_files):
+    vi, _ = squad_files
+    dataset = squad_dataset("tiny-holdout", vi, holdout_fraction=0.5, seed=0)
+    assert len(dataset.documents) == 1
+    held = [i for i in dataset.items if not i.answerable]
+    assert held and all(not i.evidence and not i.answers for i in held)
+    kept_documents = {e.document for i in dataset.items for e in i.evidence}
+    assert kept_documents <= set(dataset.documents)
+
+
+def test_load_dataset_names_and_paths(squad_files):
+    vi, _ = squad_files
+    assert load_dataset("reports").name == "reports"
+    assert load_dataset(str(vi)).name == "tiny.vi"
+    assert load_dataset(str(REPORTS_QA)).items[0].id == read_qa_records()[0]["id"]
+    from rag.types import ConfigError
+
+    with pytest.raises(ConfigError):
+        load_dataset("no-such-dataset")
+
+
+# ---------------------------------------------------------------- a fake assistant
+
+
+def _words(text: str) -> set[str]:
+    return set(answer_tokens(text))
+
+
+class FakeIndex:
+    """Chunks are the paragraphs of the eval documents; rankings are scripted or by word overlap."""
+
+    def __init__(self, assistant: FakeAssistant) -> None:
+        self.assistant = assistant
+
+    def _ranked(self, script: dict, query: str, n: int) -> list[tuple[Chunk, float]]:
+        chunks = self.assistant.chunks
+        if query in script:
+            return [(chunks[cid], score) for cid, score in script[query]][:n]
+        scored = [
+            (c, len(_words(query) & _words(c.text)) / (1 + len(_words(c.text)))) for c in chunks.values()
+        ]
+        scored = [pair for pair in scored if pair[1] > 0]
+        return sorted(scored, key=lambda pair: -pair[1])[:n]
+
+    def sparse_search(self, query: str, n: int) -> list[tuple[Chunk, float]]:
+        return self._ranked(self.assistant.script.get("bm25", {}), query, n)
+
+    def dense_search(self, query: str, n: int) -> list[tuple[Chunk, float]]:
+        return self._ranked(self.assistant.script.get("dense", {}), query, n)
+
+
+class FakeAssistant:
+    """The pipeline's shape: ingest, documents, document_text, search, ask, answer_from_passages."""
+
+    def __init__(self, settings, script: dict | None = None) -> None:
+        self.settings = settings
+        self.script = script or {}
+        self.index = FakeIndex(self)
+        self.texts: dict[str, str] = {}
+        self.chunks: dict[str, Chunk] = {}
+        self.asked: list[tuple[str, list]] = []
+
+    def ingest(self, rebuild: bool = False) -> None:
+        folder = Path(self.settings.paths.documents_dir)
+        for path in sorted(folder.glob("*.txt")):
+            text = normalize_document_text(path.read_text(encoding="utf-8"))
+            self.texts[path.name] = text
+            start = 0
+            for ordinal, paragraph in enumerate(text.split("\n\n")):
+                chunk_id = f"{path.stem}#{ordinal}"
+                self.chunks[chunk_id] = Chunk(
+                    chunk_id, path.name, path.stem, paragraph, start, start + len(paragraph), ordinal
+                )
+                start += len(paragraph) + 2
+
+    def documents(self) -> list[DocumentInfo]:
+        return [DocumentInfo(d, d, d, 1, "", 0.0, 0.0) for d in self.texts]
+
+    def document_text(self, doc_id: str) -> str:
+        return self.texts[doc_id]
+
+    def search(self, query: str, k: int | None = None) -> list[Hit]:
+        script = self.script.get("hybrid", {})
+        if query in script:
+            return [Hit(self.chunks[cid], 1.0 / rank) for rank, cid in enumerate(script[query], start=1)][:k]
+        return [Hit(c, s) for c, s in self.index.dense_search(query, k or 4)]
+
+    def _answer(
+        self, question: str, text: str, refused: bool, cite: str | None, shown: list[str], i: int
+    ) -> Answer:
+        passages = [
+            Passage(
+                n,
+                self.chunks[c].doc_id,
+                "t",
+                self.chunks[c].text,
+                self.chunks[c].start,
+                self.chunks[c].end,
+                (c,),
+                1.0,
+            )
+            for n, c in enumerate(shown, start=1)
+        ]
+        citations = []
+        if cite:
+            chunk = self.chunks[cite]
+            citations.append(Citation(1, chunk.doc_id, "t", cite, chunk.start, chunk.end, chunk.text, True))
+        timings = Timings(ttft_ms=100.0 * i, total_ms=1000.0 * i, gen_tokens=10, gen_tokens_per_s=5.0)
+        return Answer(question, text, "vi", refused, not refused, citations, passages, timings=timings)
+
+    def ask(self, question: str, history=()) -> Answer:
+        self.asked.append((question, list(history)))
+        replies = self.script["answers"]
+        if question not in replies:  # unscripted: answer with the best chunk
+            best = self.search(question, 1)
+            if not best:
+                return self._answer(question, "Không có thông tin.", True, None, [], 1)
+            chunk = best[0].chunk
+            return self._answer(question, chunk.text, False, chunk.chunk_id, [chunk.chunk_id], 1)
+        text, refused, cite, shown, i, needs_history = replies[question]
+        if needs_history and not history:
+            return self._answer(question, "Không có thông tin.", True, None, [], i)
+        return self._answer(question, text, refused, cite, shown, i)
+
+    def answer_from_passages(self, question: str, passages: list[Passage]) -> Answer:
+        first = passages[0]
+        citation = Citation(1, first.doc_id, "t", "", first.start, first.end, first.text, True)
+        return Answer(
+            question,
+            first.text + " [1]",
+            "vi",
+            False,
+            True,
+            [citation],
+            list(passages),
+            timings=Timings(ttft_ms=50.0, total_ms=500.0, gen_tokens=10, gen_tokens_per_s=10.0),
+        )
+
+
+DOC_A = "Phường Phù Chẩn có thu nhập 53 triệu đồng.\n\nTỷ lệ hộ nghèo còn 0,58%."
+DOC_B = "Từ Sơn xử phạt 61 trường hợp vi phạm đất đai."
+Q1, Q2, Q3 = "Thu nhập ở Phù Chẩn?", "Từ Sơn xử phạt bao nhiêu?", "Dân số?"
+Q4_TURNS = ("Thu nhập ở Phù Chẩn?", "Còn hộ nghèo?")
+Q4 = " ".join(Q4_TURNS)
+
+TINY = Dataset(
+    name="tiny",
+    documents={"a.txt": DOC_A, "b.txt": DOC_B},
+    items=[
+        EvalItem(
+            "q1",
+            "vi",
+            (Q1,),
+            True,
+            ("53 triệu đồng",),
+            ("53 triệu",),
+            (GoldEvidence("a.txt", "thu nhập 53 triệu đồng"),),
+        ),
+        EvalItem(
+            "q2", "vi", (Q2,), True, ("61",), ("61",), (GoldEvidence("b.txt", "xử phạt 61 trường hợp"),)
+        ),
+        EvalItem("q3", "vi", (Q3,), False),
+        EvalItem(
+            "q4",
+            "vi",
+            Q4_TURNS,
+            True,
+            ("0,58%",),
+            ("0,58%",),
+            (GoldEvidence("a.txt", "0,58%"),),
+            "multi-turn",
+        ),
+    ],
+)
+SCRIPT = {
+    # recall@1: q1 1, q2 1, q4 0; MRR@10: (1 + 1 + 1/2) / 3
+    "bm25": {Q1: [("a#0", 5.0), ("b#0", 1.0)], Q2: [("b#0", 4.0)], Q4: [("a#0", 3.0), ("a#1", 2.0)]},
+    # recall@1: 0, 0, 1; MRR@10: (1/2 + 1/3 + 1) / 3; top scores 0.9, 0.85, 0.88 vs 0.5 unanswerable
+    "dense": {
+        Q1: [("b#0", 0.9), ("a#0", 0.8), ("a#1", 0.7)],
+        Q2: [("a#0", 0.85), ("a#1", 0.8), ("b#0", 0.75)],
+        Q4: [("a#1", 0.88)],
+        Q3: [("b#0", 0.5)],
+    },
+    "hybrid": {Q1: ["a#0", "b#0"], Q2: ["b#0"], Q4: ["a#1", "a#0"]},
+    # question: (text, refused, cited chunk, shown chunks, timing multiplier, needs history)
+    "answers": {
+        Q1: ("Thu nhập là 53 triệu đồng [1].", False, "a#0", ["a#0"], 1, False),
+        Q2: ("Xử phạt 16 trường hợp [1].", False, "a#0", ["b#0"], 2, False),
+        Q3: ("Không có thông tin.", True, None, [], 3, False),
+        "Còn hộ nghèo?": ("Tỷ lệ hộ nghèo còn 0,58% [1].", False, "a#1", ["a#1"], 4, True),
+    },
+}
+
+
+@pytest.fixture
+def fake_run(tmp_path):
+    made: list[FakeAssistant] = []
+
+    def factory(settings):
+        made.append(FakeAssistant(settings, SCRIPT))
+        return made[-1]
+
+    result = run_eval(
+        TINY,
+        out_dir=tmp_path / "out",
+        cache_dir=tmp_path / "cache",
+        progress=False,
+        assistant_factory=factory,
+    )
+    return result, made[0], tmp_path / "out"
+
+
+def test_runner_aggregates_retrieval(fake_run):
+    result, _, _ = fake_run
+    assert result.n_questions == 4 and result.n_answerable == 3 and result.n_unanswerable == 1
+    bm25, dense, hybrid = (result.retrieval[m] for m in ("bm25", "dense", "hybrid"))
+    assert bm25["recall@1"] == pytest.approx(2 / 3)
+    assert bm25["recall@5"] == pytest.approx(1.0)
+    assert bm25["mrr@10"] == pytest.approx((1 + 1 + 1 / 2) / 3)
+    assert dense["recall@1"] == pytest.approx(1 / 3)
+    assert dense["mrr@10"] == pytest.approx((1 / 2 + 1 / 3 + 1) / 3)
+    assert hybrid["recall@1"] == pytest.approx(1.0) and hybrid["ndcg@10"] == pytest.approx(1.0)
+    assert result.recall_curves["dense"][:3] == pytest.approx([1 / 3, 2 / 3, 1.0])
+    # answerable top scores 0.85..0.9, unanswerable 0.5: the best cut is halfway, 0.675
+    assert result.dense_threshold["suggested_min_dense_score"] == pytest.approx(0.675)
+
+
+def test_runner_aggregates_answers(fake_run):
+    result, assistant, _ = fake_run
+    answers = result.answers["assistant"]
+    assert answers["n"] == 4
+    assert answers["em"] == 0.0
+    # F1: q1 "thu nhập là 53 triệu đồng" vs "53 triệu đồng" = 2/3; q2 = 0; q4 6 syllables vs 1 = 2/7
+    assert answers["f1"] == pytest.approx((2 / 3 + 0 + 2 / 7) / 3)
+    assert answers["key_facts"] == pytest.approx(2 / 3)
+    assert answers["correct"] == pytest.approx(2 / 3)
+    assert answers["citation_precision"] == pytest.approx(2 / 3)  # q2 cites the wrong document
+    assert answers["citation_recall"] == pytest.approx(2 / 3)
+    assert answers["refusal_precision"] == 1.0 and answers["refusal_recall"] == 1.0
+    assert answers["false_refusal_rate"] == 0.0
+    assert answers["total_p50"] == pytest.approx(2500.0)  # totals 1000, 2000, 3000, 4000 ms
+    assert answers["ttft_p95"] == pytest.approx(385.0)
+    assert answers["tokens_per_s"] == pytest.approx(5.0)
+    # the follow-up was asked with the first turn and the assistant's own reply as history
+    assert ("Còn hộ nghèo?", [(Q1, "Thu nhập là 53 triệu đồng [1].")]) in assistant.asked
+
+    oracle = result.answers["oracle"]
+    assert oracle["n"] == 3 and oracle["correct"] == 1.0 and oracle["citation_recall"] == 1.0
+    assert result.error_sources == {
+        "correct": 2,
+        "reader error": 1,
+        "correct refusal": 1,
+        "oracle right, assistant wrong": 1,
+    }
+
+
+def test_runner_writes_report_files_and_table(fake_run):
+    result, _, out = fake_run
+    assert result.out_dir == out
+    for name in (
+        "report.md",
+        "results.json",
+        "questions.jsonl",
+        "recall_at_k.png",
+        "latency.png",
+        "dense_scores.png",
+    ):
+        assert (out / name).stat().st_size > 0, name
+    lines = (out / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines]
+    assert [r["id"] for r in records] == ["q1", "q2", "q3", "q4"]
+    assert records[1]["assistant"]["error"] == "reader error"
+    assert records[0]["gold"][0]["doc_id"] == "a.txt"
+    summary = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert summary["retrieval"]["bm25"]["recall@1"] == pytest.approx(2 / 3)
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "reader error" in report and "| hybrid |" in report and "oracle (gold passage)" in report
+    table = format_table(result)
+    for word in ("bm25", "dense", "hybrid", "assistant", "oracle", "R@10", "tok/s"):
+        assert word in table
+
+
+def test_retrieval_only_never_asks(tmp_path, squad_files):
+    made: list[FakeAssistant] = []
+
+    def factory(settings):
+        made.append(FakeAssistant(settings, {"answers": {}}))
+        return made[-1]
+
+    vi, _ = squad_files
+    result = run_eval(
+        str(vi),
+        retrieval_only=True,
+        out_dir=tmp_path / "out",
+        cache_dir=tmp_path / "cache",
+        progress=False,
+        assistant_factory=factory,
+    )
+    assert made[0].asked == []
+    assert result.answers == {} and result.error_sources == {}
+    # documents written to the eval cache, not the user's documents folder
+    assert Path(made[0].settings.paths.documents_dir).is_relative_to(tmp_path / "cache")
+    assert len(list(Path(made[0].settings.paths.documents_dir).glob("*.txt"))) == 2
+    assert result.retrieval["bm25"]["n"] == 3
+    assert "Answers" not in format_table(result)
+    assert (tmp_path / "out" / "latency.png").exists()
+
+
+def test_limit_is_a_seeded_sample(tmp_path):
+    def run(seed):
+        return run_eval(
+            TINY,
+            limit=2,
+            seed=seed,
+            retrieval_only=True,
+            out_dir=tmp_path / f"out{seed}",
+            cache_dir=tmp_path / "cache",
+            progress=False,
+            assistant_factory=lambda s: FakeAssistant(s, SCRIPT),
+        )
+
+    first = [r["id"] for r in run(0).records]
+    assert len(first) == 2 and first == [r["id"] for r in run(0).records]
+
+
+def test_reports_dataset_documents_are_the_quoted_reports():
+    dataset = load_reports()
+    assert set(dataset.documents) == {"000_d6dbdd2ddfa3846f.txt"}
+    assert dataset.documents["000_d6dbdd2ddfa3846f.txt"] == (
+        REPO_ROOT / "documents" / "000_d6dbdd2ddfa3846f.txt"
+    ).read_text(encoding="utf-8")
