@@ -283,15 +283,34 @@ def _vietnamese_share(words: Iterable[str]) -> tuple[int, float]:
     return total, (valid / total if total else 0.0)
 
 
-def _looks_like_vietnamese_cp1258(data: bytes) -> str | None:
-    """``data`` decoded as Windows-1258 if its non-ASCII words are mostly Vietnamese syllables."""
+# TCVN3 ("ABC", fonts .VnTime...): the legacy 8-bit Vietnamese encoding, byte -> letter.
+# Capital toned letters shared the lowercase codes (shown by the ".VnTimeH" fonts),
+# so they decode as lowercase.
+_TCVN3_LETTERS = (
+    "àµ á¸ ả¶ ã· ạ¹ ă¨ ằ» ắ¾ ẳ¼ ẵ½ ặÆ â© ầÇ ấÊ ẩÈ ẫÉ ậË đ® èÌ éÐ ẻÎ ẽÏ ẹÑ êª ềÒ ếÕ ểÓ ễÔ ệÖ "
+    "ì× íÝ ỉØ ĩÜ ịÞ òß óã ỏá õâ ọä ô« ồå ốè ổæ ỗç ộé ơ¬ ờê ớí ởë ỡì ợî ùï úó ủñ ũò ụô "
+    "ư\u00ad ừõ ứø ửö ữ÷ ựù ỳú ýý ỷû ỹü ỵþ Ă¡ Â¢ Đ§ Ê£ Ô¤ Ơ¥ Ư¦"
+)
+_TCVN3_TABLE = str.maketrans({pair[1]: pair[0] for pair in _TCVN3_LETTERS.split()})
+
+
+def _decode_if_vietnamese(data: bytes, decode: Callable[[bytes], str]) -> str | None:
+    """``decode(data)`` if it succeeds and its accented words are mostly Vietnamese syllables."""
     try:
-        text = unicodedata.normalize("NFC", data.decode("cp1258"))
+        text = unicodedata.normalize("NFC", decode(data))
     except UnicodeDecodeError:
         return None
     accented = (word for word in _LETTER_RUN_RE.findall(text[:200_000]) if not word.isascii())
     count, share = _vietnamese_share(accented)
     return text if count >= 1 and share >= 0.8 else None
+
+
+def _decode_cp1258(data: bytes) -> str:
+    return data.decode("cp1258")
+
+
+def _decode_tcvn3(data: bytes) -> str:
+    return data.decode("latin-1").translate(_TCVN3_TABLE)
 
 
 def _is_binary_text(text: str) -> bool:
@@ -304,10 +323,11 @@ def decode_bytes(data: bytes, name: str) -> str:
     """Decode the bytes of a text file, guessing the encoding Vietnamese files use.
 
     Tried in order: a byte-order mark (UTF-8, UTF-16/32 LE/BE), BOM-less UTF-16
-    (NULs in every other byte), strict UTF-8, Windows-1258 when its accented
-    words are Vietnamese syllables, UTF-8 with a few broken bytes, then
-    charset-normalizer. The result is not normalised: call :func:`normalize_text`
-    (Windows-1258 text usually carries combining tone marks).
+    (NULs in every other byte), strict UTF-8, then the legacy Windows-1258 and
+    TCVN3 (ABC) encodings when the words they give are Vietnamese syllables,
+    UTF-8 with a few broken bytes, and last charset-normalizer. The result is
+    not normalised: call :func:`normalize_text` (Windows-1258 text usually
+    carries combining tone marks).
 
     Args:
         data: the raw file content.
@@ -339,9 +359,10 @@ def decode_bytes(data: bytes, name: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    text = _looks_like_vietnamese_cp1258(data)
-    if text is not None:
-        return text
+    for legacy in (_decode_cp1258, _decode_tcvn3):
+        text = _decode_if_vietnamese(data, legacy)
+        if text is not None:
+            return text
     text = data.decode("utf-8", errors="replace")
     if text.count("\ufffd") <= max(2, len(text) // 1000):
         return text

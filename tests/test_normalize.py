@@ -175,6 +175,25 @@ def test_decode_windows_1258_fixture():
     assert "Nguyễn Văn Thụy" in text and "sức khỏe" in text and "hòa nhập" in text
 
 
+# Bytes of the TCVN3 ("ABC") legacy encoding, from its published table.
+TCVN3_SAMPLE = (
+    b"\xa7\xb6ng b\xe9 th\xb5nh ph\xe8 T\xf5 S\xacn, ng\xb5nh y t\xd5 \xeb H\xb5 N\xe9i "
+    b"th\xf9c hi\xd6n kh\xb8m s\xf8c kh\xe1e cho ng\xad\xeai cao tu\xe6i."
+)
+
+
+def test_decode_tcvn3_legacy_encoding():
+    text = normalize_text(decode_bytes(TCVN3_SAMPLE, "cu.txt"))
+    assert text == "Đảng bộ thành phố Từ Sơn, ngành y tế ở Hà Nội thực hiện khám sức khỏe cho người cao tuổi."
+
+
+def test_decode_western_european_legacy_text_is_not_taken_for_vietnamese():
+    text = decode_bytes(
+        "Le café de la gare est fermé. Élève très sérieux, à bientôt.".encode("cp1252"), "fr.txt"
+    )
+    assert "café" in text and "fermé" in text
+
+
 def test_decode_utf16_fixture():
     text = normalize_text(decode_bytes((TEST_DATA / "04_nong_nghiep_utf16.txt").read_bytes(), "x"))
     assert text.startswith("Hải Dương phát triển nông nghiệp công nghệ cao")
