@@ -190,12 +190,13 @@ def chat_completions_url(base_url: str) -> str:
 class OpenAICompatLLM:
     """A chat model behind an OpenAI-compatible HTTP API (llama.cpp server, vLLM, …)."""
 
-    def __init__(self, base_url: str, settings: LLMSettings | None = None) -> None:
+    def __init__(self, base_url: str, settings: LLMSettings | None = None, *, transport: Any = None) -> None:
         """Prepare a client; nothing is sent until the first request.
 
         Args:
             base_url: e.g. ``http://127.0.0.1:8000/v1``.
             settings: server_model, api_key, max_tokens, temperature, seed and timeout_s.
+            transport: an ``httpx`` transport (tests pass ``httpx.MockTransport``).
         """
         import httpx
 
@@ -206,6 +207,7 @@ class OpenAICompatLLM:
         self._client = httpx.Client(
             timeout=httpx.Timeout(self.settings.timeout_s, connect=min(10.0, self.settings.timeout_s)),
             headers={"Authorization": f"Bearer {self.settings.api_key}"},
+            transport=transport,
         )
 
     def count_tokens(self, text: str) -> int:
