@@ -10,6 +10,7 @@ import pytest
 
 from rag.normalize import (
     NORMALIZER_VERSION,
+    bm25_query_tokens,
     bm25_tokens,
     decode_bytes,
     detect_language,
@@ -148,12 +149,24 @@ def test_syllables_keep_one_letter_syllables_and_numbers():
     assert syllables("What is a test?") == ["what", "is", "a", "test"]  # no stopwords dropped
 
 
-def test_bm25_tokens_add_folded_forms():
+def test_bm25_tokens_add_folded_forms_and_bigrams():
     tokens = bm25_tokens("Ngành y tế ở Từ Sơn")
-    assert set(syllables("Ngành y tế ở Từ Sơn")) <= set(tokens)
-    assert {"nganh", "te", "o", "tu", "son"} <= set(tokens)
+    assert sorted(tokens) == sorted(
+        ["ngành", "y", "tế", "ở", "từ", "sơn", "nganh", "te", "o", "tu", "son"]
+        + ["ngành_y", "y_tế", "tế_ở", "ở_từ", "từ_sơn", "nganh_y", "y_te", "te_o", "o_tu", "tu_son"]
+    )
     assert tokens.count("y") == 1  # an unaccented syllable is not doubled
-    assert set(bm25_tokens("Tu Son")) <= set(tokens)  # unaccented query finds accented text
+    assert bm25_tokens("Phù Chẩn 2020") == ["phù", "chẩn", "2020", "phu", "chan", "phù_chẩn", "chẩn_2020"] + [
+        "phu_chan",
+        "chan_2020",
+    ]
+
+
+def test_unaccented_query_tokens_are_found_in_accented_text():
+    document = set(bm25_tokens("Ngành y tế ở Từ Sơn"))
+    assert set(bm25_tokens("tu son")) <= document
+    assert set(bm25_query_tokens("tu son")) <= document
+    assert set(bm25_query_tokens("Từ Sơn")) == {"từ", "sơn", "từ_sơn"}
 
 
 def test_bm25_tokens_are_deterministic_and_match_nfd_input():
