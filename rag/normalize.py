@@ -237,39 +237,37 @@ def _bigrams(tokens: list[str]) -> list[str]:
     return list(map("_".join, zip(tokens, tokens[1:], strict=False)))
 
 
-def bm25_tokens(text: str) -> list[str]:
-    """Tokens for BM25 over documents (and queries): syllables and syllable bigrams, each also folded.
+def bm25_tokens(text: str, *, bigrams: bool = False) -> list[str]:
+    """Tokens for BM25 over documents (and queries): syllables, each accented one also folded.
 
-    The folded forms of accented syllables and bigrams ("tu", "tu_son" for
-    "Từ Sơn") let an unaccented query match accented text. Bigrams
-    ("từ_sơn") reward syllables that form one word. On XQuAD-vi (240
-    paragraphs, 1,190 questions) this gave recall@1 0.913 for accented and
-    0.924 for unaccented questions, against 0.895 and 0.875 without bigrams.
-    Deterministic; order carries no meaning (BM25 is a bag of words).
+    The folded forms ("tu", "son" for "Từ Sơn") let an unaccented query match
+    accented text. With ``bigrams``, syllable bigrams are added too, also
+    folded ("từ_sơn", "tu_son"); on XQuAD-vi (240 paragraphs, 1,190 questions)
+    they raised recall@1 from 0.895 to 0.913 for accented questions and from
+    0.875 to 0.924 for unaccented ones, for twice the tokens. Documents and
+    queries must be tokenised with the same ``bigrams``. Deterministic; order
+    carries no meaning (BM25 is a bag of words).
     """
     _FOLDED.trim()
     unigrams = syllables(text)
     folded = list(map(_FOLDED.__getitem__, unigrams))
-    bigrams = _bigrams(unigrams)
-    folded_bigrams = _bigrams(folded)
-    return [
-        *unigrams,
-        *compress(folded, map(ne, folded, unigrams)),
-        *bigrams,
-        *compress(folded_bigrams, map(ne, folded_bigrams, bigrams)),
-    ]
+    tokens = [*unigrams, *compress(folded, map(ne, folded, unigrams))]
+    if bigrams:
+        pairs, folded_pairs = _bigrams(unigrams), _bigrams(folded)
+        tokens += [*pairs, *compress(folded_pairs, map(ne, folded_pairs, pairs))]
+    return tokens
 
 
-def bm25_query_tokens(text: str) -> list[str]:
-    """Tokens for a BM25 query: syllables and bigrams as typed, without folded forms.
+def bm25_query_tokens(text: str, *, bigrams: bool = False) -> list[str]:
+    """Tokens for a BM25 query over documents tokenised by :func:`bm25_tokens`: no folded forms.
 
-    Matches documents tokenised by :func:`bm25_tokens`: an accented query
-    matches accented text only (more precise), an unaccented one matches the
-    folded forms. On XQuAD-vi recall@1 for accented questions rises from 0.913
-    (querying with :func:`bm25_tokens`) to 0.925; unaccented ones are unchanged.
+    An accented query then matches accented text only (more precise), an
+    unaccented one matches the folded forms. On XQuAD-vi with bigrams, recall@1
+    for accented questions rises from 0.913 (querying with :func:`bm25_tokens`)
+    to 0.925; unaccented questions are unchanged.
     """
     unigrams = syllables(text)
-    return unigrams + _bigrams(unigrams)
+    return unigrams + _bigrams(unigrams) if bigrams else unigrams
 
 
 # ---------------------------------------------------------------- decoding bytes
