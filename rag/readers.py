@@ -299,12 +299,30 @@ def _extract_pdf(data: bytes, name: str) -> _Extracted:
     return _Extracted(pages, metadata_title, paged=True)
 
 
-_PDF_SOFT_BREAK_RE = re.compile(r"(?<=[^\W\d_,])\n(?=[a-zà-ỹđ])")
+_SENTENCE_TERMINATORS = ".!?…;"
+_WRAPPED_LINE_SHARE = 0.6
 
 
 def _reflow_pdf_lines(page_text: str) -> str:
-    """Join layout line breaks inside a sentence (the next line starts lowercase)."""
-    return _PDF_SOFT_BREAK_RE.sub(" ", page_text)
+    """Join the line breaks the page layout made inside sentences.
+
+    A break is a wrap when the line is nearly as long as the page's longest and
+    does not end a sentence, or when the next line starts lowercase; short lines
+    (headings, list items) keep their break.
+    """
+    lines = page_text.split("\n")
+    width = max(len(line.strip()) for line in lines)
+    parts: list[str] = []
+    for line, next_line in zip(lines, [*lines[1:], ""], strict=True):
+        parts.append(line)
+        current, following = line.strip(), next_line.strip()
+        if not following:
+            parts.append("\n")
+            continue
+        ends_sentence = not current or current[-1] in _SENTENCE_TERMINATORS
+        wrapped = len(current) >= _WRAPPED_LINE_SHARE * width and current[-1:] != ":"
+        parts.append(" " if not ends_sentence and (wrapped or following[0].islower()) else "\n")
+    return "".join(parts[:-1])
 
 
 def _extract_docx(data: bytes, name: str) -> _Extracted:
