@@ -335,6 +335,7 @@ def _decode_tcvn3(data: bytes) -> str:
 
 
 def _is_binary_text(text: str) -> bool:
+    """True if over 1% of the start of ``text`` is control or replacement characters."""
     sample = text[:100_000]
     controls = sum(1 for ch in sample if ch < " " and ch not in "\n\r\t\f") + sample.count("\ufffd")
     return controls > 0.01 * max(len(sample), 1)
@@ -395,8 +396,9 @@ def _decode_with_charset_normalizer(data: bytes, name: str) -> str:
 
     try:
         best = from_bytes(data).best()
-    except Exception as err:  # noqa: BLE001 - any failure here means "unknown encoding"
-        raise DocumentError(f"{name}: cannot detect the text encoding ({err})") from err
+    except Exception as err:  # any failure here means "unknown encoding"
+        reason = " ".join(str(err).split()) or type(err).__name__
+        raise DocumentError(f"{name}: cannot detect the text encoding ({reason})") from err
     if best is None:
         raise DocumentError(f"{name}: cannot detect the text encoding (binary data?)")
     text = str(best)
