@@ -96,7 +96,9 @@ def unsupported_files(paths: Sequence[Path], settings: Settings) -> list[Path]:
 
 def _is_supported(path: Path, settings: Settings) -> bool:
     suffix = path.suffix.lower()
-    return suffix in SUPPORTED_EXTENSIONS and suffix in settings.ingest.extensions
+    # Tolerate "pdf" or ".PDF" written in a settings file.
+    wanted = {"." + extension.lower().lstrip(".") for extension in settings.ingest.extensions}
+    return suffix in SUPPORTED_EXTENSIONS and suffix in wanted
 
 
 # ---------------------------------------------------------------- loading

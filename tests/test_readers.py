@@ -237,6 +237,13 @@ def test_extension_disabled_in_settings(tmp_path):
     _assert_document_error(path, tmp_path, settings, "unsupported file type .md")
 
 
+def test_extensions_setting_tolerates_missing_dot_and_case(tmp_path):
+    settings = get_settings({"ingest": {"extensions": ["TXT", ".Md"]}})
+    for name in ["a.txt", "b.MD"]:
+        (tmp_path / name).write_text("Nội dung báo cáo.", encoding="utf-8")
+        assert load(tmp_path / name, tmp_path, settings).text == "Nội dung báo cáo."
+
+
 def test_oversize_file(tmp_path):
     settings = get_settings({"ingest": {"max_file_mb": 0.001}})
     path = tmp_path / "lon.txt"
