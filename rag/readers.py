@@ -164,9 +164,7 @@ def load_document(path: Path, root: Path, settings: Settings) -> Document:
         raise
     except Exception as err:  # parsers raise anything on corrupt input
         kind = path.suffix.lower().lstrip(".").upper()
-        raise DocumentError(
-            f"{name}: corrupt or unreadable {kind} file ({type(err).__name__}: {err})"
-        ) from err
+        raise DocumentError(f"{name}: corrupt or unreadable {kind} file ({_one_line(err)})") from err
 
     text, page_starts = _assemble(extracted.pages, extracted.paged)
     if not text:
