@@ -665,6 +665,7 @@ a.rag-cite.rag-unverified { background: #fef3c7; color: #92400e !important; }
 .rag-muted { color: #64748b; font-style: italic; }
 .rag-summary ul { margin: .2em 0 .6em 1.2em; }
 .rag-bad { color: #b91c1c; }
+#rag-documents, #rag-documents * { font-family: system-ui, "Segoe UI", Roboto, Arial, sans-serif !important; }
 """
 
 # Runs once per page load: adds the styles and one capturing click handler that
@@ -691,7 +692,8 @@ PAGE_JS = """
     }
     document.querySelectorAll('.rag-source.rag-active').forEach((el) => el.classList.remove('rag-active'));
     passage.classList.add('rag-active');
-    passage.scrollIntoView({behavior: 'smooth', block: 'center'});
+    const target = passage.querySelector('.rag-passage mark') || passage;
+    target.scrollIntoView({behavior: 'smooth', block: 'center'});
   }, true);
 }
 """.replace("__CSS__", json.dumps(CSS))
