@@ -128,8 +128,8 @@ class _TokenCache(dict[str, _T]):
 
 
 def _place_tones_in_token(token: str) -> str:
-    """Re-place the tone marks of every syllable in one whitespace-free token."""
-    return _TONED_WORD_RE.sub(lambda match: _place_tone(match.group()), token)
+    """NFC, then re-place the tone marks of every syllable in one whitespace-free token."""
+    return _TONED_WORD_RE.sub(lambda match: _place_tone(match.group()), _nfc(token))
 
 
 _PLACED_TOKENS: _TokenCache[str] = _TokenCache(_place_tones_in_token)
@@ -176,10 +176,10 @@ def normalize_text(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if _SPECIAL_CHAR_RE.search(text):
         text = _SPECIAL_CHAR_RE.sub(lambda match: _SPECIAL_CHARS[match.group()], text)
-    text = _nfc(text)
     _PLACED_TOKENS.trim()
     # Splitting on whitespace and joining with one space collapses space runs,
-    # strips lines and lets the tone fix run once per distinct token.
+    # strips lines, and lets NFC and the tone fix run once per distinct token
+    # (whitespace composes with nothing, so NFC token by token equals NFC of the text).
     place = _PLACED_TOKENS.__getitem__
     text = "\n".join(" ".join(map(place, line.split())) for line in text.split("\n"))
     return _BLANK_LINES_RE.sub("\n\n", text).strip()
