@@ -65,8 +65,13 @@ class Turn:
     sources: tuple[Passage, ...] = ()
     partial: str = ""
     answer: Answer | None = None
-    error_kind: str = ""  # "", "index_missing", "rag" or "unexpected"
+    error_kind: str = ""  # "", "index_missing", "rag", "unexpected" or "stopped"
     error_message: str = ""
+
+    @property
+    def pending(self) -> bool:
+        """True while the assistant has neither answered nor failed (nor been stopped)."""
+        return self.answer is None and not self.error_kind
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,11 @@ class Conversation:
     def history(self) -> list[tuple[str, str]]:
         """(question, answer) pairs of the answered turns, for ``Assistant.stream``."""
         return [(turn.question, turn.answer.answer) for turn in self.turns if turn.answer is not None]
+
+    @property
+    def waiting(self) -> bool:
+        """True when the last question is still being answered."""
+        return bool(self.turns) and self.turns[-1].pending
 
     def with_last(self, turn: Turn) -> Conversation:
         """Return a copy whose last turn is replaced by ``turn``."""
@@ -241,6 +251,8 @@ def render_assistant_message(turn: Turn, turn_index: int, language: str) -> str:
         return escape(ui_text(language, "error_prefix", message=turn.error_message))
     if turn.error_kind == "unexpected":
         return escape(ui_text(language, "error_unexpected"))
+    if turn.error_kind == "stopped":
+        return f"{escape(turn.partial)} <em>{escape(ui_text(language, 'stopped'))}</em>"
     if turn.answer is not None:
         return render_answer(turn.answer, turn_index, language)
     if turn.partial:
@@ -321,18 +333,39 @@ def render_sources(conversation: Conversation, language: str) -> str:
 # --------------------------------------------------------------- answering
 
 
-def answer_events(assistant: Any, question: str, conversation: Conversation) -> Iterator[Conversation]:
-    """Run one question through ``assistant.stream`` and yield the conversation after each event.
+def accept_question(text: str | None, conversation: Conversation) -> Conversation | None:
+    """The conversation with ``text`` added as a new, unanswered turn.
 
-    Library errors become a plain message on the turn; anything else is logged
-    with its traceback and shown as a generic message, never as a stack trace.
+    Returns:
+        None when the text is blank or the previous question is still being answered
+        (the question stays in the input box).
     """
-    turn = Turn(question=question)
-    conversation = conversation.with_new(turn)
-    history = conversation.history()
-    yield conversation
+    question = (text or "").strip()
+    if not question or conversation.waiting:
+        return None
+    return conversation.with_new(Turn(question=question))
+
+
+def stop_answer(conversation: Conversation) -> Conversation:
+    """Mark the question being answered as stopped by the user, keeping what was written."""
+    if not conversation.waiting:
+        return conversation
+    return conversation.with_last(replace(conversation.turns[-1], error_kind="stopped"))
+
+
+def answer_events(assistant: Any, conversation: Conversation) -> Iterator[Conversation]:
+    """Answer the last (unanswered) turn with ``assistant.stream``; yield the conversation after each event.
+
+    Earlier answered turns are passed as history. Library errors become a plain
+    message on the turn; anything else is logged with its traceback and shown as
+    a generic message, never as a stack trace.
+    """
+    if not conversation.waiting:
+        return
+    turn = conversation.turns[-1]
+    history = Conversation(conversation.turns[:-1]).history()
     try:
-        for event in assistant.stream(question, history=history):
+        for event in assistant.stream(turn.question, history=history):
             if isinstance(event, SourcesEvent):
                 turn = replace(turn, sources=tuple(event.passages))
             elif isinstance(event, TokenEvent):
@@ -350,8 +383,12 @@ def answer_events(assistant: Any, question: str, conversation: Conversation) -> 
         logger.warning("answer failed: %s", err)
         yield conversation.with_last(replace(turn, error_kind="rag", error_message=str(err)))
     except Exception:
-        logger.exception("unexpected error while answering %r", question)
+        logger.exception("unexpected error while answering %r", turn.question)
         yield conversation.with_last(replace(turn, error_kind="unexpected"))
+    else:
+        if conversation.waiting:  # the stream ended without a DoneEvent
+            logger.error("assistant.stream ended without a DoneEvent for %r", turn.question)
+            yield conversation.with_last(replace(turn, error_kind="unexpected"))
 
 
 # --------------------------------------------------------------- uploads and documents
@@ -753,6 +790,7 @@ def build_demo(assistant: Any, settings: Settings | None = None) -> gr.Blocks:
 
     with gr.Blocks(title=t("page_title"), analytics_enabled=False, fill_width=True) as demo:
         conversation_state = gr.State(Conversation())
+        request_state = gr.State(None)  # index of the turn a submit accepted, for its answer step
         with gr.Row(equal_height=True):
             header = gr.Markdown(t("header"), elem_id="rag-header")
             language = gr.Radio(
@@ -843,42 +881,57 @@ def build_demo(assistant: Any, settings: Settings | None = None) -> gr.Blocks:
 
         # ---------------------------------------------------------- chat
 
-        def respond(text: str, conversation: Conversation, lang: str) -> Iterator[tuple[Any, ...]]:
-            text = (text or "").strip()
-            if not text:
-                yield gr.skip(), gr.skip(), gr.skip(), conversation
-                return
-            for updated in answer_events(assistant, text, conversation):
-                yield "", render_chat(updated, lang), render_sources(updated, lang), updated
+        def submit(text: str, conversation: Conversation, lang: str) -> tuple[Any, ...]:
+            updated = accept_question(text, conversation)
+            if updated is None:
+                return gr.skip(), gr.skip(), gr.skip(), conversation, None
+            request = len(updated.turns) - 1
+            return "", render_chat(updated, lang), render_sources(updated, lang), updated, request
 
-        def pick_example(index: int) -> str:
-            return EXAMPLE_QUESTIONS[index]
+        def submit_example(index: int, conversation: Conversation, lang: str) -> tuple[Any, ...]:
+            return submit(EXAMPLE_QUESTIONS[index], conversation, lang)
+
+        def respond(request: int | None, conversation: Conversation, lang: str) -> Iterator[tuple[Any, ...]]:
+            # Only the question accepted by this very submit is answered (never one twice).
+            if request is None or request != len(conversation.turns) - 1 or not conversation.waiting:
+                yield gr.skip(), gr.skip(), gr.skip()
+                return
+            for updated in answer_events(assistant, conversation):
+                yield render_chat(updated, lang), render_sources(updated, lang), updated
+
+        def stop_clicked(conversation: Conversation, lang: str) -> tuple[Any, ...]:
+            stopped = stop_answer(conversation)
+            return render_chat(stopped, lang), render_sources(stopped, lang), stopped
 
         def start_over(lang: str) -> tuple[Any, ...]:
             fresh = Conversation()
             return [], render_sources(fresh, lang), fresh, ""
 
-        chat_outputs = [question, chatbot, sources, conversation_state]
-        chat_inputs = [question, conversation_state, language]
+        submit_outputs = [question, chatbot, sources, conversation_state, request_state]
+        submit_inputs = [question, conversation_state, language]
+        respond_inputs = [request_state, conversation_state, language]
+        respond_outputs = [chatbot, sources, conversation_state]
         generation = {
             "concurrency_limit": settings.ui.concurrency,
             "concurrency_id": GENERATION_QUEUE,
             "show_progress": "minimal",
         }
-        submitted = question.submit(respond, chat_inputs, chat_outputs, **generation)
-        clicked = send.click(respond, chat_inputs, chat_outputs, **generation)
-        from_example = examples.click(pick_example, examples, question, queue=False).then(
-            respond, chat_inputs, chat_outputs, **generation
+        answering = [
+            trigger(submit_handler, inputs, submit_outputs, queue=False).then(
+                respond, respond_inputs, respond_outputs, **generation
+            )
+            for trigger, submit_handler, inputs in (
+                (question.submit, submit, submit_inputs),
+                (send.click, submit, submit_inputs),
+                (examples.click, submit_example, [examples, conversation_state, language]),
+            )
+        ]
+        stop.click(
+            stop_clicked, [conversation_state, language], respond_outputs, cancels=answering, queue=False
         )
-        stop.click(None, cancels=[submitted, clicked, from_example])
-        chatbot.clear(start_over, [language], [chatbot, sources, conversation_state, question], queue=False)
-        new_conversation.click(
-            start_over,
-            [language],
-            [chatbot, sources, conversation_state, question],
-            cancels=[submitted, clicked, from_example],
-            queue=False,
-        )
+        reset_outputs = [chatbot, sources, conversation_state, question]
+        chatbot.clear(start_over, [language], reset_outputs, cancels=answering, queue=False)
+        new_conversation.click(start_over, [language], reset_outputs, cancels=answering, queue=False)
 
         # ---------------------------------------------------------- documents
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import gradio as gr
@@ -218,7 +219,7 @@ def test_earlier_turns_are_collapsed_latest_open():
 
 def test_answer_events_streams_sources_before_tokens(ui_settings):
     assistant = FakeAssistant(ui_settings)
-    steps = list(app.answer_events(assistant, "q?", app.Conversation()))
+    steps = list(app.answer_events(assistant, app.accept_question("q?", app.Conversation())))
     sources_step = next(i for i, c in enumerate(steps) if c.turns[-1].sources)
     token_step = next(i for i, c in enumerate(steps) if c.turns[-1].partial)
     assert sources_step < token_step
@@ -228,8 +229,8 @@ def test_answer_events_streams_sources_before_tokens(ui_settings):
 
 def test_history_is_passed_on_the_next_turn(ui_settings):
     assistant = FakeAssistant(ui_settings)
-    conversation = list(app.answer_events(assistant, "one", app.Conversation()))[-1]
-    list(app.answer_events(assistant, "two", conversation))
+    conversation = list(app.answer_events(assistant, app.accept_question("one", app.Conversation())))[-1]
+    list(app.answer_events(assistant, app.accept_question("two", conversation)))
     assert assistant.calls[1] == ("two", [("one", "Hai nội dung đột phá [1].")])
 
 
@@ -242,11 +243,37 @@ def test_history_is_passed_on_the_next_turn(ui_settings):
     ],
 )
 def test_errors_become_plain_chat_messages(ui_settings, error, kind, shown):
-    last = list(app.answer_events(FakeAssistant(ui_settings, error), "q", app.Conversation()))[-1]
+    pending = app.accept_question("q", app.Conversation())
+    last = list(app.answer_events(FakeAssistant(ui_settings, error), pending))[-1]
     assert last.turns[-1].error_kind == kind
     message = app.render_chat(last, "vi")[-1]["content"]
     assert shown in message
     assert "Traceback" not in message and "secret detail" not in message
+
+
+def test_accept_question_ignores_blank_and_waits_for_the_pending_answer():
+    assert app.accept_question("   ", app.Conversation()) is None
+    pending = app.accept_question(" Câu hỏi? ", app.Conversation())
+    assert pending.turns[-1].question == "Câu hỏi?" and pending.waiting
+    assert app.accept_question("another", pending) is None
+
+
+def test_stop_keeps_partial_text_and_frees_the_conversation():
+    pending = app.accept_question("q", app.Conversation())
+    streaming = pending.with_last(replace(pending.turns[-1], partial="Hai nội"))
+    stopped = app.stop_answer(streaming)
+    assert not stopped.waiting and stopped.history() == []
+    assert "Hai nội" in app.render_chat(stopped, "vi")[-1]["content"]
+    assert "(đã dừng)" in app.render_chat(stopped, "vi")[-1]["content"]
+    assert app.accept_question("next", stopped) is not None
+    assert app.stop_answer(stopped) is stopped
+
+
+def test_stream_without_done_event_is_an_error_not_a_hang(ui_settings):
+    assistant = FakeAssistant(ui_settings)
+    assistant.stream = lambda question, history=(): iter([TokenEvent("x")])
+    last = list(app.answer_events(assistant, app.accept_question("q", app.Conversation())))[-1]
+    assert last.turns[-1].error_kind == "unexpected" and not last.waiting
 
 
 # ---------------------------------------------------------------- uploads
