@@ -1,0 +1,236 @@
+"""The ``Embedder`` protocol and its sentence-transformers adapter.
+
+Vectors are float32 rows with unit L2 norm, so an inner product is a cosine.
+Queries and passages get separate prefixes (``query: `` / ``passage: `` for e5).
+The model is loaded from a local folder only; nothing ever reaches a model hub.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from rag.models import ensure_embedding_model
+from rag.settings import EmbeddingSettings, Settings
+from rag.types import ModelError, ModelMissingError
+
+log = logging.getLogger(__name__)
+
+# Small files that define a sentence-transformers folder; their content (plus the
+# sizes of the weight files) identifies the model cheaply, without hashing weights.
+_IDENTITY_FILES = (
+    "config.json",
+    "modules.json",
+    "sentence_bert_config.json",
+    "1_Pooling/config.json",
+    "tokenizer_config.json",
+)
+_WEIGHT_SUFFIXES = (".safetensors", ".bin")
+_OFFLINE_ENVIRONMENT = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+}
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns text into unit-length float32 vectors; queries and passages separately."""
+
+    model_id: str
+    dim: int
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        """One row per text (passage prefix applied), shape ``(len(texts), dim)``."""
+        ...
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """The vector of one query (query prefix applied), shape ``(dim,)``."""
+        ...
+
+
+def model_fingerprint(folder: Path) -> str:
+    """A short hash of a model folder's configuration files and weight sizes.
+
+    Stable across copies and moves of the folder; changes when the model's
+    configuration, tokenizer settings or weights files change.
+    """
+    digest = hashlib.sha256()
+    for relpath in _IDENTITY_FILES:
+        path = folder / relpath
+        if path.is_file():
+            digest.update(relpath.encode())
+            digest.update(path.read_bytes())
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and path.suffix in _WEIGHT_SUFFIXES:
+            digest.update(f"{path.name}:{path.stat().st_size}".encode())
+    return digest.hexdigest()[:12]
+
+
+def model_id_of(folder: Path, quantized: bool = False) -> str:
+    """The id an index records for vectors from this folder, e.g. ``multilingual-e5-small@3f9c0a1b2c4d``.
+
+    It depends on the folder's content (not on where it lives or the name it
+    was selected by), so a built-in name and the path to the same folder agree.
+    """
+    # Packages that ship a folder called just "model" are better named by their package.
+    label = folder.parent.name if folder.name in {"model", "models"} else folder.name
+    return f"{label}@{model_fingerprint(folder)}{'+int8' if quantized else ''}"
+
+
+def _go_offline() -> None:
+    """Make huggingface_hub and transformers refuse any network access in this process."""
+    for key, value in _OFFLINE_ENVIRONMENT.items():
+        os.environ.setdefault(key, value)
+
+
+def _import_sentence_transformers() -> Any:
+    _go_offline()
+    try:
+        import sentence_transformers
+    except ImportError as err:
+        raise ModelMissingError(
+            "the embedder needs the package sentence-transformers (with torch): run "
+            "`pip install torch==2.13.0 sentence-transformers==6.2.0` or `make install`."
+        ) from err
+    return sentence_transformers
+
+
+def quantize_linear_layers(model: Any) -> Any:
+    """Replace the model's ``nn.Linear`` layers by dynamic int8 ones (weights int8, CPU only)."""
+    import torch
+
+    return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
+class SentenceTransformerEmbedder:
+    """An ``Embedder`` over a local sentence-transformers folder, on CPU.
+
+    Args:
+        model_path: the sentence-transformers folder.
+        settings: prefixes, batch size, max sequence length, torch threads and
+            whether to quantise.
+
+    Raises:
+        ModelMissingError: sentence-transformers is not installed.
+        ModelError: the folder cannot be loaded as a sentence-transformers model.
+    """
+
+    def __init__(self, model_path: str | Path, settings: EmbeddingSettings) -> None:
+        self.path = Path(model_path)
+        self.settings = settings
+        self._model = self._load()
+        self.dim: int = self._dimension()
+        self.model_id: str = model_id_of(self.path, quantized=self.quantized)
+
+    def _dimension(self) -> int:
+        # sentence-transformers 6 renamed get_sentence_embedding_dimension.
+        getter = getattr(self._model, "get_embedding_dimension", None)
+        getter = getter or self._model.get_sentence_embedding_dimension
+        dim = getter()
+        if not dim:
+            raise ModelError(f"embedding model {self.path} does not report its embedding dimension.")
+        return int(dim)
+
+    @property
+    def quantized(self) -> bool:
+        """Whether the Linear layers run as dynamic int8."""
+        return bool(getattr(self.settings, "quantize", False))
+
+    def _load(self) -> Any:
+        sentence_transformers = _import_sentence_transformers()
+        import torch
+
+        torch.set_num_threads(self.settings.n_threads)
+        started = time.monotonic()
+        try:
+            model = sentence_transformers.SentenceTransformer(
+                str(self.path), device="cpu", local_files_only=True, trust_remote_code=False
+            )
+        except (OSError, ValueError, RuntimeError, KeyError) as err:
+            raise ModelError(
+                f"cannot load the embedding model {self.path} as a sentence-transformers folder: {err}"
+            ) from err
+        model_limit = model.max_seq_length or self.settings.max_seq_length
+        model.max_seq_length = min(self.settings.max_seq_length, model_limit)
+        model.eval()
+        if self.quantized:
+            model = quantize_linear_layers(model)
+        log.info(
+            "loaded embedder %s in %.1f s (max_seq_length %d, %d threads%s)",
+            self.path,
+            time.monotonic() - started,
+            model.max_seq_length,
+            self.settings.n_threads,
+            ", int8" if self.quantized else "",
+        )
+        return model
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        vectors = self._model.encode(
+            texts,
+            batch_size=self.settings.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors of passages, shape ``(len(texts), dim)``, float32.
+
+        sentence-transformers sorts the texts by length before batching, so each
+        batch pads little; the rows come back in the input order.
+        """
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        prefix = self.settings.passage_prefix
+        return self._encode([prefix + text for text in texts])
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """Unit vector of one query, shape ``(dim,)``, float32."""
+        return self._encode([self.settings.query_prefix + text])[0]
+
+    def __repr__(self) -> str:
+        return f"SentenceTransformerEmbedder({self.model_id!r}, dim={self.dim})"
+
+
+_cache_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=2)
+def _load_embedder(model_path: str, settings_json: str) -> SentenceTransformerEmbedder:
+    settings = EmbeddingSettings.model_validate_json(settings_json)
+    return SentenceTransformerEmbedder(model_path, settings)
+
+
+def get_embedder(settings: Settings) -> Embedder:
+    """The embedder the settings select, loaded once per model path and embedding settings.
+
+    Built-in models are provisioned first if needed (see ``rag.models``).
+
+    Raises:
+        ModelMissingError: the model or sentence-transformers is not installed.
+        ModelError: the model cannot be loaded.
+    """
+    path = ensure_embedding_model(settings)
+    # Keyed by the resolved folder, so a built-in name and its path share one loaded model.
+    shaping = settings.embedding.model_dump_json(exclude={"model"})
+    with _cache_lock:
+        return _load_embedder(str(path), shaping)
+
+
+def clear_embedder_cache() -> None:
+    """Forget loaded embedders (tests, or after changing a model folder in place)."""
+    with _cache_lock:
+        _load_embedder.cache_clear()
