@@ -26,10 +26,10 @@ from typing import Any
 
 from eval import metrics
 from eval.datasets import EVAL_DIR, Dataset, EvalItem, load_reports, read_qa_records, sample_items
-from eval.spans import locate_quote
+from eval.spans import locate_quote, normalize_document_text
 from eval.squad import squad_dataset, xquad_dataset
 from rag.settings import Settings, get_settings
-from rag.types import Answer, Chunk, ConfigError, IndexMismatchError, Passage
+from rag.types import Answer, Chunk, ConfigError, Hit, IndexMismatchError, Passage
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +39,13 @@ RANK_DEPTH = 10  # chunks retrieved per baseline; also the depth of the recall@k
 DEFAULT_RESULTS_DIR = EVAL_DIR / "results"
 DEFAULT_CACHE_DIR = Path.home() / ".cache" / "rag-eval"
 ORACLE_PASSAGE_CHARS = 2000
+QUERY_BATCH = 64
 SYSTEMS = ("assistant", "oracle")
 
 AssistantFactory = Callable[[Settings], Any]
 Ranked = list[tuple[Chunk, float]]
 Retriever = Callable[[str, int], Ranked]
+History = list[tuple[str, str]]
 
 
 # ---------------------------------------------------------------- result
@@ -159,6 +161,8 @@ class AssistantBackend:
     def __init__(self, assistant: Any) -> None:
         """Wrap an assistant built on the eval settings."""
         self.assistant = assistant
+        self._given = GivenPassages()
+        self._oracle: Any | None = None
 
     def ingest(self) -> None:
         """Bring the eval index up to date with its documents folder (rebuilding after a mismatch)."""
@@ -167,9 +171,16 @@ class AssistantBackend:
         except IndexMismatchError:
             self.assistant.ingest(rebuild=True)
 
-    def document_texts(self) -> dict[str, str]:
-        """doc_id -> normalised text of every indexed document."""
-        return {info.doc_id: self.assistant.document_text(info.doc_id) for info in self.assistant.documents()}
+    def documents(self) -> tuple[dict[str, str], dict[str, str]]:
+        """The indexed documents: doc_id -> normalised text, and file path or name -> doc_id."""
+        texts: dict[str, str] = {}
+        aliases: dict[str, str] = {}
+        for info in self.assistant.documents():
+            texts[info.doc_id] = self.assistant.document_text(info.doc_id)
+            # ids may be opaque hashes; the dataset names documents by file, so map both spellings
+            for alias in (info.doc_id, info.path, Path(info.path).name):
+                aliases.setdefault(alias, info.doc_id)
+        return texts, aliases
 
     def retrievers(self) -> dict[str, Retriever]:
         """The three baselines; a retriever the assistant cannot offer is left out."""
@@ -187,27 +198,155 @@ class AssistantBackend:
             found["hybrid"] = hybrid
         return found
 
-    def ask(self, turns: Sequence[str]) -> Answer:
-        """Ask the last turn with the earlier turns (and the assistant's own replies) as history."""
+    def warm_queries(self, queries: Sequence[str]) -> None:
+        """Embed the questions in batches up front, when the assistant has a ``CachedQueryEmbedder``."""
+        embedder = getattr(self.assistant, "embedder", None)
+        if isinstance(embedder, CachedQueryEmbedder):
+            # the index embeds the normalised query; cache under the same text
+            embedder.warm([normalize_document_text(q) for q in queries])
+
+    def ask(self, turns: Sequence[str]) -> tuple[Answer, History]:
+        """Ask the last turn with the earlier turns (and the assistant's own replies) as history.
+
+        Returns:
+            The answer to the last turn and the history it was asked with.
+        """
         history: list[tuple[str, str]] = []
         for turn in turns[:-1]:
             history.append((turn, self.assistant.ask(turn, history=list(history)).answer))
-        return self.assistant.ask(turns[-1], history=history)
+        return self.assistant.ask(turns[-1], history=history), history
 
     def can_read(self) -> bool:
-        """Whether the assistant can answer from given passages (needed by the oracle)."""
-        return callable(getattr(self.assistant, "answer_from_passages", None))
+        """Whether the assistant's reader can answer from given passages (needed by the oracle)."""
+        if callable(getattr(self.assistant, "answer_from_passages", None)):
+            return True
+        return self._oracle_assistant() is not None
 
-    def read(self, question: str, passages: list[Passage]) -> Answer:
-        """Answer ``question`` from exactly ``passages`` with the assistant's reader."""
-        return self.assistant.answer_from_passages(question, passages)
+    def _oracle_assistant(self) -> Any | None:
+        # The pipeline takes a ``retriever``: the same assistant class over the same index, embedder
+        # and LLM, but fed the gold passages, is the reader with perfect retrieval.
+        if self._oracle is None:
+            try:
+                self._oracle = type(self.assistant)(
+                    self.assistant.settings,
+                    index=self.assistant.index,
+                    embedder=self.assistant.embedder,
+                    llm=self.assistant.llm,
+                    retriever=self._given,
+                )
+            except (TypeError, AttributeError):
+                logger.info("the assistant takes no retriever: no oracle", exc_info=True)
+                return None
+        return self._oracle
+
+    def read(self, question: str, history: History, passages: list[Passage]) -> Answer:
+        """Answer ``question`` (after ``history``) from exactly ``passages`` with the assistant's reader."""
+        reader = getattr(self.assistant, "answer_from_passages", None)
+        if callable(reader):
+            return reader(question, passages, history=history)
+        self._given.given = list(passages)
+        oracle = self._oracle_assistant()
+        if oracle is None:
+            raise RuntimeError("the assistant cannot answer from given passages")
+        return oracle.ask(question, history=history)
+
+    def gold_chunks(self, doc_id: str) -> list[Chunk] | None:
+        """The indexed chunks of a document, in order, when the index exposes them."""
+        index = getattr(self.assistant, "index", None)
+        chunks_of = getattr(index, "chunks_of", None)
+        return list(chunks_of(doc_id)) if callable(chunks_of) else None
+
+
+class GivenPassages:
+    """A retriever in the shape of ``rag.pipeline.Retriever`` that returns the passages it is given.
+
+    Its hits carry a dense score of 1.0 so the pipeline's weak-evidence refusal, a retrieval-side
+    decision, never blocks the oracle; its other checks (numbers, support) still apply.
+    """
+
+    def __init__(self) -> None:
+        """Start with no passages."""
+        self.given: list[Passage] = []
+
+    def search(self, query: str, k: int | None = None) -> list[Hit]:
+        """One hit per given passage."""
+        return [
+            Hit(
+                Chunk(
+                    p.chunk_ids[0] if p.chunk_ids else f"gold-{p.n}",
+                    p.doc_id,
+                    p.title,
+                    p.text,
+                    p.start,
+                    p.end,
+                ),
+                score=1.0,
+                dense_score=1.0,
+            )
+            for p in self.given
+        ]
+
+    def passages(self, hits: Sequence[Hit], top_k: int) -> list[Passage]:
+        """The given passages, whatever the hits."""
+        return list(self.given)
+
+
+class CachedQueryEmbedder:
+    """An ``Embedder`` that remembers query vectors and can compute many of them in one batch.
+
+    The dense baseline, the hybrid baseline and the assistant embed the same question; on two busy
+    cores one query costs up to a second, and a batch costs a third of that per query.
+    """
+
+    def __init__(self, inner: Any, batch_queries: Callable[[list[str]], Any] | None = None) -> None:
+        """Wrap ``inner`` (any ``Embedder``).
+
+        Args:
+            inner: the embedder used for passages and uncached queries.
+            batch_queries: embeds a list of query texts at once (with the query prefix); without it
+                ``warm`` embeds one query at a time.
+        """
+        self.inner = inner
+        self.model_id = inner.model_id
+        self.dim = inner.dim
+        self.batch_queries = batch_queries
+        self._queries: dict[str, Any] = {}
+
+    def embed_documents(self, texts: list[str]) -> Any:
+        """Passage vectors, from the wrapped embedder."""
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> Any:
+        """The query's vector, computed once per distinct text."""
+        if text not in self._queries:
+            self._queries[text] = self.inner.embed_query(text)
+        return self._queries[text]
+
+    def warm(self, texts: Sequence[str], batch_size: int = QUERY_BATCH) -> None:
+        """Embed the not yet cached ``texts`` ahead of time, in batches."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._queries))
+        if self.batch_queries is None:
+            for text in missing:
+                self.embed_query(text)
+            return
+        for first in range(0, len(missing), batch_size):
+            batch = missing[first : first + batch_size]
+            for text, vector in zip(batch, self.batch_queries(batch), strict=True):
+                self._queries[text] = vector
 
 
 def default_assistant_factory(settings: Settings) -> Any:
-    """The real assistant over the eval index."""
+    """The real assistant over the eval index, with query vectors memoised and batched."""
     from rag.pipeline import Assistant
 
-    return Assistant(settings)
+    def batch_queries(texts: list[str]) -> Any:
+        # An embedder whose passage prefix is the query prefix embeds queries in batches through the
+        # public ``embed_documents``: the same vectors as ``embed_query``, at a third of the cost.
+        twin = get_settings(settings, embedding={"passage_prefix": settings.embedding.query_prefix})
+        return Assistant(twin).embedder.embed_documents(texts)
+
+    embedder = CachedQueryEmbedder(Assistant(settings).embedder, batch_queries)
+    return Assistant(settings, embedder=embedder)
 
 
 # ---------------------------------------------------------------- gold evidence
@@ -227,24 +366,23 @@ class GoldSpan:
         return (self.doc_id, self.start, self.end)
 
 
-def _doc_id_for(document: str, texts: dict[str, str]) -> str | None:
-    if document in texts:
-        return document
-    # ids are paths relative to the documents folder; accept any id naming the same file
-    matches = [doc_id for doc_id in texts if Path(doc_id).name == document]
-    return matches[0] if matches else None
-
-
-def resolve_gold(item: EvalItem, texts: dict[str, str]) -> list[GoldSpan]:
+def resolve_gold(
+    item: EvalItem, texts: dict[str, str], aliases: dict[str, str] | None = None
+) -> list[GoldSpan]:
     """The item's gold evidence as spans of the indexed texts.
+
+    Args:
+        item: the question.
+        texts: doc_id -> normalised text of the eval index.
+        aliases: document file name (or path) -> doc_id; doc ids are used as names without it.
 
     Raises:
         ValueError: a quoted document is not indexed or a quote is not in it (the QA set is stale).
     """
     spans = []
     for evidence in item.evidence:
-        doc_id = _doc_id_for(evidence.document, texts)
-        if doc_id is None:
+        doc_id = (aliases or {}).get(evidence.document, evidence.document)
+        if doc_id not in texts:
             raise ValueError(f"{item.id}: document {evidence.document} is not in the eval index")
         if evidence.whole_document:
             spans.append(GoldSpan(doc_id, 0, len(texts[doc_id])))
@@ -268,29 +406,62 @@ def _paragraph_around(text: str, start: int, end: int) -> tuple[int, int]:
     return para_start, para_end
 
 
-def gold_passages(gold: Sequence[GoldSpan], texts: dict[str, str]) -> list[Passage]:
-    """The passages a perfect retriever would show: each gold span widened to its paragraph."""
-    passages: list[Passage] = []
-    seen: set[tuple[str, int, int]] = set()
-    for span in gold:
-        text = texts[span.doc_id]
-        start, end = _paragraph_around(text, span.start, span.end)
-        if (span.doc_id, start, end) in seen:
-            continue
-        seen.add((span.doc_id, start, end))
-        passages.append(
-            Passage(
-                n=len(passages) + 1,
-                doc_id=span.doc_id,
-                title=Path(span.doc_id).stem,
-                text=text[start:end],
-                start=start,
-                end=end,
-                chunk_ids=(),
-                score=1.0,
+def _gold_range(
+    span: GoldSpan, text: str, chunks: Sequence[Chunk] | None
+) -> tuple[int, int, tuple[str, ...]]:
+    """The range a perfect retriever would show for one gold span, and the chunks it is made of."""
+    if chunks:
+        touching = [c for c in chunks if c.start < span.end and span.start < c.end]
+        if touching:
+            return (
+                min(c.start for c in touching),
+                max(c.end for c in touching),
+                tuple(c.chunk_id for c in touching),
             )
+    start, end = _paragraph_around(text, span.start, span.end)
+    return start, end, ()
+
+
+def _document_title(doc_id: str, chunks: Sequence[Chunk] | None) -> str:
+    return chunks[0].title if chunks else Path(doc_id).stem
+
+
+def gold_passages(
+    gold: Sequence[GoldSpan],
+    texts: dict[str, str],
+    chunks_of: Callable[[str], Sequence[Chunk] | None] | None = None,
+) -> list[Passage]:
+    """The passages a perfect retriever would show: the indexed chunks holding each gold span.
+
+    Without access to chunks, each span is widened to its paragraph. Overlapping ranges of one
+    document are merged, as the pipeline merges adjacent hits.
+    """
+    ranges: list[tuple[str, int, int, tuple[str, ...]]] = []
+    titles: dict[str, str] = {}
+    for span in gold:
+        chunks = chunks_of(span.doc_id) if chunks_of else None
+        titles[span.doc_id] = _document_title(span.doc_id, chunks)
+        start, end, chunk_ids = _gold_range(span, texts[span.doc_id], chunks)
+        for i, (doc_id, other_start, other_end, other_ids) in enumerate(ranges):
+            if doc_id == span.doc_id and start <= other_end and other_start <= end:
+                merged_ids = tuple(dict.fromkeys(other_ids + chunk_ids))
+                ranges[i] = (doc_id, min(start, other_start), max(end, other_end), merged_ids)
+                break
+        else:
+            ranges.append((span.doc_id, start, end, chunk_ids))
+    return [
+        Passage(
+            n=n,
+            doc_id=doc_id,
+            title=titles[doc_id],
+            text=texts[doc_id][start:end],
+            start=start,
+            end=end,
+            chunk_ids=chunk_ids,
+            score=1.0,
         )
-    return passages
+        for n, (doc_id, start, end, chunk_ids) in enumerate(ranges, start=1)
+    ]
 
 
 # ---------------------------------------------------------------- scoring one question
@@ -410,6 +581,8 @@ def aggregate_answers(records: Sequence[dict[str, Any]], system: str) -> dict[st
         [not r["answerable"] for r, _ in answered], [s["refused"] for _, s in answered]
     )
     timings = [s["timings"] for _, s in answered]
+    # refusals decided before generation have no first token; they would drag TTFT to zero
+    generated = [t for t in timings if t["gen_tokens"] > 0]
     return {
         "n": len(answered),
         "em": metrics.mean(s["em"] for s in answerable),
@@ -421,8 +594,8 @@ def aggregate_answers(records: Sequence[dict[str, Any]], system: str) -> dict[st
         "refusal_precision": refusal.precision,
         "refusal_recall": refusal.recall,
         "false_refusal_rate": metrics.mean(float(s["refused"]) for s in answerable),
-        "ttft_p50": metrics.percentile([t["ttft_ms"] for t in timings], 50),
-        "ttft_p95": metrics.percentile([t["ttft_ms"] for t in timings], 95),
+        "ttft_p50": metrics.percentile([t["ttft_ms"] for t in generated], 50),
+        "ttft_p95": metrics.percentile([t["ttft_ms"] for t in generated], 95),
         "total_p50": metrics.percentile([t["total_ms"] for t in timings], 50),
         "total_p95": metrics.percentile([t["total_ms"] for t in timings], 95),
         "tokens_per_s": metrics.tokens_per_second(
@@ -523,13 +696,12 @@ def _run_answers(
         zip(items, records, golds, strict=True), progress, "answers", len(items)
     ):
         started = time.perf_counter()
-        answer = backend.ask(item.turns)
+        answer, history = backend.ask(item.turns)
         record["assistant"] = score_answer(item, answer, gold, time.perf_counter() - started)
         if oracle and item.answerable:
-            passages = gold_passages(gold, texts)
-            question = answer.standalone_question or item.question
+            passages = gold_passages(gold, texts, backend.gold_chunks)
             started = time.perf_counter()
-            read = backend.read(question, passages)
+            read = backend.read(item.question, history, passages)
             record["oracle"] = score_answer(item, read, gold, time.perf_counter() - started)
             record["oracle"]["passages_given"] = [p.text for p in passages]
 
@@ -581,12 +753,14 @@ def run_eval(
 
     backend = AssistantBackend((assistant_factory or default_assistant_factory)(run_settings))
     backend.ingest()
-    texts = backend.document_texts()
-    golds = [resolve_gold(item, texts) for item in items]
+    texts, aliases = backend.documents()
+    golds = [resolve_gold(item, texts, aliases) for item in items]
     records = [_base_record(data, item, gold) for item, gold in zip(items, golds, strict=True)]
     notes = list(data.notes)
 
     retrievers = backend.retrievers()
+    if "dense" in retrievers or "hybrid" in retrievers:
+        backend.warm_queries([item.retrieval_query for item in items])
     missing = [m for m in RETRIEVERS if m not in retrievers]
     if missing:
         notes.append(f"retrievers not offered by the assistant, left out: {', '.join(missing)}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from pathlib import Path
 
@@ -300,6 +301,8 @@ class FakeAssistant:
             chunk = self.chunks[cite]
             citations.append(Citation(1, chunk.doc_id, "t", cite, chunk.start, chunk.end, chunk.text, True))
         timings = Timings(ttft_ms=100.0 * i, total_ms=1000.0 * i, gen_tokens=10, gen_tokens_per_s=5.0)
+        if refused:  # refused before generating: no first token
+            timings = Timings(total_ms=1000.0 * i)
         return Answer(question, text, "vi", refused, not refused, citations, passages, timings=timings)
 
     def ask(self, question: str, history=()) -> Answer:
@@ -316,7 +319,7 @@ class FakeAssistant:
             return self._answer(question, "Không có thông tin.", True, None, [], i)
         return self._answer(question, text, refused, cite, shown, i)
 
-    def answer_from_passages(self, question: str, passages: list[Passage]) -> Answer:
+    def answer_from_passages(self, question: str, passages: list[Passage], history=()) -> Answer:
         first = passages[0]
         citation = Citation(1, first.doc_id, "t", "", first.start, first.end, first.text, True)
         return Answer(
@@ -434,7 +437,9 @@ def test_runner_aggregates_answers(fake_run):
     assert answers["refusal_precision"] == 1.0 and answers["refusal_recall"] == 1.0
     assert answers["false_refusal_rate"] == 0.0
     assert answers["total_p50"] == pytest.approx(2500.0)  # totals 1000, 2000, 3000, 4000 ms
-    assert answers["ttft_p95"] == pytest.approx(385.0)
+    # TTFT only over answers that generated (100, 200, 400 ms; q3 was refused before generation)
+    assert answers["ttft_p50"] == pytest.approx(200.0)
+    assert answers["ttft_p95"] == pytest.approx(380.0)
     assert answers["tokens_per_s"] == pytest.approx(5.0)
     # the follow-up was asked with the first turn and the assistant's own reply as history
     assert ("Còn hộ nghèo?", [(Q1, "Thu nhập là 53 triệu đồng [1].")]) in assistant.asked
@@ -524,3 +529,106 @@ def test_reports_dataset_documents_are_the_quoted_reports():
     assert dataset.documents["000_d6dbdd2ddfa3846f.txt"] == (
         REPO_ROOT / "documents" / "000_d6dbdd2ddfa3846f.txt"
     ).read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- the real pipeline
+
+
+def _pipeline_fakes():
+    try:
+        from tests.fakes import FakeEmbedder
+        from tests.pipeline_fakes import FakeLLM
+    except ImportError:  # pragma: no cover - pytest without the repo root on sys.path
+        from fakes import FakeEmbedder
+        from pipeline_fakes import FakeLLM
+
+    class QuotingLLM(FakeLLM):
+        """Quotes the first words of passage [1] and cites it; says nothing without passages."""
+
+        def _reply(self, messages):
+            found = re.search(r"<<<\s*(.+?)\s*>>>", messages[-1]["content"], re.DOTALL)
+            return " ".join(found.group(1).split()[:12]) + " [1]." if found else "Không có."
+
+    return FakeEmbedder, QuotingLLM
+
+
+def test_real_pipeline_with_fake_models_end_to_end(tmp_path):
+    """The real Assistant, index and retrieval, with a hash embedder and a scripted LLM."""
+    from rag.pipeline import Assistant
+
+    fake_embedder, fake_llm = _pipeline_fakes()
+    full = load_reports()
+    wanted = ("vi-poverty", "mt-vi-poverty", "vi-na-population", "en-income", "vi-quoted-leaders")
+    subset = Dataset("reports-subset", [i for i in full.items if i.id in wanted], full.documents)
+    llm = fake_llm()
+
+    result = run_eval(
+        subset,
+        out_dir=tmp_path / "out",
+        cache_dir=tmp_path / "cache",
+        progress=False,
+        assistant_factory=lambda settings: Assistant(settings, embedder=fake_embedder(), llm=llm),
+    )
+    assert set(result.retrieval) == {"bm25", "dense", "hybrid"}
+    assert all(scores["n"] == 4 for scores in result.retrieval.values())
+    by_id = {r["id"]: r for r in result.records}
+    for record in by_id.values():
+        assert record["assistant"]["timings"]["total_ms"] > 0
+        if record["answerable"]:
+            oracle = record["oracle"]
+            assert oracle is not None and oracle["gold_shown"], record["id"]
+    # the oracle reads real chunks of the index holding the gold span
+    leaders = by_id["vi-quoted-leaders"]
+    assert len(leaders["gold"]) == 3 and leaders["oracle"]["passages"]
+    assert all(p["doc_id"] == leaders["gold"][0]["doc_id"] for p in leaders["oracle"]["passages"])
+    # the follow-up was asked after the first turn
+    assert any("Còn tỷ lệ hộ nghèo" in m["content"] for p in llm.prompts for m in p)
+    assert result.answers["assistant"]["n"] == 5 and result.answers["oracle"]["n"] == 4
+    assert "oracle (gold passage)" in format_table(result)
+
+
+def test_retrieval_only_on_xquad_subset_with_the_real_embedder(tmp_path):
+    """Two XQuAD articles as the pool, 20 questions: the real e5 embedder finds their paragraphs."""
+    xquad = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "xquad" / "xquad.vi.json"
+    if not xquad.exists():
+        pytest.skip("XQuAD is not in ../shared/data")
+    data = json.loads(xquad.read_text(encoding="utf-8"))
+    subset = tmp_path / "xquad-subset.vi.json"
+    subset.write_text(
+        json.dumps({"version": "1.1", "data": data["data"][:2]}, ensure_ascii=False), encoding="utf-8"
+    )
+
+    result = run_eval(
+        str(subset),
+        limit=20,
+        retrieval_only=True,
+        out_dir=tmp_path / "out",
+        cache_dir=tmp_path / "cache",
+        progress=False,
+    )
+    assert result.n_questions == 20
+    assert result.retrieval["dense"]["recall@10"] >= 0.8
+    assert result.retrieval["hybrid"]["recall@5"] >= 0.7
+    assert result.retrieval["hybrid"]["mrr@10"] >= result.retrieval["bm25"]["mrr@10"] - 0.2
+    assert (tmp_path / "out" / "recall_at_k.png").exists()
+
+
+def test_cached_query_embedder_embeds_each_query_once():
+    from eval.runner import CachedQueryEmbedder
+
+    fake_embedder, _ = _pipeline_fakes()
+    inner = fake_embedder()
+    batches: list[list[str]] = []
+
+    def batch(texts):
+        batches.append(list(texts))
+        return [inner.embed_query(t) for t in texts]
+
+    cached = CachedQueryEmbedder(inner, batch)
+    cached.warm(["a", "b", "a", "c"], batch_size=2)
+    assert batches == [["a", "b"], ["c"]]
+    calls = inner.query_calls
+    assert (cached.embed_query("b") == inner.embed_query("b")).all()
+    cached.embed_query("b")
+    assert inner.query_calls == calls + 1  # only the comparison above embedded again
+    assert cached.model_id == inner.model_id and cached.dim == inner.dim
