@@ -1,0 +1,264 @@
+"""Benchmark ingest and search on the shared Vietnamese Wikipedia corpus (a script, not a test).
+
+Writes each article of ``../shared/data/viwiki/viwiki.jsonl.gz`` as a .txt file
+into a temporary documents folder, ingests it and prints:
+
+- embedding throughput (chunks/s, time spent inside ``embed_documents`` only),
+- total ingest time, peak RSS, index size on disk,
+- the time of a re-ingest with nothing changed (fresh ``Index`` object),
+- search latency p50/p95 (dense, BM25, hybrid) on the ingested index and on
+  synthetic indexes of ~10k and ~100k chunks. The synthetic ones repeat the
+  ingested chunks (with their real BM25 tokens) under new ids and give them
+  random unit vectors of the embedder's dimension: the latency is that of a real
+  index of that size, the ranking quality is meaningless.
+
+Examples::
+
+    python eval/bench_ingest.py --embedder fake                 # all 7,730 articles, hashing embedder
+    python eval/bench_ingest.py --embedder default --limit 200  # the real e5 model on a sample
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import logging
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from rag.retrieve import search  # noqa: E402
+from rag.settings import Settings, get_settings  # noqa: E402
+from rag.store import Index  # noqa: E402
+
+VIWIKI = REPO_ROOT.parent / "shared" / "data" / "viwiki" / "viwiki.jsonl.gz"
+
+
+class TimedEmbedder:
+    """Wraps an embedder and adds up the time and chunks of ``embed_documents``."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.seconds = 0.0
+        self.chunks = 0
+
+    @property
+    def model_id(self) -> str:
+        return self.inner.model_id
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        started = time.perf_counter()
+        vectors = self.inner.embed_documents(list(texts))
+        self.seconds += time.perf_counter() - started
+        self.chunks += len(texts)
+        return vectors
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.inner.embed_query(text)
+
+
+class RandomEmbedder:
+    """Random unit vectors: for synthetic indexes whose vectors are already random."""
+
+    def __init__(self, model_id: str, dim: int, seed: int = 0) -> None:
+        self.model_id, self.dim = model_id, dim
+        self.rng = np.random.default_rng(seed)
+
+    def _unit(self, rows: int) -> np.ndarray:
+        vectors = self.rng.standard_normal((rows, self.dim)).astype(np.float32)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        return self._unit(len(texts))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._unit(1)[0]
+
+
+def write_corpus(folder: Path, limit: int | None) -> int:
+    """One .txt per article (title as first line); returns the number written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with gzip.open(VIWIKI, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            if limit is not None and count >= limit:
+                break
+            article = json.loads(line)
+            text = f"{article['title']}\n\n{article['text']}"
+            (folder / f"{count:05d}.txt").write_text(text, encoding="utf-8")
+            count += 1
+    return count
+
+
+def make_embedder(kind: str, settings: Settings, dim: int):
+    if kind == "fake":
+        from tests.fakes import FakeEmbedder
+
+        return FakeEmbedder(dim=dim, model_id=f"fake-hash-{dim}")
+    from rag.embedding import get_embedder
+
+    return get_embedder(settings)
+
+
+def percentiles(samples_ms: list[float]) -> str:
+    ordered = sorted(samples_ms)
+    p50 = statistics.median(ordered)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return f"p50 {p50:7.2f} ms  p95 {p95:7.2f} ms"
+
+
+def time_calls(function: Callable[[str], object], queries: list[str]) -> list[float]:
+    function(queries[0])  # warm up: loads FAISS/BM25 files, first-call costs
+    samples = []
+    for query in queries:
+        started = time.perf_counter()
+        function(query)
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def sample_queries(index: Index, count: int, seed: int = 7) -> list[str]:
+    """Questions-like strings: the first words of randomly chosen chunks."""
+    rng = np.random.default_rng(seed)
+    documents = index.documents()
+    queries = []
+    for position in rng.choice(len(documents), size=min(count, len(documents)), replace=False):
+        chunks = index.chunks_of(documents[int(position)].doc_id)
+        words = chunks[int(rng.integers(len(chunks)))].text.split()
+        start = int(rng.integers(max(1, len(words) - 10)))
+        queries.append(" ".join(words[start : start + 8]))
+    return queries
+
+
+def report_latency(label: str, index: Index, settings: Settings, queries: list[str]) -> None:
+    n = settings.retrieval.candidates
+    print(f"search latency on {label} ({index.stats()['chunks']:,} chunks, {len(queries)} queries):")
+    timings = {
+        "dense (incl. query embedding)": time_calls(lambda q: index.dense_search(q, n), queries),
+        "BM25": time_calls(lambda q: index.sparse_search(q, n), queries),
+        "hybrid retrieve.search": time_calls(lambda q: search(index, q, settings), queries),
+    }
+    for name, samples in timings.items():
+        print(f"  {name:<30s} {percentiles(samples)}")
+
+
+def synthesise_index(source: Index, target_chunks: int, folder: Path) -> tuple[Index, Settings]:
+    """An index of ``target_chunks`` chunks: the source's chunks repeated, with random vectors."""
+    from rag import store
+
+    stats = source.stats()
+    settings = get_settings(source.settings, paths={"index_dir": str(folder)})
+    embedder = RandomEmbedder(stats["model_id"], stats["dim"])
+    generation = source._require_generation()
+    rows = generation.conn.execute(
+        "SELECT d.doc_id, d.title, t.text, c.chunk_id, c.ordinal, c.start_offset, c.end_offset, c.text, "
+        "c.tokens FROM chunks c JOIN documents d USING (doc_id) JOIN texts t USING (doc_id) "
+        "ORDER BY d.doc_id, c.ordinal"
+    ).fetchall()
+    by_doc: dict[str, list] = {}
+    for row in rows:
+        by_doc.setdefault(row[0], []).append(row)
+    pending: list[store._PendingDocument] = []
+    total = 0
+    copy = 0
+    while total < target_chunks:
+        for doc_id, doc_rows in by_doc.items():
+            if total >= target_chunks:
+                break
+            new_id = f"{doc_id}~{copy}"
+            document = store.Document(new_id, f"synthetic/{new_id}", doc_rows[0][1], doc_rows[0][2], new_id)
+            doc_rows = doc_rows[: target_chunks - total]
+            chunks = [
+                store.Chunk(f"{r[3]}~{copy}", new_id, r[1], r[7], r[5], r[6], r[4]) for r in doc_rows
+            ]
+            tokens = [r[8] for r in doc_rows]
+            item = store._PendingDocument(document, document.path, 0, 0.0, chunks, tokens, None)
+            item.vector_refs = list(range(-total - 1, -total - len(chunks) - 1, -1))
+            pending.append(item)
+            total += len(chunks)
+        copy += 1
+    index = Index(settings, embedder)
+    index.folder.mkdir(parents=True, exist_ok=True)
+    with index._writer_lock(), index._lock:
+        index._publish(None, pending, [], embedder.embed_documents(["x"] * total))
+    return index, settings
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--limit", type=int, default=None, help="Articles to ingest (default: all 7,730).")
+    parser.add_argument("--embedder", choices=("fake", "default"), default="fake")
+    parser.add_argument("--fake-dim", type=int, default=384, help="Dimension of the fake embedder.")
+    parser.add_argument("--queries", type=int, default=50, help="Queries per latency measurement.")
+    parser.add_argument(
+        "--latency-sizes", default="10000,100000", help="Synthetic index sizes (chunks) to time; '' for none."
+    )
+    parser.add_argument("--workdir", type=Path, default=None, help="Folder for documents and indexes.")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench_ingest_"))
+    documents = workdir / "documents"
+    settings = get_settings(
+        {"paths": {"documents_dir": str(documents), "index_dir": str(workdir / "index")}}
+    )
+    started = time.perf_counter()
+    written = write_corpus(documents, args.limit)
+    print(f"corpus: {written:,} articles written to {documents} in {time.perf_counter() - started:.1f} s")
+
+    embedder = TimedEmbedder(make_embedder(args.embedder, settings, args.fake_dim))
+    index = Index.open(settings, embedder, create=True)
+    report = index.ingest(rebuild=True)
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    stats = index.stats()
+    print(f"embedder: {embedder.model_id} (dim {embedder.dim})")
+    print(
+        f"ingest: {len(report.added):,} files, {report.chunks:,} chunks, {len(report.failed)} failed, "
+        f"{report.seconds:.1f} s total"
+    )
+    if embedder.seconds > 0:
+        print(
+            f"embedding: {embedder.chunks:,} chunks in {embedder.seconds:.1f} s = "
+            f"{embedder.chunks / embedder.seconds:,.1f} chunks/s"
+        )
+    print(f"peak RSS: {rss_mb:,.0f} MB; index size on disk: {stats['size_bytes'] / 1e6:,.1f} MB")
+
+    reopened = Index.open(settings, embedder, create=True)
+    unchanged = reopened.ingest()
+    print(
+        f"unchanged re-ingest: {len(unchanged.unchanged):,} files in {unchanged.seconds:.2f} s "
+        f"({unchanged.embedded_chunks} chunks embedded)"
+    )
+
+    queries = sample_queries(index, args.queries)
+    report_latency("the ingested index", reopened, settings, queries)
+    for size in [int(s) for s in args.latency_sizes.split(",") if s.strip()]:
+        started = time.perf_counter()
+        synthetic, synthetic_settings = synthesise_index(reopened, size, workdir / f"synthetic-{size}")
+        print(f"synthetic index of {size:,} chunks built in {time.perf_counter() - started:.1f} s")
+        if args.embedder == "default":
+            synthetic._embedder = embedder  # real query embedding cost; vectors are random anyway
+        report_latency(f"a synthetic index of {size:,} chunks", synthetic, synthetic_settings, queries)
+    print(f"work folder: {workdir}")
+
+
+if __name__ == "__main__":
+    main()
