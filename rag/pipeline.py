@@ -176,12 +176,16 @@ def rewrite_followup(question: str, history: History) -> tuple[str, str]:
 # ---------------------------------------------------------------- helpers
 
 
+SemanticBonus = Callable[[str, Sequence[str]], Sequence[float]]
+
+
 def select_excerpts(
     query: str,
     passages: Sequence[Passage],
     budget_tokens: int,
     count_tokens: Callable[[str], int],
     per_passage: int = SENTENCES_PER_PASSAGE,
+    semantic: SemanticBonus | None = None,
 ) -> dict[int, str]:
     """The most relevant sentences of the passages, within a token budget.
 
@@ -192,12 +196,31 @@ def select_excerpts(
     passage without any chosen sentence is left out of the prompt (its number
     stays reserved, so numbers still match what the user sees).
 
+    Args:
+        query: the (standalone) question.
+        passages: the passages, best first.
+        budget_tokens: most tokens of all excerpts together.
+        count_tokens: the token counter.
+        per_passage: most sentences per passage.
+        semantic: ``(query, sentences) -> bonus`` added to the lexical score, for
+            questions in another language than the passages (no shared words).
+
     Returns:
         ``n -> excerpt`` for :func:`rag.prompts.build_messages` ("" for left-out passages).
     """
     candidates: list[tuple[float, int, int, int, int]] = []  # (-score, passage rank, n, start, end)
     for rank, passage in enumerate(passages):
-        for score, start, end in cite.rank_sentences(query, passage.text)[:per_passage]:
+        scored = cite.rank_sentences(query, passage.text)
+        if semantic is not None and scored:
+            bonus = semantic(query, [passage.text[start:end] for _, start, end in scored])
+            scored = sorted(
+                (
+                    (score + extra, start, end)
+                    for (score, start, end), extra in zip(scored, bonus, strict=True)
+                ),
+                key=lambda item: (-item[0], item[1]),
+            )
+        for score, start, end in scored[:per_passage]:
             if score > 0:
                 candidates.append((-score, rank, passage.n, start, end))
     candidates.sort()
@@ -300,6 +323,7 @@ class Assistant:
         self.context_budget_tokens = context_budget_tokens
         self.refuse_on_weak_evidence = refuse_on_weak_evidence
         self._lock = threading.RLock()
+        self._sentence_ranker: _SentenceRanker | None = None
 
     # ------------------------------------------------------------ lazy parts
 
@@ -456,7 +480,13 @@ class Assistant:
             return
 
         llm = self.llm
-        excerpts = select_excerpts(query, passages, self.context_budget_tokens, llm.count_tokens)
+        excerpts = select_excerpts(
+            query,
+            passages,
+            self.context_budget_tokens,
+            llm.count_tokens,
+            semantic=self._semantic_bonus(language, passages),
+        )
         messages = build_messages(
             standalone,
             passages,
@@ -515,18 +545,19 @@ class Assistant:
         answer.timings.total_ms = _elapsed_ms(started)
         return answer
 
-    def _similarity(self, language: str, passages: Sequence[Passage]) -> cite.SimilarityFn | None:
-        """Cross-lingual support (English answer over Vietnamese passages), None when not needed."""
+    def _semantic_bonus(self, language: str, passages: Sequence[Passage]) -> SemanticBonus | None:
+        """Embedding-based sentence ranking, only for passages in another language than the question."""
         if not passages or all(detect_language(p.text) == language for p in passages):
-            return None
-        if self._embedder is None and self._index is None:
             return None
         try:
             embedder = self.embedder
-        except Exception:  # noqa: BLE001 - without an embedder, lexical checks still run
-            logger.debug("no embedder for cross-lingual support", exc_info=True)
+        except Exception:  # noqa: BLE001 - without an embedder, lexical ranking still works
+            logger.debug("no embedder for cross-lingual sentence ranking", exc_info=True)
             return None
-        return _EmbeddingSupport(embedder)
+        with self._lock:
+            if self._sentence_ranker is None or self._sentence_ranker.embedder is not embedder:
+                self._sentence_ranker = _SentenceRanker(embedder)
+            return self._sentence_ranker
 
     def _finish(
         self, answer: Answer, passages: Sequence[Passage], question: str, language: str, started: float
@@ -539,20 +570,23 @@ class Assistant:
             raw,
             passages,
             question=question,
+            answer_language=language,
             document_text=index.document_text if index is not None else None,
             chunk_lookup=index.chunk if index is not None else None,
-            similarity=self._similarity(language, passages),
         )
         if is_refusal(result.text) and not result.any_verified:
             return self._refuse(answer, passages, started, "the model refused")
-        if result.best_support < cite.UNSUPPORTED:
+        # Across languages a low score means "cannot check", not "invented": no refusal then.
+        if result.best_support < cite.UNSUPPORTED and not result.cross_lingual:
             return self._refuse(
                 answer, passages, started, f"no passage supports the answer (best {result.best_support:.2f})"
             )
         answer.answer = result.text
         answer.citations = result.citations
         answer.verified = result.verified
-        if not result.verified and self.fallback == "extractive":
+        # A quote in the report's language is no answer to a question in another one: keep the
+        # model's answer there, flagged unverified, with its (unverified) citations to check.
+        if not result.verified and self.fallback == "extractive" and not result.cross_lingual:
             extractive = self._extractive(question, raw, passages, language)
             if extractive is not None:
                 answer.answer, answer.citations = extractive
@@ -589,30 +623,44 @@ class Assistant:
         return text, [citation]
 
 
-class _EmbeddingSupport:
-    """Support from embedding similarity, for claims in another language than their source.
+class _SentenceRanker:
+    """Ranks sentences by embedding similarity to a question in another language.
 
-    e5 cosines are compressed (related text scores 0.73-0.92), so cosine is mapped
-    linearly from [LOW, HIGH] to [0, 1].
+    e5-small's cross-lingual cosines are compressed and favour generic sentences
+    that name the place ("… thành phố Từ Sơn ngày càng phát triển" is closest to
+    every English question about Từ Sơn). So each sentence's cosine is corrected
+    by its hubness (mean cosine to its 5 nearest sibling sentences), and only
+    the rank is used, as a bonus added to the lexical score.
     """
 
-    LOW = 0.80
-    HIGH = 0.90
+    RANK_BONUS = (0.5, 0.35, 0.25, 0.1, 0.1)
+    HUBNESS_WEIGHT = 0.5
+    CACHE_SIZE = 20_000
 
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
-        self._cache: dict[str, Any] = {}
+        self._vectors: dict[str, Any] = {}
 
-    def __call__(self, claim: str, sentences: Sequence[str]) -> list[float]:
+    def __call__(self, query: str, sentences: Sequence[str]) -> list[float]:
         import numpy as np
 
-        missing = [s for s in dict.fromkeys(sentences) if s not in self._cache]
+        missing = [s for s in dict.fromkeys(sentences) if s not in self._vectors]
         if missing:
-            for sentence, vector in zip(missing, self.embedder.embed_documents(missing), strict=True):
-                self._cache[sentence] = vector
-        query = np.asarray(self.embedder.embed_query(claim), dtype=np.float32)
-        cosines = [float(np.dot(query, self._cache[s])) for s in sentences]
-        return [min(1.0, max(0.0, (c - self.LOW) / (self.HIGH - self.LOW))) for c in cosines]
+            if len(self._vectors) + len(missing) > self.CACHE_SIZE:
+                self._vectors.clear()
+            vectors = self.embedder.embed_documents(list(missing))
+            self._vectors.update(zip(missing, vectors, strict=True))
+        matrix = np.stack([self._vectors[s] for s in sentences]).astype(np.float32)
+        cosines = matrix @ np.asarray(self.embedder.embed_query(query), dtype=np.float32)
+        if len(sentences) > 1:
+            siblings = matrix @ matrix.T
+            np.fill_diagonal(siblings, -1.0)
+            nearest = np.sort(siblings, axis=1)[:, -min(5, len(sentences) - 1) :]
+            cosines = cosines - self.HUBNESS_WEIGHT * nearest.mean(axis=1)
+        bonus = [0.0] * len(sentences)
+        for rank, position in enumerate(np.argsort(-cosines)[: len(self.RANK_BONUS)]):
+            bonus[int(position)] = self.RANK_BONUS[rank]
+        return bonus
 
 
 # ---------------------------------------------------------------- JSON

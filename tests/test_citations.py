@@ -70,9 +70,16 @@ def test_parse_numbers_ignores_absurd_ranges():
     assert parse_numbers("1-99") == [1, 99]
 
 
-def test_four_digit_brackets_are_not_markers():
-    # "[2021]" is a year the model bracketed, not a citation: left as written.
-    assert clean_answer("Năm [2021] có 61 trường hợp [3].", VALID) == ("Năm [2021] có 61 trường hợp [3].", [])
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("Năm [2021] có 61 trường hợp [3].", "Năm 2021 có 61 trường hợp [3]."),
+        ("[0.58%]", "0.58%"),
+        ("Tỷ lệ là [0,58%] [2].", "Tỷ lệ là 0,58% [2]."),
+    ],
+)
+def test_brackets_around_text_are_unwrapped(raw, clean):
+    assert clean_answer(raw, VALID) == (clean, [])
 
 
 def test_strip_markers():
@@ -185,16 +192,24 @@ def test_resolve_citations_returns_text_and_citations(passages):
     assert [c.n for c in citations] == [2]
 
 
-def test_cross_lingual_claim_uses_similarity(passages):
-    claim = "In 2021 Từ Sơn chose land management and construction order management as breakthroughs [3]."
-    lexical = resolve(claim, passages, question="What breakthroughs did Từ Sơn choose in 2021?")
-    assert not lexical.verified
+@pytest.mark.parametrize(
+    ("answer", "verified"),
+    [
+        ("Từ Sơn fined 61 cases of land management violations [3].", True),
+        ("The poverty rate in Phu Chan ward fell to 0.58% [2].", True),
+        ("Đàm Đức Hà is the Party secretary of Hương Mạc ward [1].", True),
+        ("Từ Sơn fined 16 cases of land management violations [3].", False),  # wrong figure
+        # Nothing beyond what the question gave can be checked across languages: not verified.
+        ("In 2021 Từ Sơn chose tourism and industry as breakthroughs [3].", False),
+    ],
+)
+def test_cross_lingual_claims_are_checked_by_numbers_and_names(passages, answer, verified):
+    question = "What did Từ Sơn do in 2021?"
+    result = resolve(answer, passages, question=question, answer_language="en")
+    assert result.cross_lingual
+    assert result.verified is verified
 
-    def similarity(text, sentences):
-        return [0.9 if "đột phá" in s else 0.1 for s in sentences]
 
-    semantic = resolve(
-        claim, passages, question="What breakthroughs did Từ Sơn choose in 2021?", similarity=similarity
-    )
-    assert semantic.verified
-    assert "đột phá" in semantic.citations[0].quote
+def test_cross_lingual_quote_is_the_sentence_with_the_figure(passages):
+    result = resolve("Từ Sơn fined 61 cases [3].", passages, question="How many cases?", answer_language="en")
+    assert "61 trường hợp" in result.citations[0].quote and result.citations[0].verified
