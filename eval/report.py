@@ -90,6 +90,28 @@ def latency_table(result: EvalResult) -> Table:
     return header, rows
 
 
+def _share(values: Sequence[bool]) -> str:
+    return f"{sum(values) / len(values):.3f}" if values else "-"
+
+
+def breakdown_table(result: EvalResult) -> Table:
+    """Per language and per question type: hybrid Recall@5, answers correct, unanswerables refused."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for record in result.records:
+        groups.setdefault(f"language {record['language']}", []).append(record)
+        groups.setdefault(f"type {record['kind']}", []).append(record)
+    header = ["group", "questions", "hybrid R@5", "assistant correct", "unanswerable refused"]
+    rows = []
+    for name, records in sorted(groups.items()):
+        hybrid = [r["retrieval"]["hybrid"]["recall@5"] for r in records if "hybrid" in r["retrieval"]]
+        answered = [r for r in records if r.get("assistant")]
+        correct = [r["assistant"]["error"] == "correct" for r in answered if r["answerable"]]
+        refused = [r["assistant"]["refused"] for r in answered if not r["answerable"]]
+        mean_hybrid = f"{sum(hybrid) / len(hybrid):.3f}" if hybrid else "-"
+        rows.append([name, str(len(records)), mean_hybrid, _share(correct), _share(refused)])
+    return header, rows
+
+
 def _fixed_width(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
     lines = [
@@ -202,6 +224,7 @@ def markdown_report(result: EvalResult) -> str:
         "",
     ]
     lines += _retrieval_misses(result.records)
+    lines += ["", "## By language and question type", "", _markdown_table(*breakdown_table(result))]
     if result.answers:
         lines += [
             "",
@@ -241,7 +264,9 @@ def markdown_report(result: EvalResult) -> str:
             f"unanswerable p50 {_number(threshold['unanswerable_p50'])}, "
             f"p95 {_number(threshold['unanswerable_p95'])}. "
             "Threshold with the best balanced accuracy: "
-            f"**{_number(threshold['suggested_min_dense_score'])}** (`retrieval.min_dense_score`).",
+            f"**{_number(threshold['suggested_min_dense_score'])}** (`retrieval.min_dense_score`); alone it "
+            f"would refuse {_number(threshold['unanswerable_refused'])} of the unanswerable questions and "
+            f"keep {_number(threshold['answerable_kept'])} of the answerable ones.",
             "",
             "![dense scores](dense_scores.png)",
         ]
