@@ -226,7 +226,7 @@ def render_answer(answer: Answer, turn_index: int, language: str) -> str:
     targets = citation_targets(answer)
     body = link_markers(answer.answer, targets, turn_index, language)
     parts = [f'<div class="rag-answer">{body}</div>']
-    if answer.refused:
+    if answer.refused and answer.related:
         parts.append(f'<div class="rag-badge rag-refused">{escape(ui_text(language, "refused_badge"))}</div>')
     elif not answer.verified:
         parts.append(
@@ -835,6 +835,7 @@ def build_demo(assistant: Any, settings: Settings | None = None) -> gr.Blocks:
                             components=[question],
                             samples=[[example] for example in EXAMPLE_QUESTIONS],
                             label=t("examples"),
+                            headers=[t("question_label")],
                             type="index",
                             layout="table",
                             elem_id="rag-examples",
@@ -994,7 +995,7 @@ def build_demo(assistant: Any, settings: Settings | None = None) -> gr.Blocks:
                 gr.Button(lt("send")),
                 gr.Button(lt("stop")),
                 gr.Button(lt("new_conversation")),
-                gr.Dataset(label=lt("examples")),
+                gr.Dataset(label=lt("examples"), headers=[lt("question_label")]),
                 gr.Markdown(f"### {lt('sources_label')}"),
                 gr.HTML(render_sources(conversation, lang)),
                 gr.Markdown(lt("documents_heading")),

@@ -50,7 +50,7 @@ _VI = {
     "stopped": "(đã dừng)",
     "unverified_badge": "⚠ Chưa kiểm chứng được trích dẫn — hãy đối chiếu với nguồn trước khi dùng.",
     "unverified_citation": "Trích dẫn này chưa được kiểm chứng",
-    "refused_badge": "Không tìm thấy thông tin trong tài liệu.",
+    "refused_badge": "Các đoạn có thể liên quan được liệt kê ở khung Nguồn trích dẫn bên cạnh.",
     "error_index_missing": "Chưa có chỉ mục tài liệu. Hãy thêm tài liệu ở thẻ **Tài liệu** "
     "hoặc chạy lệnh `rag ingest`, rồi hỏi lại.",
     "error_prefix": "Không thể trả lời: {message}",
@@ -116,7 +116,7 @@ _EN = {
     "stopped": "(stopped)",
     "unverified_badge": "⚠ Citations could not be verified — check the sources before relying on this.",
     "unverified_citation": "This citation could not be verified",
-    "refused_badge": "The documents do not contain this information.",
+    "refused_badge": "Possibly related passages are listed in the Sources panel.",
     "error_index_missing": "No document index yet. Add documents in the **Documents** tab "
     "or run `rag ingest`, then ask again.",
     "error_prefix": "Could not answer: {message}",

@@ -188,6 +188,7 @@ def test_refusal_shows_possibly_related_passages():
     panel = app.render_sources(conversation, "vi")
     assert "Có thể liên quan" in panel and 'id="src-0-1"' in panel
     assert "rag-refused" in app.render_answer(answer, 0, "vi")
+    assert "rag-refused" not in app.render_answer(replace(answer, related=[]), 0, "vi")
 
 
 def test_sources_panel_marks_cited_quote_and_escapes_document():
