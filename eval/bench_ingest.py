@@ -173,29 +173,30 @@ def synthesise_index(source: Index, target_chunks: int, folder: Path) -> tuple[I
     by_doc: dict[str, list] = {}
     for row in rows:
         by_doc.setdefault(row[0], []).append(row)
-    pending: list[store._PendingDocument] = []
-    total = 0
-    copy = 0
-    while total < target_chunks:
-        for doc_id, doc_rows in by_doc.items():
-            if total >= target_chunks:
-                break
-            new_id = f"{doc_id}~{copy}"
-            document = store.Document(new_id, f"synthetic/{new_id}", doc_rows[0][1], doc_rows[0][2], new_id)
-            doc_rows = doc_rows[: target_chunks - total]
-            chunks = [
-                store.Chunk(f"{r[3]}~{copy}", new_id, r[1], r[7], r[5], r[6], r[4]) for r in doc_rows
-            ]
-            tokens = [r[8] for r in doc_rows]
-            item = store._PendingDocument(document, document.path, 0, 0.0, chunks, tokens, None)
-            item.vector_refs = list(range(-total - 1, -total - len(chunks) - 1, -1))
-            pending.append(item)
-            total += len(chunks)
-        copy += 1
     index = Index(settings, embedder)
     index.folder.mkdir(parents=True, exist_ok=True)
+    total = 0
+    copy = 0
     with index._writer_lock(), index._lock:
-        index._publish(None, pending, [], embedder.embed_documents(["x"] * total))
+        builder = index._start_generation(None)
+        while total < target_chunks:
+            for doc_id, doc_rows in by_doc.items():
+                if total >= target_chunks:
+                    break
+                new_id = f"{doc_id}~{copy}"
+                text, title = doc_rows[0][2], doc_rows[0][1]
+                document = store.Document(new_id, f"synthetic/{new_id}", title, text, new_id)
+                doc_rows = doc_rows[: target_chunks - total]
+                chunks = [
+                    store.Chunk(f"{r[3]}~{copy}", new_id, r[1], r[7], r[5], r[6], r[4]) for r in doc_rows
+                ]
+                tokens = [r[8] for r in doc_rows]
+                builder.add_document(
+                    store._PendingDocument(document, document.path, 0, 0.0, chunks, tokens, None)
+                )
+                total += len(chunks)
+            copy += 1
+        index._finish_generation(builder)
     return index, settings
 
 
