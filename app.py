@@ -736,6 +736,18 @@ PAGE_JS = """
 """.replace("__CSS__", json.dumps(CSS))
 
 
+# Asks before deleting a file; a cancelled dialog sends no document (nothing is removed).
+CONFIRM_REMOVE_JS = """
+(docId, lang) => {
+  if (!docId) return [docId, lang];
+  const question = lang === 'en'
+    ? 'Delete this document from the documents folder and the index?'
+    : 'Xoá tài liệu này khỏi thư mục tài liệu và khỏi chỉ mục?';
+  return [window.confirm(question) ? docId : null, lang];
+}
+"""
+
+
 def build_theme() -> gr.themes.Base:
     """A calm theme with system fonts only (no web fonts: the app runs offline)."""
     return gr.themes.Soft(
@@ -972,7 +984,9 @@ def build_demo(assistant: Any, settings: Settings | None = None) -> gr.Blocks:
         refresh.click(refresh_documents, [language], document_outputs, concurrency_limit=None)
         documents_tab.select(refresh_documents, [language], document_outputs, concurrency_limit=None)
         add.click(add_documents, [upload, language], [*document_outputs, upload], **index_queue)
-        remove.click(remove_document, [remove_choice, language], document_outputs, **index_queue)
+        remove.click(
+            remove_document, [remove_choice, language], document_outputs, js=CONFIRM_REMOVE_JS, **index_queue
+        )
 
         # ---------------------------------------------------------- language
 

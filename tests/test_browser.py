@@ -16,6 +16,7 @@ import re
 import shutil
 import socket
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -63,9 +64,17 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class LiveApp:
+    """Where the app under test listens and keeps its documents."""
+
+    url: str
+    documents_dir: Path
+
+
 @pytest.fixture(scope="module")
-def live_app(tmp_path_factory) -> Iterator[str]:
-    """The app on 127.0.0.1 with a real Assistant over the seed report; yields its URL."""
+def live_app(tmp_path_factory) -> Iterator[LiveApp]:
+    """The app on 127.0.0.1 with a real Assistant over the seed report."""
     from rag.pipeline import Assistant
 
     root = tmp_path_factory.mktemp("browser_app")
@@ -84,7 +93,7 @@ def live_app(tmp_path_factory) -> Iterator[str]:
     demo = app.build_demo(assistant, settings)
     demo.launch(prevent_thread_lock=True, quiet=True, **app.launch_options(settings))
     try:
-        yield f"http://127.0.0.1:{settings.ui.port}/"
+        yield LiveApp(f"http://127.0.0.1:{settings.ui.port}/", documents_dir)
     finally:
         demo.close()
 
@@ -116,7 +125,7 @@ def page(browser, live_app):
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(live_app)
+    page.goto(live_app.url)
     page.locator("#rag-question textarea").wait_for()
     yield page
     context.close()
@@ -207,6 +216,18 @@ def test_uploaded_document_answers_from_it(page, live_app):
     first_source = latest_sources.locator(".rag-source").first
     assert UPLOAD_TITLE in first_source.inner_text()
     _screenshot(page, "05_answer_from_upload.png")
+
+    # Remove it again: the file leaves the documents folder and the index.
+    saved = live_app.documents_dir / UPLOAD_SAMPLE.name
+    assert saved.exists()
+    page.get_by_role("tab", name="Tài liệu").click()
+    page.locator("#rag-remove-choice input").click()
+    page.get_by_role("option", name=UPLOAD_TITLE, exact=False).click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#rag-remove").click()
+    expect(status).to_contain_text("Đã xoá")
+    expect(table).not_to_contain_text(UPLOAD_TITLE)
+    assert not saved.exists()
 
 
 def test_example_stop_new_conversation_and_english_interface(page):
