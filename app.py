@@ -1066,6 +1066,7 @@ def build_demo(assistant: Any, settings: Settings | None = None) -> gr.Blocks:
 def main() -> int:
     """Start the chat UI with the settings from ``rag.toml`` / ``RAG_*`` variables."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # gradio's own start-up probes
     try:
         settings = get_settings()
         options = launch_options(settings)
