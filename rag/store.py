@@ -243,7 +243,8 @@ class Index:
         self.settings = settings
         self.folder = Path(settings.paths.index_dir)
         self._embedder = embedder
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # guards the open generation and search structures
+        self._embedder_lock = threading.Lock()
         self._generation: _Generation | None = None
         self._faiss: Any = None
         self._bm25: Any = None
@@ -362,10 +363,11 @@ class Index:
 
     def _get_embedder(self, against: _Generation | None) -> Embedder:
         """The embedder (created on first use), checked against the generation it will meet."""
-        if self._embedder is None:
-            from rag.embedding import get_embedder
+        with self._embedder_lock:
+            if self._embedder is None:
+                from rag.embedding import get_embedder
 
-            self._embedder = get_embedder(self.settings)
+                self._embedder = get_embedder(self.settings)
         if against is not None:
             self._check_embedder(against, self._embedder)
         return self._embedder
@@ -613,11 +615,9 @@ class Index:
         """
         started = time.perf_counter()
         report = IngestReport()
-        with self._writer_lock(), self._lock:
-            self._clean_generations()
-            base = None if rebuild else self._current_generation()
-            if base is not None:
-                self._check_compatible(base)
+        # Only the file lock is held while ingesting: searches on this object keep
+        # using the live generation; ``base`` is a private connection to it.
+        with self._writer_lock(), self._open_base(rebuild) as base:
             candidates = self._discover(paths, report)
             known = self._known_files(base)
             builder: _GenerationBuilder | None = None
@@ -649,8 +649,9 @@ class Index:
                 if builder is not None:
                     builder.discard()
                 raise
-            current = self._current_generation()
-            report.chunks = current.chunk_count if current is not None else 0
+            with self._lock:
+                current = self._current_generation()
+                report.chunks = current.chunk_count if current is not None else 0
         report.seconds = time.perf_counter() - started
         logger.info(
             "ingest: %d added, %d updated, %d unchanged, %d removed, %d failed, %d chunks (%d embedded) "
@@ -672,8 +673,9 @@ class Index:
         Raises:
             KeyError: no such document in the index.
         """
-        with self._writer_lock(), self._lock:
-            base = self._require_generation()
+        with self._writer_lock(), self._open_base(rebuild=False) as base:
+            if base is None:
+                raise IndexMissingError(f"no index in {self.folder}: run `rag ingest`")
             if base.conn.execute("SELECT 1 FROM documents WHERE doc_id = ?", (doc_id,)).fetchone() is None:
                 raise KeyError(f"no document {doc_id!r} in the index")
             builder = self._start_generation(base)
@@ -747,6 +749,24 @@ class Index:
             replaces=previous.doc_id if previous else None,
         )
 
+    @contextlib.contextmanager
+    def _open_base(self, rebuild: bool) -> Iterator[_Generation | None]:
+        """The live generation on a private connection, for a writer holding the file lock.
+
+        Raises:
+            IndexMismatchError: it was built with other settings or another embedder.
+        """
+        self._clean_generations()
+        name = None if rebuild else self._read_current_name()
+        base = self._open_generation(name) if name else None
+        try:
+            if base is not None:
+                self._check_compatible(base)
+            yield base
+        finally:
+            if base is not None:
+                base.conn.close()
+
     def _start_generation(self, base: _Generation | None) -> _GenerationBuilder:
         """Open the next generation's ``.tmp`` folder, seeded with a copy of ``base``."""
         name = f"gen-{self._next_generation_number():06d}"
@@ -775,8 +795,8 @@ class Index:
         os.replace(pointer, self.folder / CURRENT_FILE)
         _fsync_path(self.folder)
         logger.info("published index generation %s", name)
-        self._close_generation()
-        self._current_generation()
+        with self._lock:
+            self._close_generation()  # searches reopen the new generation on their next call
         self._clean_generations()
 
 

@@ -253,6 +253,33 @@ def test_other_open_index_follows_new_generations(index: Index, store_settings, 
     assert path_of(reader, reader.sparse_search("cầu Rồng", 1)[0][0].doc_id) == "new.txt"
 
 
+def test_search_is_not_blocked_by_a_running_ingest(index: Index, docs_dir: Path, embedder) -> None:
+    import threading
+
+    started, release = threading.Event(), threading.Event()
+    real_embed = embedder.embed_documents
+
+    def slow_embed(texts):
+        started.set()
+        release.wait(10)
+        return real_embed(texts)
+
+    embedder.embed_documents = slow_embed
+    write_docs(docs_dir, {"new.txt": "Đà Nẵng có cầu Rồng bắc qua sông Hàn."})
+    worker = threading.Thread(target=index.ingest)
+    worker.start()
+    try:
+        assert started.wait(10)
+        begun = time.perf_counter()
+        assert index.sparse_search("bệnh viện", 1)  # the previous generation answers meanwhile
+        assert "new.txt" not in {d.path for d in index.documents()}
+        assert time.perf_counter() - begun < 2
+    finally:
+        release.set()
+        worker.join(10)
+    assert path_of(index, index.sparse_search("cầu Rồng", 1)[0][0].doc_id) == "new.txt"
+
+
 def test_failed_build_keeps_the_previous_generation(index: Index, docs_dir, monkeypatch) -> None:
     from rag import store
 
