@@ -324,14 +324,14 @@ def _plot_dense_scores(result: EvalResult, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(6, 4))
+    scored = [r for r in result.records if r.get("dense_top_score") is not None]
+    low = min(r["dense_top_score"] for r in scored)
+    high = max(max(r["dense_top_score"] for r in scored), low + 1e-3)  # one score still makes bins
+    bins = [low + (high - low) * i / 20 for i in range(21)]  # shared, so the two kinds compare
     for answerable, label in ((True, "answerable"), (False, "unanswerable")):
-        scores = [
-            r["dense_top_score"]
-            for r in result.records
-            if r["answerable"] is answerable and r.get("dense_top_score") is not None
-        ]
+        scores = [r["dense_top_score"] for r in scored if r["answerable"] is answerable]
         if scores:
-            axes.hist(scores, bins=20, alpha=0.6, label=label)
+            axes.hist(scores, bins=bins, alpha=0.6, label=label)
     threshold = result.dense_threshold.get("suggested_min_dense_score")
     if threshold is not None:
         axes.axvline(threshold, color="black", linestyle="--", label=f"threshold {threshold:.3f}")

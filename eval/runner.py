@@ -198,12 +198,19 @@ class AssistantBackend:
             found["hybrid"] = hybrid
         return found
 
-    def warm_queries(self, queries: Sequence[str]) -> bool:
+    def warm_queries(self, queries: Sequence[str], progress: bool = False) -> bool:
         """Embed the questions in batches up front, when the assistant has a ``CachedQueryEmbedder``."""
         embedder = getattr(self.assistant, "embedder", None)
         if isinstance(embedder, CachedQueryEmbedder):
             # the index embeds the normalised query; cache under the same text
-            embedder.warm([normalize_document_text(q) for q in queries])
+            texts = [normalize_document_text(q) for q in queries]
+            if not progress:
+                embedder.warm(texts)
+                return True
+            from tqdm import tqdm
+
+            with tqdm(total=len(set(texts)), desc="query embeddings", unit="q", leave=False) as bar:
+                embedder.warm(texts, on_batch=bar.update)
             return True
         return False
 
@@ -324,17 +331,30 @@ class CachedQueryEmbedder:
             self._queries[text] = self.inner.embed_query(text)
         return self._queries[text]
 
-    def warm(self, texts: Sequence[str], batch_size: int = QUERY_BATCH) -> None:
-        """Embed the not yet cached ``texts`` ahead of time, in batches."""
+    def warm(
+        self,
+        texts: Sequence[str],
+        batch_size: int = QUERY_BATCH,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> None:
+        """Embed the not yet cached ``texts`` ahead of time, in batches.
+
+        Args:
+            texts: query texts, exactly as they will be passed to ``embed_query``.
+            batch_size: queries per batch.
+            on_batch: called with the number of queries embedded after each batch (progress).
+        """
         missing = list(dict.fromkeys(t for t in texts if t not in self._queries))
-        if self.batch_queries is None:
-            for text in missing:
-                self.embed_query(text)
-            return
-        for first in range(0, len(missing), batch_size):
-            batch = missing[first : first + batch_size]
-            for text, vector in zip(batch, self.batch_queries(batch), strict=True):
-                self._queries[text] = vector
+        size = batch_size if self.batch_queries is not None else 1
+        for first in range(0, len(missing), size):
+            batch = missing[first : first + size]
+            if self.batch_queries is None:
+                self.embed_query(batch[0])
+            else:
+                for text, vector in zip(batch, self.batch_queries(batch), strict=True):
+                    self._queries[text] = vector
+            if on_batch is not None:
+                on_batch(len(batch))
 
 
 def default_assistant_factory(settings: Settings) -> Any:
@@ -771,7 +791,7 @@ def run_eval(
     retrievers = backend.retrievers()
     if "dense" in retrievers or "hybrid" in retrievers:
         warm_started = time.perf_counter()
-        if backend.warm_queries([item.retrieval_query for item in items]):
+        if backend.warm_queries([item.retrieval_query for item in items], progress):
             seconds = time.perf_counter() - warm_started
             notes.append(
                 f"query embeddings computed up front in batches: {len(items)} in {seconds:.1f} s "

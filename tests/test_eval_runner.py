@@ -626,8 +626,9 @@ def test_cached_query_embedder_embeds_each_query_once():
         return [inner.embed_query(t) for t in texts]
 
     cached = CachedQueryEmbedder(inner, batch)
-    cached.warm(["a", "b", "a", "c"], batch_size=2)
-    assert batches == [["a", "b"], ["c"]]
+    progress: list[int] = []
+    cached.warm(["a", "b", "a", "c"], batch_size=2, on_batch=progress.append)
+    assert batches == [["a", "b"], ["c"]] and progress == [2, 1]
     calls = inner.query_calls
     assert (cached.embed_query("b") == inner.embed_query("b")).all()
     cached.embed_query("b")
