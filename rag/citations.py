@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -486,22 +487,45 @@ def best_span(claim: Claim, passage: Passage, spans: Sequence[Span] | None = Non
     return best
 
 
+# Ranking leans on single words: a question's phrasing rarely matches a report's word pairs.
+_RANK_BIGRAM_SHARE = 0.3
+
+
 def rank_sentences(query: str, text: str) -> list[tuple[float, int, int]]:
-    """Sentences of ``text`` scored by how many of the query's content words they hold, best first.
+    """Sentences of ``text`` scored by the query's content words they hold, best first.
+
+    Words are weighted by their rarity among the sentences of ``text`` (IDF): the
+    place a question names is in every sentence of its report and says little,
+    the year or the rare word it asks about says much. Numbers weigh double.
 
     Returns:
-        ``(score, start, end)`` triples; score is the fraction of query content
-        tokens found (numbers count double).
+        ``(score, start, end)`` triples, score in 0..1.
     """
-    # Relevance, not proof: numbers raise the score when present but do not cap it when absent.
-    # Names weigh like other words: the place a question names is in every sentence of its report.
-    claim = dataclasses.replace(
-        make_claim(query, name_weight=1.0), numbers=frozenset(), asked_numbers=frozenset()
-    )
-    scored = [
-        (support(claim, span_features(text[s:e])) if claim.total else 0.0, s, e)
-        for s, e in split_sentences(text)
-    ]
+    spans = split_sentences(text)
+    if not spans:
+        return []
+    features = [span_features(text[s:e]) for s, e in spans]
+    claim = make_claim(query, name_weight=1.0)
+    document_frequency: dict[str, int] = {}
+    for feature_set in features:
+        for token in feature_set:
+            document_frequency[token] = document_frequency.get(token, 0) + 1
+
+    def idf_weights(weights: dict[str, float]) -> dict[str, float]:
+        count = len(spans)
+        return {t: w * math.log(1 + count / (1 + document_frequency.get(t, 0))) for t, w in weights.items()}
+
+    unigrams, pairs = idf_weights(claim.weights), idf_weights(claim.bigram_weights)
+    unigram_total, pair_total = sum(unigrams.values()), sum(pairs.values())
+    scored: list[tuple[float, int, int]] = []
+    for (start, end), feature_set in zip(spans, features, strict=True):
+        score = (
+            sum(w for t, w in unigrams.items() if t in feature_set) / unigram_total if unigram_total else 0.0
+        )
+        if pair_total:
+            found = sum(w for t, w in pairs.items() if t in feature_set) / pair_total
+            score = (1 - _RANK_BIGRAM_SHARE) * score + _RANK_BIGRAM_SHARE * found
+        scored.append((score, start, end))
     scored.sort(key=lambda item: (-item[0], item[1]))
     return scored
 
@@ -558,13 +582,15 @@ def anchor_support(claim_text: str, question: str, span_tokens: frozenset[str]) 
     """
     numbers = numbers_of(claim_text)
     anchors = numbers | name_tokens(claim_text)
-    new_anchors = anchors - content_tokens(question)
-    if not new_anchors:
+    if not anchors:
         return 0.0
+    found = len(anchors & span_tokens) / len(anchors)
+    if not anchors - content_tokens(question):
+        # Unverifiable, but the share of anchors found still locates the likeliest span.
+        return round(0.1 * found, 3)
     if numbers - span_tokens:
         return _MISSING_NUMBER_CAP
-    found = len(anchors & span_tokens)
-    return round(0.4 + 0.6 * found / len(anchors), 3)
+    return round(0.4 + 0.6 * found, 3)
 
 
 class _PassageMatcher:

@@ -57,7 +57,7 @@ Fallback = Literal["extractive", "none"]
 # tokens/s on 2 cores this keeps the uncached part of the prompt near 3 s.
 CONTEXT_BUDGET_TOKENS = 240
 # Sentences shown per passage (the best ones, in document order).
-SENTENCES_PER_PASSAGE = 3
+SENTENCES_PER_PASSAGE = 4
 # Refusal by evidence: a passage must hold this share of the question's content words
 # (numbers count double) unless the dense score alone is convincing.
 MIN_LEXICAL_OVERLAP = 0.5

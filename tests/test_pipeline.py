@@ -8,8 +8,10 @@ import json
 import pytest
 
 try:
+    from tests.fakes import FakeEmbedder
     from tests.pipeline_fakes import DOC_ID, FakeIndex, FakeLLM, FakeRetriever, seed_passages, seed_text
 except ImportError:  # pragma: no cover - pytest without the repo root on sys.path
+    from fakes import FakeEmbedder
     from pipeline_fakes import DOC_ID, FakeIndex, FakeLLM, FakeRetriever, seed_passages, seed_text
 
 from rag.pipeline import (
@@ -42,7 +44,8 @@ def make_assistant(passages, text, replies=(), dense=None, **options):
     retriever = FakeRetriever(passages, dense)
     index = FakeIndex({DOC_ID: text}, passages)
     settings = get_settings({"retrieval": {"top_k": 4, "min_dense_score": 0.8}})
-    assistant = Assistant(settings, index=index, llm=llm, retriever=retriever, **options)
+    embedder = FakeEmbedder()
+    assistant = Assistant(settings, index=index, embedder=embedder, llm=llm, retriever=retriever, **options)
     return assistant, llm, retriever
 
 
@@ -306,3 +309,12 @@ def test_passage_numbers_shown_to_model_are_the_ui_numbers(passages, text):
     assert poverty_n == 3
     assert "[3] " in llm.prompts[0][-1]["content"]
     assert answer.citations[0].n == 3 and answer.verified
+
+
+def test_sentence_embeddings_are_used_only_across_languages(passages, text):
+    assistant, llm, _ = make_assistant(passages, text, ["x [1].", "y [1]."])
+    assistant.ask(POVERTY_Q)
+    assert assistant.embedder.document_calls == 0
+    assistant.ask("What breakthroughs did Từ Sơn choose in 2021?")
+    assert assistant.embedder.document_calls >= 1
+    assert "2021" in llm.prompts[-1][-1]["content"].split(DATA_CLOSE)[0]  # the year's sentence is shown
