@@ -208,18 +208,17 @@ def select_excerpts(
     Returns:
         ``n -> excerpt`` for :func:`rag.prompts.build_messages` ("" for left-out passages).
     """
+    ranked = [cite.rank_sentences(query, passage.text) for passage in passages]
+    if semantic is not None:
+        # One ranking over the sentences of all passages: the bonus goes to the few globally closest.
+        flat = [(i, j) for i, scored in enumerate(ranked) for j in range(len(scored))]
+        texts = [passages[i].text[ranked[i][j][1] : ranked[i][j][2]] for i, j in flat]
+        for (i, j), extra in zip(flat, semantic(query, texts) if texts else [], strict=True):
+            score, start, end = ranked[i][j]
+            ranked[i][j] = (score + extra, start, end)
+        ranked = [sorted(scored, key=lambda item: (-item[0], item[1])) for scored in ranked]
     candidates: list[tuple[float, int, int, int, int]] = []  # (-score, passage rank, n, start, end)
-    for rank, passage in enumerate(passages):
-        scored = cite.rank_sentences(query, passage.text)
-        if semantic is not None and scored:
-            bonus = semantic(query, [passage.text[start:end] for _, start, end in scored])
-            scored = sorted(
-                (
-                    (score + extra, start, end)
-                    for (score, start, end), extra in zip(scored, bonus, strict=True)
-                ),
-                key=lambda item: (-item[0], item[1]),
-            )
+    for rank, (passage, scored) in enumerate(zip(passages, ranked, strict=True)):
         for score, start, end in scored[:per_passage]:
             if score > 0:
                 candidates.append((-score, rank, passage.n, start, end))
@@ -633,7 +632,7 @@ class _SentenceRanker:
     the rank is used, as a bonus added to the lexical score.
     """
 
-    RANK_BONUS = (0.5, 0.35, 0.25, 0.1, 0.1)
+    RANK_BONUS = (0.3, 0.2, 0.15, 0.1, 0.05)
     HUBNESS_WEIGHT = 0.5
     CACHE_SIZE = 20_000
 
