@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from rag import citations as cite
 from rag.normalize import detect_language, normalize_text
-from rag.prompts import build_messages, extractive_note_for, is_refusal, refusal_for
+from rag.prompts import build_messages, build_rewrite_messages, extractive_note_for, is_refusal, refusal_for
 from rag.settings import Settings, get_settings
 from rag.types import (
     Answer,
@@ -298,6 +298,7 @@ class Assistant:
         fallback: Fallback = "extractive",
         context_budget_tokens: int = CONTEXT_BUDGET_TOKENS,
         refuse_on_weak_evidence: bool = True,
+        rewrite_with_llm: bool = False,
     ) -> None:
         """Create an assistant.
 
@@ -312,6 +313,9 @@ class Assistant:
                 (keep the model's answer, marked unverified).
             context_budget_tokens: tokens of passage text in the prompt.
             refuse_on_weak_evidence: refuse without generating when retrieval found nothing convincing.
+            rewrite_with_llm: when a follow-up has no subject the template can swap, ask the
+                model for a standalone question (costs a generation, ~5 s on 2 cores, and the
+                answer prompt's cached prefix).
         """
         self.settings = get_settings(settings)
         self._index = index
@@ -321,6 +325,7 @@ class Assistant:
         self.fallback = fallback
         self.context_budget_tokens = context_budget_tokens
         self.refuse_on_weak_evidence = refuse_on_weak_evidence
+        self.rewrite_with_llm = rewrite_with_llm
         self._lock = threading.RLock()
         self._sentence_ranker: _SentenceRanker | None = None
 
@@ -449,6 +454,8 @@ class Assistant:
         question_text = normalize_text(question or "").strip()
         language = detect_language(question_text) if question_text else "vi"
         standalone, query = rewrite_followup(question_text, history)
+        if self.rewrite_with_llm and query != standalone:
+            standalone = query = self._rewrite_with_llm(question_text, history) or standalone
         previous_question = history[-1][0] if history and query != standalone else None
 
         answer = Answer(
@@ -517,6 +524,15 @@ class Assistant:
         except Exception:  # noqa: BLE001 - a fingerprint must never stop an answer
             logger.debug("settings fingerprint unavailable", exc_info=True)
             return ""
+
+    def _rewrite_with_llm(self, question: str, history: History) -> str:
+        """The model's standalone version of a follow-up ("" when it gives nothing usable)."""
+        reply = self.llm.complete(build_rewrite_messages(question, history), max_tokens=48, stop=["\n"])
+        rewritten = normalize_text(reply).strip().strip('"“”')
+        if not rewritten or len(rewritten) > 4 * len(question) + 200:
+            return ""
+        logger.info("rewrote follow-up %r as %r", question, rewritten)
+        return rewritten
 
     def _weak_evidence(self, question: str, hits: Sequence[Hit], passages: Sequence[Passage]) -> str:
         """Why retrieval found nothing worth generating from ("" when it did)."""

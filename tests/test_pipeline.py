@@ -318,3 +318,21 @@ def test_sentence_embeddings_are_used_only_across_languages(passages, text):
     assistant.ask("What breakthroughs did Từ Sơn choose in 2021?")
     assert assistant.embedder.document_calls >= 1
     assert "2021" in llm.prompts[-1][-1]["content"].split(DATA_CLOSE)[0]  # the year's sentence is shown
+
+
+def test_llm_rewrite_is_opt_in_and_used_when_template_cannot_swap(passages, text):
+    assistant, llm, retriever = make_assistant(
+        passages,
+        text,
+        [
+            "Thu nhập bình quân đầu người của phường Phù Chẩn là bao nhiêu?",
+            "Thu nhập đạt gần 53 triệu đồng [2].",
+        ],
+        rewrite_with_llm=True,
+    )
+    answer = assistant.ask("Còn thu nhập bình quân thì sao?", history=[(POVERTY_Q, "0,58% [2].")])
+    assert len(llm.prompts) == 2
+    assert "Còn thu nhập bình quân thì sao?" in llm.prompts[0][-1]["content"]
+    assert answer.standalone_question == "Thu nhập bình quân đầu người của phường Phù Chẩn là bao nhiêu?"
+    assert retriever.queries[-1] == answer.standalone_question
+    assert llm.calls[0]["stop"] == ["\n"]
