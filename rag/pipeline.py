@@ -103,21 +103,29 @@ _FOLLOWUP_START = re.compile(
     r"^\s*(?:còn|thế còn|vậy còn|và|thế|vậy|what about|how about|and|also)\b", re.IGNORECASE
 )
 _FOLLOWUP_END = re.compile(r"\s*(?:thì sao|thế nào|ra sao|như thế nào|nữa)?\s*[?？]*\s*$", re.IGNORECASE)
-_PRONOUNS = re.compile(r"\b(?:đó|này|ấy|họ|nó|it|its|they|them|their|there|that one)\b", re.IGNORECASE)
+# Words that point back at the previous turn ("này"/"this" are left out: "báo cáo này" is no follow-up).
+_PRONOUNS = re.compile(
+    r"\b(?:đó|ấy|họ|nó|ông ta|bà ta|it|its|they|them|their|there|he|she|his|her|him|that one)\b",
+    re.IGNORECASE,
+)
 # Words that name what kind of thing follows: "phường Phù Chẩn", "năm 2021", "Phu Chan ward".
 _KIND_WORDS = tuple(
     "phường|xã|thị trấn|huyện|quận|thành phố|tỉnh|thôn|khu phố|năm|tháng|"
     "ward|commune|district|city|province|town|village|year".split("|")
 )
-_SHORT_FOLLOWUP_WORDS = 6
+# "phường đó" / "that ward" / "his ward": a kind word pointing back at the previous turn's entity.
+_KIND_REFERENCE = re.compile(
+    rf"\b(?P<kind>{'|'.join(_KIND_WORDS)})\s+(?:đó|ấy|này|kia)\b"
+    rf"|\b(?:that|this|the same|his|her|their|its)\s+(?P<kind_en>{'|'.join(_KIND_WORDS)})\b",
+    re.IGNORECASE,
+)
 
 
 def looks_like_followup(question: str) -> bool:
-    """True for elliptical questions that lean on the previous turn ("Còn phường Phù Chẩn thì sao?")."""
-    if _FOLLOWUP_START.search(question):
-        return True
-    words = question.split()
-    return len(words) <= _SHORT_FOLLOWUP_WORDS and bool(_PRONOUNS.search(question))
+    """True for questions that lean on the previous turn ("Còn phường Phù Chẩn thì sao?", "… phường đó …")."""
+    return bool(
+        _FOLLOWUP_START.search(question) or _PRONOUNS.search(question) or _KIND_REFERENCE.search(question)
+    )
 
 
 def _followup_subject(question: str) -> str:
@@ -127,18 +135,42 @@ def _followup_subject(question: str) -> str:
     return subject.strip(" ,.")
 
 
-def _kind_span(text: str) -> tuple[str, int, int] | None:
-    """The first "kind word + name" in ``text``: (kind, start, end) of the whole phrase."""
-    for kind in _KIND_WORDS:
-        # Vietnamese puts the kind first ("phường Hương Mạc"), English after ("Huong Mac ward").
-        after = re.search(
-            rf"\b{re.escape(kind)}\s+((?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*|\d+)(?:\s+(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*|\d+))*)", text
-        )
-        if after:
-            return kind, after.start(), after.end()
-        before = re.search(rf"((?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*\s+)+){re.escape(kind)}\b", text)
-        if before:
-            return kind, before.start(), before.end()
+def _is_name_word(word: str) -> bool:
+    return bool(word) and (word[0].isupper() or word.isdigit())
+
+
+def _kind_span(text: str, kinds: Sequence[str] = _KIND_WORDS) -> tuple[str, int, int] | None:
+    """The first "kind word + name" in ``text``: (kind, start, end) of the whole phrase.
+
+    Vietnamese puts the kind first ("phường Hương Mạc", "năm 2021"), English after
+    ("Huong Mac ward"); the name is the run of capitalised words (or a number).
+    """
+    words = list(re.finditer(r"[^\W_]+", text))
+    lowered = [w.group(0).lower() for w in words]
+    for kind in kinds:
+        kind_words = kind.split()
+        size = len(kind_words)
+        for i in range(len(words) - size + 1):
+            if lowered[i : i + size] != kind_words:
+                continue
+            after = i + size
+            while (
+                after < len(words)
+                and _is_name_word(words[after].group(0))
+                and not text[words[after - 1].end() : words[after].start()].strip()  # same phrase
+            ):
+                after += 1
+            if after > i + size:
+                return kind, words[i].start(), words[after - 1].end()
+            before = i
+            while (
+                before > 0
+                and words[before - 1].group(0)[0].isupper()
+                and not text[words[before - 1].end() : words[before].start()].strip()
+            ):
+                before -= 1
+            if before < i:
+                return kind, words[before].start(), words[i + size - 1].end()
     return None
 
 
@@ -162,15 +194,37 @@ def rewrite_followup(question: str, history: History) -> tuple[str, str]:
     if not history or not looks_like_followup(question):
         return question, question
     previous = history[-1][0].strip()
+    resolved = _resolve_kind_reference(question, history[-1])
+    if resolved:
+        return resolved, resolved
     subject = _followup_subject(question)
     new_kind = _kind_span(subject)
-    old_kind = _kind_span(previous)
+    old_kind = _kind_span(previous, kinds=(new_kind[0],)) if new_kind else None
     if subject and new_kind and old_kind and new_kind[0] == old_kind[0]:
         standalone = previous[: old_kind[1]] + subject[new_kind[1] : new_kind[2]] + previous[old_kind[2] :]
         return standalone, standalone
     # No subject to swap: keep both turns for retrieval; the prompt shows the earlier question.
     merged = f"{previous} {question}"
     return question, merged
+
+
+def _resolve_kind_reference(question: str, turn: tuple[str, str]) -> str:
+    """Replace "phường đó" / "that ward" with the entity of that kind named in the previous turn.
+
+    The previous answer is searched first (it names what the question asked for:
+    "Đảng bộ phường nào …?" → "… phường Hương Mạc …"), then the previous question.
+    Returns "" when there is no such reference or no such entity.
+    """
+    reference = _KIND_REFERENCE.search(question)
+    if not reference:
+        return ""
+    kind = (reference.group("kind") or reference.group("kind_en")).lower()
+    for source in (turn[1], turn[0]):
+        found = _kind_span(source, kinds=(kind,))
+        if found:
+            entity = source[found[1] : found[2]]
+            return question[: reference.start()] + entity + question[reference.end() :]
+    return ""
 
 
 # ---------------------------------------------------------------- helpers

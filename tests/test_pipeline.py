@@ -336,3 +336,25 @@ def test_llm_rewrite_is_opt_in_and_used_when_template_cannot_swap(passages, text
     assert answer.standalone_question == "Thu nhập bình quân đầu người của phường Phù Chẩn là bao nhiêu?"
     assert retriever.queries[-1] == answer.standalone_question
     assert llm.calls[0]["stop"] == ["\n"]
+
+
+@pytest.mark.parametrize(
+    ("turn", "question", "standalone"),
+    [
+        (
+            (
+                "Đảng bộ phường nào gắn Kết luận số 01 với Nghị quyết Trung ương 4?",
+                "Đảng bộ phường Hương Mạc [1].",
+            ),
+            "Bí thư Đảng ủy của phường đó là ai?",
+            "Bí thư Đảng ủy của phường Hương Mạc là ai?",
+        ),
+        (
+            ("Who is Nguyen Cong Giang?", "He is the Standing Deputy Secretary of Phu Chan ward [1]."),
+            "What poverty rate did his ward reach?",
+            "What poverty rate did Phu Chan ward reach?",
+        ),
+    ],
+)
+def test_rewrite_followup_resolves_kind_references(turn, question, standalone):
+    assert rewrite_followup(question, [turn]) == (standalone, standalone)
