@@ -55,7 +55,7 @@ Fallback = Literal["extractive", "none"]
 
 # Tokens of passage text shown to the model, all passages together. At ~70 prompt
 # tokens/s on 2 cores this keeps the uncached part of the prompt near 3 s.
-CONTEXT_BUDGET_TOKENS = 240
+CONTEXT_BUDGET_TOKENS = 200
 # Sentences shown per passage (the best ones, in document order).
 SENTENCES_PER_PASSAGE = 4
 # Refusal by evidence: a passage must hold this share of the question's content words

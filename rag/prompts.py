@@ -48,6 +48,8 @@ SYSTEM_PROMPT = (
     "Answer: Năm 2022, xã An Bình trồng mới 12 ha rừng [1]."
 )
 
+SAME_DOCUMENT = "(same document)"
+
 _LANGUAGE_NAME = {"vi": "Vietnamese", "en": "English"}
 
 _ANSWER_INSTRUCTION = (
@@ -127,17 +129,21 @@ def format_context(
     """
     blocks: list[str] = []
     used = 0
+    titled: set[str] = set()
     for passage in passages:
         text = (excerpts or {}).get(passage.n, passage.text)
         if not text or not text.strip():
             continue
-        block = format_passage(passage.n, passage.title, text)
+        # A title costs ~25 tokens: show it once per document, later passages point back to it.
+        title = passage.title if passage.doc_id not in titled else SAME_DOCUMENT
+        titled.add(passage.doc_id)
+        block = format_passage(passage.n, title, text)
         cost = count_tokens(block)
         if budget_tokens is not None and used + cost > budget_tokens:
-            remaining = budget_tokens - used - count_tokens(format_passage(passage.n, passage.title, ""))
+            remaining = budget_tokens - used - count_tokens(format_passage(passage.n, title, ""))
             if remaining < 20:
                 break
-            block = format_passage(passage.n, passage.title, _cut_to_tokens(text, remaining, count_tokens))
+            block = format_passage(passage.n, title, _cut_to_tokens(text, remaining, count_tokens))
             cost = count_tokens(block)
         blocks.append(block)
         used += cost

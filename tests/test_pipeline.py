@@ -358,3 +358,29 @@ def test_llm_rewrite_is_opt_in_and_used_when_template_cannot_swap(passages, text
 )
 def test_rewrite_followup_resolves_kind_references(turn, question, standalone):
     assert rewrite_followup(question, [turn]) == (standalone, standalone)
+
+
+def test_format_context_numbers_passages_and_names_each_document_once(passages):
+    from rag.prompts import SAME_DOCUMENT, format_context
+
+    context = format_context(passages[:3], excerpts={1: "A.", 2: "", 3: "C."})
+    assert context.startswith(DATA_OPEN) and context.endswith(DATA_CLOSE)
+    assert "[1] Đảng bộ thành phố Từ Sơn" in context
+    assert "[2]" not in context  # nothing selected from [2]: left out, its number stays reserved
+    assert f"[3] {SAME_DOCUMENT}" in context
+
+
+@pytest.mark.parametrize(
+    ("text", "refusal"),
+    [
+        (REFUSAL_VI, True),
+        (REFUSAL_EN, True),
+        ("Tài liệu không đề cập đến dân số năm 2030.", True),
+        ("The passages do not contain this information.", True),
+        ("Tỷ lệ hộ nghèo giảm còn 0,58% [2].", False),
+    ],
+)
+def test_is_refusal(text, refusal):
+    from rag.prompts import is_refusal
+
+    assert is_refusal(text) is refusal
