@@ -702,7 +702,7 @@ class _SentenceRanker:
     the rank is used, as a bonus added to the lexical score.
     """
 
-    RANK_BONUS = (0.3, 0.2, 0.15, 0.1, 0.05)
+    RANK_BONUS = (0.12, 0.09, 0.06, 0.04, 0.02)
     HUBNESS_WEIGHT = 0.5
     CACHE_SIZE = 20_000
 
