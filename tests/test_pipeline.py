@@ -384,3 +384,9 @@ def test_is_refusal(text, refusal):
     from rag.prompts import is_refusal
 
     assert is_refusal(text) is refusal
+
+
+def test_one_digit_numbers_do_not_trigger_refusal_by_evidence(passages, text):
+    assistant, llm, _ = make_assistant(passages, text, ["Hai nội dung đột phá là quản lý đất đai [3]."])
+    answer = assistant.ask("Từ Sơn chọn 2 nội dung đột phá nào?")
+    assert len(llm.prompts) == 1 and not answer.refused
