@@ -77,7 +77,7 @@ def model_fingerprint(folder: Path) -> str:
     return digest.hexdigest()[:12]
 
 
-def model_id_of(folder: Path, quantized: bool = False) -> str:
+def model_id_of(folder: Path) -> str:
     """The id an index records for vectors from this folder, e.g. ``multilingual-e5-small@3f9c0a1b2c4d``.
 
     It depends on the folder's content (not on where it lives or the name it
@@ -85,7 +85,7 @@ def model_id_of(folder: Path, quantized: bool = False) -> str:
     """
     # Packages that ship a folder called just "model" are better named by their package.
     label = folder.parent.name if folder.name in {"model", "models"} else folder.name
-    return f"{label}@{model_fingerprint(folder)}{'+int8' if quantized else ''}"
+    return f"{label}@{model_fingerprint(folder)}"
 
 
 def _go_offline() -> None:
@@ -106,11 +106,26 @@ def _import_sentence_transformers() -> Any:
     return sentence_transformers
 
 
-def quantize_linear_layers(model: Any) -> Any:
-    """Replace the model's ``nn.Linear`` layers by dynamic int8 ones (weights int8, CPU only)."""
+def cpu_has_native_bfloat16() -> bool:
+    """True when torch can run bfloat16 matmuls natively here (AMX tiles or AVX512-BF16)."""
     import torch
 
-    return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    checks = ("_is_amx_tile_supported", "_is_avx512_bf16_supported")
+    for name in checks:
+        check = getattr(torch.cpu, name, None)
+        try:
+            if check is not None and check():
+                return True
+        except RuntimeError:
+            continue
+    return False
+
+
+def resolve_precision(requested: str) -> str:
+    """The precision to run: ``requested``, with 'auto' resolved for this CPU."""
+    if requested != "auto":
+        return requested
+    return "bfloat16" if cpu_has_native_bfloat16() else "float32"
 
 
 class SentenceTransformerEmbedder:
@@ -118,8 +133,7 @@ class SentenceTransformerEmbedder:
 
     Args:
         model_path: the sentence-transformers folder.
-        settings: prefixes, batch size, max sequence length, torch threads and
-            whether to quantise.
+        settings: prefixes, batch size, max sequence length, torch threads and precision.
 
     Raises:
         ModelMissingError: sentence-transformers is not installed.
@@ -131,7 +145,9 @@ class SentenceTransformerEmbedder:
         self.settings = settings
         self._model = self._load()
         self.dim: int = self._dimension()
-        self.model_id: str = model_id_of(self.path, quantized=self.quantized)
+        # bfloat16 vectors agree with float32 ones at cosine >= 0.9999 (same rankings), so the
+        # precision is not part of the id: an index built on one CPU opens on another.
+        self.model_id: str = model_id_of(self.path)
 
     def _dimension(self) -> int:
         # sentence-transformers 6 renamed get_sentence_embedding_dimension.
@@ -141,11 +157,6 @@ class SentenceTransformerEmbedder:
         if not dim:
             raise ModelError(f"embedding model {self.path} does not report its embedding dimension.")
         return int(dim)
-
-    @property
-    def quantized(self) -> bool:
-        """Whether the Linear layers run as dynamic int8."""
-        return bool(getattr(self.settings, "quantize", False))
 
     def _load(self) -> Any:
         sentence_transformers = _import_sentence_transformers()
@@ -164,15 +175,16 @@ class SentenceTransformerEmbedder:
         model_limit = model.max_seq_length or self.settings.max_seq_length
         model.max_seq_length = min(self.settings.max_seq_length, model_limit)
         model.eval()
-        if self.quantized:
-            model = quantize_linear_layers(model)
+        self.precision = resolve_precision(self.settings.precision)
+        if self.precision == "bfloat16":
+            model = model.to(torch.bfloat16)
         log.info(
-            "loaded embedder %s in %.1f s (max_seq_length %d, %d threads%s)",
+            "loaded embedder %s in %.1f s (max_seq_length %d, %d threads, %s)",
             self.path,
             time.monotonic() - started,
             model.max_seq_length,
             self.settings.n_threads,
-            ", int8" if self.quantized else "",
+            self.precision,
         )
         return model
 
@@ -180,11 +192,13 @@ class SentenceTransformerEmbedder:
         vectors = self._model.encode(
             texts,
             batch_size=self.settings.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
+            convert_to_tensor=True,
             show_progress_bar=False,
         )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        # Normalise in float32 even when the model ran in bfloat16 (its norms are only ~3 digits).
+        vectors = vectors.float().numpy()
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return np.ascontiguousarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors of passages, shape ``(len(texts), dim)``, float32.

@@ -64,6 +64,11 @@ class EmbeddingSettings(_Group):
     batch_size: int = Field(32, ge=1, description="Chunks encoded per batch.")
     max_seq_length: int = Field(256, ge=16, description="Tokens kept per chunk when embedding.")
     n_threads: int = Field(2, ge=1, description="Torch threads used for embedding.")
+    precision: Literal["auto", "float32", "bfloat16"] = Field(
+        "auto",
+        description="Arithmetic of the embedder: 'bfloat16' is ~2x faster on CPUs with native bf16 "
+        "(AMX / AVX512-BF16) and ranks like float32 (cosine >= 0.9999); 'auto' picks it only there.",
+    )
 
 
 class LLMSettings(_Group):
@@ -171,6 +176,7 @@ class Settings(BaseSettings):
             "embedding_model": self.embedding.model,
             "passage_prefix": self.embedding.passage_prefix,
             "max_seq_length": self.embedding.max_seq_length,
+            "embedding_precision": self.embedding.precision,
             "chunk_size": self.chunking.size,
             "chunk_overlap": self.chunking.overlap,
             "index_type": self.retrieval.index_type,
