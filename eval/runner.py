@@ -16,6 +16,7 @@ for the single-retriever baselines.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -40,6 +41,7 @@ DEFAULT_RESULTS_DIR = EVAL_DIR / "results"
 DEFAULT_CACHE_DIR = Path.home() / ".cache" / "rag-eval"
 ORACLE_PASSAGE_CHARS = 2000
 QUERY_BATCH = 64
+PARTIAL_FILE = "questions.partial.jsonl"  # answered questions so far, while a run is going
 SYSTEMS = ("assistant", "oracle")
 
 AssistantFactory = Callable[[Settings], Any]
@@ -720,6 +722,7 @@ def _run_answers(
     golds: Sequence[list[GoldSpan]],
     texts: dict[str, str],
     progress: bool,
+    partial: Path | None = None,
 ) -> None:
     oracle = backend.can_read()
     for item, record, gold in _progress(
@@ -734,6 +737,11 @@ def _run_answers(
             read = backend.read(item.question, history, passages)
             record["oracle"] = score_answer(item, read, gold, time.perf_counter() - started)
             record["oracle"]["passages_given"] = [p.text for p in passages]
+        if partial is not None:
+            # an LLM run takes long on a busy machine: keep what is done if it is stopped
+            partial.parent.mkdir(parents=True, exist_ok=True)
+            with partial.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
 
 
 def run_eval(
@@ -777,6 +785,7 @@ def run_eval(
     started = time.perf_counter()
     started_at = datetime.now().strftime("%Y%m%d-%H%M%S")
     data = load_dataset(dataset, seed)
+    folder = Path(out_dir) if out_dir else DEFAULT_RESULTS_DIR / f"{started_at}-{_safe(data.name)}"
     items = sample_items(data.items, limit, seed)
     base = settings if settings is not None else get_settings()
     run_settings = eval_settings(base, data, Path(cache_dir) if cache_dir else DEFAULT_CACHE_DIR)
@@ -804,7 +813,7 @@ def run_eval(
     if not retrieval_only:
         if not backend.can_read():
             notes.append("oracle skipped: the assistant has no answer_from_passages(question, passages)")
-        _run_answers(backend, items, records, golds, texts, progress)
+        _run_answers(backend, items, records, golds, texts, progress, folder / PARTIAL_FILE)
 
     answers = {} if retrieval_only else {s: aggregate_answers(records, s) for s in SYSTEMS}
     result = EvalResult(
@@ -828,9 +837,9 @@ def run_eval(
         notes=notes,
     )
     result.seconds = round(time.perf_counter() - started, 1)
-    folder = Path(out_dir) if out_dir else DEFAULT_RESULTS_DIR / f"{started_at}-{_safe(data.name)}"
     result.out_dir = folder
     write_outputs(result, folder)
+    (folder / PARTIAL_FILE).unlink(missing_ok=True)
     return result
 
 

@@ -457,6 +457,7 @@ def test_runner_aggregates_answers(fake_run):
 def test_runner_writes_report_files_and_table(fake_run):
     result, _, out = fake_run
     assert result.out_dir == out
+    assert not (out / "questions.partial.jsonl").exists()  # removed once the run is complete
     for name in (
         "report.md",
         "results.json",
@@ -479,6 +480,25 @@ def test_runner_writes_report_files_and_table(fake_run):
     table = format_table(result)
     for word in ("bm25", "dense", "hybrid", "assistant", "oracle", "R@10", "tok/s"):
         assert word in table
+
+
+def test_interrupted_run_keeps_the_answers_done(tmp_path):
+    class Failing(FakeAssistant):
+        def ask(self, question, history=()):
+            if question == Q3:
+                raise KeyboardInterrupt
+            return super().ask(question, history)
+
+    with pytest.raises(KeyboardInterrupt):
+        run_eval(
+            TINY,
+            out_dir=tmp_path / "out",
+            cache_dir=tmp_path / "cache",
+            progress=False,
+            assistant_factory=lambda settings: Failing(settings, SCRIPT),
+        )
+    lines = (tmp_path / "out" / "questions.partial.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["id"] for line in lines] == ["q1", "q2"]
 
 
 def test_retrieval_only_never_asks(tmp_path, squad_files):
