@@ -9,8 +9,10 @@
 3. writes report.md, results.json, questions.jsonl and plots under ``eval/results/<timestamp>/``.
 
 The runner reaches the assistant through ``AssistantBackend`` only: the pipeline's public
-contract (``ask``, ``search``, ``documents``, ``document_text``, ``ingest``) plus its ``index``
-for the single-retriever baselines.
+contract (``ask``, ``search``, ``documents``, ``document_text``, ``ingest``), its ``index`` for
+the single-retriever baselines (``sparse_search``, ``dense_search``, ``chunks_of``) and its
+``retriever=`` parameter for the oracle. It imports nothing of ``rag`` beyond ``pipeline``,
+``settings`` and ``types`` (and ``normalize`` to find gold quotes in normalised text).
 """
 
 from __future__ import annotations
@@ -812,7 +814,7 @@ def run_eval(
     _run_retrieval(items, records, golds, retrievers, progress)
     if not retrieval_only:
         if not backend.can_read():
-            notes.append("oracle skipped: the assistant has no answer_from_passages(question, passages)")
+            notes.append("oracle skipped: the assistant takes no retriever= (nor has answer_from_passages)")
         _run_answers(backend, items, records, golds, texts, progress, folder / PARTIAL_FILE)
 
     answers = {} if retrieval_only else {s: aggregate_answers(records, s) for s in SYSTEMS}
