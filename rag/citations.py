@@ -141,16 +141,24 @@ def _split_lead(piece: str) -> tuple[str, str]:
     return piece[: len(piece) - len(stripped)], stripped
 
 
-_BRACKETED = re.compile(_OPEN + r"([^\[\]［］【】〔〕\n]{1,200})" + _CLOSE)
+_BRACKETED = re.compile(r"([ \t]*)" + _OPEN + r"([^\[\]［］【】〔〕\n]{1,200})" + _CLOSE)
+
+
+_PLACEHOLDER = re.compile(r"n|N|x|k|số|\.\.\.|…|passage|source", re.IGNORECASE)
 
 
 def unwrap_brackets(text: str) -> str:
     """Drop brackets that hold text rather than citation numbers: "[0,58%]" → "0,58%"."""
 
     def unwrap(match: re.Match[str]) -> str:
-        return match.group(0) if MARKER.fullmatch(match.group(0)) else match.group(1)
+        space, inside = match.group(1), match.group(2)
+        if MARKER.fullmatch(match.group(0)[len(space) :]):
+            return match.group(0)
+        if _PLACEHOLDER.fullmatch(inside.strip()):
+            return ""  # the model copied the instruction's "[n]" literally
+        return space + inside
 
-    return _BRACKETED.sub(unwrap, text)
+    return _BRACKETED.sub(unwrap, text).strip()
 
 
 def segment_answer(text: str, valid: Iterable[int]) -> tuple[list[Segment], list[int]]:
@@ -558,6 +566,8 @@ class Resolution:
     # Some passage is in another language than the answer: support was measured by anchors only,
     # so a low score means "cannot tell", not "invented".
     cross_lingual: bool = False
+    # Figures of the answer (not given by the question) that no passage holds.
+    invented_numbers: list[str] = field(default_factory=list)
 
     @property
     def verified(self) -> bool:
@@ -660,12 +670,15 @@ def resolve(
     if hallucinated:
         logger.info("removed hallucinated citation markers %s", hallucinated)
     matcher = _PassageMatcher(passages, question, answer_language)
+    passage_tokens = frozenset().union(*(span_features(p.text) for p in passages))
+    invented: list[str] = []
     citations: list[Citation] = []
     checks: list[ClaimCheck] = []
     best_overall = 0.0
     for segment in segments:
         claim_text = strip_markers(segment.body)
         claim = make_claim(claim_text, question)
+        invented.extend(sorted(claim.numbers - passage_tokens))
         words = content_tokens(claim_text)
         is_claim = len(words) >= 2 or any(w.startswith("#") for w in words)  # "0,58%." is a claim
         if not is_claim or not passages:
@@ -689,7 +702,13 @@ def resolve(
         )
         checks.append(check)
     return Resolution(
-        render_segments(segments), citations, hallucinated, checks, best_overall, matcher.any_cross_lingual
+        render_segments(segments),
+        citations,
+        hallucinated,
+        checks,
+        best_overall,
+        matcher.any_cross_lingual,
+        [n.lstrip("#") for n in invented],
     )
 
 

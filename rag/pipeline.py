@@ -330,6 +330,29 @@ def _evidence(question: str, passages: Sequence[Passage]) -> tuple[float, bool]:
     return overlap, not (wanted - all_tokens)
 
 
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def repeated_sentence_start(text: str) -> int | None:
+    """Offset where ``text`` starts repeating an earlier sentence (small models loop), or None.
+
+    Sentences are compared without markers and diacritics; 80% of shared words is a repeat.
+    """
+    seen: list[set[str]] = []
+    offset = 0
+    for piece in _SENTENCE_BREAK.split(text):
+        start = text.find(piece, offset)
+        offset = start + len(piece)
+        words = set(cite.tokens(cite.strip_markers(piece)))
+        complete = bool(re.search(r"[.!?]\W*$", piece)) or offset < len(text.rstrip())
+        if len(words) >= 3 and complete:
+            for earlier in seen:
+                if len(words & earlier) / len(words | earlier) >= 0.8:
+                    return start
+            seen.append(words)
+    return None
+
+
 def _elapsed_ms(since: float) -> float:
     return round((time.perf_counter() - since) * 1000, 1)
 
@@ -543,6 +566,7 @@ class Assistant:
             return
 
         llm = self.llm
+        cross_lingual = any(detect_language(p.text) != language for p in passages)
         excerpts = select_excerpts(
             query,
             passages,
@@ -556,13 +580,26 @@ class Assistant:
             language,
             excerpts=excerpts,
             previous_question=previous_question,
+            offer_refusal=not cross_lingual,
         )
         pieces: list[str] = []
-        for piece in llm.stream(messages, max_tokens=self.settings.llm.max_tokens, stop=list(STOP_SEQUENCES)):
-            if not pieces:
-                timings.ttft_ms = _elapsed_ms(started)
-            pieces.append(piece)
-            yield TokenEvent(piece)
+        generation = llm.stream(messages, max_tokens=self.settings.llm.max_tokens, stop=list(STOP_SEQUENCES))
+        try:
+            for piece in generation:
+                if not pieces:
+                    timings.ttft_ms = _elapsed_ms(started)
+                pieces.append(piece)
+                yield TokenEvent(piece)
+                if (
+                    any(mark in piece for mark in ".!?\n")
+                    and repeated_sentence_start("".join(pieces)) is not None
+                ):
+                    logger.info("stopped a repeating answer after %d pieces", len(pieces))
+                    break
+        finally:
+            close = getattr(generation, "close", None)
+            if close is not None:
+                close()  # stops llama.cpp / the HTTP stream when we break early
         generated_ms = _elapsed_ms(started)
         usage = getattr(llm, "last_usage", None)
         timings.prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
@@ -570,7 +607,9 @@ class Assistant:
         generation_s = max(1e-3, (generated_ms - timings.ttft_ms) / 1000)
         timings.gen_tokens_per_s = round(max(0, timings.gen_tokens - 1) / generation_s, 2)
 
-        answer.raw_answer = "".join(pieces).strip()
+        raw = "".join(pieces)
+        cut = repeated_sentence_start(raw)
+        answer.raw_answer = (raw[:cut] if cut is not None else raw).strip()
         yield DoneEvent(self._finish(answer, passages, standalone, language, started))
 
     # ------------------------------------------------------------ steps
@@ -648,6 +687,10 @@ class Assistant:
         )
         if is_refusal(result.text) and not result.any_verified:
             return self._refuse(answer, passages, started, "the model refused")
+        if result.cross_lingual and result.invented_numbers and not result.any_verified:
+            return self._refuse(
+                answer, passages, started, f"figures in no passage: {result.invented_numbers}"
+            )
         # Across languages a low score means "cannot check", not "invented": no refusal then.
         if result.best_support < cite.UNSUPPORTED and not result.cross_lingual:
             return self._refuse(

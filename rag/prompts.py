@@ -53,9 +53,12 @@ SAME_DOCUMENT = "(same document)"
 _LANGUAGE_NAME = {"vi": "Vietnamese", "en": "English"}
 
 _ANSWER_INSTRUCTION = (
-    "Answer in {language}, briefly, with [n] after each claim. "
-    'If the passages do not contain the answer, write exactly: "{refusal}"'
+    "Answer in {language}, briefly; after each claim put its passage number in brackets, like [1]."
 )
+_REFUSAL_INSTRUCTION = ' If the passages do not contain the answer, write exactly: "{refusal}"'
+# Told it may refuse, the 1.5B model refuses English questions over Vietnamese passages
+# even when the answer is shown; there the system refuses instead (evidence, invented figures).
+_TRANSLATE_INSTRUCTION = "The passages are in another language: translate the facts you use. "
 
 # Follow-up rewrite: the same constant system prompt is NOT used here on purpose
 # to keep it tiny; callers that care about the answer prefix cache should avoid
@@ -171,6 +174,7 @@ def build_messages(
     budget_tokens: int | None = None,
     count_tokens: Callable[[str], int] = approx_tokens,
     previous_question: str | None = None,
+    offer_refusal: bool = True,
 ) -> list[dict[str, Any]]:
     """Chat messages asking for a short, cited answer to ``question`` from ``passages``.
 
@@ -182,15 +186,19 @@ def build_messages(
         budget_tokens: token budget of the context block.
         count_tokens: token counter used for the budget.
         previous_question: the earlier question of a follow-up, shown for context.
+        offer_refusal: tell the model the exact refusal sentence; False for passages in
+            another language than the question (the model then asks to translate instead).
 
     Returns:
         ``[{"role": "system", ...}, {"role": "user", ...}]``; the system message is
         always :data:`SYSTEM_PROMPT`.
     """
     context = format_context(passages, budget_tokens, excerpts=excerpts, count_tokens=count_tokens)
-    instruction = _ANSWER_INSTRUCTION.format(
-        language=_LANGUAGE_NAME.get(language, "Vietnamese"), refusal=refusal_for(language)
-    )
+    instruction = _ANSWER_INSTRUCTION.format(language=_LANGUAGE_NAME.get(language, "Vietnamese"))
+    if offer_refusal:
+        instruction += _REFUSAL_INSTRUCTION.format(refusal=refusal_for(language))
+    else:
+        instruction = _TRANSLATE_INSTRUCTION + instruction
     earlier = f"Earlier question: {_one_line(previous_question)}\n" if previous_question else ""
     user = f"{context}\n\n{earlier}Question: {_one_line(question)}\n{instruction}"
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]

@@ -76,6 +76,7 @@ def test_parse_numbers_ignores_absurd_ranges():
         ("Năm [2021] có 61 trường hợp [3].", "Năm 2021 có 61 trường hợp [3]."),
         ("[0.58%]", "0.58%"),
         ("Tỷ lệ là [0,58%] [2].", "Tỷ lệ là 0,58% [2]."),
+        ("[n] The rate is 0.58% [n].", "The rate is 0.58%."),
     ],
 )
 def test_brackets_around_text_are_unwrapped(raw, clean):

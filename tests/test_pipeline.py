@@ -138,8 +138,10 @@ def test_english_question_gets_english_refusal_and_english_prompt(passages, text
     answer = assistant.ask("Who chairs the farmers' association of Huong Mac ward?")
     assert answer.language == "en"
     assert answer.refused and answer.answer == REFUSAL_EN
-    assert "Answer in English" in llm.prompts[0][-1]["content"]
-    assert REFUSAL_EN in llm.prompts[0][-1]["content"]
+    prompt = llm.prompts[0][-1]["content"]
+    assert "Answer in English" in prompt
+    # Vietnamese passages: the model is asked to translate and is not offered the refusal sentence.
+    assert "translate" in prompt and REFUSAL_EN not in prompt
 
 
 def test_invented_answer_supported_by_no_passage_is_refused(passages, text):
@@ -390,3 +392,53 @@ def test_one_digit_numbers_do_not_trigger_refusal_by_evidence(passages, text):
     assistant, llm, _ = make_assistant(passages, text, ["Hai nội dung đột phá là quản lý đất đai [3]."])
     answer = assistant.ask("Từ Sơn chọn 2 nội dung đột phá nào?")
     assert len(llm.prompts) == 1 and not answer.refused
+
+
+def test_same_language_prompt_offers_the_refusal_sentence(passages, text):
+    assistant, llm, _ = make_assistant(passages, text, ["x [1]."])
+    assistant.ask(POVERTY_Q)
+    assert REFUSAL_VI in llm.prompts[0][-1]["content"]
+
+
+def test_cross_lingual_answer_with_invented_figure_is_refused(passages, text):
+    assistant, _, _ = make_assistant(passages, text, ["The population of Tu Son city is 150,000 people [1]."])
+    answer = assistant.ask("What is the population of Tu Son city?")
+    assert answer.refused and answer.answer == REFUSAL_EN
+
+
+def test_cross_lingual_answer_without_checkable_anchor_is_kept_unverified(passages, text):
+    reply = "Từ Sơn chose land management and construction order management [3]."
+    assistant, _, _ = make_assistant(passages, text, [reply])
+    answer = assistant.ask("What breakthroughs did Từ Sơn choose?")
+    assert not answer.refused and not answer.verified
+    assert answer.answer == reply and answer.citations[0].n == 3
+
+
+def test_cross_lingual_figure_is_verified(passages, text):
+    assistant, _, _ = make_assistant(passages, text, ["Từ Sơn fined 61 cases of land violations [3]."])
+    answer = assistant.ask("How many land violations did Từ Sơn fine?")
+    assert answer.verified and "61 trường hợp" in answer.citations[0].quote
+
+
+def test_repeating_answer_is_cut(passages, text):
+    sentence = "Tỷ lệ hộ nghèo giảm còn 0,58% [2]."
+    assistant, _, _ = make_assistant(passages, text, [" ".join([sentence] * 4)])
+    events = list(assistant.stream(POVERTY_Q))
+    answer = events[-1].answer
+    assert answer.raw_answer == sentence and answer.answer == sentence
+    tokens = [e for e in events if isinstance(e, TokenEvent)]
+    assert len(tokens) < len(" ".join([sentence] * 4).split(" "))  # generation stopped early
+
+
+@pytest.mark.parametrize(
+    ("text", "cut"),
+    [
+        ("A b c. A b c.", 7),
+        ("Một hai ba bốn. Năm sáu bảy tám.", None),
+        ("The rate is 0.58% [1]. The rate is 0.58% [1]. The", 23),
+    ],
+)
+def test_repeated_sentence_start(text, cut):
+    from rag.pipeline import repeated_sentence_start
+
+    assert repeated_sentence_start(text) == cut
