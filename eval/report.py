@@ -94,21 +94,41 @@ def _share(values: Sequence[bool]) -> str:
     return f"{sum(values) / len(values):.3f}" if values else "-"
 
 
+def _mean_metric(records: Sequence[dict[str, Any]], method: str, metric: str) -> str:
+    values = [r["retrieval"][method][metric] for r in records if method in r["retrieval"]]
+    return f"{sum(values) / len(values):.3f}" if values else "-"
+
+
 def breakdown_table(result: EvalResult) -> Table:
-    """Per language and per question type: hybrid Recall@5, answers correct, unanswerables refused."""
+    """Per language and per question type: R@1 of each retriever, hybrid R@5, answers, refusals."""
     groups: dict[str, list[dict[str, Any]]] = {}
     for record in result.records:
         groups.setdefault(f"language {record['language']}", []).append(record)
         groups.setdefault(f"type {record['kind']}", []).append(record)
-    header = ["group", "questions", "hybrid R@5", "assistant correct", "unanswerable refused"]
+    methods = list(result.retrieval)
+    header = [
+        "group",
+        "questions",
+        *(f"{m} R@1" for m in methods),
+        "hybrid R@5",
+        "assistant correct",
+        "unanswerable refused",
+    ]
     rows = []
     for name, records in sorted(groups.items()):
-        hybrid = [r["retrieval"]["hybrid"]["recall@5"] for r in records if "hybrid" in r["retrieval"]]
         answered = [r for r in records if r.get("assistant")]
         correct = [r["assistant"]["error"] == "correct" for r in answered if r["answerable"]]
         refused = [r["assistant"]["refused"] for r in answered if not r["answerable"]]
-        mean_hybrid = f"{sum(hybrid) / len(hybrid):.3f}" if hybrid else "-"
-        rows.append([name, str(len(records)), mean_hybrid, _share(correct), _share(refused)])
+        rows.append(
+            [
+                name,
+                str(len(records)),
+                *(_mean_metric(records, m, "recall@1") for m in methods),
+                _mean_metric(records, "hybrid", "recall@5"),
+                _share(correct),
+                _share(refused),
+            ]
+        )
     return header, rows
 
 

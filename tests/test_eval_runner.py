@@ -476,7 +476,7 @@ def test_runner_writes_report_files_and_table(fake_run):
     assert summary["retrieval"]["bm25"]["recall@1"] == pytest.approx(2 / 3)
     report = (out / "report.md").read_text(encoding="utf-8")
     assert "reader error" in report and "| hybrid |" in report and "oracle (gold passage)" in report
-    assert "| language vi | 4 | 1.000 | 0.667 | 1.000 |" in report
+    assert "| language vi | 4 | 0.667 | 0.333 | 1.000 | 1.000 | 0.667 | 1.000 |" in report
     table = format_table(result)
     for word in ("bm25", "dense", "hybrid", "assistant", "oracle", "R@10", "tok/s"):
         assert word in table
