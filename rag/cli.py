@@ -233,8 +233,8 @@ def ask(ctx: click.Context, question: str, top_k: int | None, as_json: bool) -> 
 @click.pass_context
 def chat(ctx: click.Context, top_k: int | None) -> None:
     """Multi-turn chat in the terminal (empty line or Ctrl-D to quit, /new to reset)."""
-    from rag.types import DoneEvent, SourcesEvent, TokenEvent
     from rag.pipeline import Assistant
+    from rag.types import DoneEvent, SourcesEvent, TokenEvent
 
     assistant = Assistant(_settings(ctx, retrieval={"top_k": top_k}))
     history: list[tuple[str, str]] = []
