@@ -6,7 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from rag.retrieve import merge_passages, search, sparse_weight_for, weighted_rrf
+from rag.retrieve import (
+    CROSS_LANGUAGE_SPARSE_WEIGHT,
+    merge_passages,
+    name_and_number_words,
+    normalised_scores,
+    search,
+    sparse_plan,
+    sparse_weight_for,
+    weighted_rrf,
+    weighted_score_fusion,
+)
 from rag.settings import Settings, get_settings
 from rag.store import Index
 from rag.types import Chunk, Hit
@@ -48,6 +58,19 @@ def test_rrf_of_nothing_is_empty() -> None:
     assert weighted_rrf({"dense": []}, {"dense": 1.0}, k=60) == {}
 
 
+def test_score_fusion_hand_computed() -> None:
+    assert normalised_scores([("a", 3.0), ("b", 2.0), ("c", 1.0)]) == {"a": 1.0, "b": 0.5, "c": 0.0}
+    assert normalised_scores([("a", 0.7)]) == {"a": 1.0}
+    fused = weighted_score_fusion(
+        {"dense": [("a", 0.9), ("b", 0.8), ("c", 0.7)], "sparse": [("c", 10.0), ("a", 5.0), ("d", 0.0)]},
+        {"dense": 1.0, "sparse": 0.5},
+    )
+    # a: 1 + 0.5*0.5, b: 0.5, c: 0 + 0.5*1, d: 0
+    assert fused == pytest.approx({"a": 1.25, "b": 0.5, "c": 0.5, "d": 0.0})
+    assert list(fused)[0] == "a"
+    assert weighted_score_fusion({}, {}) == {}
+
+
 # ---------------------------------------------------------------- search
 
 
@@ -85,6 +108,15 @@ def test_search_returns_fused_hits_with_both_scores(index: Index, search_setting
     assert len({h.chunk.chunk_id for h in hits}) == 3
 
 
+def test_rrf_fusion_and_alternates(index: Index, search_settings: Settings) -> None:
+    hits = search(index, "bệnh viện y tế Hà Nội", search_settings, k=3, fusion="rrf")
+    assert hits[0].score == pytest.approx(2 / 61)  # first in both rankings, weights 1 and 1
+    plain = search(index, "Which hospitals?", search_settings, k=4)
+    helped = search(index, "Which hospitals?", search_settings, k=4, alternates=["bệnh viện"])
+    assert helped[0].chunk.title.startswith("Ngành y tế")
+    assert len(helped) == len(plain) == 4
+
+
 def test_search_default_k_is_top_k(index: Index, search_settings: Settings) -> None:
     settings = get_settings(search_settings, retrieval={"top_k": 2})
     assert len(search(index, "Hà Nội", settings)) == 2
@@ -97,11 +129,28 @@ def test_query_without_diacritics_reaches_the_chunk(index: Index, search_setting
 
 def test_sparse_weight_follows_vocabulary_and_language(index: Index, search_settings: Settings) -> None:
     assert sparse_weight_for(index, "bệnh viện Hà Nội", search_settings) == pytest.approx(1.0)
+    assert sparse_weight_for(index, "bệnh viện zzzz", search_settings) == pytest.approx(4 / 5)  # + folded
+    # Vietnamese typed without diacritics may be guessed English; the index knows its words
+    plan = sparse_plan(index, "benh vien o ha noi", search_settings)
+    assert not plan.cross_language and plan.weight == pytest.approx(1.0)
     assert sparse_weight_for(index, "zzzz qqqq", search_settings) == 0.0
-    english = sparse_weight_for(index, "Which hospitals are in Ha Noi?", search_settings)
-    assert 0.0 <= english < 0.2
     off = get_settings(search_settings, retrieval={"sparse_weight": 0.0})
     assert sparse_weight_for(index, "bệnh viện Hà Nội", off) == 0.0
+
+
+def test_cross_language_query_gives_bm25_only_its_names(index: Index, search_settings: Settings) -> None:
+    plan = sparse_plan(index, "Which hospitals are there in Ha Noi?", search_settings)
+    assert plan.cross_language and plan.query == "Ha Noi"
+    assert plan.weight == pytest.approx(CROSS_LANGUAGE_SPARSE_WEIGHT)
+    assert sparse_weight_for(index, "Which hospitals are the largest?", search_settings) == 0.0
+    hits = search(index, "Which hospitals are there in Ha Noi?", search_settings, k=4)
+    assert all("Hà Nội" in h.chunk.text for h in hits if h.sparse_rank == 1)
+
+
+def test_name_and_number_words() -> None:
+    question = "How many points did the Panthers defense surrender in Super Bowl 50?"
+    assert name_and_number_words(question) == "Panthers Super Bowl 50"
+    assert name_and_number_words("What is the capital?") == ""
 
 
 def test_search_with_unknown_words_falls_back_to_dense(index: Index, search_settings: Settings) -> None:
