@@ -31,7 +31,7 @@ import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -66,6 +66,8 @@ FAISS_FILE = "faiss.index"
 BM25_DIR = "bm25"
 EMBED_BATCH = 128  # chunks handed to the embedder per call (it batches further inside)
 HNSW_NEIGHBOURS = 32
+BM25_K1 = 1.5  # bm25s defaults
+BM25_B = 0.75
 TOKEN_SEPARATOR = " "
 LANGUAGE_SAMPLE_CHARS = 3000  # text read to guess a document's language
 
@@ -981,15 +983,55 @@ class _GenerationBuilder:
         faiss.write_index(index, str(self.folder / FAISS_FILE))
 
     def _write_bm25(self) -> None:
-        import bm25s
+        rows = (tokens for (tokens,) in self.conn.execute("SELECT tokens FROM chunks ORDER BY vec_row"))
+        build_bm25(rows).save(str(self.folder / BM25_DIR), show_progress=False)
 
-        corpus = [
-            tokens.split(TOKEN_SEPARATOR) if tokens else []
-            for (tokens,) in self.conn.execute("SELECT tokens FROM chunks ORDER BY vec_row")
-        ]
-        retriever = bm25s.BM25()
-        retriever.index(corpus, show_progress=False)
-        retriever.save(str(self.folder / BM25_DIR), show_progress=False)
+
+def build_bm25(token_rows: Iterable[str], k1: float = BM25_K1, b: float = BM25_B) -> Any:
+    """A ``bm25s.BM25`` over pre-tokenised rows (tokens joined by ``TOKEN_SEPARATOR``).
+
+    Same scores as ``bm25s.BM25().index(token_lists)`` (Lucene idf, k1/b), built
+    with numpy from one row at a time: bm25s would hold every token of the corpus
+    as a Python string (gigabytes at 100k chunks) and never sees our tokens'
+    vocabulary filtered by its stopwords or one-letter rule.
+    """
+    import bm25s
+
+    vocab: dict[str, int] = {}
+    terms_per_row: list[np.ndarray] = []
+    counts_per_row: list[np.ndarray] = []
+    lengths: list[int] = []
+    for tokens in token_rows:
+        ids = np.fromiter(
+            (vocab.setdefault(t, len(vocab)) for t in tokens.split(TOKEN_SEPARATOR) if t), dtype=np.int64
+        )
+        terms, counts = np.unique(ids, return_counts=True)
+        terms_per_row.append(terms)
+        counts_per_row.append(counts)
+        lengths.append(len(ids))
+    vocab.setdefault("", len(vocab))  # bm25s scores an all-unknown query with this empty token
+    n_docs, n_vocab = len(lengths), len(vocab)
+    doc_lengths = np.asarray(lengths, dtype=np.float32)
+    terms = np.concatenate(terms_per_row) if terms_per_row else np.empty(0, dtype=np.int64)
+    tf = np.concatenate(counts_per_row).astype(np.float32) if counts_per_row else np.empty(0, np.float32)
+    docs = np.repeat(np.arange(n_docs, dtype=np.int64), [len(t) for t in terms_per_row])
+    df = np.bincount(terms, minlength=n_vocab)
+    idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+    average_length = float(doc_lengths.mean()) if n_docs and doc_lengths.mean() > 0 else 1.0
+    tfc = tf / (k1 * ((1 - b) + b * doc_lengths[docs] / average_length) + tf)
+    scores = (idf[terms] * tfc).astype(np.float32)
+    by_term = np.argsort(terms, kind="stable")  # CSC: one column per term, rows (chunks) ascending
+    retriever = bm25s.BM25(k1=k1, b=b, method="lucene")
+    retriever.scores = {
+        "data": scores[by_term],
+        "indices": docs[by_term].astype(np.int32),
+        "indptr": np.concatenate([[0], np.cumsum(df)]).astype(np.int64),
+        "num_docs": n_docs,
+    }
+    retriever.vocab_dict = vocab
+    retriever.nonoccurrence_array = None
+    retriever.unique_token_ids_set = set(vocab.values())
+    return retriever
 
 
 def _one_line(err: BaseException) -> str:

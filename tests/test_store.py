@@ -316,6 +316,26 @@ def test_hnsw_index_type(tmp_path: Path, docs_dir: Path) -> None:
     assert_consistent(index.folder)
 
 
+def test_bm25_builder_matches_bm25s_and_keeps_one_letter_syllables() -> None:
+    import bm25s
+
+    from rag.normalize import bm25_tokens
+    from rag.store import build_bm25
+
+    texts = [*DOCS.values(), "ý kiến của y tá ở trạm y tế", ""]
+    rows = [" ".join(bm25_tokens(t)) for t in texts]
+    ours = build_bm25(rows)
+    reference = bm25s.BM25()
+    reference.index([r.split(" ") if r else [] for r in rows], show_progress=False)
+    for query in ("y tế ở Hà Nội", "Từ Sơn", "ý kiến"):
+        tokens = bm25_tokens(query)
+        assert "y" in ours.vocab_dict and "ở" in ours.vocab_dict
+        got = ours.get_scores_from_ids([ours.vocab_dict[t] for t in tokens if t in ours.vocab_dict])
+        known = [reference.vocab_dict[t] for t in tokens if t in reference.vocab_dict]
+        want = reference.get_scores_from_ids(known)
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
 # ---------------------------------------------------------------- errors
 
 
