@@ -21,9 +21,12 @@ def workspace(tmp_path):
 
 def run(workspace, *args, expect=0):
     base = [
-        "--documents-dir", str(workspace / "documents"),
-        "--index-dir", str(workspace / "index"),
-        "--llm-model", "smollm2-135m",
+        "--documents-dir",
+        str(workspace / "documents"),
+        "--index-dir",
+        str(workspace / "index"),
+        "--llm-model",
+        "smollm2-135m",
     ]
     result = CliRunner().invoke(cli, [*base, *args], catch_exceptions=False)
     assert result.exit_code == expect, result.output
@@ -62,7 +65,9 @@ def test_ingest_search_ask_roundtrip(workspace):
     again = json.loads(run(workspace, "ingest", "--json").stdout)
     assert len(again["unchanged"]) == 4 and again["embedded_chunks"] == 0
 
-    hits = json.loads(run(workspace, "search", "ty le ho ngheo giam con bao nhieu", "-k", "3", "--json").stdout)
+    hits = json.loads(
+        run(workspace, "search", "ty le ho ngheo giam con bao nhieu", "-k", "3", "--json").stdout
+    )
     assert len(hits) == 3
     top = hits[0]["chunk"]
     assert "0,58%" in top["text"]  # unaccented query finds the accented text
@@ -73,13 +78,24 @@ def test_ingest_search_ask_roundtrip(workspace):
     assert "bm25" in text and "dense" in text
 
     answer = json.loads(run(workspace, "ask", "Ngành y tế Hà Nội làm gì?", "--json").stdout)
-    assert {"question", "answer", "language", "refused", "verified", "citations", "passages", "timings"} <= set(
-        answer
-    )
+    assert {
+        "question",
+        "answer",
+        "language",
+        "refused",
+        "verified",
+        "citations",
+        "passages",
+        "timings",
+    } <= set(answer)
     assert answer["language"] == "vi"
-    assert {"retrieve_ms", "prompt_tokens", "ttft_ms", "total_ms", "gen_tokens_per_s"} <= set(answer["timings"])
+    assert {"retrieve_ms", "prompt_tokens", "ttft_ms", "total_ms", "gen_tokens_per_s"} <= set(
+        answer["timings"]
+    )
     for citation in answer["citations"]:
-        assert {"n", "doc_id", "title", "chunk_id", "page", "start", "end", "quote", "verified"} <= set(citation)
+        assert {"n", "doc_id", "title", "chunk_id", "page", "start", "end", "quote", "verified"} <= set(
+            citation
+        )
 
 
 def test_ingest_reports_bad_files_and_strict_fails(workspace):
