@@ -963,8 +963,13 @@ class _GenerationBuilder:
             old_vectors = np.load(self.base.folder / VECTORS_FILE, mmap_mode="r")
             vectors[reused] = old_vectors[self.vec_refs[reused]]
         if (~reused).any():
-            new_vectors = np.concatenate(self.new_vectors)
-            vectors[~reused] = new_vectors[-self.vec_refs[~reused] - 1]
+            new_rows = -self.vec_refs[~reused] - 1  # rows of the new vectors, in batches of embedding
+            targets = np.flatnonzero(~reused)
+            offset = 0
+            for batch in self.new_vectors:
+                in_batch = (new_rows >= offset) & (new_rows < offset + len(batch))
+                vectors[targets[in_batch]] = batch[new_rows[in_batch] - offset]
+                offset += len(batch)
         self.new_vectors = []
         np.save(self.folder / VECTORS_FILE, vectors)
         self._write_faiss(vectors)
@@ -1003,28 +1008,34 @@ def build_bm25(token_rows: Iterable[str], k1: float = BM25_K1, b: float = BM25_B
     lengths: list[int] = []
     for tokens in token_rows:
         ids = np.fromiter(
-            (vocab.setdefault(t, len(vocab)) for t in tokens.split(TOKEN_SEPARATOR) if t), dtype=np.int64
+            (vocab.setdefault(t, len(vocab)) for t in tokens.split(TOKEN_SEPARATOR) if t), dtype=np.int32
         )
         terms, counts = np.unique(ids, return_counts=True)
         terms_per_row.append(terms)
-        counts_per_row.append(counts)
+        counts_per_row.append(counts.astype(np.int32))
         lengths.append(len(ids))
     vocab.setdefault("", len(vocab))  # bm25s scores an all-unknown query with this empty token
     n_docs, n_vocab = len(lengths), len(vocab)
     doc_lengths = np.asarray(lengths, dtype=np.float32)
-    terms = np.concatenate(terms_per_row) if terms_per_row else np.empty(0, dtype=np.int64)
+    row_sizes = [len(t) for t in terms_per_row]
+    terms = np.concatenate(terms_per_row) if terms_per_row else np.empty(0, dtype=np.int32)
+    del terms_per_row
     tf = np.concatenate(counts_per_row).astype(np.float32) if counts_per_row else np.empty(0, np.float32)
-    docs = np.repeat(np.arange(n_docs, dtype=np.int64), [len(t) for t in terms_per_row])
+    del counts_per_row
+    docs = np.repeat(np.arange(n_docs, dtype=np.int32), row_sizes)
     df = np.bincount(terms, minlength=n_vocab)
     idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
     average_length = float(doc_lengths.mean()) if n_docs and doc_lengths.mean() > 0 else 1.0
     tfc = tf / (k1 * ((1 - b) + b * doc_lengths[docs] / average_length) + tf)
+    del tf
     scores = (idf[terms] * tfc).astype(np.float32)
+    del tfc
     by_term = np.argsort(terms, kind="stable")  # CSC: one column per term, rows (chunks) ascending
+    del terms
     retriever = bm25s.BM25(k1=k1, b=b, method="lucene")
     retriever.scores = {
         "data": scores[by_term],
-        "indices": docs[by_term].astype(np.int32),
+        "indices": docs[by_term],
         "indptr": np.concatenate([[0], np.cumsum(df)]).astype(np.int64),
         "num_docs": n_docs,
     }
