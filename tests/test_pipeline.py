@@ -442,3 +442,54 @@ def test_repeated_sentence_start(text, cut):
     from rag.pipeline import repeated_sentence_start
 
     assert repeated_sentence_start(text) == cut
+
+
+# ---------------------------------------------------------------- with the real store and retrieval
+
+
+@pytest.fixture
+def indexed_assistant(tmp_path):
+    import shutil
+
+    from tests.pipeline_fakes import SEED_REPORT
+
+    documents = tmp_path / "documents"
+    documents.mkdir()
+    shutil.copy(SEED_REPORT, documents / SEED_REPORT.name)
+    settings = get_settings(
+        {"paths": {"index_dir": str(tmp_path / "index"), "documents_dir": str(documents)}}
+    )
+    llm = FakeLLM()
+    assistant = Assistant(settings, embedder=FakeEmbedder(), llm=llm)
+    report = assistant.ingest()
+    assert report.added == [SEED_REPORT.name] and report.chunks > 0
+    return assistant, llm, documents
+
+
+def test_real_index_answer_quotes_the_document(indexed_assistant):
+    assistant, llm, _ = indexed_assistant
+    llm.replies = ["Thành phố Từ Sơn xử phạt 61 trường hợp vi phạm công tác quản lý, sử dụng đất đai [1]."]
+    answer = assistant.ask(FINES_Q)
+    assert answer.passages and not answer.refused
+    text = assistant.document_text(answer.passages[0].doc_id)
+    for passage in answer.passages:
+        assert text[passage.start : passage.end] == passage.text
+    cited = [c for c in answer.citations if c.verified]
+    assert cited and "61 trường hợp" in cited[0].quote
+    assert text[cited[0].start : cited[0].end] == cited[0].quote
+    assert cited[0].chunk_id in answer.passages[cited[0].n - 1].chunk_ids
+    assert answer.timings.retrieve_ms > 0
+
+
+def test_documents_remove_and_reload(indexed_assistant):
+    assistant, _, documents = indexed_assistant
+    (doc,) = assistant.documents()
+    (documents / "second.txt").write_text("Xã An Bình trồng mới 12 ha rừng trong năm 2022.", encoding="utf-8")
+    report = assistant.ingest()
+    assert report.added == ["second.txt"]
+    second = next(d for d in assistant.documents() if d.doc_id != doc.doc_id)
+    assert second.path.endswith("second.txt")
+    assistant.remove_document(second.doc_id)
+    assistant.reload()
+    assert [d.doc_id for d in assistant.documents()] == [doc.doc_id]
+    assert assistant.search("trồng rừng", k=3)
