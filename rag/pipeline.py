@@ -610,7 +610,8 @@ class Assistant:
         raw = "".join(pieces)
         cut = repeated_sentence_start(raw)
         answer.raw_answer = (raw[:cut] if cut is not None else raw).strip()
-        yield DoneEvent(self._finish(answer, passages, standalone, language, started))
+        # The merged query: words the conversation already gave weigh less when checking support.
+        yield DoneEvent(self._finish(answer, passages, query, language, started))
 
     # ------------------------------------------------------------ steps
 
