@@ -603,9 +603,11 @@ def aggregate_answers(records: Sequence[dict[str, Any]], system: str) -> dict[st
     """Mean answer metrics of one system (assistant or oracle) over the questions it answered."""
     answered = [(r, r[system]) for r in records if r.get(system)]
     answerable = [s for r, s in answered if r["answerable"]]
-    refusal = metrics.refusal_scores(
-        [not r["answerable"] for r, _ in answered], [s["refused"] for _, s in answered]
-    )
+    should_refuse = [not r["answerable"] for r, _ in answered]
+    refusal = metrics.refusal_scores(should_refuse, [s["refused"] for _, s in answered])
+    if not any(should_refuse):
+        # without unanswerable questions (the oracle) a refusal precision of 0 would say nothing
+        refusal = metrics.PrecisionRecall(None, None)
     timings = [s["timings"] for _, s in answered]
     # refusals decided before generation have no first token; they would drag TTFT to zero
     generated = [t for t in timings if t["gen_tokens"] > 0]
@@ -817,7 +819,6 @@ def run_eval(
             notes.append("oracle skipped: the assistant takes no retriever= (nor has answer_from_passages)")
         _run_answers(backend, items, records, golds, texts, progress, folder / PARTIAL_FILE)
 
-    answers = {} if retrieval_only else {s: aggregate_answers(records, s) for s in SYSTEMS}
     result = EvalResult(
         dataset=data.name,
         description=data.description,
@@ -829,19 +830,50 @@ def run_eval(
         n_questions=len(items),
         n_answerable=sum(i.answerable for i in items),
         n_unanswerable=sum(not i.answerable for i in items),
-        retrieval={m: aggregate_retrieval(records, m) for m in RETRIEVERS if m in retrievers},
-        recall_curves={m: recall_curve(records, m) for m in RETRIEVERS if m in retrievers},
-        answers={s: a for s, a in answers.items() if a["n"]},
-        error_sources=count_errors(records),
-        dense_threshold=dense_threshold_summary(records),
+        retrieval={},
+        recall_curves={},
+        answers={},
+        error_sources={},
+        dense_threshold={},
         records=records,
         settings_fingerprint=_fingerprint(run_settings),
         notes=notes,
     )
+    aggregate(result)
     result.seconds = round(time.perf_counter() - started, 1)
     result.out_dir = folder
     write_outputs(result, folder)
     (folder / PARTIAL_FILE).unlink(missing_ok=True)
+    return result
+
+
+def aggregate(result: EvalResult) -> EvalResult:
+    """(Re)compute every aggregate of ``result`` from its per-question records, in place."""
+    records = result.records
+    methods = [m for m in RETRIEVERS if any(m in r.get("retrieval", {}) for r in records)]
+    result.retrieval = {m: aggregate_retrieval(records, m) for m in methods}
+    result.recall_curves = {m: recall_curve(records, m) for m in methods}
+    answers = {s: aggregate_answers(records, s) for s in SYSTEMS}
+    result.answers = {s: a for s, a in answers.items() if a["n"]}
+    result.error_sources = count_errors(records)
+    result.dense_threshold = dense_threshold_summary(records)
+    return result
+
+
+def reaggregate(folder: str | Path) -> EvalResult:
+    """Re-read a finished run (results.json + questions.jsonl), recompute its aggregates, rewrite its files.
+
+    For changes of metrics or report layout without asking the LLM again.
+    """
+    from eval.report import write_outputs
+
+    folder = Path(folder)
+    summary = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    lines = (folder / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    fields = {name: summary[name] for name in EvalResult.__dataclass_fields__ if name in summary}
+    result = EvalResult(**{**fields, "records": [json.loads(line) for line in lines], "out_dir": folder})
+    aggregate(result)
+    write_outputs(result, folder)
     return result
 
 

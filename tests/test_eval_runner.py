@@ -654,3 +654,17 @@ def test_cached_query_embedder_embeds_each_query_once():
     cached.embed_query("b")
     assert inner.query_calls == calls + 1  # only the comparison above embedded again
     assert cached.model_id == inner.model_id and cached.dim == inner.dim
+
+
+def test_reaggregate_rebuilds_the_same_figures(fake_run):
+    from eval.runner import reaggregate
+
+    result, _, out = fake_run
+    (out / "report.md").unlink()
+    again = reaggregate(out)
+    assert again.retrieval == result.retrieval
+    assert again.answers == result.answers
+    assert again.error_sources == result.error_sources
+    assert (out / "report.md").exists()
+    # the oracle answers only answerable questions: its refusal precision is undefined, not 0
+    assert again.answers["oracle"]["refusal_precision"] is None
