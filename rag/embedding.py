@@ -143,6 +143,7 @@ class SentenceTransformerEmbedder:
     def __init__(self, model_path: str | Path, settings: EmbeddingSettings) -> None:
         self.path = Path(model_path)
         self.settings = settings
+        self._encode_lock = threading.Lock()
         self._model = self._load()
         self.dim: int = self._dimension()
         # bfloat16 vectors agree with float32 ones at cosine >= 0.9999 (same rankings), so the
@@ -188,13 +189,18 @@ class SentenceTransformerEmbedder:
         )
         return model
 
-    def _encode(self, texts: list[str]) -> np.ndarray:
-        vectors = self._model.encode(
-            texts,
-            batch_size=self.settings.batch_size,
-            convert_to_tensor=True,
-            show_progress_bar=False,
-        )
+    def _encode(self, texts: list[str], threads: int) -> np.ndarray:
+        import torch
+
+        # torch's thread count is process-wide: set it per call under one lock.
+        with self._encode_lock:
+            torch.set_num_threads(threads)
+            vectors = self._model.encode(
+                texts,
+                batch_size=self.settings.batch_size,
+                convert_to_tensor=True,
+                show_progress_bar=False,
+            )
         # Normalise in float32 even when the model ran in bfloat16 (its norms are only ~3 digits).
         vectors = vectors.float().numpy()
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -209,11 +215,16 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         prefix = self.settings.passage_prefix
-        return self._encode([prefix + text for text in texts])
+        return self._encode([prefix + text for text in texts], self.settings.n_threads)
 
     def embed_query(self, text: str) -> np.ndarray:
-        """Unit vector of one query, shape ``(dim,)``, float32."""
-        return self._encode([self.settings.query_prefix + text])[0]
+        """Unit vector of one query, shape ``(dim,)``, float32.
+
+        One thread: a single short text gains nothing from more, and on a busy CPU
+        (llama.cpp generating beside it) OpenMP barriers made two threads take
+        ~1.4 s instead of ~50 ms here.
+        """
+        return self._encode([self.settings.query_prefix + text], 1)[0]
 
     def __repr__(self) -> str:
         return f"SentenceTransformerEmbedder({self.model_id!r}, dim={self.dim})"
