@@ -83,6 +83,8 @@ def cli(
     """Offline question answering over local reports, with verified citations."""
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # bm25s sets its own logger to DEBUG at import; keep it at ours.
+    logging.getLogger("bm25s").setLevel(level)
     overrides: dict[str, Any] = {}
     paths = {"documents_dir": documents_dir, "index_dir": index_dir}
     llm = {"model": llm_model, "url": llm_url, "n_threads": threads}

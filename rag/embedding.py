@@ -162,6 +162,10 @@ class SentenceTransformerEmbedder:
     def _load(self) -> Any:
         sentence_transformers = _import_sentence_transformers()
         import torch
+        from transformers.utils import logging as transformers_logging
+
+        # No "Loading weights" progress bar on every start of the CLI or the app.
+        transformers_logging.disable_progress_bar()
 
         torch.set_num_threads(self.settings.n_threads)
         started = time.monotonic()
