@@ -493,3 +493,9 @@ def test_documents_remove_and_reload(indexed_assistant):
     assistant.reload()
     assert [d.doc_id for d in assistant.documents()] == [doc.doc_id]
     assert assistant.search("trồng rừng", k=3)
+
+
+def test_cross_lingual_question_is_not_refused_for_low_dense_score(passages, text):
+    assistant, llm, _ = make_assistant(passages, text, ["Từ Sơn fined 61 cases [3]."], dense=[0.75] * 4)
+    answer = assistant.ask("How many land violations did Từ Sơn fine?")
+    assert len(llm.prompts) == 1 and not answer.refused
