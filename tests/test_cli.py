@@ -77,7 +77,7 @@ def test_ingest_search_ask_roundtrip(workspace):
     text = run(workspace, "search", "y tế Hà Nội", "-k", "2").output
     assert "bm25" in text and "dense" in text
 
-    answer = json.loads(run(workspace, "ask", "Ngành y tế Hà Nội làm gì?", "--json").stdout)
+    answer = json.loads(run(workspace, "--threads", "1", "ask", "Ngành y tế Hà Nội làm gì?", "--json").stdout)
     assert {
         "question",
         "answer",
