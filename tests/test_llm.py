@@ -34,7 +34,8 @@ def smol_path():
 
 @pytest.fixture(scope="module")
 def smol(smol_path):
-    return LlamaCppLLM(smol_path, LLMSettings(n_ctx=1024, max_tokens=12))
+    # One thread: OpenMP barriers stall on a busy 2-core machine.
+    return LlamaCppLLM(smol_path, LLMSettings(n_ctx=1024, max_tokens=12, n_threads=1))
 
 
 def test_in_process_streaming_yields_pieces_and_usage(smol):
@@ -206,7 +207,7 @@ def llama_server(smol_path, tmp_path_factory):
                 "--n_ctx",
                 "1024",
                 "--n_threads",
-                "2",
+                "1",
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
