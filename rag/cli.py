@@ -276,7 +276,13 @@ def chat(ctx: click.Context, top_k: int | None) -> None:
 def evaluate(
     ctx: click.Context, dataset: str, limit: int | None, seed: int, retrieval_only: bool, out_dir: Path | None
 ) -> None:
-    """Run the QA benchmark: DATASET is 'reports', 'xquad-vi', 'xquad-en-vi' or a SQuAD json."""
+    """Run the QA benchmark and write eval/results/<timestamp>-<dataset>/.
+
+    DATASET is 'reports' (the project's own set about documents/), 'xquad-vi',
+    'xquad-en-vi' (English questions, Vietnamese pool), their '-holdout' variants
+    (20% of paragraphs left out: unanswerable questions), or a path to a SQuAD
+    json or QA jsonl file.
+    """
     from eval.runner import format_table, run_eval
 
     result = run_eval(
