@@ -236,7 +236,7 @@ def test_example_stop_new_conversation_and_english_interface(page):
     page.locator("#rag-sources .rag-source").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
     page.locator("#rag-stop").click()
     finished = page.locator(
-        "#rag-chat em:has-text('(đã dừng)'), #rag-chat .rag-references, #rag-chat .rag-refused"
+        "#rag-chat em:has-text('(đã dừng)'), #rag-chat .rag-answer"
     )
     finished.first.wait_for()
 
@@ -251,9 +251,8 @@ def test_example_stop_new_conversation_and_english_interface(page):
 
     # The stopped generation released the model: the next question is answered.
     _ask(page, "How many land-use violations did Từ Sơn fine?")
-    page.locator("#rag-chat .rag-references, #rag-chat .rag-refused").first.wait_for(
-        timeout=ANSWER_TIMEOUT_MS
-    )
+    # Any finished answer proves it: the tiny model's English may be cited, refused or unverified.
+    page.locator("#rag-chat .rag-answer").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
     # An answer lists its sources; a refusal (weak evidence) lists possibly related passages.
     expect(page.locator("#rag-sources")).to_contain_text(re.compile("Sources for:|Possibly related"))
     _screenshot(page, "06_english_interface.png")
