@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from rag.normalize import detect_language, fold_diacritics
+from rag.readers import split_sentences as reader_sentences
 from rag.types import Chunk, Citation, Passage
 
 logger = logging.getLogger(__name__)
@@ -422,23 +423,8 @@ def support(
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans (start, end) of a passage, whitespace trimmed."""
-    spans: list[tuple[int, int]] = []
-    last = 0
-    for match in re.finditer(
-        r"(?<!\d)[.!?…]+[\"”»’)]*(?=\s)|(?<=\S)[.!?…]+[\"”»’)]*(?=\s+[A-ZĐÀ-Ỹ“\"])|\n+", text
-    ):
-        spans.append((last, match.end()))
-        last = match.end()
-    spans.append((last, len(text)))
-    trimmed: list[tuple[int, int]] = []
-    for start, end in spans:
-        piece = text[start:end]
-        left = len(piece) - len(piece.lstrip())
-        right = len(piece.rstrip())
-        if right > left and _has_words(piece):
-            trimmed.append((start + left, start + right))
-    return trimmed
+    """Sentence spans (start, end) of a passage that hold words (the readers' Vietnamese-aware splitter)."""
+    return [(start, end) for start, end in reader_sentences(text) if _has_words(text[start:end])]
 
 
 @dataclass(frozen=True)
