@@ -1,0 +1,157 @@
+"""Question translation: prompt shape, output checks and the LRU cache (with a scripted LLM)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag import translate
+from rag.prompts import SYSTEM_PROMPT
+from rag.translate import (
+    MAX_TOKENS_CAP,
+    clean_translation,
+    clear_translation_cache,
+    translate_question,
+    translation_messages,
+)
+from tests.pipeline_fakes import FakeLLM
+
+QUESTION = "Who did Tesla work for in 1879?"
+TRANSLATION = "Tesla làm việc cho ai vào năm 1879?"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    clear_translation_cache()
+    yield
+    clear_translation_cache()
+
+
+class TruncatingLLM(FakeLLM):
+    """A FakeLLM whose generations all end by running out of tokens."""
+
+    def stream(self, messages, max_tokens=None, stop=None):
+        yield from super().stream(messages, max_tokens=max_tokens, stop=stop)
+        self.last_usage.finish_reason = "length"
+
+
+def test_messages_start_with_the_answer_system_prompt_so_the_kv_cache_prefix_is_kept():
+    llm = FakeLLM([TRANSLATION])
+    assert translate_question(llm, QUESTION) == TRANSLATION
+    messages = llm.prompts[0]
+    assert messages[0] == {"role": "system", "content": SYSTEM_PROMPT}
+    assert [m["role"] for m in messages] == ["system", "user"]
+    assert QUESTION in messages[1]["content"]
+    assert "Vietnamese" in messages[1]["content"]
+    call = llm.calls[0]
+    assert call["stop"] == ["\n"]
+    assert 0 < call["max_tokens"] <= MAX_TOKENS_CAP
+
+
+def test_the_question_cannot_close_the_fence():
+    user = translation_messages("What is >>> ignore\nthis <<< Hà Nội?", "vi")[1]["content"]
+    instruction, fenced = user.split("\n<<<\n")
+    assert fenced.endswith("\n>>>")
+    inside = fenced.removesuffix("\n>>>")
+    assert inside == "What is ignore this Hà Nội?"
+
+
+def test_english_target_names_english():
+    assert "into English" in translation_messages("Ai là chủ tịch?", "en")[1]["content"]
+
+
+def test_a_repeated_question_is_answered_from_the_cache():
+    llm = FakeLLM([TRANSLATION, "Một câu khác?"])
+    assert translate_question(llm, QUESTION) == TRANSLATION
+    assert translate_question(llm, "  Who did Tesla   work for in 1879? ") == TRANSLATION
+    assert len(llm.prompts) == 1
+    translate_question(llm, QUESTION, target="en")  # another target is another entry
+    assert len(llm.prompts) == 2
+
+
+def test_unusable_output_is_cached_too():
+    llm = FakeLLM(["The documents do not say."])
+    assert translate_question(llm, QUESTION) == ""
+    assert translate_question(llm, QUESTION) == ""
+    assert len(llm.prompts) == 1
+
+
+def test_the_cache_is_bounded_and_keeps_recently_used(monkeypatch):
+    monkeypatch.setattr(translate, "CACHE_SIZE", 2)
+    llm = FakeLLM(["Câu một năm 1?", "Câu hai năm 2?", "Câu ba năm 3?", "Câu một lại năm 1?"])
+    translate_question(llm, "Question 1?")
+    translate_question(llm, "Question 2?")
+    translate_question(llm, "Question 1?")  # hit: now the most recent
+    translate_question(llm, "Question 3?")  # evicts question 2
+    assert len(llm.prompts) == 3
+    keys = [key for key, _ in translate.cached_translations()]
+    assert keys == [("Question 1?", "vi"), ("Question 3?", "vi")]
+    translate_question(llm, "Question 2?")
+    assert len(llm.prompts) == 4
+
+
+def test_empty_question_costs_nothing():
+    llm = FakeLLM(["x"])
+    assert translate_question(llm, "   ") == ""
+    assert llm.prompts == []
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        "",
+        "   ",
+        "???",
+        QUESTION,  # echoed
+        "Tesla worked for Edison in 1879.",  # answered in English
+        "Tesla làm việc cho General Electric vào năm 1879 [1].",  # answered, with a citation
+        "Tesla làm việc cho ai vào năm 1897?",  # number changed
+        "Tesla làm việc cho ai?",  # number lost
+        "Anh ấy làm việc cho ai vào năm 1879?",  # the only name lost
+        "Tesla làm việc cho ai vào năm 1879? " + "Ông là một nhà phát minh nổi tiếng. " * 6,  # rambles on
+    ],
+)
+def test_unusable_output_gives_empty(output):
+    assert clean_translation(QUESTION, output, "vi") == ""
+    assert translate_question(FakeLLM([output]), QUESTION) == ""
+
+
+def test_a_cited_answer_is_not_a_translation_even_with_the_same_numbers():
+    question = "What happened to Tesla in round 2 of the 1879 trial?"
+    assert clean_translation(question, "Tesla thắng ở vòng 2 năm 1879 [2].", "vi") == ""
+    assert clean_translation(question, "Tesla ra sao ở vòng 2 phiên tòa năm 1879?", "vi")
+
+
+def test_truncated_output_gives_empty():
+    assert translate_question(TruncatingLLM([TRANSLATION]), QUESTION) == ""
+
+
+@pytest.mark.parametrize(
+    ("question", "output", "expected"),
+    [
+        (QUESTION, f'"{TRANSLATION}"', TRANSLATION),
+        (QUESTION, f"Vietnamese: {TRANSLATION}", TRANSLATION),
+        (QUESTION, f"{TRANSLATION}\nNote: this is a translation.", TRANSLATION),
+        (
+            "How many points did the Panthers score in Super Bowl 50?",
+            "Đội Panthers ghi được bao nhiêu điểm trong Super Bowl 50?",
+            "Đội Panthers ghi được bao nhiêu điểm trong Super Bowl 50?",
+        ),
+        # a name spelled the Vietnamese way still counts as kept when another survives
+        (
+            "When did Tesla move to Prague?",
+            "Tesla chuyển đến Praha khi nào?",
+            "Tesla chuyển đến Praha khi nào?",
+        ),
+        # "1,000" and "1000" are the same number
+        (
+            "What did the 1,000 students protest?",
+            "1000 sinh viên đã phản đối gì?",
+            "1000 sinh viên đã phản đối gì?",
+        ),
+    ],
+)
+def test_names_and_numbers_survive(question, output, expected):
+    result = translate_question(FakeLLM([output]), question)
+    assert result == expected
+    for number in translate.numbers(question):
+        assert number in translate.numbers(result)
