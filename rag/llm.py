@@ -42,17 +42,27 @@ class LLM(Protocol):
     """What the pipeline needs from a chat model."""
 
     last_usage: Usage
+    # Whether ``stream``/``complete`` honour ``grammar=`` (a llama.cpp GBNF grammar).
+    supports_grammar: bool
 
     def complete(
-        self, messages: Sequence[Message], max_tokens: int | None = None, stop: Sequence[str] | None = None
+        self,
+        messages: Sequence[Message],
+        max_tokens: int | None = None,
+        stop: Sequence[str] | None = None,
+        grammar: str | None = None,
     ) -> str:
-        """Generate the whole reply to ``messages``."""
+        """Generate the whole reply to ``messages`` (constrained by ``grammar`` when given)."""
         ...
 
     def stream(
-        self, messages: Sequence[Message], max_tokens: int | None = None, stop: Sequence[str] | None = None
+        self,
+        messages: Sequence[Message],
+        max_tokens: int | None = None,
+        stop: Sequence[str] | None = None,
+        grammar: str | None = None,
     ) -> Iterator[str]:
-        """Yield the reply to ``messages`` piece by piece."""
+        """Yield the reply to ``messages`` piece by piece (constrained by ``grammar`` when given)."""
         ...
 
     def count_tokens(self, text: str) -> int:
@@ -126,29 +136,56 @@ class LlamaCppLLM:
             raise ModelError(f"cannot load GGUF model {self.model_path}: {err}") from err
         logger.info("loaded %s in %.1f s", self.model_path.name, time.perf_counter() - started)
 
+    @staticmethod
+    def _grammar(text: str) -> Any:
+        from llama_cpp import LlamaGrammar
+
+        try:
+            return LlamaGrammar.from_string(text, verbose=False)
+        except (ValueError, RuntimeError) as err:
+            raise LLMError(f"invalid answer grammar: {err}") from err
+
     def count_tokens(self, text: str) -> int:
         """Exact token count of ``text`` with this model's tokenizer."""
         if not text:
             return 0
         return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
+    supports_grammar = True
+
     def complete(
-        self, messages: Sequence[Message], max_tokens: int | None = None, stop: Sequence[str] | None = None
+        self,
+        messages: Sequence[Message],
+        max_tokens: int | None = None,
+        stop: Sequence[str] | None = None,
+        grammar: str | None = None,
     ) -> str:
         """Generate the whole reply (streams internally so timing and usage are measured the same way)."""
-        return "".join(self.stream(messages, max_tokens=max_tokens, stop=stop))
+        return "".join(self.stream(messages, max_tokens=max_tokens, stop=stop, grammar=grammar))
 
     def stream(
-        self, messages: Sequence[Message], max_tokens: int | None = None, stop: Sequence[str] | None = None
+        self,
+        messages: Sequence[Message],
+        max_tokens: int | None = None,
+        stop: Sequence[str] | None = None,
+        grammar: str | None = None,
     ) -> Iterator[str]:
         """Yield the reply piece by piece (about one token each).
 
+        Args:
+            messages: the chat messages.
+            max_tokens: most tokens generated (``settings.max_tokens`` by default).
+            stop: strings that end the reply.
+            grammar: a GBNF grammar every reply must match (``rag.prompts.span_grammar``).
+
         Raises:
-            LLMError: llama.cpp failed (e.g. the prompt does not fit ``n_ctx``).
+            LLMError: llama.cpp failed (e.g. the prompt does not fit ``n_ctx``), or the
+                grammar does not parse.
         """
         with self._lock:
             meter = _UsageMeter()
             try:
+                constraint = self._grammar(grammar) if grammar else None
                 pieces = self._llama.create_chat_completion(
                     messages=list(messages),
                     max_tokens=max_tokens or self.settings.max_tokens,
@@ -156,6 +193,7 @@ class LlamaCppLLM:
                     seed=self.settings.seed,
                     stop=list(stop) if stop else None,
                     stream=True,
+                    grammar=constraint,
                 )
                 for chunk in pieces:
                     choice = chunk["choices"][0]
@@ -214,8 +252,17 @@ class OpenAICompatLLM:
         """Approximate token count (the server's tokenizer is not called, to save a round trip)."""
         return approx_tokens(text)
 
+    # llama.cpp's server (and llama-cpp-python's) take a GBNF ``grammar`` in the request body;
+    # servers that ignore it still answer, and the pipeline verifies what comes back.
+    supports_grammar = True
+
     def _payload(
-        self, messages: Sequence[Message], max_tokens: int | None, stop: Sequence[str] | None, stream: bool
+        self,
+        messages: Sequence[Message],
+        max_tokens: int | None,
+        stop: Sequence[str] | None,
+        stream: bool,
+        grammar: str | None = None,
     ) -> dict[str, Any]:
         payload: dict[str, Any] = {
             "model": self.settings.server_model,
@@ -227,10 +274,16 @@ class OpenAICompatLLM:
         }
         if stop:
             payload["stop"] = list(stop)
+        if grammar:
+            payload["grammar"] = grammar
         return payload
 
     def complete(
-        self, messages: Sequence[Message], max_tokens: int | None = None, stop: Sequence[str] | None = None
+        self,
+        messages: Sequence[Message],
+        max_tokens: int | None = None,
+        stop: Sequence[str] | None = None,
+        grammar: str | None = None,
     ) -> str:
         """Generate the whole reply in one request.
 
@@ -241,7 +294,8 @@ class OpenAICompatLLM:
 
         meter = _UsageMeter()
         try:
-            response = self._client.post(self.url, json=self._payload(messages, max_tokens, stop, False))
+            payload = self._payload(messages, max_tokens, stop, False, grammar)
+            response = self._client.post(self.url, json=payload)
             response.raise_for_status()
             data = response.json()
             choice = data["choices"][0]
@@ -264,7 +318,11 @@ class OpenAICompatLLM:
         return text
 
     def stream(
-        self, messages: Sequence[Message], max_tokens: int | None = None, stop: Sequence[str] | None = None
+        self,
+        messages: Sequence[Message],
+        max_tokens: int | None = None,
+        stop: Sequence[str] | None = None,
+        grammar: str | None = None,
     ) -> Iterator[str]:
         """Yield the reply piece by piece from the server's server-sent events.
 
@@ -276,7 +334,7 @@ class OpenAICompatLLM:
         meter = _UsageMeter()
         try:
             with self._client.stream(
-                "POST", self.url, json=self._payload(messages, max_tokens, stop, True)
+                "POST", self.url, json=self._payload(messages, max_tokens, stop, True, grammar)
             ) as response:
                 if response.status_code >= 400:
                     body = response.read().decode("utf-8", "replace")[:200]

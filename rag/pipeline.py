@@ -27,7 +27,14 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from rag import citations as cite
 from rag.normalize import detect_language, normalize_text
-from rag.prompts import build_messages, build_rewrite_messages, extractive_note_for, is_refusal, refusal_for
+from rag.prompts import (
+    build_messages,
+    build_rewrite_messages,
+    extractive_note_for,
+    is_refusal,
+    refusal_for,
+    span_grammar,
+)
 from rag.settings import Settings, get_settings
 from rag.types import (
     Answer,
@@ -574,6 +581,13 @@ class Assistant:
             llm.count_tokens,
             semantic=self._semantic_bonus(language, passages),
         )
+        grammar = ""
+        if (
+            self.settings.llm.answer_format == "span"
+            and not cross_lingual
+            and getattr(llm, "supports_grammar", False)
+        ):
+            grammar = span_grammar(excerpts, refusal_for(language))
         messages = build_messages(
             standalone,
             passages,
@@ -581,9 +595,13 @@ class Assistant:
             excerpts=excerpts,
             previous_question=previous_question,
             offer_refusal=not cross_lingual,
+            span=bool(grammar),
         )
         pieces: list[str] = []
-        generation = llm.stream(messages, max_tokens=self.settings.llm.max_tokens, stop=list(STOP_SEQUENCES))
+        constraint = {"grammar": grammar} if grammar else {}
+        generation = llm.stream(
+            messages, max_tokens=self.settings.llm.max_tokens, stop=list(STOP_SEQUENCES), **constraint
+        )
         try:
             for piece in generation:
                 if not pieces:

@@ -56,6 +56,11 @@ _ANSWER_INSTRUCTION = (
     "Answer in {language}, briefly; after each claim put its passage number in brackets, like [1]."
 )
 _REFUSAL_INSTRUCTION = ' If the passages do not contain the answer, write exactly: "{refusal}"'
+# Span answers (same-language passages; a grammar holds the model to copied words + marker).
+_SPAN_INSTRUCTION = (
+    "Copy from the passages the shortest exact phrase that answers the question, "
+    "then its passage number in brackets, like: 12 ha rừng [1]."
+)
 # Told it may refuse, the 1.5B model refuses English questions over Vietnamese passages
 # even when the answer is shown; there the system refuses instead (evidence, invented figures).
 _TRANSLATE_INSTRUCTION = "The passages are in another language: translate the facts you use. "
@@ -175,6 +180,7 @@ def build_messages(
     count_tokens: Callable[[str], int] = approx_tokens,
     previous_question: str | None = None,
     offer_refusal: bool = True,
+    span: bool = False,
 ) -> list[dict[str, Any]]:
     """Chat messages asking for a short, cited answer to ``question`` from ``passages``.
 
@@ -188,13 +194,19 @@ def build_messages(
         previous_question: the earlier question of a follow-up, shown for context.
         offer_refusal: tell the model the exact refusal sentence; False for passages in
             another language than the question (the model then asks to translate instead).
+        span: ask for a phrase copied from the passages (to be held to them by
+            :func:`span_grammar`) instead of a sentence of the model's own.
 
     Returns:
         ``[{"role": "system", ...}, {"role": "user", ...}]``; the system message is
         always :data:`SYSTEM_PROMPT`.
     """
     context = format_context(passages, budget_tokens, excerpts=excerpts, count_tokens=count_tokens)
-    instruction = _ANSWER_INSTRUCTION.format(language=_LANGUAGE_NAME.get(language, "Vietnamese"))
+    instruction = (
+        _SPAN_INSTRUCTION
+        if span
+        else _ANSWER_INSTRUCTION.format(language=_LANGUAGE_NAME.get(language, "Vietnamese"))
+    )
     if offer_refusal:
         instruction += _REFUSAL_INSTRUCTION.format(refusal=refusal_for(language))
     else:
@@ -257,3 +269,83 @@ def is_refusal(text: str) -> bool:
 
     folded = re.sub(r"\s+", " ", fold_diacritics(text))
     return any(phrase in folded for phrase in _REFUSAL_PHRASES)
+
+
+# ---------------------------------------------------------------- span-constrained answers
+
+# Punctuation a copied word may keep or drop at either end ("2021," → "2021").
+_EDGE_PUNCT = "\"'“”‘’«»()[]{}.,;:!?…"
+_GAP = "…"
+
+
+def _gbnf_literal(text: str) -> str:
+    """``text`` as a GBNF string literal."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{escaped}"'
+
+
+def _split_edges(word: str) -> tuple[str, str, str]:
+    """(leading punctuation, core, trailing punctuation) of one whitespace-separated word."""
+    core = word.strip(_EDGE_PUNCT)
+    if not core:
+        return "", word, ""
+    lead = word[: word.index(core)]
+    trail = word[len(lead) + len(core) :]
+    return lead, core, trail
+
+
+def excerpt_runs(excerpt: str) -> list[list[str]]:
+    """The runs of words a span may be copied from: an excerpt cut at its "…" gaps and fence marks."""
+    runs: list[list[str]] = []
+    for piece in sanitize_data(excerpt).split(_GAP):
+        words = [w for w in piece.split() if w.strip(_EDGE_PUNCT) or len(w) == 1 and w.isalnum()]
+        if words:
+            runs.append(words)
+    return runs
+
+
+def span_grammar(excerpts: Mapping[int, str], refusal: str | None = None, max_parts: int = 2) -> str:
+    """A llama.cpp GBNF grammar whose every sentence is copied from the passages and cited.
+
+    The answer is one to ``max_parts`` parts joined by "; ", each a run of consecutive
+    words of one passage excerpt followed by that passage's marker (" [n]"), or
+    else exactly the refusal sentence. Words may drop the punctuation at their
+    edges, so "…năm 2021, thành phố…" can yield "năm 2021". The model then
+    cannot invent a figure, translate a name wrongly or forget the citation: what
+    it can still get wrong is *which* span answers the question.
+
+    Args:
+        excerpts: ``n -> text`` shown to the model (empty texts are skipped).
+        refusal: the refusal sentence allowed as the whole answer; None to forbid refusing.
+        max_parts: most cited parts in one answer.
+
+    Returns:
+        The grammar text (root rule ``root``); "" when there is nothing to copy from.
+    """
+    rules: list[str] = []
+    part_rules: list[str] = []
+    for n, excerpt in sorted(excerpts.items()):
+        starts: list[str] = []
+        for r, words in enumerate(excerpt_runs(excerpt)):
+            for i, word in enumerate(words):
+                lead, core, trail = _split_edges(word)
+                body = _gbnf_literal(core)
+                if lead:
+                    body = f"{_gbnf_literal(lead)}? {body}"
+                if trail:
+                    body = f"{body} {_gbnf_literal(trail)}?"
+                name = f"p{n}r{r}w{i}"
+                following = f' ( " " p{n}r{r}w{i + 1} )?' if i + 1 < len(words) else ""
+                rules.append(f"{name} ::= {body}{following}")
+                starts.append(name)
+        if starts:
+            rules.append(f"part{n} ::= ( {' | '.join(starts)} ) \" [{n}]\"")
+            part_rules.append(f"part{n}")
+    if not part_rules:
+        return ""
+    part = " | ".join(part_rules)
+    answer = "part" + "".join(' ( "; " part' for _ in range(max_parts - 1)) + " )?" * (max_parts - 1)
+    root = f"root ::= {answer}"
+    if refusal:
+        root += f" | {_gbnf_literal(refusal)}"
+    return "\n".join([root, f"part ::= {part}", *rules]) + "\n"

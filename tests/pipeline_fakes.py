@@ -20,8 +20,9 @@ Reply = str | Callable[[list[dict[str, Any]]], str]
 class FakeLLM:
     """Scripted replies; records every prompt. By default quotes passage [1]'s first words and cites [1]."""
 
-    def __init__(self, replies: Sequence[Reply] = ()) -> None:
+    def __init__(self, replies: Sequence[Reply] = (), supports_grammar: bool = False) -> None:
         self.replies = list(replies)
+        self.supports_grammar = supports_grammar
         self.prompts: list[list[dict[str, Any]]] = []
         self.calls: list[dict[str, Any]] = []
         self.last_usage = Usage()
@@ -34,13 +35,13 @@ class FakeLLM:
         first = user.split("<<<\n", 1)[1].split("\n>>>", 1)[0]
         return " ".join(first.split()[:12]) + " [1]."
 
-    def complete(self, messages, max_tokens=None, stop=None) -> str:
-        return "".join(self.stream(messages, max_tokens=max_tokens, stop=stop))
+    def complete(self, messages, max_tokens=None, stop=None, **constraint) -> str:
+        return "".join(self.stream(messages, max_tokens=max_tokens, stop=stop, **constraint))
 
-    def stream(self, messages, max_tokens=None, stop=None) -> Iterator[str]:
+    def stream(self, messages, max_tokens=None, stop=None, grammar=None) -> Iterator[str]:
         messages = [dict(m) for m in messages]
         self.prompts.append(messages)
-        self.calls.append({"max_tokens": max_tokens, "stop": list(stop or [])})
+        self.calls.append({"max_tokens": max_tokens, "stop": list(stop or []), "grammar": grammar})
         text = self._reply(messages)
         words = text.split(" ")
         self.last_usage = Usage(

@@ -245,3 +245,50 @@ def test_real_server_streaming_and_complete(llama_server):
     assert text.strip() and llm.last_usage.prompt_tokens > 10
     stopped = llm.complete(COUNT, stop=["3"])
     assert "3" not in stopped
+
+
+# ---------------------------------------------------------------- grammar-constrained output
+
+
+def test_in_process_grammar_holds_the_model_to_copied_words(smol):
+    from rag.prompts import span_grammar
+
+    excerpt = "Năm 2022, xã An Bình trồng mới 12 ha rừng. Dân số tăng 5%."
+    grammar = span_grammar({2: excerpt}, refusal="Không tìm thấy.")
+    messages = [{"role": "user", "content": f"{excerpt}\nXã An Bình trồng bao nhiêu rừng?"}]
+    reply = smol.complete(messages, max_tokens=120, grammar=grammar)
+    if reply == "Không tìm thấy.":
+        return
+    # SmolLM2's Vietnamese is garbled; under the grammar it can only copy words and cite [2].
+    assert reply.endswith(" [2]") or smol.last_usage.finish_reason == "length", reply
+    copied = reply.removesuffix(" [2]").split("; ")[0].split()
+    words = [w.strip(".,") for w in excerpt.split()]
+    start = words.index(copied[0].strip(".,"))
+    assert [w.strip(".,") for w in copied[:-1]] == words[start : start + len(copied) - 1], reply
+    assert words[start + len(copied) - 1].startswith(copied[-1].strip(".,")), reply
+
+
+def test_span_grammar_of_awkward_text_parses(smol):
+    # Quotes, backslashes, brackets and fence marks must be escaped or dropped: llama.cpp
+    # crashes the process on a grammar it cannot parse, so a bad escape fails loudly here.
+    from rag.prompts import span_grammar
+
+    excerpt = 'Ông nói: "C:\\dữ liệu" [ghi chú] <<< 50% … (tạm) ; – ok'
+    reply = smol.complete(COUNT, max_tokens=16, grammar=span_grammar({1: excerpt}))
+    assert reply.endswith(" [1]") or smol.last_usage.finish_reason == "length", reply
+
+
+def test_server_payload_carries_the_grammar():
+    seen: list[dict] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(json.loads(request.content))
+        body = {"choices": [{"message": {"content": "12 ha [1]"}, "finish_reason": "stop"}], "usage": {}}
+        return httpx.Response(200, json=body)
+
+    llm = OpenAICompatLLM(
+        "http://127.0.0.1:9/v1", LLMSettings(), transport=httpx.MockTransport(handler)
+    )
+    assert llm.complete(COUNT, grammar='root ::= "12 ha [1]"') == "12 ha [1]"
+    assert llm.complete(COUNT) == "12 ha [1]"
+    assert seen[0]["grammar"] == 'root ::= "12 ha [1]"' and "grammar" not in seen[1]

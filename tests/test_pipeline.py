@@ -39,8 +39,8 @@ def passages(text):
     return seed_passages(text)
 
 
-def make_assistant(passages, text, replies=(), dense=None, **options):
-    llm = FakeLLM(replies)
+def make_assistant(passages, text, replies=(), dense=None, supports_grammar=False, **options):
+    llm = FakeLLM(replies, supports_grammar=supports_grammar)
     retriever = FakeRetriever(passages, dense)
     index = FakeIndex({DOC_ID: text}, passages)
     settings = get_settings({"retrieval": {"top_k": 4, "min_dense_score": 0.8}})
@@ -499,3 +499,37 @@ def test_cross_lingual_question_is_not_refused_for_low_dense_score(passages, tex
     assistant, llm, _ = make_assistant(passages, text, ["Từ Sơn fined 61 cases [3]."], dense=[0.75] * 4)
     answer = assistant.ask("How many land violations did Từ Sơn fine?")
     assert len(llm.prompts) == 1 and not answer.refused
+
+
+def test_span_answer_is_held_by_a_grammar_built_from_the_excerpts(passages, text):
+    assistant, llm, _ = make_assistant(passages, text, ["0,58% [2]"], supports_grammar=True)
+    answer = assistant.ask(POVERTY_Q)
+    grammar = llm.calls[0]["grammar"]
+    prompt = llm.prompts[0][-1]["content"]
+    assert grammar.startswith("root ::= ") and "Copy from the passages" in prompt
+    shown = prompt.split("[2]", 1)[1].split(">>>", 1)[0]
+    assert '"0,58%"' in grammar and "0,58%" in shown  # the grammar offers exactly the shown words
+    assert '" [2]"' in grammar and REFUSAL_VI in grammar
+    assert not answer.refused and answer.verified and answer.answer == "0,58% [2]"
+    (citation,) = answer.citations
+    assert (
+        citation.n == 2
+        and "0,58%" in citation.quote
+        and text[citation.start : citation.end] == citation.quote
+    )
+
+
+def test_no_grammar_for_models_without_it_nor_across_languages(passages, text):
+    assistant, llm, _ = make_assistant(passages, text, ["Tỷ lệ hộ nghèo là 0,58% [2]."])
+    assistant.ask(POVERTY_Q)
+    assert llm.calls[0]["grammar"] is None and "Copy from the passages" not in llm.prompts[0][-1]["content"]
+    assistant, llm, _ = make_assistant(
+        passages, text, ["The poverty rate is 0.58% [2]."], supports_grammar=True
+    )
+    assistant.ask("What is the poverty rate of Phu Chan ward?")
+    assert llm.calls[0]["grammar"] is None
+    free = get_settings({"llm": {"answer_format": "free"}})
+    assistant, llm, _ = make_assistant(passages, text, ["0,58% [2]"], supports_grammar=True)
+    assistant.settings = free
+    assistant.ask(POVERTY_Q)
+    assert llm.calls[0]["grammar"] is None
