@@ -75,8 +75,11 @@ def cross_language_weight(value: float) -> Iterator[None]:
         retrieve.CROSS_LANGUAGE_SPARSE_WEIGHT = saved
 
 
-def translate_all(llm: Any, items: list[Any], path: Path) -> dict[str, dict[str, Any]]:
-    """Translate every item's question (resuming from ``path``), one JSON line per question."""
+def translate_all(assistant: Any, items: list[Any], path: Path) -> dict[str, dict[str, Any]]:
+    """Translate every item's question (resuming from ``path``), one JSON line per question.
+
+    The LLM is loaded only when a question is missing from ``path``.
+    """
     from tqdm import tqdm
 
     done: dict[str, dict[str, Any]] = {}
@@ -84,9 +87,13 @@ def translate_all(llm: Any, items: list[Any], path: Path) -> dict[str, dict[str,
         for line in path.read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
             done[record["id"]] = record
+    missing = [i for i in items if i.id not in done]
+    if not missing:
+        return done
+    llm = assistant.llm
     recorder = RecordingLLM(llm)
     with path.open("a", encoding="utf-8") as handle:
-        for item in tqdm([i for i in items if i.id not in done], desc="translate", unit="q"):
+        for item in tqdm(missing, desc="translate", unit="q"):
             started = time.perf_counter()
             translation = translate_question(recorder, item.question, "vi")
             usage = llm.last_usage
@@ -108,7 +115,7 @@ def translate_all(llm: Any, items: list[Any], path: Path) -> dict[str, dict[str,
 
 
 def variants(
-    index: Any, settings: Settings, question: str, human: str, mt: str, raw: str
+    index: Any, settings: Settings, question: str, human: str, mt: str, lenient: str, raw: str
 ) -> dict[str, Callable[[], list[Any]]]:
     """name -> a function ranking the pool for this question (RANK_DEPTH hits)."""
 
@@ -127,6 +134,7 @@ def variants(
 
     mt_alt = [mt] if mt else []
     raw_alt = [raw] if raw and raw != question else []
+    lenient_alt = [lenient] if lenient else []
     half_sparse = get_settings(settings, retrieval={"sparse_weight": settings.retrieval.sparse_weight / 2})
     return {
         "dense (EN)": lambda: index.dense_search(question, RANK_DEPTH),
@@ -134,6 +142,7 @@ def variants(
         "hybrid + human VI alternate": hybrid(question, [human]),
         "hybrid + MT alternate": hybrid(question, mt_alt),
         "MT alone (EN when no MT)": hybrid(mt or question, []),
+        "hybrid + MT alternate, no name check": hybrid(question, lenient_alt),
         "hybrid + raw MT alternate (no checks)": hybrid(question, raw_alt),
         "hybrid + MT, cross-lang BM25 0": hybrid(question, mt_alt, 0.0),
         "hybrid + MT, cross-lang BM25 1.0": hybrid(question, mt_alt, 1.0),
@@ -256,6 +265,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ttft", type=int, default=0, help="also time N answer prompts per condition")
     parser.add_argument("--ttft-passages", type=int, default=None, help="passages per answer prompt (top_k)")
     parser.add_argument("--skip-retrieval", action="store_true", help="reuse the last questions.jsonl")
+    parser.add_argument(
+        "--translated-only", action="store_true", help="only the questions already in translations.jsonl"
+    )
     parser.add_argument("--threads", type=int, default=None, help="llama.cpp threads (settings' by default)")
     args = parser.parse_args(argv)
 
@@ -271,17 +283,26 @@ def main(argv: list[str] | None = None) -> None:
     assistant = backend.assistant
     index = assistant.index
 
-    translations = translate_all(assistant.llm, items, out / "translations.jsonl")
+    if args.translated_only:
+        known = {json.loads(line)["id"] for line in (out / "translations.jsonl").read_text().splitlines()}
+        items = [item for item in items if item.id in known]
+    translations = translate_all(assistant, items, out / "translations.jsonl")
     # the verdict is recomputed from the raw output, so a change to the checks needs no new LLM run
     mts = {
         i: "" if t["finish_reason"] == "length" else clean_translation(t["question"], t["raw"], "vi")
+        for i, t in translations.items()
+    }
+    lenient = {
+        i: clean_translation(t["question"], t["raw"], "vi", require_names=False)
         for i, t in translations.items()
     }
     raws = {i: clean_raw(t["raw"]) for i, t in translations.items()}
     if args.skip_retrieval:
         records = [json.loads(line) for line in (out / "questions.jsonl").read_text().splitlines()]
     else:
-        records = rank_all(backend, index, settings, items, human, mts, raws, out)
+        records = rank_all(
+            backend, index, settings, items, human, {"mt": mts, "lenient": lenient, "raw": raws}, out
+        )
     summary = translation_summary([translations[item.id] for item in items])
     report = [recall_table(records, len(records), args.seed), "", summary]
     if args.ttft:
@@ -298,13 +319,17 @@ def rank_all(
     settings: Settings,
     items: list[Any],
     human: dict[str, str],
-    mts: dict[str, str],
-    raws: dict[str, str],
+    phrasings: dict[str, dict[str, str]],
     out: Path,
 ) -> list[dict[str, Any]]:
-    """Rank the pool for every question in every variant; one JSON line per question."""
+    """Rank the pool for every question in every variant; one JSON line per question.
+
+    ``phrasings``: "mt" (checked translations), "lenient" (without the name check), "raw" (none).
+    """
     texts, aliases = backend.documents()
-    queries = [q for item in items for q in (item.question, human[item.id], mts[item.id], raws[item.id]) if q]
+    mts, lenient, raws = phrasings["mt"], phrasings["lenient"], phrasings["raw"]
+    queries = [item.question for item in items] + [human[item.id] for item in items]
+    queries += [p[item.id] for p in (mts, lenient, raws) for item in items if p[item.id]]
     backend.warm_queries(queries, progress=True)
 
     from tqdm import tqdm
@@ -321,7 +346,7 @@ def rank_all(
                 "retrieval": {},
             }
             for name, run in variants(
-                index, settings, item.question, human[item.id], mts[item.id], raws[item.id]
+                index, settings, item.question, human[item.id], mts[item.id], lenient[item.id], raws[item.id]
             ).items():
                 started = time.perf_counter()
                 ranked = run()

@@ -45,6 +45,7 @@ _FENCE = re.compile(r"<<<|>>>")
 _CITATION = re.compile(r"\s*\[\d+(?:\s*[,-]\s*\d+)*\]")
 _LABEL = re.compile(r"^(?:vietnamese|english|tiếng việt|translation|bản dịch|câu hỏi)\s*:\s*", re.IGNORECASE)
 _QUOTES = "\"'“”‘’«»`"
+_FIRST_WORD = re.compile(r"^\W*[^\W_]+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 _cache: OrderedDict[tuple[str, str], str] = OrderedDict()
@@ -75,7 +76,13 @@ def numbers(text: str) -> set[str]:
     return {re.sub(r"[.,]", "", n) for n in _NUMBER.findall(text)}
 
 
-def clean_translation(question: str, output: str, target: str = "vi") -> str:
+def question_names(question: str) -> list[str]:
+    """The question's names: capitalised words after its first word (which is capitalised anyway)."""
+    rest = _FIRST_WORD.sub("", question, count=1)
+    return [w for w in name_and_number_words(rest).split() if not any(c.isdigit() for c in w)]
+
+
+def clean_translation(question: str, output: str, target: str = "vi", *, require_names: bool = True) -> str:
     """The usable translation in the model's ``output``, or "" when there is none.
 
     Strips quotes, a "Vietnamese:" label and fence markers. Unusable: empty,
@@ -83,7 +90,8 @@ def clean_translation(question: str, output: str, target: str = "vi") -> str:
     itself, not in ``target`` (per ``detect_language``), with a citation marker
     like "[1]" (the model answered, as the system message asks), with numbers
     that differ from the question's (one lost, or one added by an answer), or
-    without any of the question's names when it has some.
+    without any of the question's names when it has some (``require_names``;
+    see :func:`question_names`).
     """
     text = output.strip().splitlines()[0] if output.strip() else ""
     if _CITATION.search(text):
@@ -101,7 +109,7 @@ def clean_translation(question: str, output: str, target: str = "vi") -> str:
         return ""
     if numbers(text) != numbers(question):
         return ""
-    names = [w for w in name_and_number_words(question).split() if not any(c.isdigit() for c in w)]
+    names = question_names(question) if require_names else []
     folded = fold_diacritics(text).casefold()
     if names and not any(fold_diacritics(name).casefold() in folded for name in names):
         return ""

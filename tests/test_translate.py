@@ -155,3 +155,16 @@ def test_names_and_numbers_survive(question, output, expected):
     assert result == expected
     for number in translate.numbers(question):
         assert number in translate.numbers(result)
+
+
+def test_the_first_word_is_not_taken_for_a_name():
+    assert translate.question_names("Each of the Polish regions has what?") == ["Polish"]
+    question = "Each of the extended metropolitan areas has a population above what?"
+    assert clean_translation(question, "Mỗi khu vực đô thị mở rộng có dân số trên bao nhiêu?", "vi")
+
+
+def test_the_name_check_can_be_switched_off():
+    question = "Who first sent radio waves across the Atlantic?"
+    output = "Ai là người đầu tiên gửi sóng radio qua Đại Tây Dương?"
+    assert clean_translation(question, output, "vi") == ""
+    assert clean_translation(question, output, "vi", require_names=False) == output
