@@ -562,6 +562,9 @@ def score_answer(item: EvalItem, answer: Answer, gold: Sequence[GoldSpan], secon
             for p in answer.passages
         ],
         "gold_shown": gold_shown,
+        "raw_answer": answer.raw_answer,
+        "refusal_reason": answer.refusal_reason,
+        "evidence": dict(answer.evidence),
         "timings": dict(answer.timings.__dict__),
         "wall_ms": round(seconds * 1000, 1),
     }

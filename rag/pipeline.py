@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from rag import citations as cite
 from rag.normalize import detect_language, normalize_text
 from rag.prompts import (
+    answer_start_filter,
     build_messages,
     build_rewrite_messages,
     extractive_note_for,
@@ -68,6 +69,9 @@ SENTENCES_PER_PASSAGE = 4
 # Refusal by evidence: a passage must hold this share of the question's content words
 # (numbers count double) unless the dense score alone is convincing.
 MIN_LEXICAL_OVERLAP = 0.5
+# Refusal after a span answer: the cited sentences must cover this much of the question
+# (``answer_relevance``; calibrated on the eval sets).
+MIN_ANSWER_RELEVANCE = 0.0
 # The answer is one short paragraph; a blank line means the model moved on.
 STOP_SEQUENCES = ("\n\n", "<documents>", "Question:", "Câu hỏi:")
 
@@ -360,6 +364,38 @@ def repeated_sentence_start(text: str) -> int | None:
     return None
 
 
+def is_echo(answer_text: str, question: str) -> bool:
+    """True when every content word of the answer is already in the question."""
+    words = cite.content_tokens(answer_text)
+    return bool(words) and words <= cite.content_tokens(question)
+
+
+def answer_relevance(question: str, passages: Sequence[Passage], citations: Sequence[cite.Citation]) -> float:
+    """How much of the question the cited sentences (with the sentence before each) cover, 0..1.
+
+    A copied phrase is always "supported" by its passage; whether it answers the
+    question shows in its surroundings: the sentence an answer comes from repeats
+    the question's words ("… được thành lập bởi James O. McKinsey"), while a
+    phrase taken from a passage on a neighbouring topic does not.
+    """
+    claim = cite.make_claim(question)
+    by_n = {p.n: p for p in passages}
+    best = 0.0
+    for citation in citations:
+        passage = by_n.get(citation.n)
+        if passage is None or passage.doc_id != citation.doc_id:
+            continue
+        start, end = citation.start - passage.start, citation.end - passage.start
+        spans = cite.split_sentences(passage.text)
+        touched = [i for i, (s, e) in enumerate(spans) if s < end and e > start]
+        if not touched:
+            continue
+        first = max(0, touched[0] - 1)
+        context = passage.text[spans[first][0] : spans[touched[-1]][1]]
+        best = max(best, cite.support(claim, cite.span_features(context)))
+    return best
+
+
 def _elapsed_ms(since: float) -> float:
     return round((time.perf_counter() - since) * 1000, 1)
 
@@ -567,7 +603,7 @@ class Assistant:
         timings.retrieve_ms = _elapsed_ms(started)
         yield SourcesEvent(passages, standalone)
 
-        weak = self._weak_evidence(standalone, hits, passages, language)
+        weak = self._weak_evidence(standalone, hits, passages, language, answer.evidence)
         if weak:
             yield DoneEvent(self._refuse(answer, passages, started, weak))
             return
@@ -587,7 +623,9 @@ class Assistant:
             and not cross_lingual
             and getattr(llm, "supports_grammar", False)
         ):
-            grammar = span_grammar(excerpts, refusal_for(language))
+            grammar = span_grammar(
+                excerpts, refusal_for(language), start_filter=answer_start_filter(standalone)
+            )
         messages = build_messages(
             standalone,
             passages,
@@ -629,7 +667,7 @@ class Assistant:
         cut = repeated_sentence_start(raw)
         answer.raw_answer = (raw[:cut] if cut is not None else raw).strip()
         # The merged query: words the conversation already gave weigh less when checking support.
-        yield DoneEvent(self._finish(answer, passages, query, language, started))
+        yield DoneEvent(self._finish(answer, passages, query, language, started, span=bool(grammar)))
 
     # ------------------------------------------------------------ steps
 
@@ -650,22 +688,30 @@ class Assistant:
         return rewritten
 
     def _weak_evidence(
-        self, question: str, hits: Sequence[Hit], passages: Sequence[Passage], language: str
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        passages: Sequence[Passage],
+        language: str,
+        evidence: dict[str, float],
     ) -> str:
-        """Why retrieval found nothing worth generating from ("" when it did)."""
+        """Why retrieval found nothing worth generating from ("" when it did); fills ``evidence``."""
         if not passages:
             return "no passages"
         if not self.refuse_on_weak_evidence:
             return ""
         overlap, numbers_found = _evidence(question, passages)
+        dense = [h.dense_score for h in hits if h.dense_score is not None]
+        best_dense = max(dense) if dense else None
+        evidence["lexical_overlap"] = round(overlap, 4)
+        if best_dense is not None:
+            evidence["best_dense"] = round(float(best_dense), 4)
         if not numbers_found:
             return "a number in the question appears in no passage"
         if any(detect_language(p.text) != language for p in passages):
             # English questions over Vietnamese reports: e5 scores answerable and unanswerable
             # ones alike (0.74-0.80 on the seed report's QA set) and no words are shared.
             return ""
-        dense = [h.dense_score for h in hits if h.dense_score is not None]
-        best_dense = max(dense) if dense else None
         if best_dense is not None and best_dense < self.settings.retrieval.min_dense_score:
             if overlap < MIN_LEXICAL_OVERLAP:
                 return f"best dense score {best_dense:.3f} and lexical overlap {overlap:.2f} are low"
@@ -673,6 +719,7 @@ class Assistant:
 
     def _refuse(self, answer: Answer, related: Sequence[Passage], started: float, reason: str) -> Answer:
         logger.info("refused %r: %s", answer.question[:80], reason)
+        answer.refusal_reason = reason
         answer.answer = refusal_for(answer.language)
         answer.refused = True
         answer.verified = False
@@ -696,7 +743,13 @@ class Assistant:
             return self._sentence_ranker
 
     def _finish(
-        self, answer: Answer, passages: Sequence[Passage], question: str, language: str, started: float
+        self,
+        answer: Answer,
+        passages: Sequence[Passage],
+        question: str,
+        language: str,
+        started: float,
+        span: bool = False,
     ) -> Answer:
         raw = answer.raw_answer
         if not raw or is_refusal(cite.strip_markers(raw)) and not cite.parse_markers(raw):
@@ -724,9 +777,24 @@ class Assistant:
         answer.answer = result.text
         answer.citations = result.citations
         answer.verified = result.verified
+        if span and result.citations:
+            relevance = answer_relevance(answer.standalone_question or question, passages, result.citations)
+            answer.evidence["answer_relevance"] = round(relevance, 4)
+            if relevance < MIN_ANSWER_RELEVANCE:
+                return self._refuse(
+                    answer,
+                    passages,
+                    started,
+                    f"the cited sentences barely match the question ({relevance:.2f})",
+                )
+            if is_echo(cite.strip_markers(result.text), answer.standalone_question or question):
+                # The copied phrase only repeats the question ("Ai thành lập X?" → "X"): the
+                # sentence it came from is the honest answer.
+                answer.evidence["echo"] = 1.0
+                answer.verified = False
         # A quote in the report's language is no answer to a question in another one: keep the
         # model's answer there, flagged unverified, with its (unverified) citations to check.
-        if not result.verified and self.fallback == "extractive" and not result.cross_lingual:
+        if not answer.verified and self.fallback == "extractive" and not result.cross_lingual:
             extractive = self._extractive(question, raw, passages, language)
             if extractive is not None:
                 answer.answer, answer.citations = extractive
@@ -833,6 +901,8 @@ def answer_to_dict(answer: Answer) -> dict[str, Any]:
         "passages": [_passage_dict(p) for p in answer.passages],
         "related": [_passage_dict(p) for p in answer.related],
         "raw_answer": answer.raw_answer,
+        "refusal_reason": answer.refusal_reason,
+        "evidence": dict(answer.evidence),
         "timings": {
             "retrieve_ms": answer.timings.retrieve_ms,
             "prompt_tokens": answer.timings.prompt_tokens,

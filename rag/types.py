@@ -129,6 +129,10 @@ class Answer:
     standalone_question: str = ""
     timings: Timings = field(default_factory=Timings)
     settings_fingerprint: str = ""
+    # Why the answer was refused ("" when it was not), and the evidence figures the
+    # refusal decisions looked at (best dense score, lexical overlap, answer relevance…).
+    refusal_reason: str = ""
+    evidence: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

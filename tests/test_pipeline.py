@@ -533,3 +533,67 @@ def test_no_grammar_for_models_without_it_nor_across_languages(passages, text):
     assistant.settings = free
     assistant.ask(POVERTY_Q)
     assert llm.calls[0]["grammar"] is None
+
+
+@pytest.mark.parametrize(
+    ("question", "allowed", "refused"),
+    [
+        ("Có bao nhiêu đề nghị cho giải thưởng?", ["38", "1915"], ["James", "năm"]),
+        ("How many proposals were there?", ["38"], ["James"]),
+        ("Sắc lệnh được ban hành khi nào?", ["1685", "năm", "tháng"], ["James", "Sắc"]),
+        ("Ai thành lập McKinsey & Company?", ["James"], ["McKinsey", "38", "thành"]),
+        ("Who founded McKinsey?", ["James"], ["McKinsey"]),
+    ],
+)
+def test_answer_start_filter_follows_what_the_question_asks(question, allowed, refused):
+    from rag.prompts import answer_start_filter
+
+    accepts = answer_start_filter(question)
+    assert accepts is not None
+    assert all(accepts(w) for w in allowed) and not any(accepts(w) for w in refused)
+
+
+def test_answer_start_filter_is_none_for_other_questions():
+    from rag.prompts import answer_start_filter
+
+    assert answer_start_filter("Ai Cập nằm ở châu lục nào?") is None  # "Ai Cập" is Egypt, not "who"
+    assert answer_start_filter("Đất nước được biết đến nhờ điều gì?") is None
+
+
+def test_span_grammar_starts_only_where_the_filter_allows():
+    from rag.prompts import answer_start_filter, span_grammar
+
+    excerpt = "Công ty do James O. McKinsey thành lập năm 1926."
+    grammar = span_grammar({1: excerpt}, start_filter=answer_start_filter("Ai thành lập công ty?"))
+    starts = grammar.split("part1 ::= ( ", 1)[1].split(" )", 1)[0].split(" | ")
+    assert len(starts) == 3  # "James", "O." and "McKinsey": capitalised, not in the question
+    unfiltered = span_grammar({1: excerpt}, start_filter=answer_start_filter("Có bao nhiêu xe?"))
+    assert unfiltered.split("part1 ::= ( ", 1)[1].split(" )", 1)[0].count("|") == 0  # only "1926"
+    nothing = span_grammar({1: "Không có số nào."}, start_filter=answer_start_filter("Có bao nhiêu xe?"))
+    assert nothing.split("part1 ::= ( ", 1)[1].count("|") == 3  # no number shown: every word may start
+
+
+def test_echo_of_the_question_falls_back_to_the_quoted_sentence(passages, text):
+    from rag.pipeline import is_echo
+
+    assert is_echo("McKinsey & Company", "Ai thành lập McKinsey & Company?")
+    assert not is_echo("James O. McKinsey", "Ai thành lập McKinsey & Company?")
+    question = "Tỷ lệ hộ nghèo của phường Phù Chẩn là bao nhiêu?"
+    assistant, _, _ = make_assistant(passages, text, ["phường Phù Chẩn [2]"], supports_grammar=True)
+    answer = assistant.ask(question)
+    assert answer.evidence.get("echo") == 1.0
+    assert "0,58%" in answer.answer and answer.verified and answer.citations[0].n == 2
+
+
+def test_answer_relevance_is_recorded_and_low_relevance_refuses(passages, text, monkeypatch):
+    import rag.pipeline as pipeline
+
+    assistant, _, _ = make_assistant(passages, text, ["0,58% [2]"], supports_grammar=True)
+    answer = assistant.ask(POVERTY_Q)
+    relevance = answer.evidence["answer_relevance"]
+    assert 0.3 < relevance <= 1.0 and "best_dense" in answer.evidence
+    monkeypatch.setattr(pipeline, "MIN_ANSWER_RELEVANCE", relevance + 0.01)
+    assistant, _, _ = make_assistant(passages, text, ["0,58% [2]"], supports_grammar=True)
+    refused = assistant.ask(POVERTY_Q)
+    assert refused.refused and "barely match" in refused.refusal_reason
+    assert answer_to_dict(refused)["refusal_reason"] == refused.refusal_reason
