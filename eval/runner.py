@@ -730,8 +730,9 @@ def _run_answers(
     texts: dict[str, str],
     progress: bool,
     partial: Path | None = None,
+    oracle: bool = True,
 ) -> None:
-    oracle = backend.can_read()
+    oracle = oracle and backend.can_read()
     for item, record, gold in _progress(
         zip(items, records, golds, strict=True), progress, "answers", len(items)
     ):
@@ -757,6 +758,7 @@ def run_eval(
     limit: int | None = None,
     seed: int = 0,
     retrieval_only: bool = False,
+    oracle: bool = True,
     settings: Settings | None = None,
     out_dir: str | Path | None = None,
     progress: bool = True,
@@ -772,6 +774,7 @@ def run_eval(
         limit: ask at most this many questions, a sample drawn with ``seed`` (kept in dataset order).
         seed: sampling seed for ``limit`` and the held-out paragraphs.
         retrieval_only: measure the retrieval baselines only (no LLM).
+        oracle: also answer each answerable question from its gold passage (the reader's ceiling).
         settings: base settings (models, chunking, retrieval); their paths are replaced by the eval
             index's own, so the user's index is never touched. Defaults to ``get_settings()``.
         out_dir: folder for the report files; ``eval/results/<timestamp>-<dataset>/`` by default.
@@ -818,9 +821,11 @@ def run_eval(
         notes.append(f"retrievers not offered by the assistant, left out: {', '.join(missing)}")
     _run_retrieval(items, records, golds, retrievers, progress)
     if not retrieval_only:
-        if not backend.can_read():
+        if not oracle:
+            notes.append("oracle skipped (--no-oracle)")
+        elif not backend.can_read():
             notes.append("oracle skipped: the assistant takes no retriever= (nor has answer_from_passages)")
-        _run_answers(backend, items, records, golds, texts, progress, folder / PARTIAL_FILE)
+        _run_answers(backend, items, records, golds, texts, progress, folder / PARTIAL_FILE, oracle)
 
     result = EvalResult(
         dataset=data.name,

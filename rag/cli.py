@@ -271,10 +271,19 @@ def chat(ctx: click.Context, top_k: int | None) -> None:
 @click.option("--limit", type=int, help="Ask at most N questions (a seeded sample).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Sampling seed for --limit.")
 @click.option("--retrieval-only", is_flag=True, help="Measure retrieval only (no LLM).")
+@click.option(
+    "--no-oracle", is_flag=True, help="Skip the reader given the gold passage (halves an LLM run)."
+)
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Results folder.")
 @click.pass_context
 def evaluate(
-    ctx: click.Context, dataset: str, limit: int | None, seed: int, retrieval_only: bool, out_dir: Path | None
+    ctx: click.Context,
+    dataset: str,
+    limit: int | None,
+    seed: int,
+    retrieval_only: bool,
+    no_oracle: bool,
+    out_dir: Path | None,
 ) -> None:
     """Run the QA benchmark and write eval/results/<timestamp>-<dataset>/.
 
@@ -290,6 +299,7 @@ def evaluate(
         limit=limit,
         seed=seed,
         retrieval_only=retrieval_only,
+        oracle=not no_oracle,
         settings=_settings(ctx),
         out_dir=out_dir,
     )

@@ -668,3 +668,23 @@ def test_reaggregate_rebuilds_the_same_figures(fake_run):
     assert (out / "report.md").exists()
     # the oracle answers only answerable questions: its refusal precision is undefined, not 0
     assert again.answers["oracle"]["refusal_precision"] is None
+
+
+def test_no_oracle_asks_only_the_assistant(tmp_path):
+    made: list[FakeAssistant] = []
+
+    def factory(settings):
+        made.append(FakeAssistant(settings, SCRIPT))
+        return made[-1]
+
+    result = run_eval(
+        TINY,
+        oracle=False,
+        out_dir=tmp_path / "out",
+        cache_dir=tmp_path / "cache",
+        progress=False,
+        assistant_factory=factory,
+    )
+    assert "oracle" not in result.answers and result.answers["assistant"]["n"] == 4
+    assert all("oracle" not in record for record in result.records)
+    assert any("--no-oracle" in note for note in result.notes)
