@@ -789,6 +789,49 @@ def make_citation(
     )
 
 
+_SPAN_PART = re.compile(r"\s*(?P<text>.+?)\s*\[(?P<n>\d{1,3})\]\s*(?:;|$)", re.DOTALL)
+
+
+def span_citations(
+    answer: str,
+    passages: Sequence[Passage],
+    document_text: Callable[[str], str] | None = None,
+    chunk_lookup: Callable[[str], Chunk] | None = None,
+) -> list[Citation] | None:
+    """Citations of a span answer ("phrase [n]; phrase [m]"), each phrase found in its passage.
+
+    A phrase copied under :func:`rag.prompts.span_grammar` is in its passage by
+    construction (words in order, edge punctuation optional), so the citation is
+    verified and quotes the sentence holding the phrase. Returns None when the
+    answer is not in that shape or a phrase is not in its passage (e.g. a server
+    that ignored the grammar); the caller then verifies it as free text.
+    """
+    by_n = {p.n: p for p in passages}
+    parts = list(_SPAN_PART.finditer(answer))
+    if not parts or "".join(m.group(0) for m in parts).strip() != answer.strip():
+        return None
+    citations: list[Citation] = []
+    for part in parts:
+        passage = by_n.get(int(part.group("n")))
+        words = [w.strip("\"'“”‘’«»()[]{}.,;:!?…") for w in part.group("text").split()]
+        words = [w for w in words if w]
+        if passage is None or not words:
+            return None
+        pattern = r"[\W_]*\s+[\W_]*".join(re.escape(w) for w in words)
+        found = re.search(rf"(?<![^\W_]){pattern}(?![^\W_])", passage.text)
+        if found is None:
+            return None
+        sentences = [
+            (a, b) for a, b in split_sentences(passage.text) if a < found.end() and b > found.start()
+        ]
+        start = sentences[0][0] if sentences else found.start()
+        end = sentences[-1][1] if sentences else found.end()
+        citations.append(
+            make_citation(Match(passage.n, start, end, 1.0), passage, True, document_text, chunk_lookup)
+        )
+    return citations
+
+
 def _chunk_at(
     passage: Passage, offset: int, chunk_lookup: Callable[[str], Chunk] | None
 ) -> tuple[str, int | None]:

@@ -755,30 +755,45 @@ class Assistant:
         if not raw or is_refusal(cite.strip_markers(raw)) and not cite.parse_markers(raw):
             return self._refuse(answer, passages, started, "the model refused")
         index = self._index
-        result = cite.resolve(
-            raw,
-            passages,
-            question=question,
-            answer_language=language,
-            document_text=index.document_text if index is not None else None,
-            chunk_lookup=index.chunk if index is not None else None,
-        )
-        if is_refusal(result.text) and not result.any_verified:
-            return self._refuse(answer, passages, started, "the model refused")
-        if result.cross_lingual and result.invented_numbers and not result.any_verified:
-            return self._refuse(
-                answer, passages, started, f"figures in no passage: {result.invented_numbers}"
+        document_text = index.document_text if index is not None else None
+        chunk_lookup = index.chunk if index is not None else None
+        copied = cite.span_citations(raw, passages, document_text, chunk_lookup) if span else None
+        cross_lingual = False
+        if copied:
+            # Phrases copied under the grammar: each is in its passage by construction.
+            answer.answer = raw.strip()
+            answer.citations = copied
+            answer.verified = True
+        else:
+            result = cite.resolve(
+                raw,
+                passages,
+                question=question,
+                answer_language=language,
+                document_text=document_text,
+                chunk_lookup=chunk_lookup,
             )
-        # Across languages a low score means "cannot check", not "invented": no refusal then.
-        if result.best_support < cite.UNSUPPORTED and not result.cross_lingual:
-            return self._refuse(
-                answer, passages, started, f"no passage supports the answer (best {result.best_support:.2f})"
-            )
-        answer.answer = result.text
-        answer.citations = result.citations
-        answer.verified = result.verified
-        if span and result.citations:
-            relevance = answer_relevance(answer.standalone_question or question, passages, result.citations)
+            cross_lingual = result.cross_lingual
+            if is_refusal(result.text) and not result.any_verified:
+                return self._refuse(answer, passages, started, "the model refused")
+            if result.cross_lingual and result.invented_numbers and not result.any_verified:
+                return self._refuse(
+                    answer, passages, started, f"figures in no passage: {result.invented_numbers}"
+                )
+            # Across languages a low score means "cannot check", not "invented": no refusal then.
+            if result.best_support < cite.UNSUPPORTED and not result.cross_lingual:
+                return self._refuse(
+                    answer,
+                    passages,
+                    started,
+                    f"no passage supports the answer (best {result.best_support:.2f})",
+                )
+            answer.answer = result.text
+            answer.citations = result.citations
+            answer.verified = result.verified
+        if span and answer.citations:
+            asked = answer.standalone_question or question
+            relevance = answer_relevance(asked, passages, answer.citations)
             answer.evidence["answer_relevance"] = round(relevance, 4)
             if relevance < MIN_ANSWER_RELEVANCE:
                 return self._refuse(
@@ -787,14 +802,14 @@ class Assistant:
                     started,
                     f"the cited sentences barely match the question ({relevance:.2f})",
                 )
-            if is_echo(cite.strip_markers(result.text), answer.standalone_question or question):
+            if is_echo(cite.strip_markers(answer.answer), asked):
                 # The copied phrase only repeats the question ("Ai thành lập X?" → "X"): the
                 # sentence it came from is the honest answer.
                 answer.evidence["echo"] = 1.0
                 answer.verified = False
         # A quote in the report's language is no answer to a question in another one: keep the
         # model's answer there, flagged unverified, with its (unverified) citations to check.
-        if not answer.verified and self.fallback == "extractive" and not result.cross_lingual:
+        if not answer.verified and self.fallback == "extractive" and not cross_lingual:
             extractive = self._extractive(question, raw, passages, language)
             if extractive is not None:
                 answer.answer, answer.citations = extractive

@@ -214,3 +214,19 @@ def test_cross_lingual_claims_are_checked_by_numbers_and_names(passages, answer,
 def test_cross_lingual_quote_is_the_sentence_with_the_figure(passages):
     result = resolve("Từ Sơn fined 61 cases [3].", passages, question="How many cases?", answer_language="en")
     assert "61 trường hợp" in result.citations[0].quote and result.citations[0].verified
+
+
+def test_span_citations_find_each_copied_phrase_and_quote_its_sentence():
+    from rag.citations import span_citations
+    from rag.types import Passage
+
+    text = "Trong hiệp 4, C.J. Anderson ghi điểm từ vạch 2 yard. Bennie Fowler nhận bóng (2 điểm)."
+    passage = Passage(3, "d", "T", text, 100, 100 + len(text), ("c",), 1.0)
+    (one,) = span_citations("Anderson [3]", [passage])
+    assert one.n == 3 and one.verified and one.support == 1.0
+    assert one.quote == "Trong hiệp 4, C.J. Anderson ghi điểm từ vạch 2 yard." and one.start == 100
+    # punctuation at word edges may be dropped; two parts give two citations
+    two = span_citations("hiệp 4 C.J. Anderson [3]; Fowler nhận bóng (2 điểm [3]", [passage])
+    assert [c.quote.split()[0] for c in two] == ["Trong", "Bennie"]
+    for not_a_copy in ("Anders [3]", "Anderson", "Anderson [2]", "Fowler Anderson [3]", "Anderson [3] thêm"):
+        assert span_citations(not_a_copy, [passage]) is None, not_a_copy

@@ -597,3 +597,11 @@ def test_answer_relevance_is_recorded_and_low_relevance_refuses(passages, text, 
     refused = assistant.ask(POVERTY_Q)
     assert refused.refused and "barely match" in refused.refusal_reason
     assert answer_to_dict(refused)["refusal_reason"] == refused.refusal_reason
+
+
+def test_one_word_span_answer_is_verified_not_refused(passages, text):
+    question = "Thành ủy nào xây dựng kế hoạch thực hiện Kết luận số 01?"
+    assistant, _, _ = make_assistant(passages, text, ["Từ Sơn [3]"], supports_grammar=True)
+    answer = assistant.ask(question)
+    assert not answer.refused and answer.verified and answer.answer == "Từ Sơn [3]"
+    assert answer.citations[0].quote.startswith("Thực hiện Kết luận số 01, Thành ủy Từ Sơn")
