@@ -341,6 +341,7 @@ def _evidence(question: str, passages: Sequence[Passage]) -> tuple[float, bool]:
     return overlap, not (wanted - all_tokens)
 
 
+_DANGLING_PUNCT = re.compile(r"[\s,;:–-]+(\[\d+\])")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -761,7 +762,7 @@ class Assistant:
         cross_lingual = False
         if copied:
             # Phrases copied under the grammar: each is in its passage by construction.
-            answer.answer = raw.strip()
+            answer.answer = _DANGLING_PUNCT.sub(r" \1", raw.strip())  # "760 mm, [1]" → "760 mm [1]"
             answer.citations = copied
             answer.verified = True
         else:

@@ -502,7 +502,7 @@ def test_cross_lingual_question_is_not_refused_for_low_dense_score(passages, tex
 
 
 def test_span_answer_is_held_by_a_grammar_built_from_the_excerpts(passages, text):
-    assistant, llm, _ = make_assistant(passages, text, ["0,58% [2]"], supports_grammar=True)
+    assistant, llm, _ = make_assistant(passages, text, ["0,58%, [2]"], supports_grammar=True)
     answer = assistant.ask(POVERTY_Q)
     grammar = llm.calls[0]["grammar"]
     prompt = llm.prompts[0][-1]["content"]
