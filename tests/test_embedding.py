@@ -178,3 +178,16 @@ def test_a_folder_path_selects_the_same_cached_model(e5):
     by_path = get_embedder(get_settings(embedding={"model": str(e5.path)}))
     assert by_path is e5
     assert isinstance(by_path, SentenceTransformerEmbedder)
+
+
+def test_padding_does_not_change_a_vector(e5, seed_index):
+    """The key-padding attention mask: a short text batched with long ones (so padded to their
+    length) gets the vector it gets alone. Dropping or misplacing the mask breaks this."""
+    from rag.embedding import KEY_PADDING_SDPA
+
+    assert e5.attention == KEY_PADDING_SDPA
+    chunks, _ = seed_index
+    short = ["Phường Phù Chẩn", "Hà Nội là thủ đô của Việt Nam."]
+    batched = e5.embed_documents(chunks[:6] + short)[-2:]
+    alone = np.stack([e5.embed_documents([text])[0] for text in short])
+    assert np.all(np.sum(batched * alone, axis=1) >= 0.999)
