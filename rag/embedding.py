@@ -125,9 +125,10 @@ def cpu_has_native_bfloat16() -> bool:
 KEY_PADDING_SDPA = "rag_key_padding_sdpa"
 
 
-def _key_padding_sdpa(module: Any, query: Any, key: Any, value: Any, attention_mask: Any, **kwargs: Any) -> Any:
-    """transformers' SDPA attention, given a ``(batch, 1, 1, keys)`` padding mask instead of the
-    ``(batch, 1, queries, keys)`` one it builds for an encoder.
+def _key_padding_sdpa(
+    module: Any, query: Any, key: Any, value: Any, attention_mask: Any, **kwargs: Any
+) -> Any:
+    """SDPA attention with a ``(batch, 1, 1, keys)`` mask, not transformers' ``(batch, 1, queries, keys)``.
 
     In a bidirectional encoder every row of that mask is the same key-padding row (the first
     query is a real token: padding is on the right), and torch's CPU flash-attention kernel
