@@ -605,3 +605,16 @@ def test_one_word_span_answer_is_verified_not_refused(passages, text):
     answer = assistant.ask(question)
     assert not answer.refused and answer.verified and answer.answer == "Từ Sơn [3]"
     assert answer.citations[0].quote.startswith("Thực hiện Kết luận số 01, Thành ủy Từ Sơn")
+
+
+def test_one_passage_full_of_foreign_names_does_not_switch_off_span_answers(passages, text):
+    from rag.pipeline import in_other_language
+
+    english = dataclasses.replace(
+        passages[3], text="The Denver Broncos beat the New England Patriots in the AFC game."
+    )
+    mixed = [*passages[:3], english]
+    assert not in_other_language("vi", mixed) and in_other_language("en", passages)
+    assistant, llm, _ = make_assistant(mixed, text, ["0,58% [2]"], supports_grammar=True)
+    answer = assistant.ask(POVERTY_Q)
+    assert llm.calls[0]["grammar"] and answer.evidence.get("span") == 1.0
