@@ -69,6 +69,10 @@ SENTENCES_PER_PASSAGE = 4
 # Refusal by evidence: a passage must hold this share of the question's content words
 # (numbers count double) unless the dense score alone is convincing.
 MIN_LEXICAL_OVERLAP = 0.5
+# Words in one copied part of a span answer: a name, number or date for who / how many /
+# when questions, a phrase otherwise (two parts may be joined for lists).
+FACTOID_MAX_WORDS = 8
+SPAN_MAX_WORDS = 16
 # Refusal after a span answer: the cited sentences must cover this much of the question
 # (``answer_relevance``; calibrated on the eval sets).
 MIN_ANSWER_RELEVANCE = 0.0
@@ -633,8 +637,12 @@ class Assistant:
             and not cross_lingual
             and getattr(llm, "supports_grammar", False)
         ):
+            start_filter = answer_start_filter(standalone)
             grammar = span_grammar(
-                excerpts, refusal_for(language), start_filter=answer_start_filter(standalone)
+                excerpts,
+                refusal_for(language),
+                start_filter=start_filter,
+                max_words=FACTOID_MAX_WORDS if start_filter else SPAN_MAX_WORDS,
             )
         if grammar:
             answer.evidence["span"] = 1.0

@@ -348,6 +348,7 @@ def span_grammar(
     refusal: str | None = None,
     max_parts: int = 2,
     start_filter: Callable[[str], bool] | None = None,
+    max_words: int | None = None,
 ) -> str:
     """A llama.cpp GBNF grammar whose every sentence is copied from the passages and cited.
 
@@ -364,6 +365,8 @@ def span_grammar(
         max_parts: most cited parts in one answer.
         start_filter: which words a part may start with (:func:`answer_start_filter`);
             ignored when no shown word passes it.
+        max_words: most words in one part (None: up to the end of the run). Once
+            copying, the small model tends to go on to the end of the sentence.
 
     Returns:
         The grammar text (root rule ``root``); "" when there is nothing to copy from.
@@ -389,10 +392,18 @@ def span_grammar(
                 if trail:
                     body = f"{body} {_gbnf_literal(trail)}?"
                 name = f"p{n}r{r}w{i}"
-                following = f' ( " " p{n}r{r}w{i + 1} )?' if i + 1 < len(words) else ""
-                rules.append(f"{name} ::= {body}{following}")
+                if max_words is None:
+                    following = f' ( " " p{n}r{r}w{i + 1} )?' if i + 1 < len(words) else ""
+                    rules.append(f"{name} ::= {body}{following}")
+                else:
+                    rules.append(f"{name} ::= {body}")
+                    # word i as the (k+1)-th word of a part: a chain that stops at max_words
+                    for k in range(min(i + 1, max_words)):
+                        more = i + 1 < len(words) and k + 1 < max_words
+                        following = f' ( " " p{n}r{r}w{i + 1}d{k + 1} )?' if more else ""
+                        rules.append(f"{name}d{k} ::= {name}{following}")
                 if start_filter is None or start_filter(core):
-                    starts.append(name)
+                    starts.append(name if max_words is None else f"{name}d0")
         if starts:
             rules.append(f'part{n} ::= ( {" | ".join(starts)} ) " [{n}]"')
             part_rules.append(f"part{n}")

@@ -276,6 +276,9 @@ def test_span_grammar_of_awkward_text_parses(smol):
     excerpt = 'Ông nói: "C:\\dữ liệu" [ghi chú] <<< 50% … (tạm) ; – ok'
     reply = smol.complete(COUNT, max_tokens=16, grammar=span_grammar({1: excerpt}))
     assert reply.endswith(" [1]") or smol.last_usage.finish_reason == "length", reply
+    capped = smol.complete(COUNT, max_tokens=40, grammar=span_grammar({1: excerpt}, max_words=3))
+    parts = [part.removesuffix(" [1]") for part in capped.split("; ")]
+    assert capped.endswith(" [1]") and all(len(part.split()) <= 3 for part in parts), capped
 
 
 def test_server_payload_carries_the_grammar():

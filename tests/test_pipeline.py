@@ -618,3 +618,12 @@ def test_one_passage_full_of_foreign_names_does_not_switch_off_span_answers(pass
     assistant, llm, _ = make_assistant(mixed, text, ["0,58% [2]"], supports_grammar=True)
     answer = assistant.ask(POVERTY_Q)
     assert llm.calls[0]["grammar"] and answer.evidence.get("span") == 1.0
+
+
+def test_span_grammar_caps_the_words_of_a_part():
+    from rag.prompts import span_grammar
+
+    grammar = span_grammar({1: "một hai ba bốn năm"}, max_words=2)
+    # "một" as first word may go on to "hai" as second, which may not go on
+    assert 'p1r0w0d0 ::= p1r0w0 ( " " p1r0w1d1 )?' in grammar and "p1r0w1d1 ::= p1r0w1\n" in grammar
+    assert "d2" not in grammar
