@@ -115,7 +115,7 @@ def translate_all(assistant: Any, items: list[Any], path: Path) -> dict[str, dic
 
 
 def variants(
-    index: Any, settings: Settings, question: str, human: str, mt: str, lenient: str, raw: str
+    index: Any, settings: Settings, question: str, human: str, mt: str, strict: str, raw: str
 ) -> dict[str, Callable[[], list[Any]]]:
     """name -> a function ranking the pool for this question (RANK_DEPTH hits)."""
 
@@ -134,7 +134,7 @@ def variants(
 
     mt_alt = [mt] if mt else []
     raw_alt = [raw] if raw and raw != question else []
-    lenient_alt = [lenient] if lenient else []
+    strict_alt = [strict] if strict else []
     half_sparse = get_settings(settings, retrieval={"sparse_weight": settings.retrieval.sparse_weight / 2})
     return {
         "dense (EN)": lambda: index.dense_search(question, RANK_DEPTH),
@@ -142,7 +142,7 @@ def variants(
         "hybrid + human VI alternate": hybrid(question, [human]),
         "hybrid + MT alternate": hybrid(question, mt_alt),
         "MT alone (EN when no MT)": hybrid(mt or question, []),
-        "hybrid + MT alternate, no name check": hybrid(question, lenient_alt),
+        "hybrid + MT alternate, with name check": hybrid(question, strict_alt),
         "hybrid + raw MT alternate (no checks)": hybrid(question, raw_alt),
         "hybrid + MT, cross-lang BM25 0": hybrid(question, mt_alt, 0.0),
         "hybrid + MT, cross-lang BM25 1.0": hybrid(question, mt_alt, 1.0),
@@ -166,11 +166,11 @@ def recall_table(records: list[dict[str, Any]], n: int, seed: int) -> str:
     return "\n".join(lines)
 
 
-def translation_summary(translations: list[dict[str, Any]]) -> str:
-    """Translation time and tokens, and how many outputs were rejected."""
+def translation_summary(translations: list[dict[str, Any]], mts: dict[str, str]) -> str:
+    """Translation time and tokens, and how many outputs pass the checks."""
     ms = sorted(t["ms"] for t in translations)
     tokens = [t["completion_tokens"] for t in translations]
-    usable = sum(bool(t["translation"]) for t in translations)
+    usable = sum(bool(mts[t["id"]]) for t in translations)
 
     def pct(p: float) -> float:
         return ms[min(len(ms) - 1, round(p * (len(ms) - 1)))]
@@ -222,9 +222,9 @@ def measure_ttft(
     ttft: dict[str, list[float]] = {chain: [] for chain in chains}
     reused: dict[str, list[int]] = {chain: [] for chain in chains}
     sizes: list[int] = []
+    # start from an answer prompt's cache state, like a running assistant (each chain ends with one)
+    llm.complete(prompts[items[-1].id], max_tokens=1)
     for chain in chains:
-        # start each chain from an answer prompt's cache state, like a running assistant
-        llm.complete(prompts[items[-1].id], max_tokens=1)
         for item in items:
             if chain == "after translation":
                 llm.complete(translation_messages(item.question, "vi"), max_tokens=1)
@@ -292,8 +292,10 @@ def main(argv: list[str] | None = None) -> None:
         i: "" if t["finish_reason"] == "length" else clean_translation(t["question"], t["raw"], "vi")
         for i, t in translations.items()
     }
-    lenient = {
-        i: clean_translation(t["question"], t["raw"], "vi", require_names=False)
+    strict = {
+        i: ""
+        if t["finish_reason"] == "length"
+        else clean_translation(t["question"], t["raw"], "vi", require_names=True)
         for i, t in translations.items()
     }
     raws = {i: clean_raw(t["raw"]) for i, t in translations.items()}
@@ -301,9 +303,9 @@ def main(argv: list[str] | None = None) -> None:
         records = [json.loads(line) for line in (out / "questions.jsonl").read_text().splitlines()]
     else:
         records = rank_all(
-            backend, index, settings, items, human, {"mt": mts, "lenient": lenient, "raw": raws}, out
+            backend, index, settings, items, human, {"mt": mts, "strict": strict, "raw": raws}, out
         )
-    summary = translation_summary([translations[item.id] for item in items])
+    summary = translation_summary([translations[item.id] for item in items], mts)
     report = [recall_table(records, len(records), args.seed), "", summary]
     if args.ttft:
         shown = args.ttft_passages or settings.retrieval.top_k
@@ -324,12 +326,12 @@ def rank_all(
 ) -> list[dict[str, Any]]:
     """Rank the pool for every question in every variant; one JSON line per question.
 
-    ``phrasings``: "mt" (checked translations), "lenient" (without the name check), "raw" (none).
+    ``phrasings``: "mt" (checked translations), "strict" (also the name check), "raw" (no checks).
     """
     texts, aliases = backend.documents()
-    mts, lenient, raws = phrasings["mt"], phrasings["lenient"], phrasings["raw"]
+    mts, strict, raws = phrasings["mt"], phrasings["strict"], phrasings["raw"]
     queries = [item.question for item in items] + [human[item.id] for item in items]
-    queries += [p[item.id] for p in (mts, lenient, raws) for item in items if p[item.id]]
+    queries += [p[item.id] for p in (mts, strict, raws) for item in items if p[item.id]]
     backend.warm_queries(queries, progress=True)
 
     from tqdm import tqdm
@@ -346,7 +348,7 @@ def rank_all(
                 "retrieval": {},
             }
             for name, run in variants(
-                index, settings, item.question, human[item.id], mts[item.id], lenient[item.id], raws[item.id]
+                index, settings, item.question, human[item.id], mts[item.id], strict[item.id], raws[item.id]
             ).items():
                 started = time.perf_counter()
                 ranked = run()

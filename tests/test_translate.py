@@ -106,7 +106,6 @@ def test_empty_question_costs_nothing():
         "Tesla làm việc cho General Electric vào năm 1879 [1].",  # answered, with a citation
         "Tesla làm việc cho ai vào năm 1897?",  # number changed
         "Tesla làm việc cho ai?",  # number lost
-        "Anh ấy làm việc cho ai vào năm 1879?",  # the only name lost
         "Tesla làm việc cho ai vào năm 1879? " + "Ông là một nhà phát minh nổi tiếng. " * 6,  # rambles on
     ],
 )
@@ -160,11 +159,14 @@ def test_names_and_numbers_survive(question, output, expected):
 def test_the_first_word_is_not_taken_for_a_name():
     assert translate.question_names("Each of the Polish regions has what?") == ["Polish"]
     question = "Each of the extended metropolitan areas has a population above what?"
-    assert clean_translation(question, "Mỗi khu vực đô thị mở rộng có dân số trên bao nhiêu?", "vi")
+    output = "Mỗi khu vực đô thị mở rộng có dân số trên bao nhiêu?"
+    assert clean_translation(question, output, "vi", require_names=True)
 
 
-def test_the_name_check_can_be_switched_off():
+def test_the_name_check_is_opt_in():
     question = "Who first sent radio waves across the Atlantic?"
     output = "Ai là người đầu tiên gửi sóng radio qua Đại Tây Dương?"
-    assert clean_translation(question, output, "vi") == ""
-    assert clean_translation(question, output, "vi", require_names=False) == output
+    assert clean_translation(question, output, "vi") == output  # a translated name is fine by default
+    assert clean_translation(question, output, "vi", require_names=True) == ""
+    lost = "Anh ấy làm việc cho ai vào năm 1879?"
+    assert clean_translation("Who did Tesla work for in 1879?", lost, "vi", require_names=True) == ""
