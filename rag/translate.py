@@ -32,8 +32,10 @@ translation alone (English dropped)        .735   .895
 183 of 200 outputs usable (154 with the name check); 17 output tokens on
 average, 42 at most; 12.3 s per translation at the median, 35 s at p95 on that
 overloaded machine (load average 5-10). The differences between the checked
-variants are 1-3 questions of 200: noise; keeping the English question is not. The answer prompt that follows a translation reuses 177
-cached tokens (system message) against 183 after another answer; a translation
+variants are 1-3 questions of 200: noise; keeping the English question is not.
+
+The answer prompt that follows a translation reuses 177 cached tokens (the
+system message) against 183 after another answer; a translation
 with its own system message leaves 4, and the answer re-evaluates the ~180
 tokens of ``SYSTEM_PROMPT`` (about 3 s at 60 tokens/s).
 """
