@@ -29,6 +29,7 @@ from rag import citations as cite
 from rag.normalize import detect_language, normalize_text
 from rag.prompts import (
     answer_start_filter,
+    asked_kind,
     build_messages,
     build_rewrite_messages,
     extractive_note_for,
@@ -72,7 +73,7 @@ MIN_LEXICAL_OVERLAP = 0.5
 # Words in one copied part of a span answer: a name, number or date for who / how many /
 # when questions, a phrase otherwise (two parts may be joined for lists).
 FACTOID_MAX_WORDS = 8
-SPAN_MAX_WORDS = 16
+SPAN_MAX_WORDS = 12
 # Refusal after a span answer: the cited sentences must cover this much of the question
 # (``answer_relevance``; calibrated on the eval sets).
 MIN_ANSWER_RELEVANCE = 0.0
@@ -642,7 +643,7 @@ class Assistant:
                 excerpts,
                 refusal_for(language),
                 start_filter=start_filter,
-                max_words=FACTOID_MAX_WORDS if start_filter else SPAN_MAX_WORDS,
+                max_words=FACTOID_MAX_WORDS if asked_kind(standalone) else SPAN_MAX_WORDS,
             )
         if grammar:
             answer.evidence["span"] = 1.0

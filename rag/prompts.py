@@ -316,31 +316,39 @@ _ASKS_PERSON = r"(?:^|\b(?:là|bởi|của|với|cho) )ai\b(?! cập)|\bwho(?:m|
 _TIME_WORDS = frozenset("năm tháng ngày thế kỷ kỷ đầu cuối giữa sau trước vào từ".split())
 
 
+def asked_kind(question: str) -> str | None:
+    """What a question asks for: "quantity", "time", "person", or None for anything else."""
+    from rag.normalize import fold_diacritics
+
+    lowered = re.sub(r"\s+", " ", question.lower()).strip()
+    plain = fold_diacritics(lowered) == lowered
+    for kind, pattern in (("quantity", _ASKS_QUANTITY), ("time", _ASKS_TIME), ("person", _ASKS_PERSON)):
+        if re.search(fold_diacritics(pattern) if plain else pattern, lowered):
+            return kind
+    return None
+
+
 def answer_start_filter(question: str) -> Callable[[str], bool] | None:
     """Which words an answer to ``question`` may start with, from what the question asks for.
 
     "bao nhiêu / how many" → a number; "khi nào / năm nào / when" → a number or a
     time word ("năm 1685", "tháng 3"); "ai / who" → a capitalised word the question
-    does not contain. None when the question asks for anything else. The 1.5B
-    model otherwise often copies the question's own subject ("Ai thành lập McKinsey
-    & Company?" → "McKinsey & Company").
+    does not contain; anything else → a word the question does not contain. The
+    1.5B model otherwise often copies the question's own subject ("Ai thành lập
+    McKinsey & Company?" → "McKinsey & Company"), or starts at the sentence that
+    repeats the question ("Cầu John W. Weeks là …"). None for an empty question.
     """
-    from rag.normalize import fold_diacritics
-
-    lowered = re.sub(r"\s+", " ", question.lower()).strip()
-    plain = fold_diacritics(lowered) == lowered
-
-    def asks(pattern: str) -> bool:
-        return bool(re.search(fold_diacritics(pattern) if plain else pattern, lowered))
-
-    if asks(_ASKS_QUANTITY):
+    if not question.strip():
+        return None
+    kind = asked_kind(question)
+    if kind == "quantity":
         return lambda word: any(c.isdigit() for c in word)
-    if asks(_ASKS_TIME):
+    if kind == "time":
         return lambda word: any(c.isdigit() for c in word) or word.lower() in _TIME_WORDS
-    if asks(_ASKS_PERSON):
-        asked = {w.lower() for w in re.findall(r"[^\W_]+", question)}
+    asked = {w.lower() for w in re.findall(r"[^\W_]+", question)}
+    if kind == "person":
         return lambda word: word[:1].isupper() and word.lower() not in asked
-    return None
+    return lambda word: word.lower() not in asked
 
 
 def span_grammar(

@@ -553,11 +553,15 @@ def test_answer_start_filter_follows_what_the_question_asks(question, allowed, r
     assert all(accepts(w) for w in allowed) and not any(accepts(w) for w in refused)
 
 
-def test_answer_start_filter_is_none_for_other_questions():
-    from rag.prompts import answer_start_filter
+def test_other_questions_only_keep_answers_from_starting_with_their_own_words():
+    from rag.prompts import answer_start_filter, asked_kind
 
-    assert answer_start_filter("Ai Cập nằm ở châu lục nào?") is None  # "Ai Cập" is Egypt, not "who"
-    assert answer_start_filter("Đất nước được biết đến nhờ điều gì?") is None
+    assert asked_kind("Ai Cập nằm ở châu lục nào?") is None  # "Ai Cập" is Egypt, not "who"
+    assert asked_kind("Đất nước được biết đến nhờ điều gì?") is None
+    assert asked_kind("Ai thành lập công ty?") == "person" and asked_kind("bao nhieu nguoi?") == "quantity"
+    accepts = answer_start_filter("Tên của cây cầu qua sông Charles là gì?")
+    assert accepts("John") and not accepts("Cầu") and not accepts("Charles")
+    assert answer_start_filter("  ") is None
 
 
 def test_span_grammar_starts_only_where_the_filter_allows():
