@@ -119,6 +119,11 @@ class RetrievalSettings(_Group):
     min_dense_score: float = Field(
         0.80, description="Refuse when the best passage's cosine is below this (calibrated on eval)."
     )
+    translate_questions: bool = Field(
+        True,
+        description="Search a question in another language than the documents also in the LLM's "
+        "translation (EN->VI Recall@5 .935 -> .955 on XQuAD; ~3 s per new question on 2 cores).",
+    )
 
 
 class IngestSettings(_Group):

@@ -631,3 +631,51 @@ def test_span_grammar_caps_the_words_of_a_part():
     # "một" as first word may go on to "hai" as second, which may not go on
     assert 'p1r0w0d0 ::= p1r0w0 ( " " p1r0w1d1 )?' in grammar and "p1r0w1d1 ::= p1r0w1\n" in grammar
     assert "d2" not in grammar
+
+
+class _TranslatingRetriever(FakeRetriever):
+    """A fake index retriever for Vietnamese documents that records the phrasings searched."""
+
+    def __init__(self, passages):
+        super().__init__(passages)
+        self.alternates: list[list[str]] = []
+
+    def needs_translation(self, query):
+        return "vi" if query.startswith("What") else ""
+
+    def search(self, query, k=None, alternates=()):
+        self.alternates.append(list(alternates))
+        return super().search(query, k)
+
+
+def test_english_question_is_also_searched_in_the_models_translation(passages, text):
+    from rag.translate import clear_translation_cache
+
+    clear_translation_cache()
+    translation = "Tỷ lệ hộ nghèo của phường Phù Chẩn là bao nhiêu?"
+    llm = FakeLLM([translation, "The poverty rate is 0.58% [2]."])
+    retriever = _TranslatingRetriever(passages)
+    index = FakeIndex({DOC_ID: text}, passages)
+    assistant = Assistant(
+        get_settings({"retrieval": {"top_k": 4}}),
+        index=index,
+        embedder=FakeEmbedder(),
+        llm=llm,
+        retriever=retriever,
+    )
+    answer = assistant.ask("What is the poverty rate of Phu Chan ward?")
+    assert retriever.alternates == [[translation]]
+    assert "Translate the question" in llm.prompts[0][-1]["content"] and "0.58" in answer.answer
+    retriever.alternates.clear()
+    assistant.ask("Tỷ lệ hộ nghèo của phường Phù Chẩn là bao nhiêu?")
+    assert retriever.alternates == [[]]  # same language: no model call for search
+    off = Assistant(
+        get_settings({"retrieval": {"translate_questions": False}}),
+        index=index,
+        embedder=FakeEmbedder(),
+        llm=FakeLLM(["The poverty rate is 0.58% [2]."]),
+        retriever=retriever,
+    )
+    retriever.alternates.clear()
+    off.ask("What is the poverty rate of Phu Chan ward?")
+    assert retriever.alternates == [[]]
