@@ -667,8 +667,9 @@ class Assistant:
             semantic=self._semantic_bonus(language, passages),
         )
         grammar = ""
+        answer_format = self.settings.llm.answer_format
         if (
-            self.settings.llm.answer_format == "span"
+            (answer_format == "span" or answer_format == "auto" and asked_kind(standalone))
             and not cross_lingual
             and getattr(llm, "supports_grammar", False)
         ):

@@ -87,11 +87,12 @@ class LLMSettings(_Group):
     n_ctx: int = Field(4096, ge=512, description="Context window in tokens.")
     n_batch: int = Field(512, ge=8, description="Prompt tokens processed per batch.")
     max_tokens: int = Field(200, ge=1, description="Most tokens generated for one answer.")
-    answer_format: Literal["span", "free"] = Field(
-        "span",
+    answer_format: Literal["auto", "span", "free"] = Field(
+        "auto",
         description="'span': for passages in the question's language, a grammar holds the answer to "
         "phrases copied from the passages, each with its [n]; 'free': the model's own sentences, "
-        "verified afterwards. Questions in another language than the passages always get 'free'.",
+        "verified afterwards; 'auto': span for questions asking a number, a date or a person, free "
+        "otherwise. Questions in another language than the passages always get 'free'.",
     )
     temperature: float = Field(0.0, ge=0.0, description="Sampling temperature; 0 is greedy.")
     seed: int = Field(0, description="Sampling seed.")

@@ -39,11 +39,15 @@ def passages(text):
     return seed_passages(text)
 
 
-def make_assistant(passages, text, replies=(), dense=None, supports_grammar=False, **options):
+def make_assistant(
+    passages, text, replies=(), dense=None, supports_grammar=False, answer_format="auto", **options
+):
     llm = FakeLLM(replies, supports_grammar=supports_grammar)
     retriever = FakeRetriever(passages, dense)
     index = FakeIndex({DOC_ID: text}, passages)
-    settings = get_settings({"retrieval": {"top_k": 4, "min_dense_score": 0.8}})
+    settings = get_settings(
+        {"retrieval": {"top_k": 4, "min_dense_score": 0.8}, "llm": {"answer_format": answer_format}}
+    )
     embedder = FakeEmbedder()
     assistant = Assistant(settings, index=index, embedder=embedder, llm=llm, retriever=retriever, **options)
     return assistant, llm, retriever
@@ -605,7 +609,9 @@ def test_answer_relevance_is_recorded_and_low_relevance_refuses(passages, text, 
 
 def test_one_word_span_answer_is_verified_not_refused(passages, text):
     question = "Thành ủy nào xây dựng kế hoạch thực hiện Kết luận số 01?"
-    assistant, _, _ = make_assistant(passages, text, ["Từ Sơn [3]"], supports_grammar=True)
+    assistant, _, _ = make_assistant(
+        passages, text, ["Từ Sơn [3]"], supports_grammar=True, answer_format="span"
+    )
     answer = assistant.ask(question)
     assert not answer.refused and answer.verified and answer.answer == "Từ Sơn [3]"
     assert answer.citations[0].quote.startswith("Thực hiện Kết luận số 01, Thành ủy Từ Sơn")
@@ -679,3 +685,13 @@ def test_english_question_is_also_searched_in_the_models_translation(passages, t
     retriever.alternates.clear()
     off.ask("What is the poverty rate of Phu Chan ward?")
     assert retriever.alternates == [[]]
+
+
+def test_auto_answer_format_holds_only_number_date_and_person_questions_to_spans(passages, text):
+    assistant, llm, _ = make_assistant(
+        passages, text, ["0,58% [2]", "Tỷ lệ hộ nghèo giảm [2]."], supports_grammar=True
+    )
+    assert assistant.settings.llm.answer_format == "auto"
+    assistant.ask(POVERTY_Q)  # "bao nhiêu": a number
+    assistant.ask("Phường Phù Chẩn đưa việc học tập và làm theo Bác vào đâu?")
+    assert llm.calls[0]["grammar"] and llm.calls[1]["grammar"] is None
