@@ -825,6 +825,11 @@ def run_eval(
             notes.append("oracle skipped (--no-oracle)")
         elif not backend.can_read():
             notes.append("oracle skipped: the assistant takes no retriever= (nor has answer_from_passages)")
+        # The retrieval pass above translated each foreign-language question once; answers must pay
+        # for their own translation, as a user's question would.
+        from rag.translate import clear_translation_cache
+
+        clear_translation_cache()
         _run_answers(backend, items, records, golds, texts, progress, folder / PARTIAL_FILE, oracle)
 
     result = EvalResult(
