@@ -670,17 +670,17 @@ class Assistant:
         )
         grammar = ""
         answer_format = self.settings.llm.answer_format
+        kind = asked_kind(standalone)
         if (
-            (answer_format == "span" or answer_format == "auto" and asked_kind(standalone))
+            (answer_format == "span" or answer_format == "auto" and kind)
             and not cross_lingual
             and getattr(llm, "supports_grammar", False)
         ):
-            start_filter = answer_start_filter(standalone)
             grammar = span_grammar(
                 excerpts,
                 refusal_for(language),
-                start_filter=start_filter,
-                max_words=FACTOID_MAX_WORDS if asked_kind(standalone) else SPAN_MAX_WORDS,
+                start_filter=answer_start_filter(standalone),
+                max_words=FACTOID_MAX_WORDS if kind else SPAN_MAX_WORDS,
             )
         if grammar:
             answer.evidence["span"] = 1.0

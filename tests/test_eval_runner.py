@@ -390,8 +390,8 @@ SCRIPT = {
 }
 
 
-@pytest.fixture
-def fake_run(tmp_path):
+def _run_scripted(tmp_path, **options):
+    """``run_eval`` on the tiny set with a scripted assistant: (result, assistant, out folder)."""
     made: list[FakeAssistant] = []
 
     def factory(settings):
@@ -404,8 +404,14 @@ def fake_run(tmp_path):
         cache_dir=tmp_path / "cache",
         progress=False,
         assistant_factory=factory,
+        **options,
     )
     return result, made[0], tmp_path / "out"
+
+
+@pytest.fixture
+def fake_run(tmp_path):
+    return _run_scripted(tmp_path)
 
 
 def test_runner_aggregates_retrieval(fake_run):
@@ -671,20 +677,7 @@ def test_reaggregate_rebuilds_the_same_figures(fake_run):
 
 
 def test_no_oracle_asks_only_the_assistant(tmp_path):
-    made: list[FakeAssistant] = []
-
-    def factory(settings):
-        made.append(FakeAssistant(settings, SCRIPT))
-        return made[-1]
-
-    result = run_eval(
-        TINY,
-        oracle=False,
-        out_dir=tmp_path / "out",
-        cache_dir=tmp_path / "cache",
-        progress=False,
-        assistant_factory=factory,
-    )
+    result, _, _ = _run_scripted(tmp_path, oracle=False)
     assert "oracle" not in result.answers and result.answers["assistant"]["n"] == 4
     assert all("oracle" not in record for record in result.records)
     assert any("--no-oracle" in note for note in result.notes)
