@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from rag.normalize import detect_language, fold_diacritics
+from rag.prompts import EDGE_PUNCT
 from rag.readers import split_sentences as reader_sentences
 from rag.types import Chunk, Citation, Passage
 
@@ -813,7 +814,7 @@ def span_citations(
     citations: list[Citation] = []
     for part in parts:
         passage = by_n.get(int(part.group("n")))
-        words = [w.strip("\"'“”‘’«»()[]{}.,;:!?…") for w in part.group("text").split()]
+        words = [w.strip(EDGE_PUNCT) for w in part.group("text").split()]
         words = [w for w in words if w]
         if passage is None or not words:
             return None

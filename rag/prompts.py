@@ -274,7 +274,7 @@ def is_refusal(text: str) -> bool:
 # ---------------------------------------------------------------- span-constrained answers
 
 # Punctuation a copied word may keep or drop at either end ("2021," → "2021").
-_EDGE_PUNCT = "\"'“”‘’«»()[]{}.,;:!?…"
+EDGE_PUNCT = "\"'“”‘’«»()[]{}.,;:!?…"
 _GAP = "…"
 
 
@@ -286,7 +286,7 @@ def _gbnf_literal(text: str) -> str:
 
 def _split_edges(word: str) -> tuple[str, str, str]:
     """(leading punctuation, core, trailing punctuation) of one whitespace-separated word."""
-    core = word.strip(_EDGE_PUNCT)
+    core = word.strip(EDGE_PUNCT)
     if not core:
         return "", word, ""
     lead = word[: word.index(core)]
@@ -298,7 +298,7 @@ def excerpt_runs(excerpt: str) -> list[list[str]]:
     """The runs of words a span may be copied from: an excerpt cut at its "…" gaps and fence marks."""
     runs: list[list[str]] = []
     for piece in sanitize_data(excerpt).split(_GAP):
-        words = [w for w in piece.split() if w.strip(_EDGE_PUNCT) or len(w) == 1 and w.isalnum()]
+        words = [w for w in piece.split() if w.strip(EDGE_PUNCT) or len(w) == 1 and w.isalnum()]
         if words:
             runs.append(words)
     return runs
