@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import socket
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,7 +108,8 @@ def browser():
         _missing_browser(f"playwright is not installed ({err})")
     if not CHROMIUM.exists():
         _missing_browser(f"{CHROMIUM} is missing: apt-get install chromium (make test does it)")
-    with sync_playwright() as playwright:
+    playwright = _start_playwright(sync_playwright)
+    try:
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
         )
@@ -115,6 +117,22 @@ def browser():
             yield chromium
         finally:
             chromium.close()
+    finally:
+        playwright.stop()
+
+
+def _start_playwright(sync_playwright, attempts: int = 3):
+    # Starting Playwright walks the asyncio task set; an event loop left running in another
+    # thread of this process (an earlier test's Gradio server) can change it mid-walk:
+    # "RuntimeError: dictionary changed size during iteration" (cpython#80788). Start again.
+    for attempt in range(attempts):
+        try:
+            return sync_playwright().start()
+        except RuntimeError as err:
+            if "changed size during iteration" not in str(err) or attempt == attempts - 1:
+                raise
+            time.sleep(0.5)
+    raise AssertionError("unreachable")
 
 
 @pytest.fixture
