@@ -61,7 +61,12 @@ class EmbeddingSettings(_Group):
     )
     query_prefix: str = Field("query: ", description="Prefix added to queries (e5 convention).")
     passage_prefix: str = Field("passage: ", description="Prefix added to passages (e5 convention).")
-    batch_size: int = Field(32, ge=1, description="Chunks encoded per batch.")
+    batch_size: int = Field(
+        16,
+        ge=1,
+        description="Chunks encoded per batch (texts are sorted by length first). On 2 cores, "
+        "8-16 ran ~25% faster than 32: less padding, and a batch's activations stay in cache.",
+    )
     max_seq_length: int = Field(256, ge=16, description="Tokens kept per chunk when embedding.")
     n_threads: int = Field(2, ge=1, description="Torch threads used for embedding.")
     precision: Literal["auto", "float32", "bfloat16"] = Field(
