@@ -32,6 +32,8 @@ ANSWER_COLUMNS = (
     ("false ref", "false_refusal_rate"),
 )
 LATENCY_COLUMNS = (
+    ("sources p50", "sources_p50"),
+    ("sources p95", "sources_p95"),
     ("TTFT p50", "ttft_p50"),
     ("TTFT p95", "ttft_p95"),
     ("total p50", "total_p50"),
@@ -82,7 +84,7 @@ def latency_table(result: EvalResult) -> Table:
     rows = [
         [
             SYSTEM_LABELS.get(system, system),
-            *(_ms(scores[key]) for _, key in LATENCY_COLUMNS),
+            *(_ms(scores.get(key)) for _, key in LATENCY_COLUMNS),
             _number(scores["tokens_per_s"], 1),
         ]
         for system, scores in result.answers.items()

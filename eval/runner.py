@@ -625,6 +625,8 @@ def aggregate_answers(records: Sequence[dict[str, Any]], system: str) -> dict[st
         "refusal_precision": refusal.precision,
         "refusal_recall": refusal.recall,
         "false_refusal_rate": metrics.mean(float(s["refused"]) for s in answerable),
+        "sources_p50": metrics.percentile([t["retrieve_ms"] for t in timings], 50),
+        "sources_p95": metrics.percentile([t["retrieve_ms"] for t in timings], 95),
         "ttft_p50": metrics.percentile([t["ttft_ms"] for t in generated], 50),
         "ttft_p95": metrics.percentile([t["ttft_ms"] for t in generated], 95),
         "total_p50": metrics.percentile([t["total_ms"] for t in timings], 50),

@@ -423,6 +423,10 @@ def answer_relevance(question: str, passages: Sequence[Passage], citations: Sequ
     return best
 
 
+def _passage_spans(passages: Sequence[Passage]) -> list[tuple[str, int, int]]:
+    return [(p.doc_id, p.start, p.end) for p in passages]
+
+
 def _elapsed_ms(since: float) -> float:
     return round((time.perf_counter() - since) * 1000, 1)
 
@@ -578,28 +582,36 @@ class Assistant:
         return self._retrieve(normalize_text(query), k)
 
     def _retrieve(self, query: str, k: int | None) -> list[Hit]:
-        """Hits for ``query``; in another language than the documents, its translation is searched too.
+        """Hits for ``query``; in another language than the documents, its translation is searched too."""
+        target = self._translation_target(query)
+        refined = self._search_translated(query, k, target) if target else None
+        return refined if refined is not None else self.retriever.search(query, k)
+
+    def _translation_target(self, query: str) -> str:
+        """The documents' language when ``query`` must be translated to search them well, else ""."""
+        needs = getattr(self.retriever, "needs_translation", None)
+        if not self.settings.retrieval.translate_questions or not callable(needs):
+            return ""
+        return str(needs(query))
+
+    def _search_translated(self, query: str, k: int | None, target: str) -> list[Hit] | None:
+        """Hits for ``query`` plus its translation into ``target`` (None when there is no usable translation).
 
         e5-small finds Vietnamese paragraphs for English questions at Recall@5 .935 on XQuAD;
         adding the local model's Vietnamese translation as a second phrasing lifts that to .955
-        (``eval/bench_translate.py``), for ~3 s of generation on 2 cores.
+        (``eval/bench_translate.py``), for ~2 s of generation on 2 cores.
         """
-        retriever = self.retriever
-        needs = getattr(retriever, "needs_translation", None)
-        target = needs(query) if self.settings.retrieval.translate_questions and callable(needs) else ""
-        if not target:
-            return retriever.search(query, k)
         from rag.translate import translate_question
 
         try:
             translation = translate_question(self.llm, query, target=target)
         except RagError:  # the model is missing or failed: search with the question alone
             logger.warning("question translation failed; searching without it", exc_info=True)
-            translation = ""
+            return None
         if not translation:
-            return retriever.search(query, k)
+            return None
         logger.info("searching %r also as %r", query[:80], translation[:80])
-        return retriever.search(query, k, alternates=[translation])  # type: ignore[call-arg]
+        return self.retriever.search(query, k, alternates=[translation])  # type: ignore[call-arg]
 
     # ------------------------------------------------------------ answering
 
@@ -648,11 +660,24 @@ class Assistant:
             return
 
         top_k = self.settings.retrieval.top_k
-        hits = self._retrieve(query, top_k * 2)
+        hits = self.retriever.search(query, top_k * 2)
         passages = self.retriever.passages(hits, top_k)
-        answer.passages = passages
         timings.retrieve_ms = _elapsed_ms(started)
         yield SourcesEvent(passages, standalone)
+        # A question in another language than the documents is shown the sources its own words
+        # found at once, then searched again with its translation (seconds of generation).
+        target = self._translation_target(query)
+        if target:
+            translating = time.perf_counter()
+            refined = self._search_translated(query, top_k * 2, target)
+            timings.translate_ms = _elapsed_ms(translating)
+            if refined is not None:
+                hits = refined
+                refined_passages = self.retriever.passages(hits, top_k)
+                if _passage_spans(refined_passages) != _passage_spans(passages):
+                    yield SourcesEvent(refined_passages, standalone)
+                passages = refined_passages
+        answer.passages = passages
 
         weak = self._weak_evidence(standalone, hits, passages, language, answer.evidence)
         if weak:

@@ -105,7 +105,8 @@ class Citation:
 class Timings:
     """Where the time of one answer went."""
 
-    retrieve_ms: float = 0.0
+    retrieve_ms: float = 0.0  # until the first sources were shown
+    translate_ms: float = 0.0  # translating a question for a search in the documents' language
     prompt_tokens: int = 0
     ttft_ms: float = 0.0
     total_ms: float = 0.0

@@ -300,9 +300,11 @@ class FakeAssistant:
         if cite:
             chunk = self.chunks[cite]
             citations.append(Citation(1, chunk.doc_id, "t", cite, chunk.start, chunk.end, chunk.text, True))
-        timings = Timings(ttft_ms=100.0 * i, total_ms=1000.0 * i, gen_tokens=10, gen_tokens_per_s=5.0)
+        timings = Timings(
+            retrieve_ms=10.0 * i, ttft_ms=100.0 * i, total_ms=1000.0 * i, gen_tokens=10, gen_tokens_per_s=5.0
+        )
         if refused:  # refused before generating: no first token
-            timings = Timings(total_ms=1000.0 * i)
+            timings = Timings(retrieve_ms=10.0 * i, total_ms=1000.0 * i)
         return Answer(question, text, "vi", refused, not refused, citations, passages, timings=timings)
 
     def ask(self, question: str, history=()) -> Answer:
@@ -443,6 +445,7 @@ def test_runner_aggregates_answers(fake_run):
     assert answers["refusal_precision"] == 1.0 and answers["refusal_recall"] == 1.0
     assert answers["false_refusal_rate"] == 0.0
     assert answers["total_p50"] == pytest.approx(2500.0)  # totals 1000, 2000, 3000, 4000 ms
+    assert answers["sources_p50"] == pytest.approx(25.0)  # sources shown after 10..40 ms, refusals too
     # TTFT only over answers that generated (100, 200, 400 ms; q3 was refused before generation)
     assert answers["ttft_p50"] == pytest.approx(200.0)
     assert answers["ttft_p95"] == pytest.approx(380.0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import replace
 import json
 
 import pytest
@@ -670,7 +671,7 @@ def test_english_question_is_also_searched_in_the_models_translation(passages, t
         retriever=retriever,
     )
     answer = assistant.ask("What is the poverty rate of Phu Chan ward?")
-    assert retriever.alternates == [[translation]]
+    assert retriever.alternates == [[], [translation]]  # sources shown at once, then refined
     assert "Translate the question" in llm.prompts[0][-1]["content"] and "0.58" in answer.answer
     retriever.alternates.clear()
     assistant.ask("Tỷ lệ hộ nghèo của phường Phù Chẩn là bao nhiêu?")
@@ -685,6 +686,55 @@ def test_english_question_is_also_searched_in_the_models_translation(passages, t
     retriever.alternates.clear()
     off.ask("What is the poverty rate of Phu Chan ward?")
     assert retriever.alternates == [[]]
+
+
+class _RefiningRetriever(_TranslatingRetriever):
+    """Finds the last passage first for the question alone, the first one once a translation helps."""
+
+    def __init__(self, passages, log):
+        super().__init__(passages)
+        self.log = log
+
+    def search(self, query, k=None, alternates=()):
+        self.log.append(("search", list(alternates)))
+        return super().search(query, k, alternates)
+
+    def passages(self, hits, top_k):
+        ordered = self._passages if self.alternates[-1] else self._passages[::-1]
+        return [replace(p, n=n) for n, p in enumerate(ordered[:top_k], start=1)]
+
+
+def test_english_question_gets_its_own_sources_before_the_translation_refines_them(passages, text):
+    from rag.translate import clear_translation_cache
+
+    clear_translation_cache()
+    log: list[tuple[str, object]] = []
+    translation = "Tỷ lệ hộ nghèo của phường Phù Chẩn là bao nhiêu?"
+
+    class LoggingLLM(FakeLLM):
+        def complete(self, messages, max_tokens=None, stop=None, **constraint):
+            log.append(("translate", None))
+            return super().complete(messages, max_tokens, stop, **constraint)
+
+    retriever = _RefiningRetriever(passages, log)
+    assistant = Assistant(
+        get_settings({"retrieval": {"top_k": 2}}),
+        index=FakeIndex({DOC_ID: text}, passages),
+        embedder=FakeEmbedder(),
+        llm=LoggingLLM([translation, "The poverty rate is 0.58% [1]."]),
+        retriever=retriever,
+    )
+    events = list(assistant.stream("What is the poverty rate of Phu Chan ward?"))
+    sources = [e for e in events if isinstance(e, SourcesEvent)]
+    # the question's own hits go out before the model is asked to translate it
+    assert log == [("search", []), ("translate", None), ("search", [translation])]
+    assert len(sources) == 2 and events[0] is sources[0]
+    assert [p.doc_id + str(p.start) for p in sources[0].passages] != [
+        p.doc_id + str(p.start) for p in sources[1].passages
+    ]
+    answer = events[-1].answer
+    assert answer.passages == sources[1].passages  # the answer cites the refined passages
+    assert answer.timings.translate_ms > 0 and answer.timings.retrieve_ms <= answer.timings.ttft_ms
 
 
 def test_auto_answer_format_holds_only_number_date_and_person_questions_to_spans(passages, text):
