@@ -67,6 +67,18 @@ def test_shapes_dtype_and_unit_norm(e5):
     assert empty.shape == (0, 384) and empty.dtype == np.float32
 
 
+def test_a_repeated_query_is_not_encoded_again_and_its_vector_cannot_be_spoiled(e5, monkeypatch):
+    first = e5.embed_query("Từ Sơn chọn những đột phá nào năm 2021?")
+    first[:] = 0  # a caller scribbling on its copy
+    encoded = []
+    original = e5._encode
+    monkeypatch.setattr(e5, "_encode", lambda texts, threads: encoded.append(texts) or original(texts, threads))
+    again = e5.embed_query("Từ Sơn chọn những đột phá nào năm 2021?")
+    assert encoded == [] and abs(float(np.linalg.norm(again)) - 1.0) < 1e-5
+    e5.embed_query("Một câu hỏi khác?")
+    assert encoded == [["query: Một câu hỏi khác?"]]
+
+
 def test_query_and_passage_prefixes_differ(e5):
     text = "quản lý trật tự xây dựng"
     assert float(e5.embed_query(text) @ e5.embed_documents([text])[0]) < 0.999
