@@ -21,8 +21,6 @@ Examples::
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import logging
 import resource
 import statistics
@@ -38,11 +36,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from eval.datasets import viwiki_articles  # noqa: E402
 from rag.retrieve import search  # noqa: E402
 from rag.settings import Settings, get_settings  # noqa: E402
 from rag.store import Index  # noqa: E402
-
-VIWIKI = REPO_ROOT.parent / "shared" / "data" / "viwiki" / "viwiki.jsonl.gz"
 
 
 class TimedEmbedder:
@@ -94,14 +91,9 @@ def write_corpus(folder: Path, limit: int | None) -> int:
     """One .txt per article (title as first line); returns the number written."""
     folder.mkdir(parents=True, exist_ok=True)
     count = 0
-    with gzip.open(VIWIKI, "rt", encoding="utf-8") as lines:
-        for line in lines:
-            if limit is not None and count >= limit:
-                break
-            article = json.loads(line)
-            text = f"{article['title']}\n\n{article['text']}"
-            (folder / f"{count:05d}.txt").write_text(text, encoding="utf-8")
-            count += 1
+    for name, text in viwiki_articles(limit):
+        (folder / name).write_text(text, encoding="utf-8")
+        count += 1
     return count
 
 
@@ -216,9 +208,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench_ingest_"))
     documents = workdir / "documents"
-    settings = get_settings(
-        {"paths": {"documents_dir": str(documents), "index_dir": str(workdir / "index")}}
-    )
+    settings = get_settings({"paths": {"documents_dir": str(documents), "index_dir": str(workdir / "index")}})
     started = time.perf_counter()
     written = write_corpus(documents, args.limit)
     print(f"corpus: {written:,} articles written to {documents} in {time.perf_counter() - started:.1f} s")

@@ -150,6 +150,46 @@ def variants(
     }
 
 
+def confidence_signals(index: Any, question: str) -> dict[str, float]:
+    """How sure the search with the English question alone is (known before any translation)."""
+    scores = [score for _, score in index.dense_search(question, 2)] + [0.0, 0.0]
+    return {"dense_top1": scores[0], "dense_margin": scores[0] - scores[1]}
+
+
+ADAPTIVE_SHARES = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def adaptive_table(
+    records: list[dict[str, Any]], base: str = "hybrid (EN)", refined: str = "hybrid + MT alternate"
+) -> str:
+    """Recall when only the least sure questions are translated, by the share translated.
+
+    A question is translated when its signal is below a threshold; the thresholds are the
+    signal's quantiles, so each row translates about the share it names.
+    """
+    lines = [
+        "Translating only when the English search is unsure (the rest use it alone)",
+        "",
+        "| signal | threshold | translated | R@1 | R@5 |",
+        "|---|---|---|---|---|",
+    ]
+    usable = [r for r in records if "signals" in r and base in r["retrieval"] and refined in r["retrieval"]]
+    if not usable:
+        return "\n".join(lines[:1] + ["", "(no records with confidence signals)"])
+    for signal in usable[0]["signals"]:
+        values = sorted(r["signals"][signal] for r in usable)
+        for share in ADAPTIVE_SHARES:
+            position = round(share * len(values))
+            threshold = values[position] if position < len(values) else float("inf")
+            chosen = [r["retrieval"][refined if r["signals"][signal] < threshold else base] for r in usable]
+            translated = sum(r["signals"][signal] < threshold for r in usable) / len(usable)
+            r1 = sum(c["recall@1"] for c in chosen) / len(chosen)
+            r5 = sum(c["recall@5"] for c in chosen) / len(chosen)
+            shown = "all" if threshold == float("inf") else f"{threshold:.4f}"
+            lines.append(f"| {signal} < t | {shown} | {translated:.0%} | {r1:.3f} | {r5:.3f} |")
+    return "\n".join(lines)
+
+
 def recall_table(records: list[dict[str, Any]], n: int, seed: int) -> str:
     """Markdown table of Recall@1/@5 (and MRR@10) per variant."""
     names = list(records[0]["retrieval"]) if records else []
@@ -306,7 +346,7 @@ def main(argv: list[str] | None = None) -> None:
             backend, index, settings, items, human, {"mt": mts, "strict": strict, "raw": raws}, out
         )
     summary = translation_summary([translations[item.id] for item in items], mts)
-    report = [recall_table(records, len(records), args.seed), "", summary]
+    report = [recall_table(records, len(records), args.seed), "", adaptive_table(records), "", summary]
     if args.ttft:
         shown = args.ttft_passages or settings.retrieval.top_k
         report += ["", measure_ttft(assistant.llm, index, settings, items[: args.ttft], mts, shown)]
@@ -347,6 +387,7 @@ def rank_all(
                 "mt": mts[item.id],
                 "retrieval": {},
             }
+            record["signals"] = confidence_signals(index, item.question)
             for name, run in variants(
                 index, settings, item.question, human[item.id], mts[item.id], strict[item.id], raws[item.id]
             ).items():

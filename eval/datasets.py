@@ -6,11 +6,12 @@ survive re-chunking: the runner finds each quote in the indexed, normalised text
 
 from __future__ import annotations
 
+import gzip
 import json
 import random
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from eval.metrics import KeyFact
 EVAL_DIR = Path(__file__).resolve().parent
 REPO_ROOT = EVAL_DIR.parent
 REPORTS_QA = EVAL_DIR / "data" / "reports_qa.jsonl"
+VIWIKI = REPO_ROOT.parent / "shared" / "data" / "viwiki" / "viwiki.jsonl.gz"
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,48 @@ def load_reports(path: Path = REPORTS_QA, root: Path = REPO_ROOT) -> Dataset:
         items=[item_from_json(r) for r in records],
         documents=documents,
         description=f"{path.name}: questions written from the reports in documents/",
+    )
+
+
+# ---------------------------------------------------------------- distractors
+
+
+def viwiki_articles(limit: int | None = None, path: Path = VIWIKI) -> Iterator[tuple[str, str]]:
+    """(file name, text) of the first ``limit`` Vietnamese Wikipedia articles, title as first line.
+
+    Raises:
+        FileNotFoundError: the shared corpus is not beside the checkout.
+    """
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: the Vietnamese Wikipedia corpus is missing (see ../shared/data)")
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        for number, line in enumerate(lines):
+            if limit is not None and number >= limit:
+                return
+            article = json.loads(line)
+            yield f"viwiki-{number:05d}.txt", f"{article['title']}\n\n{article['text']}"
+
+
+def with_distractors(dataset: Dataset, count: int, path: Path = VIWIKI) -> Dataset:
+    """``dataset`` with the first ``count`` viwiki articles added to its pool (its questions unchanged).
+
+    The same articles for every seed, so one eval index serves every sample of questions. Some
+    articles may share a topic with an XQuAD paragraph (both are Wikipedia): a question that
+    finds one of them counts as a miss, so the recall measured is a lower bound.
+    """
+    if count <= 0:
+        return dataset
+    documents = dict(dataset.documents)
+    added = 0
+    for name, text in viwiki_articles(count, path):
+        documents.setdefault(name, text)
+        added += 1
+    return Dataset(
+        name=f"{dataset.name}+viwiki{added}",
+        items=dataset.items,
+        documents=documents,
+        description=f"{dataset.description} Pool padded with {added:,} viwiki articles.".strip(),
+        notes=[*dataset.notes, f"{added:,} viwiki articles added as distractors"],
     )
 
 

@@ -28,7 +28,15 @@ from pathlib import Path
 from typing import Any
 
 from eval import metrics
-from eval.datasets import EVAL_DIR, Dataset, EvalItem, load_reports, read_qa_records, sample_items
+from eval.datasets import (
+    EVAL_DIR,
+    Dataset,
+    EvalItem,
+    load_reports,
+    read_qa_records,
+    sample_items,
+    with_distractors,
+)
 from eval.spans import locate_quote, normalize_document_text
 from eval.squad import squad_dataset, xquad_dataset
 from rag.settings import Settings, get_settings
@@ -766,6 +774,7 @@ def run_eval(
     progress: bool = True,
     cache_dir: str | Path | None = None,
     assistant_factory: AssistantFactory | None = None,
+    distractors: int = 0,
 ) -> EvalResult:
     """Run the QA benchmark and write its report.
 
@@ -784,6 +793,8 @@ def run_eval(
         cache_dir: where eval documents and indexes are kept between runs (``~/.cache/rag-eval``).
         assistant_factory: builds the assistant from the eval settings (tests pass fakes);
             ``rag.pipeline.Assistant`` by default.
+        distractors: add this many Vietnamese Wikipedia articles (``../shared/data/viwiki``) to the
+            pool, to measure retrieval among thousands of unrelated documents.
 
     Returns:
         The measured result, with ``out_dir`` set to the folder written.
@@ -797,6 +808,11 @@ def run_eval(
     started = time.perf_counter()
     started_at = datetime.now().strftime("%Y%m%d-%H%M%S")
     data = load_dataset(dataset, seed)
+    if distractors:
+        try:
+            data = with_distractors(data, distractors)
+        except FileNotFoundError as err:
+            raise ConfigError(str(err)) from err
     folder = Path(out_dir) if out_dir else DEFAULT_RESULTS_DIR / f"{started_at}-{_safe(data.name)}"
     items = sample_items(data.items, limit, seed)
     base = settings if settings is not None else get_settings()

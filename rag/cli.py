@@ -271,8 +271,12 @@ def chat(ctx: click.Context, top_k: int | None) -> None:
 @click.option("--limit", type=int, help="Ask at most N questions (a seeded sample).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Sampling seed for --limit.")
 @click.option("--retrieval-only", is_flag=True, help="Measure retrieval only (no LLM).")
+@click.option("--no-oracle", is_flag=True, help="Skip the reader given the gold passage (halves an LLM run).")
 @click.option(
-    "--no-oracle", is_flag=True, help="Skip the reader given the gold passage (halves an LLM run)."
+    "--distractors",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Add the first N Vietnamese Wikipedia articles (../shared/data/viwiki) to the pool.",
 )
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Results folder.")
 @click.pass_context
@@ -283,6 +287,7 @@ def evaluate(
     seed: int,
     retrieval_only: bool,
     no_oracle: bool,
+    distractors: int,
     out_dir: Path | None,
 ) -> None:
     """Run the QA benchmark and write eval/results/<timestamp>-<dataset>/.
@@ -302,6 +307,7 @@ def evaluate(
         oracle=not no_oracle,
         settings=_settings(ctx),
         out_dir=out_dir,
+        distractors=distractors,
     )
     click.echo(format_table(result))
 

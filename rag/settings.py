@@ -233,7 +233,5 @@ def get_settings(settings: Settings | dict[str, Any] | None = None, **overrides:
         explicit = _deep_merge(settings or {}, overrides)
         return Settings(**explicit)
     except ValidationError as err:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors()
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors())
         raise ConfigError(f"invalid settings: {problems}") from err

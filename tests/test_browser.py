@@ -253,9 +253,7 @@ def test_example_stop_new_conversation_and_english_interface(page):
     expect(page.locator("#rag-chat")).to_contain_text("What breakthroughs")
     page.locator("#rag-sources .rag-source").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
     page.locator("#rag-stop").click()
-    finished = page.locator(
-        "#rag-chat em:has-text('(đã dừng)'), #rag-chat .rag-answer"
-    )
+    finished = page.locator("#rag-chat em:has-text('(đã dừng)'), #rag-chat .rag-answer")
     finished.first.wait_for()
 
     page.get_by_role("button", name="Cuộc hội thoại mới").click()

@@ -72,7 +72,9 @@ def test_a_repeated_query_is_not_encoded_again_and_its_vector_cannot_be_spoiled(
     first[:] = 0  # a caller scribbling on its copy
     encoded = []
     original = e5._encode
-    monkeypatch.setattr(e5, "_encode", lambda texts, threads: encoded.append(texts) or original(texts, threads))
+    monkeypatch.setattr(
+        e5, "_encode", lambda texts, threads: encoded.append(texts) or original(texts, threads)
+    )
     again = e5.embed_query("Từ Sơn chọn những đột phá nào năm 2021?")
     assert encoded == [] and abs(float(np.linalg.norm(again)) - 1.0) < 1e-5
     e5.embed_query("Một câu hỏi khác?")

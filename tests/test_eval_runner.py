@@ -19,6 +19,7 @@ from eval.datasets import (
     load_reports,
     read_qa_records,
     sample_items,
+    with_distractors,
 )
 from eval.metrics import answer_tokens, contains_fact
 from eval.runner import format_table, load_dataset, run_eval
@@ -201,6 +202,25 @@ def test_squad_holdout_makes_questions_unanswerable(squad_files):
     assert held and all(not i.evidence and not i.answers for i in held)
     kept_documents = {e.document for i in dataset.items for e in i.evidence}
     assert kept_documents <= set(dataset.documents)
+
+
+def test_distractor_articles_pad_the_pool_but_not_the_questions(squad_files, tmp_path):
+    import gzip
+
+    vi, _ = squad_files
+    corpus = tmp_path / "viwiki.jsonl.gz"
+    articles = [{"title": f"Bài {n}", "text": f"Nội dung thứ {n} về Hà Nội."} for n in range(3)]
+    with gzip.open(corpus, "wt", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(a, ensure_ascii=False) + "\n" for a in articles)
+    dataset = squad_dataset("tiny", vi)
+    padded = with_distractors(dataset, 2, corpus)
+    assert padded.name == "tiny+viwiki2" and padded.items == dataset.items
+    added = set(padded.documents) - set(dataset.documents)
+    assert sorted(added) == ["viwiki-00000.txt", "viwiki-00001.txt"]
+    assert padded.documents["viwiki-00001.txt"] == "Bài 1\n\nNội dung thứ 1 về Hà Nội."
+    assert with_distractors(dataset, 0, corpus) is dataset
+    with pytest.raises(FileNotFoundError, match="missing.jsonl.gz"):
+        with_distractors(dataset, 2, tmp_path / "missing.jsonl.gz")
 
 
 def test_load_dataset_names_and_paths(squad_files):

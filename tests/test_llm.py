@@ -289,9 +289,7 @@ def test_server_payload_carries_the_grammar():
         body = {"choices": [{"message": {"content": "12 ha [1]"}, "finish_reason": "stop"}], "usage": {}}
         return httpx.Response(200, json=body)
 
-    llm = OpenAICompatLLM(
-        "http://127.0.0.1:9/v1", LLMSettings(), transport=httpx.MockTransport(handler)
-    )
+    llm = OpenAICompatLLM("http://127.0.0.1:9/v1", LLMSettings(), transport=httpx.MockTransport(handler))
     assert llm.complete(COUNT, grammar='root ::= "12 ha [1]"') == "12 ha [1]"
     assert llm.complete(COUNT) == "12 ha [1]"
     assert seen[0]["grammar"] == 'root ::= "12 ha [1]"' and "grammar" not in seen[1]

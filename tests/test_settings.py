@@ -20,7 +20,7 @@ def test_defaults(monkeypatch, tmp_path):
 def test_precedence_defaults_toml_env_explicit(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "rag.toml").write_text(
-        '[llm]\nn_threads = 3\nn_ctx = 2048\nmax_tokens = 99\n[chunking]\nsize = 500\n', encoding="utf-8"
+        "[llm]\nn_threads = 3\nn_ctx = 2048\nmax_tokens = 99\n[chunking]\nsize = 500\n", encoding="utf-8"
     )
     monkeypatch.setenv("RAG_LLM__N_CTX", "3072")
     monkeypatch.setenv("RAG_LLM__MAX_TOKENS", "77")
@@ -34,7 +34,7 @@ def test_precedence_defaults_toml_env_explicit(monkeypatch, tmp_path):
 
 def test_config_file_from_env(monkeypatch, tmp_path):
     config = tmp_path / "elsewhere.toml"
-    config.write_text('[retrieval]\ntop_k = 7\n', encoding="utf-8")
+    config.write_text("[retrieval]\ntop_k = 7\n", encoding="utf-8")
     monkeypatch.setenv("RAG_CONFIG", str(config))
     assert get_settings().retrieval.top_k == 7
 

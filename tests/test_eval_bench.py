@@ -1,0 +1,33 @@
+"""Benchmark-script logic that turns measurements into the printed figures."""
+
+from __future__ import annotations
+
+from eval.bench_translate import adaptive_table
+
+
+def _record(margin: float, alone_found: bool, translated_found: bool) -> dict:
+    def scores(found: bool) -> dict:
+        return {"recall@1": float(found), "recall@5": float(found), "mrr@10": float(found)}
+
+    return {
+        "signals": {"dense_margin": margin},
+        "retrieval": {"hybrid (EN)": scores(alone_found), "hybrid + MT alternate": scores(translated_found)},
+    }
+
+
+def test_adaptive_table_translates_the_least_sure_questions_first():
+    # the two unsure questions (small margins) are the ones the translation rescues
+    records = [
+        _record(0.001, False, True),
+        _record(0.002, False, True),
+        _record(0.05, True, True),
+        _record(0.08, True, False),  # a sure question the translation would have spoiled
+    ]
+    rows = {
+        line.split("|")[3].strip(): line
+        for line in adaptive_table(records).splitlines()
+        if "dense_margin" in line
+    }
+    assert rows["0%"].endswith("| 0.500 | 0.500 |")  # the English search alone
+    assert rows["50%"].endswith("| 1.000 | 1.000 |")  # translate the two unsure ones only
+    assert rows["100%"].endswith("| 0.750 | 0.750 |")  # translate everything
