@@ -41,6 +41,8 @@ from rag.retrieve import search  # noqa: E402
 from rag.settings import Settings, get_settings  # noqa: E402
 from rag.store import Index  # noqa: E402
 
+COMPARE_SAMPLE = 320  # chunks embedded per batch size and round by --compare-batch-sizes
+
 
 class TimedEmbedder:
     """Wraps an embedder and adds up the time and chunks of ``embed_documents``."""
@@ -49,6 +51,7 @@ class TimedEmbedder:
         self.inner = inner
         self.seconds = 0.0
         self.chunks = 0
+        self.sample: list[str] = []  # the first texts embedded, for --compare-batch-sizes
 
     @property
     def model_id(self) -> str:
@@ -63,6 +66,7 @@ class TimedEmbedder:
         vectors = self.inner.embed_documents(list(texts))
         self.seconds += time.perf_counter() - started
         self.chunks += len(texts)
+        self.sample.extend(list(texts)[: max(0, COMPARE_SAMPLE - len(self.sample))])
         return vectors
 
     def embed_query(self, text: str) -> np.ndarray:
@@ -190,6 +194,33 @@ def synthesise_index(source: Index, target_chunks: int, folder: Path) -> tuple[I
     return index, settings
 
 
+def compare_batch_sizes(embedder, texts: list[str], sizes: list[int], rounds: int) -> None:
+    """Embed the same chunks with each batch size in turn, ``rounds`` times; print chunks/s per size.
+
+    Alternating the sizes within one run is what makes the comparison fair on a noisy machine.
+    """
+    inner = embedder.inner
+    settings = getattr(inner, "settings", None)
+    if settings is None or not hasattr(settings, "batch_size"):
+        print("batch sizes: the embedder has no batch size to change")
+        return
+    saved = settings.batch_size
+    rates: dict[int, list[float]] = {size: [] for size in sizes}
+    try:
+        for _ in range(rounds):
+            for size in sizes:
+                settings.batch_size = size
+                started = time.perf_counter()
+                inner.embed_documents(texts)
+                rates[size].append(len(texts) / (time.perf_counter() - started))
+    finally:
+        settings.batch_size = saved
+    print(f"batch sizes side by side ({len(texts)} chunks, {rounds} alternating rounds):")
+    for size, values in rates.items():
+        shown = ", ".join(f"{v:.1f}" for v in values)
+        print(f"  batch {size:>3}: median {statistics.median(values):.1f} chunks/s ({shown})")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -202,6 +233,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--latency-sizes", default="10000,100000", help="Synthetic index sizes (chunks) to time; '' for none."
     )
     parser.add_argument("--workdir", type=Path, default=None, help="Folder for documents and indexes.")
+    parser.add_argument(
+        "--compare-batch-sizes",
+        default="",
+        help="e.g. '16,32': after the ingest, embed its first 320 chunks again with each size in turn.",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="Rounds of --compare-batch-sizes.")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -229,6 +266,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"{embedder.chunks / embedder.seconds:,.1f} chunks/s"
         )
     print(f"peak RSS: {rss_mb:,.0f} MB; index size on disk: {stats['size_bytes'] / 1e6:,.1f} MB")
+
+    sizes = [int(size) for size in args.compare_batch_sizes.split(",") if size.strip()]
+    if sizes:
+        compare_batch_sizes(embedder, embedder.sample, sizes, args.rounds)
 
     reopened = Index.open(settings, embedder, create=True)
     unchanged = reopened.ingest()
