@@ -628,8 +628,9 @@ class Assistant:
         """Answer ``question`` as events: sources, then tokens, then the verified answer.
 
         Yields:
-            ``SourcesEvent`` as soon as retrieval ends, ``TokenEvent`` for each
-            generated piece, and one final ``DoneEvent``.
+            ``SourcesEvent`` as soon as retrieval ends (a second one with refined
+            passages when a translated question found other ones), ``TokenEvent``
+            for each generated piece, and one final ``DoneEvent``.
 
         Raises:
             IndexMissingError: nothing has been indexed yet.
