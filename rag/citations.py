@@ -189,7 +189,13 @@ def segment_answer(text: str, valid: Iterable[int]) -> tuple[list[Segment], list
             target.markers.extend(n for n in kept if n not in target.markers)
         cursor = group.end
     _add_text(segments, text[cursor:], marked=False)
-    return [s for s in segments if s.body or s.markers], hallucinated
+    segments = [s for s in segments if s.body or s.markers]
+    if len(segments) > 1 and not _has_words(segments[0].body) and segments[0].markers:
+        # "[1] From 2021 the ward chose ...": markers before any text cite the claim after them
+        opening, first = segments[0], segments[1]
+        first.markers[:0] = [n for n in opening.markers if n not in first.markers]
+        segments = segments[1:]
+    return segments, hallucinated
 
 
 def _add_text(segments: list[Segment], text: str, *, marked: bool) -> None:

@@ -51,6 +51,11 @@ VALID = (1, 2, 3)
         ("- a [1]\n- b [2]", "- a [1]\n- b [2]", []),
         ("No markers here.", "No markers here.", []),
         ("Năm 2021 [1], hai nội dung [2].", "Năm 2021 [1], hai nội dung [2].", []),
+        # a marker before any text cites the sentence after it (seen with English answers)
+        ("[1] Từ Sơn chọn hai khâu đột phá. [1]", "Từ Sơn chọn hai khâu đột phá [1].", []),
+        ("[1] A. B [2].", "A [1]. B [2].", []),
+        ("[2] A [1].", "A [2][1].", []),
+        ("[1]", "[1]", []),
     ],
 )
 def test_clean_answer(raw, clean, hallucinated):
