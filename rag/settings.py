@@ -128,7 +128,7 @@ class RetrievalSettings(_Group):
     translate_questions: bool = Field(
         True,
         description="Search a question in another language than the documents also in the LLM's "
-        "translation (EN->VI Recall@5 .935 -> .955 on XQuAD; ~3 s per new question on 2 cores).",
+        "translation (EN->VI Recall@5 .935 -> .955 on XQuAD; p50 ~1.8 s per new question on 2 cores).",
     )
 
 
