@@ -15,24 +15,23 @@ The small model sometimes answers instead of translating, or echoes English;
 :func:`clean_translation` turns such output into "" (the caller then searches
 with the question alone). Results, "" included, are kept in a small LRU cache.
 
-Measured (``eval/bench_translate.py``, XQuAD, 200 English questions over the
-240 Vietnamese paragraphs, seed 0, Qwen2.5-Coder-1.5B Q4 on 2 busy shared cores):
+Measured (``eval/bench_translate.py --limit 200 --seed 0``, XQuAD, 200 English
+questions over the 240 Vietnamese paragraphs, Qwen2.5-Coder-1.5B Q4, 2 cores):
 
 =========================================  =====  =====
 variant                                    R@1    R@5
 =========================================  =====  =====
 hybrid, English question only              .770   .935
-+ translation as alternate (default)       .840   .955
-+ translation, with the name check         .855   .950
-+ raw output, no checks                    .830   .955
-translation alone (English dropped)        .735   .895
++ translation as alternate (default)       .855   .955
++ translation, with the name check         .855   .960
++ raw output, no checks                    .845   .955
+translation alone (English dropped)        .775   .910
 + human Vietnamese question (ceiling)      .945   .985
 =========================================  =====  =====
 
-183 of 200 outputs usable (154 with the name check); 17 output tokens on
-average, 42 at most; 12.3 s per translation at the median, 35 s at p95 on that
-overloaded machine (load average 5-10). The differences between the checked
-variants are 1-3 questions of 200: noise; keeping the English question is not.
+177 of 200 outputs usable; 17 output tokens on average, 44 at most; 1.8 s per
+translation at the median, 6.3 s at p95. The differences between the checked
+variants are 1-2 questions of 200: noise; keeping the English question is not.
 
 The answer prompt that follows a translation reuses 177 cached tokens (the
 system message) against 183 after another answer; a translation
