@@ -799,6 +799,62 @@ def make_citation(
 _SPAN_PART = re.compile(r"\s*(?P<text>.+?)\s*\[(?P<n>\d{1,3})\]\s*(?:;|$)", re.DOTALL)
 
 
+def _find_phrase(words: Sequence[str], text: str) -> re.Match[str] | None:
+    """Where ``words`` (edge punctuation stripped) stand in ``text`` in a row, whole words only."""
+    pattern = r"[\W_]*\s+[\W_]*".join(re.escape(w) for w in words)
+    return re.search(rf"(?<![^\W_]){pattern}(?![^\W_])", text)
+
+
+_NEXT_WORD = re.compile(r"[ \t]+(?P<word>[^\s]+)")
+
+
+def complete_span_answer(
+    answer: str, passages: Sequence[Passage], cap_words: int, max_extra_words: int = 4
+) -> str:
+    """A span answer whose parts the word cap cut mid-phrase go on to the phrase's end, when near.
+
+    The grammar caps a part at ``cap_words`` words, so "61 trường hợp vi phạm công tác
+    quản" stops one word short of "quản lý,". A part of ``cap_words`` words that the
+    passage goes on without any punctuation is extended up to the next punctuation
+    mark (left out) if that comes within ``max_extra_words`` words on the same line;
+    otherwise it is left as it was. A shorter part is where the model chose to stop
+    ("Từ Sơn"). The result is still copied word for word from the passage.
+    """
+    by_n = {p.n: p for p in passages}
+    parts = list(_SPAN_PART.finditer(answer))
+    if not parts or "".join(m.group(0) for m in parts).strip() != answer.strip():
+        return answer
+    completed: list[str] = []
+    for part in parts:
+        text = part.group("text")
+        passage = by_n.get(int(part.group("n")))
+        words = [w for w in (w.strip(EDGE_PUNCT) for w in text.split()) if w]
+        found = _find_phrase(words, passage.text) if passage is not None and words else None
+        stops_at_punctuation = text.rstrip()[-1:] in EDGE_PUNCT if text.strip() else True
+        if found is not None and not stops_at_punctuation and len(words) >= cap_words:
+            extra: list[str] = []
+            position = found.end()
+            while len(extra) < max_extra_words:
+                following = _NEXT_WORD.match(passage.text, position)
+                if following is None:
+                    extra = []  # end of the line or of the passage with no mark: keep the cut
+                    break
+                word = following.group("word")
+                core = word.rstrip(EDGE_PUNCT)
+                if core != word or not core:
+                    if core:
+                        extra.append(core)
+                    break
+                extra.append(word)
+                position = following.end()
+            else:
+                extra = []
+            if extra:
+                text = f"{text.rstrip()} {' '.join(extra)}"
+        completed.append(f"{text.strip()} [{part.group('n')}]")
+    return "; ".join(completed)
+
+
 def span_citations(
     answer: str,
     passages: Sequence[Passage],
@@ -824,8 +880,7 @@ def span_citations(
         words = [w for w in words if w]
         if passage is None or not words:
             return None
-        pattern = r"[\W_]*\s+[\W_]*".join(re.escape(w) for w in words)
-        found = re.search(rf"(?<![^\W_]){pattern}(?![^\W_])", passage.text)
+        found = _find_phrase(words, passage.text)
         if found is None:
             return None
         sentences = [

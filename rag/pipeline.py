@@ -32,12 +32,14 @@ from rag.prompts import (
     asked_kind,
     build_messages,
     build_rewrite_messages,
+    continues_name,
     extractive_note_for,
     is_refusal,
     refusal_for,
     span_grammar,
 )
 from rag.settings import Settings, get_settings
+from rag.translate import factoid_in_english, keeps_names
 from rag.types import (
     Answer,
     Chunk,
@@ -340,8 +342,12 @@ def _window(sentence: str, query: str, max_tokens: int, count_tokens: Callable[[
     while size > 1 and count_tokens(" ".join(words[:size])) > max_tokens - 2:
         size = max(1, int(size * 0.85))
     best_start = max(range(len(words) - size + 1), key=lambda i: sum(hits[i : i + size]))
-    piece = " ".join(words[best_start : best_start + size])
-    return ("… " if best_start > 0 else "") + piece + (" …" if best_start + size < len(words) else "")
+    end = best_start + size
+    # Never open on the middle of a name: "… Đức Hà, Bí thư" hides "Đàm" from the answer.
+    while best_start > 0 and continues_name(words[best_start - 1], words[best_start]):
+        best_start -= 1
+    piece = " ".join(words[best_start:end])
+    return ("… " if best_start > 0 else "") + piece + (" …" if end < len(words) else "")
 
 
 def _evidence(question: str, passages: Sequence[Passage]) -> tuple[float, bool]:
@@ -421,6 +427,20 @@ def answer_relevance(question: str, passages: Sequence[Passage], citations: Sequ
         context = passage.text[spans[first][0] : spans[touched[-1]][1]]
         best = max(best, cite.support(claim, cite.span_features(context)))
     return best
+
+
+def _factoid_answer(span_answer: str, kind: str) -> str | None:
+    """The figure, date or name of each copied part, in English.
+
+    "53 triệu đồng/người/năm [1]" → "53 million VND/person/year [1]". None when no part
+    holds one (the model copied a phrase that does not answer the question).
+    """
+    parts = []
+    for text, marker in re.findall(r"\s*(.+?)\s*(\[\d+\])\s*(?:;|$)", span_answer):
+        core = factoid_in_english(text, kind)
+        if core:
+            parts.append(f"{core} {marker}")
+    return "; ".join(parts) if parts else None
 
 
 def _passage_spans(passages: Sequence[Passage]) -> list[tuple[str, int, int]]:
@@ -585,7 +605,7 @@ class Assistant:
         """Hits for ``query``; in another language than the documents, its translation is searched too."""
         target = self._translation_target(query)
         refined = self._search_translated(query, k, target) if target else None
-        return refined if refined is not None else self.retriever.search(query, k)
+        return refined[0] if refined is not None else self.retriever.search(query, k)
 
     def _translation_target(self, query: str) -> str:
         """The documents' language when ``query`` must be translated to search them well, else ""."""
@@ -594,8 +614,10 @@ class Assistant:
             return ""
         return str(needs(query))
 
-    def _search_translated(self, query: str, k: int | None, target: str) -> list[Hit] | None:
-        """Hits for ``query`` plus its translation into ``target`` (None when there is no usable translation).
+    def _search_translated(self, query: str, k: int | None, target: str) -> tuple[list[Hit], str] | None:
+        """Hits for ``query`` plus its translation into ``target``, and the translation.
+
+        None when there is no usable translation.
 
         e5-small finds Vietnamese paragraphs for English questions at Recall@5 .935 on XQuAD;
         adding the local model's Vietnamese translation as a second phrasing lifts that to .955
@@ -611,7 +633,7 @@ class Assistant:
         if not translation:
             return None
         logger.info("searching %r also as %r", query[:80], translation[:80])
-        return self.retriever.search(query, k, alternates=[translation])  # type: ignore[call-arg]
+        return self.retriever.search(query, k, alternates=[translation]), translation  # type: ignore[call-arg]
 
     # ------------------------------------------------------------ answering
 
@@ -668,12 +690,13 @@ class Assistant:
         # A question in another language than the documents is shown the sources its own words
         # found at once, then searched again with its translation (seconds of generation).
         target = self._translation_target(query)
+        translation = ""
         if target:
             translating = time.perf_counter()
             refined = self._search_translated(query, top_k * 2, target)
             timings.translate_ms = _elapsed_ms(translating)
             if refined is not None:
-                hits = refined
+                hits, translation = refined
                 refined_passages = self.retriever.passages(hits, top_k)
                 if _passage_spans(refined_passages) != _passage_spans(passages):
                     yield SourcesEvent(refined_passages, standalone)
@@ -688,7 +711,8 @@ class Assistant:
         llm = self.llm
         cross_lingual = in_other_language(language, passages)
         excerpts = select_excerpts(
-            query,
+            # A translation that kept the question's names shares the passages' words.
+            f"{query} {translation}" if keeps_names(query, translation) else query,
             passages,
             self.context_budget_tokens,
             llm.count_tokens,
@@ -697,16 +721,23 @@ class Assistant:
         grammar = ""
         answer_format = self.settings.llm.answer_format
         kind = asked_kind(standalone)
+        # An English figure, date or name question over Vietnamese passages is answered with the
+        # copied span's figure, date or name (``factoid_in_english``): the 1.5B model's own English
+        # answers there changed figures and invented names.
+        factoid_across = cross_lingual and kind is not None and language == "en"
+        max_words = FACTOID_MAX_WORDS if kind else SPAN_MAX_WORDS
         if (
             (answer_format == "span" or answer_format == "auto" and kind)
-            and not cross_lingual
+            and (not cross_lingual or factoid_across)
             and getattr(llm, "supports_grammar", False)
         ):
             grammar = span_grammar(
                 excerpts,
-                refusal_for(language),
+                # Offered a refusal, the model refuses English questions over Vietnamese passages
+                # even with the answer shown: the system refuses on evidence there instead.
+                None if cross_lingual else refusal_for(language),
                 start_filter=answer_start_filter(standalone),
-                max_words=FACTOID_MAX_WORDS if kind else SPAN_MAX_WORDS,
+                max_words=max_words,
             )
         if grammar:
             answer.evidence["span"] = 1.0
@@ -751,7 +782,17 @@ class Assistant:
         cut = repeated_sentence_start(raw)
         answer.raw_answer = (raw[:cut] if cut is not None else raw).strip()
         # The merged query: words the conversation already gave weigh less when checking support.
-        yield DoneEvent(self._finish(answer, passages, query, language, started, span=bool(grammar)))
+        yield DoneEvent(
+            self._finish(
+                answer,
+                passages,
+                query,
+                language,
+                started,
+                span_max_words=max_words if grammar else 0,
+                factoid_kind=kind if grammar and factoid_across else None,
+            )
+        )
 
     # ------------------------------------------------------------ steps
 
@@ -833,14 +874,26 @@ class Assistant:
         question: str,
         language: str,
         started: float,
-        span: bool = False,
+        span_max_words: int = 0,
+        factoid_kind: str | None = None,
     ) -> Answer:
+        """Check, cite and (when checks fail) refuse or quote the model's answer.
+
+        ``span_max_words``: the answer was copied under :func:`span_grammar` with parts of at
+        most that many words (0: a free answer).
+
+        ``factoid_kind`` ("quantity", "time", "person") marks a span copied from passages in
+        another language than the question: the answer shown is the span's figure, date or name.
+        """
         raw = answer.raw_answer
         if not raw or is_refusal(cite.strip_markers(raw)) and not cite.parse_markers(raw):
             return self._refuse(answer, passages, started, "the model refused")
         index = self._index
         document_text = index.document_text if index is not None else None
         chunk_lookup = index.chunk if index is not None else None
+        span = span_max_words > 0
+        if span:
+            raw = cite.complete_span_answer(raw, passages, cap_words=span_max_words)
         copied = cite.span_citations(raw, passages, document_text, chunk_lookup) if span else None
         cross_lingual = False
         if copied:
@@ -848,6 +901,13 @@ class Assistant:
             answer.answer = _DANGLING_PUNCT.sub(r" \1", raw.strip())  # "760 mm, [1]" → "760 mm [1]"
             answer.citations = copied
             answer.verified = True
+            if factoid_kind:
+                english = _factoid_answer(answer.answer, factoid_kind)
+                if english is None:
+                    return self._refuse(
+                        answer, passages, started, f"no {factoid_kind} in the copied phrase: {raw.strip()!r}"
+                    )
+                answer.answer = english
         else:
             result = cite.resolve(
                 raw,

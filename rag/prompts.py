@@ -209,7 +209,7 @@ def build_messages(
     )
     if offer_refusal:
         instruction += _REFUSAL_INSTRUCTION.format(refusal=refusal_for(language))
-    else:
+    elif not span:  # a span is copied as it stands, in the passages' language
         instruction = _TRANSLATE_INSTRUCTION + instruction
     earlier = f"Earlier question: {_one_line(previous_question)}\n" if previous_question else ""
     user = f"{context}\n\n{earlier}Question: {_one_line(question)}\n{instruction}"
@@ -311,27 +311,51 @@ _ASKS_QUANTITY = (
     r"\b(?:bao nhiêu|mấy (?:người|năm|lần|ha|km|triệu|tỷ|phần trăm|ngàn|nghìn)|how (?:many|much)|"
     r"what (?:percentage|percent|proportion|number))\b"
 )
-_ASKS_TIME = r"\b(?:năm nào|khi nào|bao giờ|lúc nào|ngày nào|tháng nào|when|what year)\b"
+_ASKS_TIME = r"\b(?:năm nào|khi nào|bao giờ|lúc nào|ngày nào|tháng nào|when|(?:what|which) year)\b"
+_ASKS_YEAR = r"\b(?:năm nào|(?:what|which) year)\b"
+# "how many cases" is not answered by the "1" of "sau hơn 1 năm" (after more than a year).
+_ASKS_DURATION = (
+    r"\b(?:bao lâu|(?:bao nhiêu|mấy) (?:năm|tháng|ngày|tuần|giờ|phút)|tuổi|how long|how old|"
+    r"how many (?:years|months|days|weeks|hours|minutes))\b"
+)
+_DURATION_WORDS = frozenset(
+    "năm tháng ngày tuần giờ phút year years month months day days week weeks hour hours".split()
+)
+_YEAR = re.compile(r"^(?:1[0-9]|20|21)[0-9]{2}(?![0-9])")
 _ASKS_PERSON = r"(?:^|\b(?:là|bởi|của|với|cho) )ai\b(?! cập)|\bwho(?:m|se)?\b"
 _TIME_WORDS = frozenset("năm tháng ngày thế kỷ kỷ đầu cuối giữa sau trước vào từ".split())
+# Numbers written as words. Not "năm" (five, but far more often "year") nor "tư" ("tư tưởng").
+_NUMBER_WORDS = frozenset(
+    "một hai ba bốn sáu bảy tám chín mười mươi trăm nghìn ngàn triệu tỷ "
+    "one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
+    "hundred hundreds thousand thousands million millions billion dozen dozens".split()
+)
 
 
 def asked_kind(question: str) -> str | None:
     """What a question asks for: "quantity", "time", "person", or None for anything else."""
-    from rag.normalize import fold_diacritics
-
-    lowered = re.sub(r"\s+", " ", question.lower()).strip()
-    plain = fold_diacritics(lowered) == lowered
     for kind, pattern in (("quantity", _ASKS_QUANTITY), ("time", _ASKS_TIME), ("person", _ASKS_PERSON)):
-        if re.search(fold_diacritics(pattern) if plain else pattern, lowered):
+        if _matches(pattern, question):
             return kind
     return None
 
 
-def answer_start_filter(question: str) -> Callable[[str], bool] | None:
+def _matches(pattern: str, question: str) -> bool:
+    """``pattern`` found in the lowercased question; folded when the question has no diacritics."""
+    from rag.normalize import fold_diacritics
+
+    lowered = re.sub(r"\s+", " ", question.lower()).strip()
+    plain = fold_diacritics(lowered) == lowered
+    return re.search(fold_diacritics(pattern) if plain else pattern, lowered) is not None
+
+
+def answer_start_filter(question: str) -> Callable[..., bool] | None:
     """Which words an answer to ``question`` may start with, from what the question asks for.
 
-    "bao nhiêu / how many" → a number; "khi nào / năm nào / when" → a number or a
+    The filter is called as ``accepts(word, following_word="", previous_word="")``.
+    "bao nhiêu / how many" → a number, in digits or words ("hai"), not followed by a
+    unit of time unless the question asks how long, nor a year ("năm 2021"); "năm nào / which
+    year" → a year ("2021", not the "1" of "1 năm"); "khi nào / when" → a number or a
     time word ("năm 1685", "tháng 3"); "ai / who" → a capitalised word the question
     does not contain; anything else → a word the question does not contain. The
     1.5B model otherwise often copies the question's own subject ("Ai thành lập
@@ -342,20 +366,56 @@ def answer_start_filter(question: str) -> Callable[[str], bool] | None:
         return None
     kind = asked_kind(question)
     if kind == "quantity":
-        return lambda word: any(c.isdigit() for c in word)
+        durations = _matches(_ASKS_DURATION, question)
+        return lambda word, following="", previous="": (
+            (any(c.isdigit() for c in word) or word.lower() in _NUMBER_WORDS)
+            and (durations or following.lower() not in _DURATION_WORDS)
+            and not (previous.lower() == "năm" and _YEAR.match(word))  # "năm 2021" is a year
+        )
+    if kind == "time" and _matches(_ASKS_YEAR, question):
+        return lambda word, following="", previous="": _YEAR.match(word) is not None
     if kind == "time":
-        return lambda word: any(c.isdigit() for c in word) or word.lower() in _TIME_WORDS
+        return lambda word, following="", previous="": (
+            any(c.isdigit() for c in word) or word.lower() in _TIME_WORDS
+        )
     asked = {w.lower() for w in re.findall(r"[^\W_]+", question)}
     if kind == "person":
-        return lambda word: word[:1].isupper() and word.lower() not in asked
-    return lambda word: word.lower() not in asked
+        return lambda word, following="", previous="": word[:1].isupper() and word.lower() not in asked
+    return lambda word, following="", previous="": word.lower() not in asked
+
+
+def continues_name(previous: str, word: str) -> bool:
+    """True when ``word`` goes on a capitalised name begun by ``previous`` ("Đàm" → "Đức").
+
+    An initial ("James O. McKinsey") goes on the name too; a word after a full stop
+    or a comma starts afresh.
+    """
+    _, core, trail = _split_edges(word)
+    _, previous_core, previous_trail = _split_edges(previous)
+    if not (core[:1].isupper() and previous_core[:1].isupper()):
+        return False
+    return not previous_trail or previous_trail == "." and len(previous_core) == 1
+
+
+def _may_start(words: Sequence[str], i: int, start_filter: Callable[..., bool] | None) -> bool:
+    """Whether a part may start at ``words[i]``.
+
+    Never inside a name ("Đức Hà" cut from "Đàm Đức Hà"), and only where ``start_filter`` allows it.
+    """
+    if i and continues_name(words[i - 1], words[i]):
+        return False
+    if start_filter is None:
+        return True
+    following = _split_edges(words[i + 1])[1] if i + 1 < len(words) else ""
+    previous = _split_edges(words[i - 1])[1] if i else ""
+    return bool(start_filter(_split_edges(words[i])[1], following, previous))
 
 
 def span_grammar(
     excerpts: Mapping[int, str],
     refusal: str | None = None,
     max_parts: int = 2,
-    start_filter: Callable[[str], bool] | None = None,
+    start_filter: Callable[..., bool] | None = None,
     max_words: int | None = None,
 ) -> str:
     """A llama.cpp GBNF grammar whose every sentence is copied from the passages and cited.
@@ -372,7 +432,7 @@ def span_grammar(
         refusal: the refusal sentence allowed as the whole answer; None to forbid refusing.
         max_parts: most cited parts in one answer.
         start_filter: which words a part may start with (:func:`answer_start_filter`);
-            ignored when no shown word passes it.
+            ignored when no shown word passes it. A part never starts inside a name.
         max_words: most words in one part (None: up to the end of the run). Once
             copying, the small model tends to go on to the end of the sentence.
 
@@ -381,10 +441,10 @@ def span_grammar(
     """
     runs = {n: excerpt_runs(excerpt) for n, excerpt in sorted(excerpts.items())}
     if start_filter is not None and not any(
-        start_filter(_split_edges(w)[1])
+        _may_start(run, i, start_filter)
         for passage_runs in runs.values()
         for run in passage_runs
-        for w in run
+        for i in range(len(run))
     ):
         start_filter = None
     rules: list[str] = []
@@ -410,7 +470,7 @@ def span_grammar(
                         more = i + 1 < len(words) and k + 1 < max_words
                         following = f' ( " " p{n}r{r}w{i + 1}d{k + 1} )?' if more else ""
                         rules.append(f"{name}d{k} ::= {name}{following}")
-                if start_filter is None or start_filter(core):
+                if _may_start(words, i, start_filter):
                     starts.append(name if max_words is None else f"{name}d0")
         if starts:
             rules.append(f'part{n} ::= ( {" | ".join(starts)} ) " [{n}]"')

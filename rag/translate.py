@@ -141,6 +141,18 @@ def clean_translation(question: str, output: str, target: str = "vi", *, require
     return normalize_text(text)
 
 
+def keeps_names(question: str, translation: str) -> bool:
+    """True when ``translation`` is usable and keeps the question's names (see :func:`clean_translation`).
+
+    The 1.5B model sometimes "translates" by refusing ("Tuy nhiên, tôi không thể dịch câu này
+    …"); such text passes the plain checks but drops every name of the question.
+    """
+    if not translation:
+        return False
+    target = detect_language(translation)
+    return bool(clean_translation(question, translation, target, require_names=True))
+
+
 def translate_question(llm: Any, question: str, target: str = "vi") -> str:
     """``question`` translated into ``target`` by ``llm``, or "" when the output is unusable.
 
@@ -190,3 +202,116 @@ def cached_translations() -> Sequence[tuple[tuple[str, str], str]]:
     """The cache's entries, oldest first (for tests and diagnostics)."""
     with _cache_lock:
         return list(_cache.items())
+
+
+# ---------------------------------------------------------------- factoid answers
+
+# A Vietnamese span that answers "how many / when / who" holds a figure, a date or a name:
+# those read the same in English once numbers are written the English way and a few
+# unit words are translated, so no generation (and no chance to change the figure) is needed.
+_NUMBER_WORDS_VI = {
+    "một": "1", "hai": "2", "ba": "3", "bốn": "4", "sáu": "6", "bảy": "7", "tám": "8",
+    "chín": "9", "mười": "10",
+}  # fmt: skip
+_UNITS_EN = {
+    "triệu": "million", "tỷ": "billion", "tỉ": "billion", "nghìn": "thousand", "ngàn": "thousand",
+    "trăm": "hundred", "đồng": "VND", "người": "people", "hộ": "households", "trường hợp": "cases",
+    "lần": "times", "năm": "years", "tháng": "months", "ngày": "days", "ha": "ha", "km": "km",
+    "m": "m", "kg": "kg", "tấn": "tonnes", "%": "%", "phần trăm": "percent",
+}  # fmt: skip
+_PER_UNIT_EN = {"người": "person", "năm": "year", "tháng": "month", "ngày": "day", "hộ": "household"}
+_MONTHS_EN = "January February March April May June July August September October November December".split()
+_HONORIFICS = frozenset("đồng chí ông bà anh chị cô thầy tiến sĩ giáo sư phó thạc".split())
+_DIGITS = re.compile(r"\d")
+_VI_THOUSANDS = re.compile(r"^\d{1,3}(?:\.\d{3})+(?:,\d+)?%?$")
+_VI_DECIMAL = re.compile(r"^\d+,\d+%?$")
+
+
+def english_number(token: str) -> str:
+    """A Vietnamese-written number the English way: "1.200" → "1,200", "0,58%" → "0.58%"."""
+    if _VI_THOUSANDS.match(token) or _VI_DECIMAL.match(token):
+        return token.translate(str.maketrans({".": ",", ",": "."}))
+    return _NUMBER_WORDS_VI.get(token.lower(), token)
+
+
+def _words(span: str) -> list[str]:
+    return [w.strip("\"'“”‘’«»()[]{}.,;:!?…") for w in span.split()]
+
+
+def _quantity(words: list[str]) -> str:
+    head: list[str] = []
+    i = 0
+    while i < len(words) and (_DIGITS.search(words[i]) or words[i].lower() in _NUMBER_WORDS_VI):
+        head.append(english_number(words[i]))
+        i += 1
+    if not head:
+        return ""
+    for _ in range(2):  # "53 triệu đồng/người/năm" → "53 million VND/person/year"
+        if i >= len(words):
+            break
+        two = f"{words[i]} {words[i + 1]}".lower() if i + 1 < len(words) else ""
+        if two in _UNITS_EN:
+            head.append(_UNITS_EN[two])
+            i += 2
+            continue
+        first, *per = words[i].lower().split("/")
+        if first not in _UNITS_EN or any(p not in _PER_UNIT_EN for p in per):
+            break
+        head.append("/".join([_UNITS_EN[first], *(_PER_UNIT_EN[p] for p in per)]))
+        i += 1
+    return " ".join(head).replace(" %", "%")
+
+
+def _time(words: list[str]) -> str:
+    lowered = [w.lower() for w in words]
+    for i, word in enumerate(lowered):  # "(ngày 2) tháng 9 (năm 1945)" → "(2) September (1945)"
+        if word == "tháng" and i + 1 < len(words) and words[i + 1].isdigit() and 1 <= int(words[i + 1]) <= 12:
+            parts = [_MONTHS_EN[int(words[i + 1]) - 1]]
+            if i >= 2 and lowered[i - 2] == "ngày" and words[i - 1].isdigit():
+                parts.insert(0, words[i - 1])
+            if i + 3 < len(words) and lowered[i + 2] == "năm" and words[i + 3].isdigit():
+                parts.append(words[i + 3])
+            return " ".join(parts)
+    head: list[str] = []
+    for word in words:
+        if _DIGITS.search(word) or head and word in {"-", "–"}:
+            head.append(word)
+        elif head:
+            break
+    while head and not _DIGITS.search(head[-1]):
+        head.pop()
+    return " ".join(head)
+
+
+def _person(span: str) -> str:
+    raw = span.split()
+    i = 0
+    while i < len(raw) and _words(raw[i])[0].lower() in _HONORIFICS:
+        i += 1
+    head: list[str] = []
+    for word in raw[i:]:
+        core = _words(word)[0]
+        if not core[:1].isupper():
+            break
+        initial = len(core) == 1 and word.endswith(".")
+        head.append(f"{core}." if initial else core)
+        if not initial and core != word.strip("\"'“”‘’«»("):
+            break  # "Hà," ends the name
+    return " ".join(head)
+
+
+def factoid_in_english(span: str, kind: str | None) -> str:
+    """The language-neutral core of a Vietnamese span answering a "how many / when / who" question.
+
+    "53 triệu đồng/người/năm" → "53 million VND/person/year", "0,58%" → "0.58%",
+    "2021 đến nay" → "2021", "Đồng chí Đàm Đức Hà, Bí thư" → "Đàm Đức Hà". Returns "" when
+    the span has no such core (the caller then shows the span itself, quoted).
+    """
+    words = [w for w in _words(span) if w]
+    if kind == "quantity":
+        return _quantity(words)
+    if kind == "time":
+        return _time(words)
+    if kind == "person":
+        return _person(span)
+    return ""

@@ -524,6 +524,26 @@ def test_span_answer_is_held_by_a_grammar_built_from_the_excerpts(passages, text
     )
 
 
+def test_english_figure_questions_get_the_copied_figure_in_english(passages, text):
+    # Over Vietnamese passages the model copies the phrase; the answer is its figure, in English.
+    assistant, llm, _ = make_assistant(
+        passages, text, ["61 trường hợp vi phạm [3]"], supports_grammar=True, dense=[0.85] * 4
+    )
+    answer = assistant.ask("How many land violations did Từ Sơn fine?")
+    grammar = llm.calls[0]["grammar"]
+    assert grammar and REFUSAL_EN not in grammar and "Copy from the passages" in llm.prompts[0][-1]["content"]
+    assert "translate the facts" not in llm.prompts[0][-1]["content"]
+    assert not answer.refused and answer.verified and answer.answer == "61 cases [3]"
+    (citation,) = answer.citations
+    assert "61 trường hợp" in citation.quote and text[citation.start : citation.end] == citation.quote
+    # a copied phrase with no figure answers nothing: refused, not shown
+    assistant, llm, _ = make_assistant(
+        passages, text, ["thành phố Từ Sơn [3]"], supports_grammar=True, dense=[0.85] * 4
+    )
+    refused = assistant.ask("How many land violations did Từ Sơn fine?")
+    assert refused.refused and "no quantity in the copied phrase" in refused.refusal_reason
+
+
 def test_no_grammar_for_models_without_it_nor_across_languages(passages, text):
     assistant, llm, _ = make_assistant(passages, text, ["Tỷ lệ hộ nghèo là 0,58% [2]."])
     assistant.ask(POVERTY_Q)
@@ -575,11 +595,123 @@ def test_span_grammar_starts_only_where_the_filter_allows():
     excerpt = "Công ty do James O. McKinsey thành lập năm 1926."
     grammar = span_grammar({1: excerpt}, start_filter=answer_start_filter("Ai thành lập công ty?"))
     starts = grammar.split("part1 ::= ( ", 1)[1].split(" )", 1)[0].split(" | ")
-    assert len(starts) == 3  # "James", "O." and "McKinsey": capitalised, not in the question
-    unfiltered = span_grammar({1: excerpt}, start_filter=answer_start_filter("Có bao nhiêu xe?"))
+    assert starts == ["p1r0w3"]  # "James"; "O." and "McKinsey" go on his name, never start one
+    cars = "Công ty do James O. McKinsey thành lập có 1926 xe."
+    unfiltered = span_grammar({1: cars}, start_filter=answer_start_filter("Có bao nhiêu xe?"))
     assert unfiltered.split("part1 ::= ( ", 1)[1].split(" )", 1)[0].count("|") == 0  # only "1926"
+    # "năm 1926" is a year, not a count: with no count shown, the filter is dropped
+    years = span_grammar({1: excerpt}, start_filter=answer_start_filter("Có bao nhiêu xe?"))
+    assert years.split("part1 ::= ( ", 1)[1].split(" )", 1)[0].count("|") == 7
     nothing = span_grammar({1: "Không có số nào."}, start_filter=answer_start_filter("Có bao nhiêu xe?"))
     assert nothing.split("part1 ::= ( ", 1)[1].count("|") == 3  # no number shown: every word may start
+
+
+def test_span_answers_never_start_inside_a_name():
+    from rag.prompts import answer_start_filter, span_grammar
+
+    excerpt = "Đồng chí Đàm Đức Hà, Bí thư Đảng ủy phường Hương Mạc cho biết. Ông Lê Văn Nam đồng ý."
+    grammar = span_grammar({1: excerpt}, start_filter=answer_start_filter("Ai là Bí thư Đảng ủy?"))
+    starts = grammar.split("part1 ::= ( ", 1)[1].split(" )", 1)[0].split(" | ")
+    words = excerpt.split()
+    started = [words[int(s.split("w")[1].split("d")[0])] for s in starts]
+    # "Hương" follows "phường" (lower case) and "Ông" a full stop; "Đức", "Hà,", "Mạc", "Văn"
+    # and "Nam" go on a name; "Bí" and "Đảng" are the question's own words.
+    assert started == ["Đồng", "Đàm", "Hương", "Ông", "Lê"] or started == ["Đồng", "Đàm", "Hương", "Ông"]
+
+
+@pytest.mark.parametrize(
+    ("question", "excerpt", "starts"),
+    [
+        # "hai" counts; the "1" of "sau hơn 1 năm" does not answer "how many cases"
+        (
+            "Ban Thường vụ lựa chọn bao nhiêu nội dung đột phá?",
+            "Sau hơn 1 năm, Ban Thường vụ lựa chọn hai nội dung đột phá.",
+            ["hai"],
+        ),
+        ("How many violations did Tu Son sanction?", "Sau hơn 1 năm, xử phạt 61 trường hợp.", ["61"]),
+        ("Có bao nhiêu nội dung?", "Từ năm 2021 đến nay, lựa chọn hai nội dung.", ["hai"]),
+        ("Công trình kéo dài bao nhiêu năm?", "Sau hơn 1 năm, xử phạt 61 trường hợp.", ["1", "61"]),
+        # a year for "năm nào / which year", not the "1" of "1 năm" nor a document number
+        (
+            "Từ năm nào Thành ủy lựa chọn?",
+            "Sau 1 năm thực hiện Kết luận 01-KL/TW, từ năm 2021 đến nay.",
+            ["2021"],
+        ),
+        ("Since which year?", "Sau 1 năm thực hiện Kết luận 01-KL/TW, từ năm 2021, đến nay.", ["2021,"]),
+    ],
+)
+def test_span_starts_follow_what_is_asked(question, excerpt, starts):
+    from rag.prompts import answer_start_filter, span_grammar
+
+    grammar = span_grammar({1: excerpt}, start_filter=answer_start_filter(question), max_words=8)
+    rules = grammar.split("part1 ::= ( ", 1)[1].split(" )", 1)[0].split(" | ")
+    words = excerpt.split()
+    assert [words[int(r.split("w")[1].split("d")[0])] for r in rules] == starts
+
+
+def test_excerpt_windows_never_open_inside_a_name():
+    from rag.pipeline import _window
+    from rag.prompts import approx_tokens
+
+    sentence = (
+        "Nhiều năm qua, địa phương còn những hạn chế trong công tác quản lý đất đai, ô nhiễm môi trường. "
+        "Đồng chí Đàm Đức Hà, Bí thư Đảng ủy phường Hương Mạc cho biết như vậy."
+    )
+    window = _window(sentence, "Ai là Bí thư Đảng ủy phường Hương Mạc?", 24, approx_tokens)
+    assert "Bí thư Đảng ủy phường Hương Mạc" in window
+    assert "Đàm Đức Hà" in window and "… Đức" not in window
+
+
+def test_a_span_cut_just_before_the_end_of_its_phrase_is_completed():
+    from rag.citations import complete_span_answer
+    from rag.types import Passage
+
+    text = (
+        "Sau hơn 1 năm, thành phố xử phạt 61 trường hợp vi phạm công tác quản lý, sử dụng đất đai; "
+        "xử phạt 60 trường hợp vi phạm trật tự xây dựng một cách kiên quyết và triệt để trong năm\nqua."
+    )
+    passage = Passage(
+        n=1, doc_id="d", title="t", text=text, start=0, end=len(text), chunk_ids=("c",), score=1.0
+    )
+
+    def complete(answer: str, cap: int = 8) -> str:
+        return complete_span_answer(answer, [passage], cap_words=cap)
+
+    assert complete("61 trường hợp vi phạm công tác quản [1]") == "61 trường hợp vi phạm công tác quản lý [1]"
+    # the model stopped before the cap, at a mark, or the phrase goes on too long / across a line
+    assert complete("61 trường hợp vi phạm công tác [1]") == "61 trường hợp vi phạm công tác [1]"
+    assert complete("61 trường hợp [1]", cap=2) == "61 trường hợp [1]"
+    assert complete("Sau hơn 1 năm [1]", cap=4) == "Sau hơn 1 năm [1]"
+    assert complete("60 trường hợp [1]", cap=3) == "60 trường hợp [1]"
+    assert (
+        complete("một cách kiên quyết và triệt để trong [1]", cap=7)
+        == "một cách kiên quyết và triệt để trong [1]"
+    )
+    assert complete("free text, no marker") == "free text, no marker"
+
+
+@pytest.mark.parametrize(
+    ("span", "kind", "english"),
+    [
+        ("53 triệu đồng/người/năm", "quantity", "53 million VND/person/year"),
+        ("0,58%", "quantity", "0.58%"),
+        ("1.200 ha rừng", "quantity", "1,200 ha"),
+        ("61 trường hợp vi phạm công tác quản lý", "quantity", "61 cases"),
+        ("hai nội dung đột phá", "quantity", "2"),
+        ("3/3 khu dân cư", "quantity", "3/3"),
+        ("2021 đến nay", "time", "2021"),
+        ("ngày 2 tháng 9 năm 1945", "time", "2 September 1945"),
+        ("2020 - 2025", "time", "2020 - 2025"),
+        ("Đồng chí Đàm Đức Hà, Bí thư Đảng ủy", "person", "Đàm Đức Hà"),
+        ("James O. McKinsey thành lập", "person", "James O. McKinsey"),
+        ("năm ngoái", "time", ""),
+        ("các khu phố", "person", ""),
+    ],
+)
+def test_factoid_spans_read_in_english(span, kind, english):
+    from rag.translate import factoid_in_english
+
+    assert factoid_in_english(span, kind) == english
 
 
 def test_echo_of_the_question_falls_back_to_the_quoted_sentence(passages, text):
