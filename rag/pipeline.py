@@ -893,7 +893,10 @@ class Assistant:
         chunk_lookup = index.chunk if index is not None else None
         span = span_max_words > 0
         if span:
-            raw = cite.complete_span_answer(raw, passages, cap_words=span_max_words)
+            # An English figure question takes the figure's unit from the passage even when the
+            # model stopped at the bare number ("53" → "53 triệu đồng/người/năm" → "53 million …").
+            cap = 1 if factoid_kind == "quantity" else span_max_words
+            raw = cite.complete_span_answer(raw, passages, cap_words=cap)
         copied = cite.span_citations(raw, passages, document_text, chunk_lookup) if span else None
         cross_lingual = False
         if copied:

@@ -309,7 +309,9 @@ def excerpt_runs(excerpt: str) -> list[list[str]]:
 # was typed without any.
 _ASKS_QUANTITY = (
     r"\b(?:bao nhiêu|mấy (?:người|năm|lần|ha|km|triệu|tỷ|phần trăm|ngàn|nghìn)|how (?:many|much)|"
-    r"what (?:percentage|percent|proportion|number))\b"
+    r"what (?:percentage|percent|proportion|number)|"
+    r"what (?:is|was|are|were) the (?:[a-z-]+ ){0,3}"
+    r"(?:rate|income|percentage|share|total|amount|population))\b"
 )
 _ASKS_TIME = r"\b(?:năm nào|khi nào|bao giờ|lúc nào|ngày nào|tháng nào|when|(?:what|which) year)\b"
 _ASKS_YEAR = r"\b(?:năm nào|(?:what|which) year)\b"
