@@ -658,8 +658,9 @@ class Assistant:
             IndexMissingError: nothing has been indexed yet.
             LLMError: generation failed.
         """
-        started = time.perf_counter()
         timings = Timings()
+        timings.load_ms = self._load_search()
+        started = time.perf_counter()
         question_text = normalize_text(question or "").strip()
         language = detect_language(question_text) if question_text else "vi"
         standalone, query = rewrite_followup(question_text, history)
@@ -692,6 +693,7 @@ class Assistant:
         target = self._translation_target(query)
         translation = ""
         if target:
+            started += self._load_llm(timings)
             translating = time.perf_counter()
             refined = self._search_translated(query, top_k * 2, target)
             timings.translate_ms = _elapsed_ms(translating)
@@ -708,6 +710,7 @@ class Assistant:
             yield DoneEvent(self._refuse(answer, passages, started, weak))
             return
 
+        started += self._load_llm(timings)
         llm = self.llm
         cross_lingual = in_other_language(language, passages)
         excerpts = select_excerpts(
@@ -795,6 +798,33 @@ class Assistant:
         )
 
     # ------------------------------------------------------------ steps
+
+    def _load_search(self) -> float:
+        """Milliseconds spent opening the index and loading its query embedder (0 once loaded)."""
+        if self._retriever is not None:
+            return 0.0
+        loading = time.perf_counter()
+        try:
+            _ = self.retriever
+            index = self._index
+            if index is not None:
+                index.warm_up()
+        except RagError:
+            return 0.0  # no index yet: the search reports it
+        return _elapsed_ms(loading)
+
+    def _load_llm(self, timings: Timings) -> float:
+        """Load the LLM if it is not yet; adds the milliseconds to ``timings.load_ms``, returns seconds."""
+        if self._llm is not None:
+            return 0.0
+        loading = time.perf_counter()
+        try:
+            _ = self.llm
+        except RagError:
+            return 0.0  # reported where the model is used
+        spent = time.perf_counter() - loading
+        timings.load_ms += round(spent * 1000, 1)
+        return spent
 
     def _fingerprint(self) -> str:
         try:
@@ -1066,7 +1096,9 @@ def answer_to_dict(answer: Answer) -> dict[str, Any]:
         "refusal_reason": answer.refusal_reason,
         "evidence": dict(answer.evidence),
         "timings": {
+            "load_ms": answer.timings.load_ms,
             "retrieve_ms": answer.timings.retrieve_ms,
+            "translate_ms": answer.timings.translate_ms,
             "prompt_tokens": answer.timings.prompt_tokens,
             "ttft_ms": answer.timings.ttft_ms,
             "total_ms": answer.timings.total_ms,

@@ -482,6 +482,17 @@ class Index:
             hnsw = faiss.downcast_index(self._faiss.index)
             hnsw.hnsw.efSearch = max(64, 2 * self.settings.retrieval.candidates)
 
+    def warm_up(self) -> None:
+        """Load what searching needs (the query embedder, FAISS and BM25) now instead of at the first search.
+
+        Raises:
+            IndexMissingError: nothing has been indexed yet.
+        """
+        with self._lock:
+            generation = self._require_generation()
+            self._get_embedder(generation)
+            self._load_search_structures(generation)
+
     def dense_search(self, query: str, n: int) -> list[tuple[Chunk, float]]:
         """The ``n`` chunks whose embeddings are closest to the query's (cosine), best first."""
         with self._lock:

@@ -105,6 +105,7 @@ class Citation:
 class Timings:
     """Where the time of one answer went."""
 
+    load_ms: float = 0.0  # loading the index and models on first use (in none of the times below)
     retrieve_ms: float = 0.0  # until the first sources were shown
     translate_ms: float = 0.0  # translating a question for a search in the documents' language
     prompt_tokens: int = 0

@@ -524,6 +524,33 @@ def test_span_answer_is_held_by_a_grammar_built_from_the_excerpts(passages, text
     )
 
 
+def test_loading_the_model_on_first_use_is_timed_apart(passages, text, monkeypatch):
+    import time as clock
+
+    import rag.llm
+
+    fake = FakeLLM(["Tỷ lệ hộ nghèo giảm còn 0,58% [2]."])
+
+    def slow_load(settings):
+        clock.sleep(0.5)
+        return fake
+
+    monkeypatch.setattr(rag.llm, "get_llm", slow_load)
+    settings = get_settings({"retrieval": {"top_k": 4, "min_dense_score": 0.8}})
+    assistant = Assistant(
+        settings,
+        index=FakeIndex({DOC_ID: text}, passages),
+        embedder=FakeEmbedder(),
+        retriever=FakeRetriever(passages),
+    )
+    first = assistant.ask(POVERTY_Q)
+    assert not first.refused and first.timings.load_ms >= 500
+    assert first.timings.ttft_ms < first.timings.load_ms and first.timings.total_ms < first.timings.load_ms
+    assert answer_to_dict(first)["timings"]["load_ms"] == first.timings.load_ms
+    fake.replies.append("Tỷ lệ hộ nghèo giảm còn 0,58% [2].")
+    assert assistant.ask(POVERTY_Q).timings.load_ms == 0.0  # loaded once
+
+
 def test_english_figure_questions_get_the_copied_figure_in_english(passages, text):
     # Over Vietnamese passages the model copies the phrase; the answer is its figure, in English.
     assistant, llm, _ = make_assistant(

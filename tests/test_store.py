@@ -151,6 +151,22 @@ def test_reopened_index_searches_like_the_original(index: Index, store_settings:
     assert path_of(index, reopened.dense_search(query, 1)[0][0].doc_id) == "y_te.txt"
 
 
+def test_warm_up_loads_the_embedder_and_search_structures(
+    index: Index, store_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rag.embedding
+
+    made: list[FakeEmbedder] = []
+    monkeypatch.setattr(
+        rag.embedding, "get_embedder", lambda settings: made.append(FakeEmbedder()) or made[-1]
+    )
+    reopened = Index.open(store_settings)  # the embedder is built on first need
+    assert not made
+    reopened.warm_up()
+    assert len(made) == 1 and reopened._faiss is not None and reopened._bm25 is not None
+    assert reopened.dense_search("bệnh viện ở Hà Nội", 1) and len(made) == 1
+
+
 def test_progress_reports_every_file(store_settings: Settings, embedder: FakeEmbedder) -> None:
     calls: list[tuple[int, int, str]] = []
     Index.open(store_settings, embedder, create=True).ingest(progress=lambda *a: calls.append(a))
