@@ -524,6 +524,29 @@ def test_span_answer_is_held_by_a_grammar_built_from_the_excerpts(passages, text
     )
 
 
+def test_a_question_about_a_place_no_passage_mentions_is_refused(passages, text):
+    from rag.pipeline import question_names
+
+    assert question_names("Thị xã Quế Võ đã xử phạt bao nhiêu trường hợp?") == ["Quế Võ"]
+    assert question_names("Ai là Chủ tịch UBND phường Phù Chẩn, Hương Mạc?") == [
+        "Chủ",
+        "Phù Chẩn",
+        "Hương Mạc",
+    ]
+    assistant, llm, _ = make_assistant(passages, text, ["61 trường hợp [3]"], supports_grammar=True)
+    refused = assistant.ask("Thị xã Quế Võ đã xử phạt bao nhiêu trường hợp vi phạm đất đai?")
+    assert refused.refused and refused.refusal_reason == "no passage mentions Quế Võ" and not llm.prompts
+    # tone marks count ("Đồng Kỵ" is not "đồng ký"); a typo or a name typed without marks does not
+    for question in (
+        "Thu nhập bình quân đầu người của phường Đồng Kỵ là bao nhiêu?",
+        "Tỷ lệ hộ nghèo của phường Phù Chẩm là bao nhiêu?",
+        "Ty le ho ngheo cua phuong Phu Chan la bao nhieu?",
+    ):
+        assistant, llm, _ = make_assistant(passages, text, ["0,58% [2]"], supports_grammar=True)
+        answer = assistant.ask(question)
+        assert answer.refused == ("Đồng Kỵ" in question), (question, answer.refusal_reason)
+
+
 def test_loading_the_model_on_first_use_is_timed_apart(passages, text, monkeypatch):
     import time as clock
 
