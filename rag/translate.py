@@ -297,7 +297,9 @@ def _person(span: str) -> str:
         head.append(f"{core}." if initial else core)
         if not initial and core != word.strip("\"'“”‘’«»("):
             break  # "Hà," ends the name
-    return " ".join(head)
+    # A Vietnamese name has two syllables or more; one capitalised word is a sentence's first
+    # ("Nghị quyết …"), not an answer to "who".
+    return " ".join(head) if len(head) >= 2 else ""
 
 
 def factoid_in_english(span: str, kind: str | None) -> str:
@@ -305,7 +307,7 @@ def factoid_in_english(span: str, kind: str | None) -> str:
 
     "53 triệu đồng/người/năm" → "53 million VND/person/year", "0,58%" → "0.58%",
     "2021 đến nay" → "2021", "Đồng chí Đàm Đức Hà, Bí thư" → "Đàm Đức Hà". Returns "" when
-    the span has no such core (the caller then shows the span itself, quoted).
+    the span has no such core: the copied phrase does not answer the question (the caller refuses).
     """
     words = [w for w in _words(span) if w]
     if kind == "quantity":

@@ -758,6 +758,7 @@ def test_a_span_cut_just_before_the_end_of_its_phrase_is_completed():
         ("James O. McKinsey thành lập", "person", "James O. McKinsey"),
         ("năm ngoái", "time", ""),
         ("các khu phố", "person", ""),
+        ("Nghị quyết Đại hội Đảng bộ các cấp", "person", ""),
     ],
 )
 def test_factoid_spans_read_in_english(span, kind, english):
