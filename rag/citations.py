@@ -190,12 +190,33 @@ def segment_answer(text: str, valid: Iterable[int]) -> tuple[list[Segment], list
         cursor = group.end
     _add_text(segments, text[cursor:], marked=False)
     segments = [s for s in segments if s.body or s.markers]
-    if len(segments) > 1 and not _has_words(segments[0].body) and segments[0].markers:
-        # "[1] From 2021 the ward chose ...": markers before any text cite the claim after them
-        opening, first = segments[0], segments[1]
-        first.markers[:0] = [n for n in opening.markers if n not in first.markers]
-        segments = segments[1:]
-    return segments, hallucinated
+    return _attach_bare_markers(segments), hallucinated
+
+
+def _attach_bare_markers(segments: list[Segment]) -> list[Segment]:
+    """Give markers that stand with no words of their own to a claim.
+
+    "[1] From 2021 the ward chose …" and "A [1]. [2] B": they cite the claim after them.
+    "… Đàm Đức Hà [1]. [1] [1]" at the end: they go back to the last claim (each number once),
+    instead of standing alone as "[1].[1]".
+    """
+    kept: list[Segment] = []
+    pending: list[int] = []
+    for segment in segments:
+        if segment.markers and not _has_words(segment.body) and "\n" not in segment.body:
+            pending.extend(n for n in segment.markers if n not in pending)
+            if kept and segment.body.strip():  # its punctuation still ends the previous claim
+                kept[-1].body = kept[-1].body.rstrip() + segment.body.strip()
+            continue
+        if pending:
+            segment.markers[:0] = [n for n in pending if n not in segment.markers]
+            pending = []
+        kept.append(segment)
+    if pending and kept:
+        kept[-1].markers.extend(n for n in pending if n not in kept[-1].markers)
+    elif pending:
+        kept.append(Segment("", "", pending))
+    return kept
 
 
 def _add_text(segments: list[Segment], text: str, *, marked: bool) -> None:

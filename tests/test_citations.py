@@ -56,6 +56,11 @@ VALID = (1, 2, 3)
         ("[1] A. B [2].", "A [1]. B [2].", []),
         ("[2] A [1].", "A [2][1].", []),
         ("[1]", "[1]", []),
+        # markers left after the last claim go back to it, once ("… Hà [1].[1]" before)
+        ("Bí thư là Đàm Đức Hà [1]. [1] [1]", "Bí thư là Đàm Đức Hà [1].", []),
+        ("A là một [1]. [2]", "A là một [1][2].", []),
+        # between two claims they cite the one after them, as at the start
+        ("A là một [1]. [2] B là hai [3].", "A là một [1]. B là hai [2][3].", []),
     ],
 )
 def test_clean_answer(raw, clean, hallucinated):
