@@ -94,10 +94,11 @@ class LLMSettings(_Group):
     max_tokens: int = Field(200, ge=1, description="Most tokens generated for one answer.")
     answer_format: Literal["auto", "span", "free"] = Field(
         "auto",
-        description="'span': for passages in the question's language, a grammar holds the answer to "
-        "phrases copied from the passages, each with its [n]; 'free': the model's own sentences, "
-        "verified afterwards; 'auto': span for questions asking a number, a date or a person, free "
-        "otherwise. Questions in another language than the passages always get 'free'.",
+        description="'span': a grammar holds the answer to phrases copied from the passages, each "
+        "with its [n]; 'free': the model's own sentences, verified afterwards; 'auto': span for "
+        "questions asking a number, a date or a person, free otherwise. An English question over "
+        "Vietnamese passages gets a span only for a number, a date or a person, shown as its figure, "
+        "date or name in English; otherwise 'free'.",
     )
     temperature: float = Field(0.0, ge=0.0, description="Sampling temperature; 0 is greedy.")
     seed: int = Field(0, description="Sampling seed.")
