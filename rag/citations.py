@@ -636,7 +636,12 @@ class _PassageMatcher:
         best: Match | None = None
         for span in self.spans[n]:
             score = anchor_support(claim_text, self.question, span.tokens)
-            if best is None or score > best.support:
+            # On a tie the tighter quote wins: a two-sentence window holds every anchor of
+            # its second sentence, and would otherwise quote the sentence before it too.
+            tighter = (
+                best is not None and score == best.support and span.end - span.start < best.end - best.start
+            )
+            if best is None or score > best.support or tighter:
                 best = Match(n, span.start, span.end, score)
         return best
 

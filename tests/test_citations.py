@@ -226,6 +226,23 @@ def test_cross_lingual_quote_is_the_sentence_with_the_figure(passages):
     assert "61 trường hợp" in result.citations[0].quote and result.citations[0].verified
 
 
+def test_cross_lingual_quote_is_the_one_sentence_holding_the_anchors():
+    from rag.types import Passage
+
+    text = (
+        "Đồng chí Lê Văn Nam cho biết: “Điểm nổi bật ở Từ Sơn là giải quyết kịp thời các vấn đề bức xúc. "
+        "Từ năm 2021 đến nay, Ban Thường vụ Thành ủy lựa chọn hai nội dung đột phá là quản lý đất đai.”"
+    )
+    passage = Passage(1, "d", "T", text, 0, len(text), ("c",), 1.0)
+    result = resolve(
+        "Since 2021 the Standing Committee chose land management [1].",
+        [passage],
+        question="What breakthroughs did Từ Sơn choose?",
+        answer_language="en",
+    )
+    assert result.citations[0].quote.startswith("Từ năm 2021")  # not the sentence before it too
+
+
 def test_span_citations_find_each_copied_phrase_and_quote_its_sentence():
     from rag.citations import span_citations
     from rag.types import Passage
