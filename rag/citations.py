@@ -834,6 +834,14 @@ def _find_phrase(words: Sequence[str], text: str) -> re.Match[str] | None:
 _NEXT_WORD = re.compile(r"[ \t]+(?P<word>[^\s]+)")
 
 
+def span_parts(answer: str) -> list[tuple[str, int]] | None:
+    """The ``(phrase, n)`` parts of a span answer ("phrase [n]; phrase [m]"); None if it is not one."""
+    parts = list(_SPAN_PART.finditer(answer))
+    if not parts or "".join(m.group(0) for m in parts).strip() != answer.strip():
+        return None
+    return [(m.group("text"), int(m.group("n"))) for m in parts]
+
+
 def complete_span_answer(
     answer: str, passages: Sequence[Passage], cap_words: int, max_extra_words: int = 4
 ) -> str:
@@ -847,13 +855,12 @@ def complete_span_answer(
     ("Từ Sơn"). The result is still copied word for word from the passage.
     """
     by_n = {p.n: p for p in passages}
-    parts = list(_SPAN_PART.finditer(answer))
-    if not parts or "".join(m.group(0) for m in parts).strip() != answer.strip():
+    parts = span_parts(answer)
+    if parts is None:
         return answer
     completed: list[str] = []
-    for part in parts:
-        text = part.group("text")
-        passage = by_n.get(int(part.group("n")))
+    for text, n in parts:
+        passage = by_n.get(n)
         words = [w for w in (w.strip(EDGE_PUNCT) for w in text.split()) if w]
         found = _find_phrase(words, passage.text) if passage is not None and words else None
         stops_at_punctuation = text.rstrip()[-1:] in EDGE_PUNCT if text.strip() else True
@@ -877,7 +884,7 @@ def complete_span_answer(
                 extra = []
             if extra:
                 text = f"{text.rstrip()} {' '.join(extra)}"
-        completed.append(f"{text.strip()} [{part.group('n')}]")
+        completed.append(f"{text.strip()} [{n}]")
     return "; ".join(completed)
 
 
@@ -896,13 +903,13 @@ def span_citations(
     that ignored the grammar); the caller then verifies it as free text.
     """
     by_n = {p.n: p for p in passages}
-    parts = list(_SPAN_PART.finditer(answer))
-    if not parts or "".join(m.group(0) for m in parts).strip() != answer.strip():
+    parts = span_parts(answer)
+    if parts is None:
         return None
     citations: list[Citation] = []
-    for part in parts:
-        passage = by_n.get(int(part.group("n")))
-        words = [w.strip(EDGE_PUNCT) for w in part.group("text").split()]
+    for text, n in parts:
+        passage = by_n.get(n)
+        words = [w.strip(EDGE_PUNCT) for w in text.split()]
         words = [w for w in words if w]
         if passage is None or not words:
             return None

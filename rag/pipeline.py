@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from rag import citations as cite
 from rag.normalize import detect_language, normalize_text
 from rag.prompts import (
+    EDGE_PUNCT,
     answer_start_filter,
     asked_kind,
     build_messages,
@@ -350,9 +351,6 @@ def _window(sentence: str, query: str, max_tokens: int, count_tokens: Callable[[
     return ("… " if best_start > 0 else "") + piece + (" …" if end < len(words) else "")
 
 
-_EDGES = "\"'“”‘’«»()[]{}.,;:!?…"
-
-
 def question_names(question: str) -> list[str]:
     """Runs of capitalised words after a question's first word: "Thị xã Quế Võ …" → ["Quế Võ"].
 
@@ -360,19 +358,23 @@ def question_names(question: str) -> list[str]:
     """
     names: list[str] = []
     run: list[str] = []
-    for i, word in enumerate(question.split()):
-        core = word.strip(_EDGES)
-        if i and core[:1].isupper() and not core.isupper():
-            run.append(core)
-            if core != word.rstrip(_EDGES) or word[-1:] in ",;:?!":
-                names.append(" ".join(run))
-                run = []
-            continue
+
+    def close_run() -> None:
         if run:
             names.append(" ".join(run))
-        run = []
-    if run:
-        names.append(" ".join(run))
+            run.clear()
+
+    for i, word in enumerate(question.split()):
+        core = word.strip(EDGE_PUNCT)
+        if not (i and core[:1].isupper() and not core.isupper()):
+            close_run()
+            continue
+        if word.lstrip(EDGE_PUNCT) != word:
+            close_run()  # an opening quote or bracket starts another name
+        run.append(core)
+        if word.rstrip(EDGE_PUNCT) != word:
+            close_run()  # "Chẩn," ends the name
+    close_run()
     return names
 
 
@@ -513,12 +515,8 @@ def _factoid_answer(span_answer: str, kind: str) -> str | None:
     "53 triệu đồng/người/năm [1]" → "53 million VND/person/year [1]". None when no part
     holds one (the model copied a phrase that does not answer the question).
     """
-    parts = []
-    for text, marker in re.findall(r"\s*(.+?)\s*(\[\d+\])\s*(?:;|$)", span_answer):
-        core = factoid_in_english(text, kind)
-        if core:
-            parts.append(f"{core} {marker}")
-    return "; ".join(parts) if parts else None
+    cores = [(factoid_in_english(text, kind), n) for text, n in cite.span_parts(span_answer) or []]
+    return "; ".join(f"{core} [{n}]" for core, n in cores if core) or None
 
 
 def _passage_spans(passages: Sequence[Passage]) -> list[tuple[str, int, int]]:

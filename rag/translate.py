@@ -48,7 +48,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rag.normalize import detect_language, fold_diacritics, normalize_text
-from rag.prompts import SYSTEM_PROMPT
+from rag.prompts import EDGE_PUNCT, SYSTEM_PROMPT
 from rag.retrieve import name_and_number_words
 
 LANGUAGE_NAMES = {"vi": "Vietnamese", "en": "English"}
@@ -235,7 +235,7 @@ def english_number(token: str) -> str:
 
 
 def _words(span: str) -> list[str]:
-    return [w.strip("\"'“”‘’«»()[]{}.,;:!?…") for w in span.split()]
+    return [w.strip(EDGE_PUNCT) for w in span.split()]
 
 
 def _quantity(words: list[str]) -> str:
@@ -295,7 +295,7 @@ def _person(span: str) -> str:
             break
         initial = len(core) == 1 and word.endswith(".")
         head.append(f"{core}." if initial else core)
-        if not initial and core != word.strip("\"'“”‘’«»("):
+        if not initial and word.rstrip(EDGE_PUNCT) != word:
             break  # "Hà," ends the name
     # A Vietnamese name has two syllables or more; one capitalised word is a sentence's first
     # ("Nghị quyết …"), not an answer to "who".
