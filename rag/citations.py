@@ -842,6 +842,23 @@ def span_parts(answer: str) -> list[tuple[str, int]] | None:
     return [(m.group("text"), int(m.group("n"))) for m in parts]
 
 
+def _located_parts(
+    answer: str, passages: Sequence[Passage]
+) -> list[tuple[str, int, Passage | None, re.Match[str] | None]] | None:
+    """Each part of a span answer with its passage and where its words stand there (None if not)."""
+    parts = span_parts(answer)
+    if parts is None:
+        return None
+    by_n = {p.n: p for p in passages}
+    located = []
+    for text, n in parts:
+        passage = by_n.get(n)
+        words = [w for w in (w.strip(EDGE_PUNCT) for w in text.split()) if w]
+        found = _find_phrase(words, passage.text) if passage is not None and words else None
+        located.append((text, n, passage, found))
+    return located
+
+
 def complete_span_answer(
     answer: str, passages: Sequence[Passage], cap_words: int, max_extra_words: int = 4
 ) -> str:
@@ -854,17 +871,18 @@ def complete_span_answer(
     otherwise it is left as it was. A shorter part is where the model chose to stop
     ("Từ Sơn"). The result is still copied word for word from the passage.
     """
-    by_n = {p.n: p for p in passages}
-    parts = span_parts(answer)
-    if parts is None:
+    located = _located_parts(answer, passages)
+    if located is None:
         return answer
     completed: list[str] = []
-    for text, n in parts:
-        passage = by_n.get(n)
-        words = [w for w in (w.strip(EDGE_PUNCT) for w in text.split()) if w]
-        found = _find_phrase(words, passage.text) if passage is not None and words else None
+    for text, n, passage, found in located:
         stops_at_punctuation = text.rstrip()[-1:] in EDGE_PUNCT if text.strip() else True
-        if found is not None and not stops_at_punctuation and len(words) >= cap_words:
+        if (
+            found is not None
+            and passage is not None
+            and not stops_at_punctuation
+            and sum(1 for w in text.split() if w.strip(EDGE_PUNCT)) >= cap_words
+        ):
             extra: list[str] = []
             position = found.end()
             while len(extra) < max_extra_words:
@@ -902,19 +920,12 @@ def span_citations(
     answer is not in that shape or a phrase is not in its passage (e.g. a server
     that ignored the grammar); the caller then verifies it as free text.
     """
-    by_n = {p.n: p for p in passages}
-    parts = span_parts(answer)
-    if parts is None:
+    located = _located_parts(answer, passages)
+    if located is None:
         return None
     citations: list[Citation] = []
-    for text, n in parts:
-        passage = by_n.get(n)
-        words = [w.strip(EDGE_PUNCT) for w in text.split()]
-        words = [w for w in words if w]
-        if passage is None or not words:
-            return None
-        found = _find_phrase(words, passage.text)
-        if found is None:
+    for _text, _n, passage, found in located:
+        if passage is None or found is None:
             return None
         sentences = [
             (a, b) for a, b in split_sentences(passage.text) if a < found.end() and b > found.start()

@@ -351,10 +351,12 @@ def _window(sentence: str, query: str, max_tokens: int, count_tokens: Callable[[
     return ("… " if best_start > 0 else "") + piece + (" …" if end < len(words) else "")
 
 
-def question_names(question: str) -> list[str]:
+def name_phrases(question: str) -> list[str]:
     """Runs of capitalised words after a question's first word: "Thị xã Quế Võ …" → ["Quế Võ"].
 
-    Acronyms ("UBND", "ABC") are left out: reports often spell them out.
+    Unlike :func:`rag.translate.question_names` (single name words, for checking a
+    translation), a name stays whole here, and acronyms ("UBND", "ABC") are left out:
+    reports often spell them out.
     """
     names: list[str] = []
     run: list[str] = []
@@ -407,7 +409,7 @@ def unmentioned_names(question: str, passages: Sequence[Passage]) -> list[str]:
     """
     from rag.normalize import fold_diacritics
 
-    names = question_names(question)
+    names = name_phrases(question)
     if not names or not passages:
         return []
     text = " ".join(p.text for p in passages).lower()

@@ -525,10 +525,10 @@ def test_span_answer_is_held_by_a_grammar_built_from_the_excerpts(passages, text
 
 
 def test_a_question_about_a_place_no_passage_mentions_is_refused(passages, text):
-    from rag.pipeline import question_names
+    from rag.pipeline import name_phrases
 
-    assert question_names("Thị xã Quế Võ đã xử phạt bao nhiêu trường hợp?") == ["Quế Võ"]
-    assert question_names("Ai là Chủ tịch UBND phường Phù Chẩn, Hương Mạc?") == [
+    assert name_phrases("Thị xã Quế Võ đã xử phạt bao nhiêu trường hợp?") == ["Quế Võ"]
+    assert name_phrases("Ai là Chủ tịch UBND phường Phù Chẩn, Hương Mạc?") == [
         "Chủ",
         "Phù Chẩn",
         "Hương Mạc",
