@@ -832,6 +832,8 @@ def _find_phrase(words: Sequence[str], text: str) -> re.Match[str] | None:
 
 
 _NEXT_WORD = re.compile(r"[ \t]+(?P<word>[^\s]+)")
+_BARE_YEAR = re.compile(r"(?:1[0-9]|20|21)[0-9]{2}")
+_YEAR_WORD_BEFORE = re.compile(r"(?<![^\W_])([Nn]ăm)[ \t]+$")
 
 
 def span_parts(answer: str) -> list[tuple[str, int]] | None:
@@ -869,7 +871,9 @@ def complete_span_answer(
     passage goes on without any punctuation is extended up to the next punctuation
     mark (left out) if that comes within ``max_extra_words`` words on the same line;
     otherwise it is left as it was. A shorter part is where the model chose to stop
-    ("Từ Sơn"). The result is still copied word for word from the passage.
+    ("Từ Sơn"). A bare year takes the "năm" the passage writes before it ("1946" →
+    "năm 1946"), the way a Vietnamese answer names a year. The result is still copied
+    word for word from the passage.
     """
     located = _located_parts(answer, passages)
     if located is None:
@@ -902,6 +906,10 @@ def complete_span_answer(
                 extra = []
             if extra:
                 text = f"{text.rstrip()} {' '.join(extra)}"
+        if found is not None and passage is not None and _BARE_YEAR.fullmatch(text.strip().strip(EDGE_PUNCT)):
+            year_word = _YEAR_WORD_BEFORE.search(passage.text, 0, found.start())
+            if year_word is not None:
+                text = f"{year_word.group(1)} {text.strip()}"
         completed.append(f"{text.strip()} [{n}]")
     return "; ".join(completed)
 

@@ -17,6 +17,7 @@ The small local model measurably fails at three things, so the system does them:
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import re
 import threading
@@ -441,9 +442,30 @@ def _evidence(question: str, passages: Sequence[Passage]) -> tuple[float, bool]:
     overlap = max(cite.support(dataclasses.replace(claim, numbers=frozenset()), f) for f in features)
     all_tokens = frozenset().union(*features)
     # Years and amounts ("2030", "61") must be somewhere; one-digit numbers are often written
-    # as words in reports ("hai nội dung"), so they do not count.
-    wanted = {number for number in claim.numbers if len(number) > 2}
+    # as words in reports ("hai nội dung"), so they do not count, nor do numbers in names.
+    wanted = {number for number in claim.numbers if len(number) > 2} - _numbers_in_names(question)
     return overlap, not (wanted - all_tokens)
+
+
+_DATE_WORDS = frozenset("năm tháng ngày year".split())
+
+
+def _numbers_in_names(question: str) -> frozenset[str]:
+    """Numbers that end a name or an ordinal ("Super Bowl 50", "sê-ri thứ 10").
+
+    Passages about Super Bowl 50 mostly say "Super Bowl", and write ordinals in words.
+    "Năm 2015" stays a year.
+    """
+    words = question.split()
+    found: set[str] = set()
+    for previous, word in itertools.pairwise(words):
+        core = word.strip(EDGE_PUNCT)
+        previous_core = previous.strip(EDGE_PUNCT)
+        if not core.isdigit() or previous_core != previous or previous_core.lower() in _DATE_WORDS:
+            continue
+        if previous_core[:1].isupper() or previous_core.lower() == "thứ":
+            found |= cite.make_claim(core).numbers
+    return frozenset(found)
 
 
 _DANGLING_PUNCT = re.compile(r"[\s,;:–-]+(\[\d+\])")
@@ -519,6 +541,12 @@ def _factoid_answer(span_answer: str, kind: str) -> str | None:
     """
     cores = [(factoid_in_english(text, kind), n) for text, n in cite.span_parts(span_answer) or []]
     return "; ".join(f"{core} [{n}]" for core, n in cores if core) or None
+
+
+def _without_repeat(raw: str) -> str:
+    """``raw`` cut where it starts repeating an earlier sentence."""
+    cut = repeated_sentence_start(raw)
+    return raw[:cut] if cut is not None else raw
 
 
 def _passage_spans(passages: Sequence[Passage]) -> list[tuple[str, int, int]]:
@@ -832,26 +860,11 @@ class Assistant:
             span=bool(grammar),
         )
         pieces: list[str] = []
-        constraint = {"grammar": grammar} if grammar else {}
-        generation = llm.stream(
-            messages, max_tokens=self.settings.llm.max_tokens, stop=list(STOP_SEQUENCES), **constraint
-        )
-        try:
-            for piece in generation:
-                if not pieces:
-                    timings.ttft_ms = _elapsed_ms(started)
-                pieces.append(piece)
-                yield TokenEvent(piece)
-                if (
-                    any(mark in piece for mark in ".!?\n")
-                    and repeated_sentence_start("".join(pieces)) is not None
-                ):
-                    logger.info("stopped a repeating answer after %d pieces", len(pieces))
-                    break
-        finally:
-            close = getattr(generation, "close", None)
-            if close is not None:
-                close()  # stops llama.cpp / the HTTP stream when we break early
+        for piece in self._generate(llm, messages, grammar):
+            if not pieces:
+                timings.ttft_ms = _elapsed_ms(started)
+            pieces.append(piece)
+            yield TokenEvent(piece)
         generated_ms = _elapsed_ms(started)
         usage = getattr(llm, "last_usage", None)
         timings.prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
@@ -859,9 +872,36 @@ class Assistant:
         generation_s = max(1e-3, (generated_ms - timings.ttft_ms) / 1000)
         timings.gen_tokens_per_s = round(max(0, timings.gen_tokens - 1) / generation_s, 2)
 
-        raw = "".join(pieces)
-        cut = repeated_sentence_start(raw)
-        answer.raw_answer = (raw[:cut] if cut is not None else raw).strip()
+        raw = _without_repeat("".join(pieces))
+        if (
+            not grammar
+            and answer_format == "auto"
+            and not cross_lingual
+            and getattr(llm, "supports_grammar", False)
+            and is_echo(cite.strip_markers(raw), standalone)
+        ):
+            # The free answer only repeats the question ("Quốc gia nào sản xuất dầu lớn thứ hai thế
+            # giới [1]?"): ask again for a phrase copied from the passages. The prompt differs
+            # only in its last line, so llama.cpp reuses the rest of it from its cache.
+            grammar = span_grammar(
+                excerpts,
+                refusal_for(language),
+                start_filter=answer_start_filter(standalone),
+                max_words=SPAN_MAX_WORDS,
+            )
+            if grammar:
+                answer.evidence["echo_retry"] = 1.0
+                messages = build_messages(
+                    standalone,
+                    passages,
+                    language,
+                    excerpts=excerpts,
+                    previous_question=previous_question,
+                    span=True,
+                )
+                raw = _without_repeat("".join(self._generate(llm, messages, grammar)))
+                max_words = SPAN_MAX_WORDS
+        answer.raw_answer = raw.strip()
         # The merged query: words the conversation already gave weigh less when checking support.
         yield DoneEvent(
             self._finish(
@@ -874,6 +914,28 @@ class Assistant:
                 factoid_kind=kind if grammar and factoid_across else None,
             )
         )
+
+    def _generate(self, llm: LLM, messages: list[dict[str, Any]], grammar: str) -> Iterator[str]:
+        """The model's answer piece by piece, stopped early when it starts repeating itself."""
+        pieces: list[str] = []
+        constraint = {"grammar": grammar} if grammar else {}
+        generation = llm.stream(
+            messages, max_tokens=self.settings.llm.max_tokens, stop=list(STOP_SEQUENCES), **constraint
+        )
+        try:
+            for piece in generation:
+                pieces.append(piece)
+                yield piece
+                if (
+                    any(mark in piece for mark in ".!?\n")
+                    and repeated_sentence_start("".join(pieces)) is not None
+                ):
+                    logger.info("stopped a repeating answer after %d pieces", len(pieces))
+                    break
+        finally:
+            close = getattr(generation, "close", None)
+            if close is not None:
+                close()  # stops llama.cpp / the HTTP stream when we break early
 
     # ------------------------------------------------------------ steps
 
@@ -1049,6 +1111,12 @@ class Assistant:
             answer.answer = result.text
             answer.citations = result.citations
             answer.verified = result.verified
+            if answer.verified and is_echo(
+                cite.strip_markers(result.text), answer.standalone_question or question
+            ):
+                # Supported only because it repeats the question, which the passages also contain.
+                answer.evidence["echo"] = 1.0
+                answer.verified = False
         if span and answer.citations:
             asked = answer.standalone_question or question
             relevance = answer_relevance(asked, passages, answer.citations)

@@ -22,7 +22,15 @@ from rag.pipeline import (
     rewrite_followup,
     select_excerpts,
 )
-from rag.prompts import DATA_CLOSE, DATA_OPEN, REFUSAL_EN, REFUSAL_VI, SYSTEM_PROMPT, approx_tokens
+from rag.prompts import (
+    DATA_CLOSE,
+    DATA_OPEN,
+    REFUSAL_EN,
+    REFUSAL_VI,
+    SYSTEM_PROMPT,
+    approx_tokens,
+    extractive_note_for,
+)
 from rag.settings import get_settings
 from rag.types import DoneEvent, SourcesEvent, TokenEvent
 
@@ -636,6 +644,9 @@ def test_other_questions_only_keep_answers_from_starting_with_their_own_words():
     assert asked_kind("Ai Cập nằm ở châu lục nào?") is None  # "Ai Cập" is Egypt, not "who"
     assert asked_kind("Đất nước được biết đến nhờ điều gì?") is None
     assert asked_kind("Ai thành lập công ty?") == "person" and asked_kind("bao nhieu nguoi?") == "quantity"
+    # how long: a quantity whose unit may be a unit of time ("mười năm")
+    assert asked_kind("Chứng chỉ kéo dài bao lâu?") == "quantity" == asked_kind("How long does it last?")
+    assert answer_start_filter("Chứng chỉ kéo dài bao lâu?")("mười", "năm", "")
     accepts = answer_start_filter("Tên của cây cầu qua sông Charles là gì?")
     assert accepts("John") and not accepts("Cầu") and not accepts("Charles")
     assert answer_start_filter("  ") is None
@@ -742,6 +753,23 @@ def test_a_span_cut_just_before_the_end_of_its_phrase_is_completed():
     assert complete("free text, no marker") == "free text, no marker"
 
 
+def test_a_bare_year_takes_the_year_word_its_passage_writes_before_it():
+    from rag.citations import complete_span_answer
+    from rag.types import Passage
+
+    text = "Năm 1817 sàn giao dịch ra đời. Polonia vô địch vào năm 1946 và 2000, giai đoạn 1999 - 2001."
+    passage = Passage(1, "d", "t", text, 0, len(text), ("c",), 1.0)
+
+    def complete(answer: str) -> str:
+        return complete_span_answer(answer, [passage], cap_words=8)
+
+    assert complete("1946 [1]") == "năm 1946 [1]"
+    assert complete("1817 [1]") == "Năm 1817 [1]"  # as the passage writes it
+    assert complete("2000 [1]") == "2000 [1]"  # "và 2000": no year word to take
+    assert complete("năm 1946 [1]") == "năm 1946 [1]"
+    assert complete("1999 - 2001 [1]") == "1999 - 2001 [1]"  # not a bare year
+
+
 @pytest.mark.parametrize(
     ("span", "kind", "english"),
     [
@@ -777,6 +805,48 @@ def test_echo_of_the_question_falls_back_to_the_quoted_sentence(passages, text):
     answer = assistant.ask(question)
     assert answer.evidence.get("echo") == 1.0
     assert "0,58%" in answer.answer and answer.verified and answer.citations[0].n == 2
+
+
+PROGRAMME_Q = "Đảng bộ phường Phù Chẩn đưa việc học và làm theo Bác vào đâu?"
+PROGRAMME_ECHO = "Đảng bộ phường Phù Chẩn đưa việc học và làm theo Bác vào đâu [2]?"
+
+
+def test_a_free_answer_that_repeats_the_question_is_asked_again_as_a_copied_phrase(passages, text):
+    assistant, llm, _ = make_assistant(
+        passages, text, [PROGRAMME_ECHO, "chương trình, kế hoạch hành động [2]"], supports_grammar=True
+    )
+    answer = assistant.ask(PROGRAMME_Q)
+    assert [bool(call["grammar"]) for call in llm.calls] == [False, True]
+    assert "Copy from the passages" in llm.prompts[1][-1]["content"]
+    # the second prompt differs from the first only in its instruction (llama.cpp reuses the rest)
+    first, second = llm.prompts[0][-1]["content"], llm.prompts[1][-1]["content"]
+    assert first.split("Question:")[0] == second.split("Question:")[0]
+    assert answer.evidence.get("echo_retry") == 1.0 and answer.verified and not answer.refused
+    assert answer.answer == "chương trình, kế hoạch hành động [2]"
+    assert answer.citations[0].quote.startswith("Ở Đảng bộ phường Phù Chẩn việc học")
+
+
+def test_a_free_answer_that_repeats_the_question_is_never_shown_as_verified(passages, text):
+    # A server without grammars cannot be asked for a copied phrase: the quoted sentence stands in.
+    assistant, llm, _ = make_assistant(passages, text, [PROGRAMME_ECHO])
+    answer = assistant.ask(PROGRAMME_Q)
+    assert len(llm.calls) == 1 and answer.evidence.get("echo") == 1.0
+    assert answer.answer.startswith(extractive_note_for("vi")) and "chương trình, kế hoạch" in answer.answer
+
+
+def test_numbers_ending_a_name_need_not_appear_in_the_passages():
+    from rag.pipeline import _numbers_in_names
+
+    assert _numbers_in_names("Ai đã hát Quốc Ca tại Super Bowl 50?") == {"#50"}
+    assert _numbers_in_names("Ai là người bạn đồng hành mới cho sê-ri thứ 10?") == {"#10"}
+    # years, codes and plain amounts still must
+    for question in (
+        "Năm 2015 Broncos thắng đội nào?",
+        "Ngân sách năm 2022 của Từ Sơn là bao nhiêu?",
+        "How much did Tu Son spend in 2022?",
+        "Thử nghiệm gì được thực hiện trên LC-34?",
+    ):
+        assert _numbers_in_names(question) == set(), question
 
 
 def test_answer_relevance_is_recorded_and_low_relevance_refuses(passages, text, monkeypatch):
