@@ -139,7 +139,7 @@ def _nfc(text: str) -> str:
     return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
-def _is_vietnamese_syllable(word: str) -> bool:
+def is_vietnamese_syllable(word: str) -> bool:
     """True if ``word`` (one run of letters, any case, toned or not) is a possible Vietnamese syllable."""
     plain = "".join(_SPLIT_VOWEL.get(letter, (letter, 0))[0] for letter in word.lower())
     return _parse_syllable(plain) is not None
@@ -300,7 +300,7 @@ def _vietnamese_share(words: Iterable[str]) -> tuple[int, float]:
     total = valid = 0
     for word in words:
         total += 1
-        valid += _is_vietnamese_syllable(word)
+        valid += is_vietnamese_syllable(word)
     return total, (valid / total if total else 0.0)
 
 
@@ -443,7 +443,7 @@ def detect_language(text: str) -> Literal["vi", "en"]:
         if not letters.isascii():
             is_vietnamese = any(
                 ch in _VIETNAMESE_ONLY_LETTERS or _SPLIT_VOWEL.get(ch, ("", 0))[1] for ch in letters
-            ) and _is_vietnamese_syllable(letters)
+            ) and is_vietnamese_syllable(letters)
             if not is_vietnamese:
                 english += 1
             else:
@@ -451,7 +451,7 @@ def detect_language(text: str) -> Literal["vi", "en"]:
                 vietnamese += 0.5 if word[0].isupper() else 2
         elif letters in _ENGLISH_FUNCTION_WORDS:
             english += 2
-        elif not _is_vietnamese_syllable(letters):
+        elif not is_vietnamese_syllable(letters):
             english += 1
         elif letters in _VIETNAMESE_FUNCTION_WORDS:
             vietnamese += 1

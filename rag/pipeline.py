@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from rag import citations as cite
-from rag.normalize import detect_language, normalize_text
+from rag.normalize import detect_language, is_vietnamese_syllable, normalize_text
 from rag.prompts import (
     EDGE_PUNCT,
-    answer_start_filter,
+    answer_start_filters,
     asked_kind,
     build_messages,
     build_rewrite_messages,
@@ -379,6 +379,28 @@ def name_phrases(question: str) -> list[str]:
             close_run()  # "Chẩn," ends the name
     close_run()
     return names
+
+
+def names_a_person(span: str) -> bool:
+    """Whether a copied phrase holds a person's name.
+
+    A name is two capitalised words in a row ("Đàm Đức Hà", "Jared Allen"), or one that
+    is no Vietnamese syllable ("Miller"). "Nghị quyết" and "Thuốc" are capitalised only
+    because a sentence starts there: no Vietnamese name has a single syllable.
+    """
+    run = 0
+    for word in span.split():
+        core = word.strip(EDGE_PUNCT)
+        if not core[:1].isupper():
+            run = 0
+            continue
+        run += 1
+        letters = re.findall(r"[^\W\d_]+", core)
+        if run >= 2 or not all(is_vietnamese_syllable(part) for part in letters):
+            return True
+        if word.rstrip(EDGE_PUNCT) != word:
+            run = 0  # "Hà," ends a name
+    return False
 
 
 def _one_edit_apart(a: str, b: str) -> bool:
@@ -845,7 +867,7 @@ class Assistant:
                 # Offered a refusal, the model refuses English questions over Vietnamese passages
                 # even with the answer shown: the system refuses on evidence there instead.
                 None if cross_lingual else refusal_for(language),
-                start_filter=answer_start_filter(standalone),
+                start_filter=answer_start_filters(standalone),
                 max_words=max_words,
             )
         if grammar:
@@ -873,34 +895,6 @@ class Assistant:
         timings.gen_tokens_per_s = round(max(0, timings.gen_tokens - 1) / generation_s, 2)
 
         raw = _without_repeat("".join(pieces))
-        if (
-            not grammar
-            and answer_format == "auto"
-            and not cross_lingual
-            and getattr(llm, "supports_grammar", False)
-            and is_echo(cite.strip_markers(raw), standalone)
-        ):
-            # The free answer only repeats the question ("Quốc gia nào sản xuất dầu lớn thứ hai thế
-            # giới [1]?"): ask again for a phrase copied from the passages. The prompt differs
-            # only in its last line, so llama.cpp reuses the rest of it from its cache.
-            grammar = span_grammar(
-                excerpts,
-                refusal_for(language),
-                start_filter=answer_start_filter(standalone),
-                max_words=SPAN_MAX_WORDS,
-            )
-            if grammar:
-                answer.evidence["echo_retry"] = 1.0
-                messages = build_messages(
-                    standalone,
-                    passages,
-                    language,
-                    excerpts=excerpts,
-                    previous_question=previous_question,
-                    span=True,
-                )
-                raw = _without_repeat("".join(self._generate(llm, messages, grammar)))
-                max_words = SPAN_MAX_WORDS
         answer.raw_answer = raw.strip()
         # The merged query: words the conversation already gave weigh less when checking support.
         yield DoneEvent(
@@ -911,7 +905,8 @@ class Assistant:
                 language,
                 started,
                 span_max_words=max_words if grammar else 0,
-                factoid_kind=kind if grammar and factoid_across else None,
+                span_kind=kind if grammar else None,
+                factoid=factoid_across,
             )
         )
 
@@ -1048,16 +1043,19 @@ class Assistant:
         language: str,
         started: float,
         span_max_words: int = 0,
-        factoid_kind: str | None = None,
+        span_kind: str | None = None,
+        factoid: bool = False,
     ) -> Answer:
         """Check, cite and (when checks fail) refuse or quote the model's answer.
 
         ``span_max_words``: the answer was copied under :func:`span_grammar` with parts of at
-        most that many words (0: a free answer).
+        most that many words (0: a free answer); ``span_kind`` is what the question asked
+        (:func:`asked_kind`: "quantity", "time", "person" or None).
 
-        ``factoid_kind`` ("quantity", "time", "person") marks a span copied from passages in
-        another language than the question: the answer shown is the span's figure, date or name.
+        ``factoid`` marks a span copied from passages in another language than the question:
+        the answer shown is the span's figure, date or name of ``span_kind``.
         """
+        factoid_kind = span_kind if factoid else None
         raw = answer.raw_answer
         if not raw or is_refusal(cite.strip_markers(raw)) and not cite.parse_markers(raw):
             return self._refuse(answer, passages, started, "the model refused")
@@ -1084,6 +1082,12 @@ class Assistant:
                         answer, passages, started, f"no {factoid_kind} in the copied phrase: {raw.strip()!r}"
                     )
                 answer.answer = english
+            elif span_kind == "person" and not any(
+                names_a_person(text) for text, _ in cite.span_parts(raw) or []
+            ):
+                return self._refuse(
+                    answer, passages, started, f"no name in the copied phrase: {raw.strip()!r}"
+                )
         else:
             result = cite.resolve(
                 raw,

@@ -308,8 +308,7 @@ def excerpt_runs(excerpt: str) -> list[list[str]]:
 # with diacritics ("lúc nào" is "when", "lục nào" is not), or folded when the question
 # was typed without any.
 _ASKS_QUANTITY = (
-    r"\b(?:bao nhiêu|bao lâu|mấy (?:người|năm|lần|ha|km|triệu|tỷ|phần trăm|ngàn|nghìn)|"
-    r"how (?:many|much|long)|"
+    r"\b(?:bao nhiêu|mấy (?:người|năm|lần|ha|km|triệu|tỷ|phần trăm|ngàn|nghìn)|how (?:many|much)|"
     r"what (?:percentage|percent|proportion|number)|"
     r"what (?:is|was|are|were) the (?:[a-z-]+ ){0,3}"
     r"(?:rate|income|percentage|share|total|amount|population))\b"
@@ -387,6 +386,30 @@ def answer_start_filter(question: str) -> Callable[..., bool] | None:
     return lambda word, following="", previous="": word.lower() not in asked
 
 
+_COUNTED = re.compile(r"\b(?:bao nhiêu|mấy)\s+([^\W\d_]+)")
+
+
+def answer_start_filters(question: str) -> list[Callable[..., bool]]:
+    """:func:`answer_start_filter`, preceded by a stricter one where the question allows it.
+
+    "bao nhiêu nội dung đột phá?" prefers a number followed by "nội" ("hai nội dung"): the
+    1.5B model otherwise copies the first figure it sees ("61 trường hợp vi phạm").
+    :func:`span_grammar` uses the first filter that some shown word passes.
+    """
+    plain = answer_start_filter(question)
+    if plain is None:
+        return []
+    counted = _COUNTED.search(question.lower()) if asked_kind(question) == "quantity" else None
+    if counted is None:
+        return [plain]
+    noun = counted.group(1)
+
+    def counts_the_noun(word: str, following: str = "", previous: str = "") -> bool:
+        return following.lower() == noun and plain(word, following, previous)
+
+    return [counts_the_noun, plain]
+
+
 def continues_name(previous: str, word: str) -> bool:
     """True when ``word`` goes on a capitalised name begun by ``previous`` ("Đàm" → "Đức").
 
@@ -418,7 +441,7 @@ def span_grammar(
     excerpts: Mapping[int, str],
     refusal: str | None = None,
     max_parts: int = 2,
-    start_filter: Callable[..., bool] | None = None,
+    start_filter: Callable[..., bool] | Sequence[Callable[..., bool]] | None = None,
     max_words: int | None = None,
 ) -> str:
     """A llama.cpp GBNF grammar whose every sentence is copied from the passages and cited.
@@ -434,8 +457,10 @@ def span_grammar(
         excerpts: ``n -> text`` shown to the model (empty texts are skipped).
         refusal: the refusal sentence allowed as the whole answer; None to forbid refusing.
         max_parts: most cited parts in one answer.
-        start_filter: which words a part may start with (:func:`answer_start_filter`);
-            ignored when no shown word passes it. A part never starts inside a name.
+        start_filter: which words a part may start with (:func:`answer_start_filter`),
+            or several filters strictest first (:func:`answer_start_filters`): the first one
+            that some shown word passes is used, none if no word passes any. A part never
+            starts inside a name.
         max_words: most words in one part (None: up to the end of the run). Once
             copying, the small model tends to go on to the end of the sentence.
 
@@ -443,13 +468,20 @@ def span_grammar(
         The grammar text (root rule ``root``); "" when there is nothing to copy from.
     """
     runs = {n: excerpt_runs(excerpt) for n, excerpt in sorted(excerpts.items())}
-    if start_filter is not None and not any(
-        _may_start(run, i, start_filter)
-        for passage_runs in runs.values()
-        for run in passage_runs
-        for i in range(len(run))
-    ):
-        start_filter = None
+    filters = [start_filter] if callable(start_filter) else list(start_filter or ())
+    start_filter = next(
+        (
+            accepts
+            for accepts in filters
+            if any(
+                _may_start(run, i, accepts)
+                for passage_runs in runs.values()
+                for run in passage_runs
+                for i in range(len(run))
+            )
+        ),
+        None,
+    )
     rules: list[str] = []
     part_rules: list[str] = []
     for n, passage_runs in runs.items():

@@ -644,9 +644,6 @@ def test_other_questions_only_keep_answers_from_starting_with_their_own_words():
     assert asked_kind("Ai Cập nằm ở châu lục nào?") is None  # "Ai Cập" is Egypt, not "who"
     assert asked_kind("Đất nước được biết đến nhờ điều gì?") is None
     assert asked_kind("Ai thành lập công ty?") == "person" and asked_kind("bao nhieu nguoi?") == "quantity"
-    # how long: a quantity whose unit may be a unit of time ("mười năm")
-    assert asked_kind("Chứng chỉ kéo dài bao lâu?") == "quantity" == asked_kind("How long does it last?")
-    assert answer_start_filter("Chứng chỉ kéo dài bao lâu?")("mười", "năm", "")
     accepts = answer_start_filter("Tên của cây cầu qua sông Charles là gì?")
     assert accepts("John") and not accepts("Cầu") and not accepts("Charles")
     assert answer_start_filter("  ") is None
@@ -710,6 +707,39 @@ def test_span_starts_follow_what_is_asked(question, excerpt, starts):
     rules = grammar.split("part1 ::= ( ", 1)[1].split(" )", 1)[0].split(" | ")
     words = excerpt.split()
     assert [words[int(r.split("w")[1].split("d")[0])] for r in rules] == starts
+
+
+def test_how_many_prefers_a_number_counting_what_the_question_counts():
+    from rag.prompts import answer_start_filters, span_grammar
+
+    question = "Ban Thường vụ lựa chọn bao nhiêu nội dung đột phá?"
+    excerpt = "Xử phạt 61 trường hợp vi phạm. Ban Thường vụ lựa chọn hai nội dung đột phá."
+    grammar = span_grammar({1: excerpt}, start_filter=answer_start_filters(question), max_words=8)
+    rules = grammar.split("part1 ::= ( ", 1)[1].split(" )", 1)[0].split(" | ")
+    assert [excerpt.split()[int(r.split("w")[1].split("d")[0])] for r in rules] == ["hai"]
+    # no number counts "nội dung": any number may start, as before
+    other = "Xử phạt 61 trường hợp và 60 trường hợp."
+    grammar = span_grammar({1: other}, start_filter=answer_start_filters(question), max_words=8)
+    assert grammar.split("part1 ::= ( ", 1)[1].split(" )", 1)[0].count("|") == 1
+    assert len(answer_start_filters("Ai thành lập công ty?")) == 1 and answer_start_filters(" ") == []
+
+
+def test_a_person_is_named_by_two_capitalised_words_or_a_foreign_one():
+    from rag.pipeline import names_a_person
+
+    for span in ("Đồng chí Đàm Đức Hà", "Jared Allen", "Miller", "Thiếu tướng James Abercrombie"):
+        assert names_a_person(span), span
+    for span in ("Nghị quyết", "Thuốc", "Người đóng góp âm nhạc", "Hà, Bí thư", "các khu phố"):
+        assert not names_a_person(span), span
+
+
+def test_a_who_question_answered_without_a_name_is_refused(passages, text):
+    question = "Ai là Chủ tịch UBND thành phố Từ Sơn?"
+    assistant, _, _ = make_assistant(passages, text, ["Nghị quyết [1]"], supports_grammar=True)
+    answer = assistant.ask(question)
+    assert answer.refused and answer.refusal_reason.startswith("no name in the copied phrase")
+    assistant, _, _ = make_assistant(passages, text, ["Đàm Đức Hà [1]"], supports_grammar=True)
+    assert not assistant.ask("Ai là Bí thư Đảng ủy phường Hương Mạc?").refused
 
 
 def test_excerpt_windows_never_open_inside_a_name():
@@ -811,27 +841,17 @@ PROGRAMME_Q = "Đảng bộ phường Phù Chẩn đưa việc học và làm th
 PROGRAMME_ECHO = "Đảng bộ phường Phù Chẩn đưa việc học và làm theo Bác vào đâu [2]?"
 
 
-def test_a_free_answer_that_repeats_the_question_is_asked_again_as_a_copied_phrase(passages, text):
-    assistant, llm, _ = make_assistant(
-        passages, text, [PROGRAMME_ECHO, "chương trình, kế hoạch hành động [2]"], supports_grammar=True
-    )
-    answer = assistant.ask(PROGRAMME_Q)
-    assert [bool(call["grammar"]) for call in llm.calls] == [False, True]
-    assert "Copy from the passages" in llm.prompts[1][-1]["content"]
-    # the second prompt differs from the first only in its instruction (llama.cpp reuses the rest)
-    first, second = llm.prompts[0][-1]["content"], llm.prompts[1][-1]["content"]
-    assert first.split("Question:")[0] == second.split("Question:")[0]
-    assert answer.evidence.get("echo_retry") == 1.0 and answer.verified and not answer.refused
-    assert answer.answer == "chương trình, kế hoạch hành động [2]"
-    assert answer.citations[0].quote.startswith("Ở Đảng bộ phường Phù Chẩn việc học")
-
-
-def test_a_free_answer_that_repeats_the_question_is_never_shown_as_verified(passages, text):
-    # A server without grammars cannot be asked for a copied phrase: the quoted sentence stands in.
-    assistant, llm, _ = make_assistant(passages, text, [PROGRAMME_ECHO])
+@pytest.mark.parametrize("supports_grammar", [False, True])
+def test_a_free_answer_that_repeats_the_question_falls_back_to_the_quoted_sentence(
+    passages, text, supports_grammar
+):
+    # Its words are all in a passage, so it looked supported. Asking again for a copied phrase
+    # was measured worse on XQuAD-vi (1 right of 20) than quoting the sentence (4 of 4 right).
+    assistant, llm, _ = make_assistant(passages, text, [PROGRAMME_ECHO], supports_grammar=supports_grammar)
     answer = assistant.ask(PROGRAMME_Q)
     assert len(llm.calls) == 1 and answer.evidence.get("echo") == 1.0
     assert answer.answer.startswith(extractive_note_for("vi")) and "chương trình, kế hoạch" in answer.answer
+    assert answer.verified and answer.citations[0].n == 2
 
 
 def test_numbers_ending_a_name_need_not_appear_in_the_passages():
