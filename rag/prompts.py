@@ -410,6 +410,15 @@ def answer_start_filters(question: str) -> list[Callable[..., bool]]:
     return [counts_the_noun, plain]
 
 
+def first_passing_filter(excerpts: Mapping[int, str], filters: Sequence[Callable[..., bool]]) -> int | None:
+    """The index of the first start filter that some word of the excerpts passes (None if none)."""
+    runs = [run for excerpt in excerpts.values() for run in excerpt_runs(excerpt)]
+    for index, accepts in enumerate(filters):
+        if any(_may_start(run, i, accepts) for run in runs for i in range(len(run))):
+            return index
+    return None
+
+
 def continues_name(previous: str, word: str) -> bool:
     """True when ``word`` goes on a capitalised name begun by ``previous`` ("Đàm" → "Đức").
 
@@ -469,19 +478,8 @@ def span_grammar(
     """
     runs = {n: excerpt_runs(excerpt) for n, excerpt in sorted(excerpts.items())}
     filters = [start_filter] if callable(start_filter) else list(start_filter or ())
-    start_filter = next(
-        (
-            accepts
-            for accepts in filters
-            if any(
-                _may_start(run, i, accepts)
-                for passage_runs in runs.values()
-                for run in passage_runs
-                for i in range(len(run))
-            )
-        ),
-        None,
-    )
+    chosen = first_passing_filter(excerpts, filters)
+    start_filter = filters[chosen] if chosen is not None else None
     rules: list[str] = []
     part_rules: list[str] = []
     for n, passage_runs in runs.items():

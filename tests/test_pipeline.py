@@ -131,6 +131,31 @@ def test_weak_evidence_refuses_without_calling_the_model(passages, text):
     assert answer.citations == []
 
 
+def test_default_evidence_thresholds_refuse_a_low_overlap_question_unless_dense_is_convincing(passages, text):
+    # e5's cosines sit at .83-.93 on XQuAD-vi whether or not the answer is there: the calibrated
+    # default refuses below .86 when under 45% of the question's words are in any passage.
+    def ask(question: str, dense: float):
+        llm = FakeLLM(["Tỷ lệ hộ nghèo giảm còn 0,58% [2]."])
+        assistant = Assistant(
+            get_settings({"retrieval": {"top_k": 4}}),
+            index=FakeIndex({DOC_ID: text}, passages),
+            embedder=FakeEmbedder(),
+            llm=llm,
+            retriever=FakeRetriever(passages, [dense] * 4),
+        )
+        return assistant.ask(question), llm
+
+    off_topic = "Giá vé máy bay tháng sau là bao nhiêu?"
+    refused, llm = ask(off_topic, 0.85)
+    assert refused.refused and llm.prompts == [] and refused.evidence["lexical_overlap"] < 0.45
+    assert refused.refusal_reason.startswith("best dense score 0.850")
+    answered, llm = ask(off_topic, 0.87)
+    assert not answered.refused and llm.prompts
+    # most of its words in a passage: answered even at .85
+    on_topic, _ = ask(POVERTY_Q, 0.85)
+    assert not on_topic.refused and on_topic.evidence["lexical_overlap"] >= 0.45
+
+
 def test_question_number_in_no_passage_refuses_without_model(passages, text):
     assistant, llm, _ = make_assistant(passages, text)
     answer = assistant.ask("Dân số của Từ Sơn năm 2030 là bao nhiêu?")
@@ -722,6 +747,20 @@ def test_how_many_prefers_a_number_counting_what_the_question_counts():
     grammar = span_grammar({1: other}, start_filter=answer_start_filters(question), max_words=8)
     assert grammar.split("part1 ::= ( ", 1)[1].split(" )", 1)[0].count("|") == 1
     assert len(answer_start_filters("Ai thành lập công ty?")) == 1 and answer_start_filters(" ") == []
+
+
+def test_no_refusal_is_offered_when_a_number_counting_the_asked_noun_is_shown(passages, text):
+    from rag.prompts import _gbnf_literal
+
+    counted = "Ban Thường vụ Thành ủy Từ Sơn lựa chọn bao nhiêu nội dung đột phá?"
+    assistant, llm, _ = make_assistant(passages, text, ["hai nội dung đột phá [3]"], supports_grammar=True)
+    answer = assistant.ask(counted)
+    assert _gbnf_literal(REFUSAL_VI) not in llm.calls[0]["grammar"]
+    assert answer.answer == "hai nội dung đột phá [3]" and answer.verified
+    # "bao nhiêu" with no counted noun shown ("0,58%"): the refusal stays on offer
+    assistant, llm, _ = make_assistant(passages, text, ["0,58% [2]"], supports_grammar=True)
+    assistant.ask(POVERTY_Q)
+    assert _gbnf_literal(REFUSAL_VI) in llm.calls[0]["grammar"]
 
 
 def test_a_person_is_named_by_two_capitalised_words_or_a_foreign_one():
