@@ -386,7 +386,8 @@ def answer_start_filter(question: str) -> Callable[..., bool] | None:
     return lambda word, following="", previous="": word.lower() not in asked
 
 
-_COUNTED = re.compile(r"\b(?:bao nhiêu|mấy)\s+([^\W\d_]+)")
+# The noun a "how many" question counts; percentages are written "0,58%", not "phần trăm".
+_COUNTED = re.compile(r"\b(?:bao nhiêu|mấy)\s+(?!phần trăm)([^\W\d_]+)")
 
 
 def answer_start_filters(question: str) -> list[Callable[..., bool]]:

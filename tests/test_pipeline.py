@@ -747,6 +747,8 @@ def test_how_many_prefers_a_number_counting_what_the_question_counts():
     grammar = span_grammar({1: other}, start_filter=answer_start_filters(question), max_words=8)
     assert grammar.split("part1 ::= ( ", 1)[1].split(" )", 1)[0].count("|") == 1
     assert len(answer_start_filters("Ai thành lập công ty?")) == 1 and answer_start_filters(" ") == []
+    # "một phần" (a part) is no answer to "bao nhiêu phần trăm"
+    assert len(answer_start_filters("Bao nhiêu phần trăm trạm xăng hết xăng?")) == 1
 
 
 def test_no_refusal_is_offered_when_a_number_counting_the_asked_noun_is_shown(passages, text):
