@@ -867,15 +867,16 @@ class Assistant:
             and getattr(llm, "supports_grammar", False)
         ):
             start_filters = answer_start_filters(standalone)
+            chosen = first_passing_filter(excerpts, start_filters)
             # A number counting what the question counts is shown ("hai nội dung" for "bao nhiêu
             # nội dung"): offered a refusal, the model took it even then.
-            counted_shown = len(start_filters) > 1 and first_passing_filter(excerpts, start_filters) == 0
+            counted_shown = len(start_filters) > 1 and chosen == 0
             grammar = span_grammar(
                 excerpts,
                 # Offered a refusal, the model refuses English questions over Vietnamese passages
                 # even with the answer shown: the system refuses on evidence there instead.
                 None if cross_lingual or counted_shown else refusal_for(language),
-                start_filter=start_filters,
+                start_filter=start_filters[chosen] if chosen is not None else None,
                 max_words=max_words,
             )
         if grammar:

@@ -395,7 +395,7 @@ def answer_start_filters(question: str) -> list[Callable[..., bool]]:
 
     "bao nhiêu nội dung đột phá?" prefers a number followed by "nội" ("hai nội dung"): the
     1.5B model otherwise copies the first figure it sees ("61 trường hợp vi phạm").
-    :func:`span_grammar` uses the first filter that some shown word passes.
+    The caller uses the first filter that some shown word passes (:func:`first_passing_filter`).
     """
     plain = answer_start_filter(question)
     if plain is None:
@@ -451,7 +451,7 @@ def span_grammar(
     excerpts: Mapping[int, str],
     refusal: str | None = None,
     max_parts: int = 2,
-    start_filter: Callable[..., bool] | Sequence[Callable[..., bool]] | None = None,
+    start_filter: Callable[..., bool] | None = None,
     max_words: int | None = None,
 ) -> str:
     """A llama.cpp GBNF grammar whose every sentence is copied from the passages and cited.
@@ -467,10 +467,8 @@ def span_grammar(
         excerpts: ``n -> text`` shown to the model (empty texts are skipped).
         refusal: the refusal sentence allowed as the whole answer; None to forbid refusing.
         max_parts: most cited parts in one answer.
-        start_filter: which words a part may start with (:func:`answer_start_filter`),
-            or several filters strictest first (:func:`answer_start_filters`): the first one
-            that some shown word passes is used, none if no word passes any. A part never
-            starts inside a name.
+        start_filter: which words a part may start with (:func:`answer_start_filter`);
+            ignored when no shown word passes it. A part never starts inside a name.
         max_words: most words in one part (None: up to the end of the run). Once
             copying, the small model tends to go on to the end of the sentence.
 
@@ -478,9 +476,8 @@ def span_grammar(
         The grammar text (root rule ``root``); "" when there is nothing to copy from.
     """
     runs = {n: excerpt_runs(excerpt) for n, excerpt in sorted(excerpts.items())}
-    filters = [start_filter] if callable(start_filter) else list(start_filter or ())
-    chosen = first_passing_filter(excerpts, filters)
-    start_filter = filters[chosen] if chosen is not None else None
+    if start_filter is not None and first_passing_filter(excerpts, [start_filter]) is None:
+        start_filter = None
     rules: list[str] = []
     part_rules: list[str] = []
     for n, passage_runs in runs.items():

@@ -735,17 +735,22 @@ def test_span_starts_follow_what_is_asked(question, excerpt, starts):
 
 
 def test_how_many_prefers_a_number_counting_what_the_question_counts():
-    from rag.prompts import answer_start_filters, span_grammar
+    from rag.prompts import answer_start_filters, first_passing_filter, span_grammar
+
+    def grammar_for(excerpt: str) -> str:
+        filters = answer_start_filters(question)
+        chosen = first_passing_filter({1: excerpt}, filters)
+        return span_grammar({1: excerpt}, start_filter=filters[chosen], max_words=8)
 
     question = "Ban Thường vụ lựa chọn bao nhiêu nội dung đột phá?"
     excerpt = "Xử phạt 61 trường hợp vi phạm. Ban Thường vụ lựa chọn hai nội dung đột phá."
-    grammar = span_grammar({1: excerpt}, start_filter=answer_start_filters(question), max_words=8)
-    rules = grammar.split("part1 ::= ( ", 1)[1].split(" )", 1)[0].split(" | ")
+    assert first_passing_filter({1: excerpt}, answer_start_filters(question)) == 0
+    rules = grammar_for(excerpt).split("part1 ::= ( ", 1)[1].split(" )", 1)[0].split(" | ")
     assert [excerpt.split()[int(r.split("w")[1].split("d")[0])] for r in rules] == ["hai"]
     # no number counts "nội dung": any number may start, as before
     other = "Xử phạt 61 trường hợp và 60 trường hợp."
-    grammar = span_grammar({1: other}, start_filter=answer_start_filters(question), max_words=8)
-    assert grammar.split("part1 ::= ( ", 1)[1].split(" )", 1)[0].count("|") == 1
+    assert first_passing_filter({1: other}, answer_start_filters(question)) == 1
+    assert grammar_for(other).split("part1 ::= ( ", 1)[1].split(" )", 1)[0].count("|") == 1
     assert len(answer_start_filters("Ai thành lập công ty?")) == 1 and answer_start_filters(" ") == []
     # "một phần" (a part) is no answer to "bao nhiêu phần trăm"
     assert len(answer_start_filters("Bao nhiêu phần trăm trạm xăng hết xăng?")) == 1
