@@ -239,9 +239,39 @@ def rewrite_followup(question: str, history: History) -> tuple[str, str]:
     if subject and new_kind and old_kind and new_kind[0] == old_kind[0]:
         standalone = previous[: old_kind[1]] + subject[new_kind[1] : new_kind[2]] + previous[old_kind[2] :]
         return standalone, standalone
+    swapped = _swap_topic(previous, subject) if subject and not new_kind else ""
+    if swapped:
+        return swapped, swapped
     # No subject to swap: keep both turns for retrieval; the prompt shows the earlier question.
     merged = f"{previous} {question}"
     return question, merged
+
+
+# Where a Vietnamese question's opening topic ends: "Thu nhập bình quân | ở phường Phù Chẩn …".
+_TOPIC_END = re.compile(r"\s+(?:ở|của|tại|trong)\s+")
+_TOPIC_MAX_WORDS = 8
+# An opening holding a question word is no topic: "Bao nhiêu hộ ở …", "Ai ở …".
+_QUESTION_WORDS = frozenset("ai gì nào bao nhiêu mấy sao đâu có".split())
+
+
+def _swap_topic(previous: str, topic: str) -> str:
+    """The previous question about ``topic`` instead of its own opening topic, or "".
+
+    "Còn tỷ lệ hộ nghèo thì sao?" after "Thu nhập bình quân đầu người ở phường Phù Chẩn là bao
+    nhiêu?" asks "Tỷ lệ hộ nghèo ở phường Phù Chẩn là bao nhiêu?". Only a lower-case topic
+    (not a name) replaces an opening of lower-case words that ends at "ở / của / tại / trong".
+    """
+    if not topic[:1].islower() or _PRONOUNS.search(topic) or len(topic.split()) > _TOPIC_MAX_WORDS:
+        return ""
+    end = _TOPIC_END.search(previous)
+    if end is None:
+        return ""
+    opening = previous[: end.start()].split()
+    if not 1 <= len(opening) <= _TOPIC_MAX_WORDS or any(word[:1].isupper() for word in opening[1:]):
+        return ""
+    if any(word.lower() in _QUESTION_WORDS for word in opening):
+        return ""
+    return topic[:1].upper() + topic[1:] + previous[end.start() :]
 
 
 def _resolve_kind_reference(question: str, turn: tuple[str, str]) -> str:

@@ -631,8 +631,10 @@ def test_real_pipeline_with_fake_models_end_to_end(tmp_path):
     leaders = by_id["vi-quoted-leaders"]
     assert len(leaders["gold"]) == 3 and leaders["oracle"]["passages"]
     assert all(p["doc_id"] == leaders["gold"][0]["doc_id"] for p in leaders["oracle"]["passages"])
-    # the follow-up was asked after the first turn
-    assert any("Còn tỷ lệ hộ nghèo" in m["content"] for p in llm.prompts for m in p)
+    # the follow-up was asked after the first turn, rewritten with the first turn's place
+    followup = by_id["mt-vi-poverty"]["assistant"]["standalone_question"]
+    assert followup.startswith("Tỷ lệ hộ nghèo") and "Phù Chẩn" in followup
+    assert any(f"Question: {followup}" in m["content"] for p in llm.prompts for m in p)
     assert result.answers["assistant"]["n"] == 5 and result.answers["oracle"]["n"] == 4
     assert "oracle (gold passage)" in format_table(result)
 

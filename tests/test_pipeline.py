@@ -276,19 +276,42 @@ def test_followup_is_rewritten_by_template(passages, text):
             "What about Phu Chan ward?",
             "What is the poverty rate of Phu Chan ward?",
         ),
+        (  # a new topic replaces the previous question's opening topic
+            "Thu nhập bình quân đầu người ở phường Phù Chẩn là bao nhiêu?",
+            "Còn tỷ lệ hộ nghèo thì sao?",
+            "Tỷ lệ hộ nghèo ở phường Phù Chẩn là bao nhiêu?",
+        ),
+        (
+            "Tỷ lệ hộ nghèo của phường Phù Chẩn là bao nhiêu?",
+            "Vậy còn thu nhập bình quân?",
+            "Thu nhập bình quân của phường Phù Chẩn là bao nhiêu?",
+        ),
     ],
 )
 def test_rewrite_followup_swaps_subject(previous, question, standalone):
     assert rewrite_followup(question, [(previous, "...")]) == (standalone, standalone)
 
 
+@pytest.mark.parametrize(
+    ("previous", "question"),
+    [
+        ("Bao nhiêu hộ ở phường Phù Chẩn thoát nghèo?", "Còn tỷ lệ hộ nghèo thì sao?"),  # opening asks
+        ("Thu nhập bình quân ở phường Phù Chẩn là bao nhiêu?", "Còn Hương Mạc thì sao?"),  # a name
+        ("Thành phố Từ Sơn xử phạt bao nhiêu trường hợp vi phạm đất đai?", "Còn trật tự xây dựng?"),
+        ("Thu nhập bình quân ở phường Phù Chẩn là bao nhiêu?", "Còn tỷ lệ của nó thì sao?"),  # a pronoun
+    ],
+)
+def test_rewrite_followup_swaps_no_topic_it_cannot_place(previous, question):
+    assert rewrite_followup(question, [(previous, "...")])[0] == question
+
+
 def test_followup_without_subject_merges_turns_for_retrieval(passages, text):
     assistant, llm, retriever = make_assistant(passages, text, ["Tỷ lệ hộ nghèo giảm còn 0,58% [2]."])
-    history = [(POVERTY_Q, "0,58% [2].")]
-    answer = assistant.ask("Còn thu nhập bình quân thì sao?", history=history)
-    assert answer.standalone_question == "Còn thu nhập bình quân thì sao?"
-    assert retriever.queries[-1] == f"{POVERTY_Q} Còn thu nhập bình quân thì sao?"
-    assert f"Earlier question: {POVERTY_Q}" in llm.prompts[-1][-1]["content"]
+    history = [(FINES_Q, "61 trường hợp [3].")]
+    answer = assistant.ask("Còn trật tự xây dựng thì sao?", history=history)
+    assert answer.standalone_question == "Còn trật tự xây dựng thì sao?"
+    assert retriever.queries[-1] == f"{FINES_Q} Còn trật tự xây dựng thì sao?"
+    assert f"Earlier question: {FINES_Q}" in llm.prompts[-1][-1]["content"]
 
 
 def test_standalone_questions_are_not_followups():
@@ -365,15 +388,18 @@ def test_llm_rewrite_is_opt_in_and_used_when_template_cannot_swap(passages, text
         passages,
         text,
         [
-            "Thu nhập bình quân đầu người của phường Phù Chẩn là bao nhiêu?",
-            "Thu nhập đạt gần 53 triệu đồng [2].",
+            "Thành phố Từ Sơn xử phạt bao nhiêu trường hợp vi phạm trật tự xây dựng?",
+            "Thành phố Từ Sơn xử phạt 60 trường hợp vi phạm trật tự xây dựng [3].",
         ],
         rewrite_with_llm=True,
     )
-    answer = assistant.ask("Còn thu nhập bình quân thì sao?", history=[(POVERTY_Q, "0,58% [2].")])
+    answer = assistant.ask("Còn trật tự xây dựng thì sao?", history=[(FINES_Q, "61 trường hợp [3].")])
     assert len(llm.prompts) == 2
-    assert "Còn thu nhập bình quân thì sao?" in llm.prompts[0][-1]["content"]
-    assert answer.standalone_question == "Thu nhập bình quân đầu người của phường Phù Chẩn là bao nhiêu?"
+    assert "Còn trật tự xây dựng thì sao?" in llm.prompts[0][-1]["content"]
+    assert (
+        answer.standalone_question
+        == "Thành phố Từ Sơn xử phạt bao nhiêu trường hợp vi phạm trật tự xây dựng?"
+    )
     assert retriever.queries[-1] == answer.standalone_question
     assert llm.calls[0]["stop"] == ["\n"]
 
