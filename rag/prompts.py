@@ -415,9 +415,14 @@ def first_passing_filter(excerpts: Mapping[int, str], filters: Sequence[Callable
     """The index of the first start filter that some word of the excerpts passes (None if none)."""
     runs = [run for excerpt in excerpts.values() for run in excerpt_runs(excerpt)]
     for index, accepts in enumerate(filters):
-        if any(_may_start(run, i, accepts) for run in runs for i in range(len(run))):
+        if _starts_somewhere(runs, accepts):
             return index
     return None
+
+
+def _starts_somewhere(runs: Sequence[Sequence[str]], accepts: Callable[..., bool]) -> bool:
+    """Whether a part may start at some word of ``runs`` under ``accepts``."""
+    return any(_may_start(run, i, accepts) for run in runs for i in range(len(run)))
 
 
 def continues_name(previous: str, word: str) -> bool:
@@ -476,7 +481,9 @@ def span_grammar(
         The grammar text (root rule ``root``); "" when there is nothing to copy from.
     """
     runs = {n: excerpt_runs(excerpt) for n, excerpt in sorted(excerpts.items())}
-    if start_filter is not None and first_passing_filter(excerpts, [start_filter]) is None:
+    if start_filter is not None and not _starts_somewhere(
+        [run for passage_runs in runs.values() for run in passage_runs], start_filter
+    ):
         start_filter = None
     rules: list[str] = []
     part_rules: list[str] = []
