@@ -23,6 +23,16 @@ sees only its names and numbers ("Super Bowl 50", "Tesla", "1879") with a
 small fixed weight. Fusing min-max normalised scores instead of ranks keeps how
 far ahead a retriever's best hit is, which lifts Recall@1 by two points.
 
+Wording bonus (``retrieval.sentence_match_weight`` / ``phrase_match_weight``,
+score fusion only): each fused candidate gains for the share of the query's
+idf mass that one of its sentences holds and for the query's word pairs it
+repeats. Among many documents on the same topics, the chunk that answers a
+question usually says it in one sentence with the question's own words.
+XQuAD-vi with the first 5,000 viwiki articles as distractors (80,930 chunks),
+Recall@1/@5/@10: .790/.893/.917 without, .824/.915/.936 with it (weights
+1.5/1); XQuAD-vi alone .950/.993 -> .957/.992; EN -> VI .753/.929 ->
+.758/.929; about 6 ms per query for 40-60 candidates.
+
 Beyond fusion, an English question gains most from a translation into the
 documents' language (``alternates``): with the human Vietnamese questions as
 the "translation", EN -> VI Recall@5 rises from .937 to .993. Tried and
@@ -38,7 +48,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from rag.normalize import detect_language
+from rag.normalize import detect_language, syllables
+from rag.readers import split_sentences
 from rag.settings import Settings
 from rag.types import Chunk, Hit, Passage
 
@@ -178,6 +189,38 @@ def weighted_score_fusion(
     return dict(sorted(fused.items(), key=lambda pair: pair[1], reverse=True))
 
 
+def lexical_match(query_syllables: Sequence[str], idf: Mapping[str, float], text: str) -> tuple[float, float]:
+    """How closely a chunk's wording follows the query, beyond BM25's bag of words.
+
+    Args:
+        query_syllables: the query's lowercase syllables, in order.
+        idf: each syllable's idf over the index (rare words count more).
+        text: the chunk's text.
+
+    Returns:
+        ``(sentence, phrase)``, each 0..1: the share of the query's idf mass that
+        one sentence of ``text`` holds (the best sentence), and the idf-weighted
+        share of the query's adjacent syllable pairs ("Super Bowl", "tài trợ")
+        that occur as pairs in ``text``.
+    """
+    unique = set(query_syllables)
+    total = sum(idf.get(s, 0.0) for s in unique)
+    pairs = set(zip(query_syllables, query_syllables[1:], strict=False))
+    pairs_total = sum(idf.get(a, 0.0) + idf.get(b, 0.0) for a, b in pairs)
+    if total <= 0:
+        return 0.0, 0.0
+    sentence = 0.0
+    for start, end in split_sentences(text):
+        found = unique.intersection(syllables(text[start:end]))
+        sentence = max(sentence, sum(idf.get(s, 0.0) for s in found) / total)
+    words = syllables(text)
+    shared_pairs = pairs.intersection(zip(words, words[1:], strict=False))
+    phrase = (
+        sum(idf.get(a, 0.0) + idf.get(b, 0.0) for a, b in shared_pairs) / pairs_total if pairs_total else 0.0
+    )
+    return sentence, phrase
+
+
 def search(
     index: Index,
     query: str,
@@ -208,8 +251,10 @@ def search(
     dense_weight = settings.retrieval.dense_weight
     lists: dict[str, list[tuple[Chunk, float]]] = {}
     weights: dict[str, float] = {}
+    plans: list[SparsePlan] = []
     for number, phrasing in enumerate([query, *alternates]):
         plan = sparse_plan(index, phrasing, settings)
+        plans.append(plan)
         logger.debug("search %r: BM25 on %r, weight %.2f", phrasing, plan.query, plan.weight)
         if dense_weight > 0:
             lists[f"{DENSE}{number}"] = index.dense_search(phrasing, candidates)
@@ -233,6 +278,7 @@ def search(
     else:
         scored = {name: [(c.chunk_id, s) for c, s in results] for name, results in lists.items()}
         fused = weighted_score_fusion(scored, weights)
+        fused = _with_wording_bonus(fused, chunks, plans, index, settings)
 
     hits = []
     for chunk_id, score in list(fused.items())[:k]:
@@ -249,6 +295,44 @@ def search(
             )
         )
     return hits
+
+
+def _with_wording_bonus(
+    fused: dict[str, float],
+    chunks: Mapping[str, Chunk],
+    plans: Sequence[SparsePlan],
+    index: Index,
+    settings: Settings,
+) -> dict[str, float]:
+    """Add each candidate's :func:`lexical_match` to its fused score, weighted like its BM25 query.
+
+    With 5,000 Wikipedia articles added to XQuAD-vi's paragraphs, BM25 and dense
+    each rank many chunks that share the question's topic words; the chunk whose
+    one sentence holds most of the question's rare words, in the question's
+    order, is the one that answers it.
+    """
+    sentence_weight = settings.retrieval.sentence_match_weight
+    phrase_weight = settings.retrieval.phrase_match_weight
+    base = settings.retrieval.sparse_weight
+    if not fused or base <= 0 or (sentence_weight <= 0 and phrase_weight <= 0):
+        return fused
+    queries = []
+    for plan in plans:
+        words = syllables(plan.query)
+        if words and plan.weight > 0:
+            queries.append((words, plan.weight / base))
+    if not queries:
+        return fused
+    idf = index.token_idf({word for words, _ in queries for word in words})
+    bonus: dict[str, float] = {}
+    for chunk_id in fused:
+        best = 0.0
+        for words, scale in queries:
+            sentence, phrase = lexical_match(words, idf, chunks[chunk_id].text)
+            best = max(best, scale * (sentence_weight * sentence + phrase_weight * phrase))
+        bonus[chunk_id] = best
+    rescored = {chunk_id: score + bonus[chunk_id] for chunk_id, score in fused.items()}
+    return dict(sorted(rescored.items(), key=lambda pair: pair[1], reverse=True))
 
 
 def merge_passages(hits: Sequence[Hit], index: Index, top_k: int) -> list[Passage]:

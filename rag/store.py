@@ -25,6 +25,7 @@ import contextlib
 import fcntl
 import json
 import logging
+import math
 import os
 import re
 import shutil
@@ -525,6 +526,22 @@ class Index:
             if not tokens or self._bm25_vocab is None:
                 return 0.0
             return sum(token in self._bm25_vocab for token in tokens) / len(tokens)
+
+    def token_idf(self, tokens: Iterable[str]) -> dict[str, float]:
+        """BM25's (Lucene) idf of each token over the indexed chunks; a token in no chunk gets the most."""
+        with self._lock:
+            generation = self._require_generation()
+            self._load_search_structures(generation)
+            if self._bm25 is None or self._bm25_vocab is None:
+                return {token: 0.0 for token in tokens}
+            n_docs = generation.chunk_count
+            indptr = self._bm25.scores["indptr"]
+            result = {}
+            for token in tokens:
+                row = self._bm25_vocab.get(token)
+                df = 0 if row is None else int(indptr[row + 1] - indptr[row])
+                result[token] = math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+            return result
 
     def sparse_search(self, query: str, n: int) -> list[tuple[Chunk, float]]:
         """The ``n`` best chunks for the query by BM25 (only chunks sharing a token), best first."""

@@ -8,6 +8,7 @@ import pytest
 
 from rag.retrieve import (
     CROSS_LANGUAGE_SPARSE_WEIGHT,
+    lexical_match,
     merge_passages,
     name_and_number_words,
     normalised_scores,
@@ -222,3 +223,55 @@ def test_passages_from_a_real_index(index: Index, search_settings: Settings) -> 
     assert 1 <= len(passages) <= 3
     for passage in passages:
         assert index.document_text(passage.doc_id)[passage.start : passage.end] == passage.text
+
+
+# ---------------------------------------------------------------- wording bonus
+
+
+def test_lexical_match_hand_computed() -> None:
+    idf = {"quỹ": 3.0, "tài": 2.0, "trợ": 2.0, "của": 0.5, "trường": 1.0}
+    query = ["quỹ", "tài", "trợ", "của", "trường"]  # idf mass 8.5; pairs weigh 5 + 4 + 2.5 + 1.5 = 13
+    text = "Quỹ của trường rất lớn. Khoản tài trợ đến sau."
+    sentence, phrase = lexical_match(query, idf, text)
+    assert sentence == pytest.approx(4.5 / 8.5)  # "quỹ", "của", "trường" in the first sentence
+    assert phrase == pytest.approx(5.5 / 13)  # "tài trợ" and "của trường" occur as pairs
+    whole = lexical_match(query, idf, "Quỹ tài trợ của trường.")
+    assert whole == (pytest.approx(1.0), pytest.approx(1.0))
+    assert lexical_match(query, idf, "Không liên quan.") == (0.0, 0.0)
+    assert lexical_match([], idf, "Quỹ.") == (0.0, 0.0)
+
+
+def test_token_idf_follows_document_frequency(index: Index) -> None:
+    idf = index.token_idf(["có", "hoàn", "zzzz"])
+    assert idf["hoàn"] > idf["có"] > 0  # "có" is in two chunks, "hoàn" in one
+    assert idf["zzzz"] >= idf["hoàn"]  # a word no chunk has is as rare as it gets
+
+
+WORDING_DOCS = {
+    # the question's words, scattered over sentences and repeated: BM25 likes this short chunk
+    "scattered.txt": "Quy mô tăng. Khoản vay lớn. Tài trợ nhiều. Trường mới. Quy mô tài trợ.",
+    # the question's words in one sentence, in its order, inside a longer text
+    "answer.txt": "Đại học được tổ chức thành mười một đơn vị học thuật và nhiều viện nghiên cứu. "
+    "Quy mô khoản tài trợ của trường là 6,5 tỷ đô la vào năm 2014, đứng thứ mười hai cả nước.",
+}
+
+
+def test_wording_bonus_prefers_the_sentence_that_holds_the_question(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in WORDING_DOCS.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    settings = get_settings({"paths": {"documents_dir": str(docs), "index_dir": str(tmp_path / "index")}})
+    built = Index.open(settings, FakeEmbedder(), create=True)
+    built.ingest()
+    question = "Quy mô khoản tài trợ của trường là bao nhiêu?"
+    off = get_settings(settings, retrieval={"sentence_match_weight": 0.0, "phrase_match_weight": 0.0})
+    assert (
+        search(built, question, off, k=1)[0].chunk.doc_id
+        != search(built, question, settings, k=1)[0].chunk.doc_id
+    )
+    best = search(built, question, settings, k=2)
+    assert "6,5 tỷ" in best[0].chunk.text
+    assert best[0].score > best[1].score
+    # RRF fusion keeps its rank arithmetic: no bonus is added there
+    assert search(built, question, settings, k=1, fusion="rrf")[0].score <= 2 / 61
