@@ -262,6 +262,9 @@ def _quantity(words: list[str]) -> str:
     return " ".join(head).replace(" %", "%")
 
 
+_NUMBER_SIGNS = frozenset({"số", "no"})
+
+
 def _time(words: list[str]) -> str:
     lowered = [w.lower() for w in words]
     for i, word in enumerate(lowered):  # "(ngày 2) tháng 9 (năm 1945)" → "(2) September (1945)"
@@ -273,7 +276,9 @@ def _time(words: list[str]) -> str:
                 parts.append(words[i + 3])
             return " ".join(parts)
     head: list[str] = []
-    for word in words:
+    for i, word in enumerate(words):
+        if not head and i and lowered[i - 1] in _NUMBER_SIGNS:
+            continue  # "Kết luận số 01": a document's number, not a date
         if _DIGITS.search(word) or head and word in {"-", "–"}:
             head.append(word)
         elif head:
