@@ -171,6 +171,24 @@ def test_model_refusal_sentence_gives_refused_answer_with_related(passages, text
     assert not answer.verified
 
 
+def test_model_refusal_of_a_question_one_sentence_holds_quotes_that_sentence(passages, text):
+    question = "Việc học và làm theo Bác ở Đảng bộ phường Phù Chẩn được đưa vào đâu?"
+    assistant, _, _ = make_assistant(passages, text, [REFUSAL_VI])
+    answer = assistant.ask(question)
+    assert not answer.refused and answer.verified
+    assert answer.answer.startswith(extractive_note_for("vi"))
+    (citation,) = answer.citations
+    assert citation.n == 2 and "được đưa vào chương trình" in citation.quote
+    assert text[citation.start : citation.end] == citation.quote
+    assert answer.evidence["quoted_instead_of_refusal"] == 1.0
+    # a figure question is refused whatever its words: the figure is what is missing
+    assistant, _, _ = make_assistant(passages, text, [REFUSAL_VI])
+    assert assistant.ask(POVERTY_Q).refused
+    # without the extractive fallback the refusal stands
+    assistant, _, _ = make_assistant(passages, text, [REFUSAL_VI], fallback="none")
+    assert assistant.ask(question).refused
+
+
 def test_english_question_gets_english_refusal_and_english_prompt(passages, text):
     assistant, llm, _ = make_assistant(passages, text, [REFUSAL_EN])
     answer = assistant.ask("Who chairs the farmers' association of Huong Mac ward?")
@@ -887,6 +905,8 @@ def test_a_bare_year_takes_the_year_word_its_passage_writes_before_it():
         ("Đồng chí Đàm Đức Hà, Bí thư Đảng ủy", "person", "Đàm Đức Hà"),
         ("James O. McKinsey thành lập", "person", "James O. McKinsey"),
         ("năm ngoái", "time", ""),
+        ("Kết luận số 01-KL/TW", "time", ""),  # a document's number is no date
+        ("Nghị quyết số 4 năm 2016", "time", "2016"),
         ("các khu phố", "person", ""),
         ("Nghị quyết Đại hội Đảng bộ các cấp", "person", ""),
     ],
