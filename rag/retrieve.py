@@ -48,7 +48,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from rag.normalize import detect_language, syllables
+from rag.normalize import detect_language, normalize_text, syllables
 from rag.readers import split_sentences
 from rag.settings import Settings
 from rag.types import Chunk, Hit, Passage
@@ -318,7 +318,7 @@ def _with_wording_bonus(
         return fused
     queries = []
     for plan in plans:
-        words = syllables(plan.query)
+        words = syllables(normalize_text(plan.query))  # the chunks' spelling: NFC, one tone-mark style
         if words and plan.weight > 0:
             queries.append((words, plan.weight / base))
     if not queries:

@@ -122,7 +122,7 @@ class RetrievalSettings(_Group):
         1.5,
         ge=0,
         description="Bonus in score fusion for the share of the question's rare words found in one "
-        "sentence of a candidate chunk (XQuAD-vi with 5,000 distractor articles: Recall@5 .893 -> .919 "
+        "sentence of a candidate chunk (XQuAD-vi with 5,000 distractor articles: Recall@5 .893 -> .915 "
         "together with phrase_match_weight).",
     )
     phrase_match_weight: float = Field(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -252,7 +253,8 @@ WORDING_DOCS = {
     "scattered.txt": "Quy mô tăng. Khoản vay lớn. Tài trợ nhiều. Trường mới. Quy mô tài trợ.",
     # the question's words in one sentence, in its order, inside a longer text
     "answer.txt": "Đại học được tổ chức thành mười một đơn vị học thuật và nhiều viện nghiên cứu. "
-    "Quy mô khoản tài trợ của trường là 6,5 tỷ đô la vào năm 2014, đứng thứ mười hai cả nước.",
+    "Quy mô khoản tài trợ của trường là 6,5 tỷ đô la vào năm 2014, đứng thứ mười hai cả nước, "
+    "nhờ hòa bình.",
 }
 
 
@@ -273,5 +275,10 @@ def test_wording_bonus_prefers_the_sentence_that_holds_the_question(tmp_path: Pa
     best = search(built, question, settings, k=2)
     assert "6,5 tỷ" in best[0].chunk.text
     assert best[0].score > best[1].score
+    # decomposed (NFD), with the old tone-mark placement ("hoà"): the same bonus as "hòa"
+    modern = search(built, question + " Nhờ hòa bình?", settings, k=1)[0]
+    decomposed = search(built, unicodedata.normalize("NFD", question + " Nhờ hoà bình?"), settings, k=1)[0]
+    assert decomposed.chunk.chunk_id == modern.chunk.chunk_id == best[0].chunk.chunk_id
+    assert decomposed.score == pytest.approx(modern.score)
     # RRF fusion keeps its rank arithmetic: no bonus is added there
     assert search(built, question, settings, k=1, fusion="rrf")[0].score <= 2 / 61
