@@ -169,6 +169,10 @@ _KIND_REFERENCE = re.compile(
 )
 
 
+# "ông ấy" / "bà ta": a person named in the previous turn (Vietnamese: the honorific stays).
+_PERSON_REFERENCE = re.compile(r"\b(?P<title>ông|bà|anh|chị|cô)\s+(?:ấy|ta)\b", re.IGNORECASE)
+
+
 def looks_like_followup(question: str) -> bool:
     """True for questions that lean on the previous turn ("Còn phường Phù Chẩn thì sao?", "… phường đó …")."""
     return bool(
@@ -242,7 +246,9 @@ def rewrite_followup(question: str, history: History) -> tuple[str, str]:
     if not history or not looks_like_followup(question):
         return question, question
     previous = history[-1][0].strip()
-    resolved = _resolve_kind_reference(question, history[-1])
+    resolved = _resolve_kind_reference(question, history[-1]) or _resolve_person_reference(
+        question, history[-1]
+    )
     if resolved:
         return resolved, resolved
     subject = _followup_subject(question)
@@ -302,6 +308,48 @@ def _resolve_kind_reference(question: str, turn: tuple[str, str]) -> str:
         if found:
             entity = source[found[1] : found[2]]
             return question[: reference.start()] + entity + question[reference.end() :]
+    return ""
+
+
+def _resolve_person_reference(question: str, turn: tuple[str, str]) -> str:
+    """Replace "ông ấy" / "bà ta" with the person the previous answer (or question) names.
+
+    "Theo ông ấy, …" after "Ai là Bí thư Đảng ủy phường Hương Mạc?" answered "… là Đàm Đức
+    Hà [1]" becomes "Theo ông Đàm Đức Hà, …". Returns "" when there is no such reference or
+    the previous turn names no person (a place such as "phường Hương Mạc" is no person).
+    """
+    reference = _PERSON_REFERENCE.search(question)
+    if not reference:
+        return ""
+    for source in (turn[1], turn[0]):
+        name = _person_name(cite.strip_markers(source))
+        if name:
+            person = f"{reference.group('title')} {name}"
+            return question[: reference.start()] + person + question[reference.end() :]
+    return ""
+
+
+def _person_name(text: str) -> str:
+    """The first run of two or more capitalised words that is not a place ("phường Hương Mạc")."""
+    words = list(re.finditer(r"[^\W\d_]+", text))
+    lowered = [w.group(0).lower() for w in words]
+    i = 0
+    while i < len(words):
+        if not words[i].group(0)[:1].isupper():
+            i += 1
+            continue
+        j = i + 1
+        while (
+            j < len(words)
+            and words[j].group(0)[:1].isupper()
+            and not text[words[j - 1].end() : words[j].start()].strip()
+        ):
+            j += 1
+        kind_before = {" ".join(lowered[max(0, i - size) : i]) for size in (1, 2)} & set(_KIND_WORDS)
+        kind_after = j < len(words) and lowered[j] in _KIND_WORDS
+        if j - i >= 2 and not kind_before and not kind_after:
+            return text[words[i].start() : words[j - 1].end()]
+        i = j
     return ""
 
 

@@ -444,6 +444,28 @@ def test_rewrite_followup_resolves_kind_references(turn, question, standalone):
     assert rewrite_followup(question, [turn]) == (standalone, standalone)
 
 
+@pytest.mark.parametrize(
+    ("answer", "standalone"),
+    [
+        (
+            "Bí thư Đảng ủy phường Hương Mạc là Đàm Đức Hà [1].",  # the ward is no person
+            "Theo ông Đàm Đức Hà, đến nay tình trạng lấn chiếm đất đai ra sao?",
+        ),
+        (
+            "Đồng chí Đàm Đức Hà, Bí thư [1]",
+            "Theo ông Đàm Đức Hà, đến nay tình trạng lấn chiếm đất đai ra sao?",
+        ),
+    ],
+)
+def test_rewrite_followup_resolves_a_person_named_in_the_previous_answer(answer, standalone):
+    previous = "Ai là Bí thư Đảng ủy phường Hương Mạc?"
+    question = "Theo ông ấy, đến nay tình trạng lấn chiếm đất đai ra sao?"
+    assert rewrite_followup(question, [(previous, answer)]) == (standalone, standalone)
+    # no person in the previous turn: the turns are merged for retrieval, as before
+    refused = rewrite_followup(question, [(previous, REFUSAL_VI)])
+    assert refused == (question, f"{previous} {question}")
+
+
 def test_format_context_numbers_passages_and_names_each_document_once(passages):
     from rag.prompts import SAME_DOCUMENT, format_context
 
