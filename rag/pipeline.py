@@ -38,6 +38,8 @@ from rag.prompts import (
     extractive_note_for,
     first_passing_filter,
     is_refusal,
+    listed_place_kind,
+    place_kind_in_english,
     refusal_for,
     span_grammar,
 )
@@ -309,6 +311,29 @@ def _resolve_kind_reference(question: str, turn: tuple[str, str]) -> str:
             entity = source[found[1] : found[2]]
             return question[: reference.start()] + entity + question[reference.end() :]
     return ""
+
+
+def place_mentions(kind: str, text: str) -> list[tuple[str, int, int]]:
+    """Every "kind + name" in ``text`` ("phường Hương Mạc"): (name, start, end) of the whole phrase."""
+    found = []
+    words = list(re.finditer(r"[^\W_]+", text))
+    lowered = [w.group(0).lower() for w in words]
+    kind_words = kind.split()
+    size = len(kind_words)
+    for i in range(len(words) - size + 1):
+        if lowered[i : i + size] != kind_words:
+            continue
+        after = i + size
+        while (
+            after < len(words)
+            and words[after].group(0)[:1].isupper()
+            and not text[words[after - 1].end() : words[after].start()].strip()
+        ):
+            after += 1
+        if after > i + size:
+            start, end = words[i + size].start(), words[after - 1].end()
+            found.append((text[start:end], words[i].start(), end))
+    return found
 
 
 def _resolve_person_reference(question: str, turn: tuple[str, str]) -> str:
@@ -932,6 +957,15 @@ class Assistant:
             yield DoneEvent(self._refuse(answer, passages, started, weak))
             return
 
+        listed = self._listed_places(standalone, passages, language)
+        if listed is not None:
+            answer.answer, answer.citations = listed
+            answer.verified = True
+            answer.evidence["listed_places"] = float(len(listed[1]))
+            answer.timings.total_ms = _elapsed_ms(started)
+            yield DoneEvent(answer)
+            return
+
         started += self._load_llm(timings)
         llm = self.llm
         cross_lingual = in_other_language(language, passages)
@@ -1291,6 +1325,44 @@ class Assistant:
                 answer.timings.total_ms = _elapsed_ms(started)
                 return answer
         return self._refuse(answer, passages, started, reason)
+
+    def _listed_places(
+        self, question: str, passages: Sequence[Passage], language: str
+    ) -> tuple[str, list[cite.Citation]] | None:
+        """The places of the asked kind that the passages name, each cited where first named.
+
+        For "Bài viết nhắc tới những phường nào?" / "Which wards does the report discuss?"
+        (:func:`listed_place_kind`), the mentions are read off the passages instead of asking the
+        1.5B model, which quoted one sentence or answered "the wards of Tu Son". None when the
+        question asks no such thing or no passage names such a place.
+        """
+        kind = listed_place_kind(question)
+        if kind is None:
+            return None
+        index = self._index
+        found: dict[str, tuple[str, cite.Citation]] = {}
+        for passage in passages:
+            for name, start, end in place_mentions(kind, passage.text):
+                if name.lower() in found or name.lower() in question.lower():
+                    continue  # named twice, or the place the question itself names
+                match = cite.Match(passage.n, start, end, 1.0)
+                citation = cite.make_citation(
+                    match,
+                    passage,
+                    True,
+                    index.document_text if index is not None else None,
+                    index.chunk if index is not None else None,
+                )
+                found[name.lower()] = (name, citation)
+        if not found:
+            return None
+        if language == "en":  # "Hương Mạc ward [1]": the name as the report writes it
+            parts = [f"{name} {place_kind_in_english(kind)} [{c.n}]" for name, c in found.values()]
+        else:
+            parts = [f"{c.quote} [{c.n}]" for _, c in found.values()]
+        joiner = " and " if language == "en" else " và "
+        text = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + joiner + parts[-1]
+        return text[:1].upper() + text[1:] + ".", [c for _, c in found.values()]
 
     def _extractive(
         self,

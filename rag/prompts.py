@@ -334,6 +334,51 @@ _NUMBER_WORDS = frozenset(
 )
 
 
+# "Bài viết nhắc tới những phường nào?", "Which wards does the report discuss?": the question asks
+# which places of one kind the documents mention, which the system lists itself.
+_PLACE_KINDS_EN = {
+    "ward": "phường",
+    "commune": "xã",
+    "district": "huyện",
+    "city": "thành phố",
+    "province": "tỉnh",
+    "town": "thị trấn",
+    "village": "thôn",
+}
+_LISTED_VI = re.compile(
+    r"\b(?:những|các)\s+(?P<kind>phường|xã|thị trấn|huyện|quận|thành phố|tỉnh|thôn|khu phố)\s+nào\b", re.I
+)
+_LISTED_EN = re.compile(
+    r"\bwhich\s+(?P<kind>wards?|communes?|districts?|cities|city|provinces?|towns?|villages?)\b", re.I
+)
+_MENTION_VI = re.compile(r"\b(?:nhắc|đề cập|kể tên|nêu tên|nói (?:tới|đến|về)|bàn (?:tới|đến|về))\b", re.I)
+_MENTION_EN = re.compile(
+    r"\b(?:mention(?:s|ed)?|discuss(?:es|ed)?|cover(?:s|ed)?|name[sd]?|talk about|refer to)\b", re.I
+)
+
+
+def listed_place_kind(question: str) -> str | None:
+    """The Vietnamese kind word ("phường", "xã", …) of the places the question asks the documents' list of.
+
+    None for any other question: "Phường nào có tỷ lệ hộ nghèo thấp nhất?" asks something else.
+    """
+    match = _LISTED_VI.search(question)
+    if match and _MENTION_VI.search(question):
+        return match.group("kind").lower()
+    match = _LISTED_EN.search(question)
+    if match and _MENTION_EN.search(question):
+        kind = match.group("kind").lower()
+        singular = "city" if kind == "cities" else kind.rstrip("s")
+        return _PLACE_KINDS_EN.get(singular)
+    return None
+
+
+def place_kind_in_english(kind: str) -> str:
+    """The English word for a Vietnamese place kind: "phường" → "ward", "quận" → "district"."""
+    english = {vi: en for en, vi in _PLACE_KINDS_EN.items()} | {"quận": "district", "khu phố": "quarter"}
+    return english.get(kind, kind)
+
+
 def asked_kind(question: str) -> str | None:
     """What a question asks for: "quantity", "time", "person", or None for anything else."""
     for kind, pattern in (("quantity", _ASKS_QUANTITY), ("time", _ASKS_TIME), ("person", _ASKS_PERSON)):

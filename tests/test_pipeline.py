@@ -1134,3 +1134,35 @@ def test_auto_answer_format_holds_only_number_date_and_person_questions_to_spans
     assistant.ask(POVERTY_Q)  # "bao nhiêu": a number
     assistant.ask("Phường Phù Chẩn đưa việc học tập và làm theo Bác vào đâu?")
     assert llm.calls[0]["grammar"] and llm.calls[1]["grammar"] is None
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Bài viết nhắc tới những phường nào của thành phố Từ Sơn?", "phường"),
+        ("Báo cáo đề cập các xã nào?", "xã"),
+        ("Which wards of Tu Son does the report discuss?", "phường"),
+        ("Which cities are mentioned?", "thành phố"),
+        ("Phường nào có tỷ lệ hộ nghèo thấp nhất?", None),  # asks about one ward, not the list
+        ("Which ward has the lowest poverty rate?", None),
+        ("Những phường nào đạt chuẩn văn minh đô thị?", None),
+    ],
+)
+def test_listed_place_kind(question, kind):
+    from rag.prompts import listed_place_kind
+
+    assert listed_place_kind(question) == kind
+
+
+def test_which_places_are_mentioned_is_answered_from_the_passages_without_the_model(passages, text):
+    assistant, llm, _ = make_assistant(passages, text, [])
+    answer = assistant.ask("Bài viết nhắc tới những phường nào của thành phố Từ Sơn?")
+    assert llm.prompts == []  # no generation
+    assert not answer.refused and answer.verified
+    assert "Phường Hương Mạc [" in answer.answer and "và phường Phù Chẩn [" in answer.answer
+    assert [c.quote for c in answer.citations] == ["phường Hương Mạc", "phường Phù Chẩn"]
+    for citation in answer.citations:
+        assert citation.verified and text[citation.start : citation.end] == citation.quote
+
+    english = make_assistant(passages, text, [])[0].ask("Which wards of Tu Son does the report discuss?")
+    assert english.answer.startswith("Hương Mạc ward [") and " and Phù Chẩn ward [" in english.answer
