@@ -27,9 +27,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from rag import citations as cite
-from rag.normalize import detect_language, is_vietnamese_syllable, normalize_text, syllables
+from rag.normalize import (
+    detect_language,
+    fold_diacritics,
+    is_vietnamese_syllable,
+    normalize_text,
+    syllables,
+)
 from rag.prompts import (
     EDGE_PUNCT,
+    PLACE_KINDS_EN,
     answer_start_filters,
     asked_kind,
     build_messages,
@@ -334,6 +341,48 @@ def place_mentions(kind: str, text: str) -> list[tuple[str, int, int]]:
             start, end = words[i + size].start(), words[after - 1].end()
             found.append((text[start:end], words[i].start(), end))
     return found
+
+
+# Places whose figures a report gives one by one ("phường Hương Mạc …; phường Phù Chẩn …").
+# A city holds wards and is named beside other cities, so it is left out.
+_PLACE_KINDS_FROM_EN = {en: vi for en, vi in PLACE_KINDS_EN.items() if en != "city"}
+_PLACE_KINDS = (*_PLACE_KINDS_FROM_EN.values(), "quận")
+# How far back a cited sentence's place is looked for: about one report section.
+PLACE_LOOKBACK_CHARS = 1500
+
+
+def cited_place_elsewhere(
+    question: str, citations: Sequence[cite.Citation], document_text: Callable[[str], str] | None
+) -> str:
+    """The other place of the question's kind that every cited sentence is about, or "".
+
+    "Tỷ lệ hộ nghèo của phường Hương Mạc là bao nhiêu?" answered from "… tỷ lệ hộ nghèo giảm còn
+    0,58%", a sentence of the section on phường Phù Chẩn, gives "phường Phù Chẩn". A citation
+    is about the place its own text names, else about the last place of that kind named in the
+    ``PLACE_LOOKBACK_CHARS`` before it; one citation about the asked place (or about no place)
+    clears the answer.
+    """
+    found = _kind_span(question, kinds=(*_PLACE_KINDS, *_PLACE_KINDS_FROM_EN))
+    if found is None or not citations or document_text is None:
+        return ""
+    kind, start, end = found
+    place_kind = _PLACE_KINDS_FROM_EN.get(kind, kind)
+    phrase = question[start:end]
+    asked = fold_diacritics(re.sub(rf"(?i)^{kind}\s+|\s+{kind}$", "", phrase)).lower()
+    others = []
+    for citation in citations:
+        text = document_text(citation.doc_id)
+        named = (
+            place_mentions(place_kind, text[citation.start : citation.end])
+            or place_mentions(
+                place_kind, text[max(0, citation.start - PLACE_LOOKBACK_CHARS) : citation.start]
+            )[-1:]
+        )
+        # one letter off is the same place, as for unmentioned_names ("Phù Chẩm")
+        if not named or any(_one_edit_apart(fold_diacritics(name).lower(), asked) for name, _, _ in named):
+            return ""
+        others.append(named[0][0])
+    return f"{place_kind} {others[0]}"
 
 
 def _resolve_person_reference(question: str, turn: tuple[str, str]) -> str:
@@ -1261,6 +1310,11 @@ class Assistant:
                 # Supported only because it repeats the question, which the passages also contain.
                 answer.evidence["echo"] = 1.0
                 answer.verified = False
+        elsewhere = cited_place_elsewhere(
+            answer.standalone_question or question, answer.citations, document_text
+        )
+        if elsewhere:
+            return self._refuse(answer, passages, started, f"the cited text is about {elsewhere}")
         if span and answer.citations:
             asked = answer.standalone_question or question
             relevance = answer_relevance(asked, passages, answer.citations)

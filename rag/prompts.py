@@ -336,7 +336,8 @@ _NUMBER_WORDS = frozenset(
 
 # "Bài viết nhắc tới những phường nào?", "Which wards does the report discuss?": the question asks
 # which places of one kind the documents mention, which the system lists itself.
-_PLACE_KINDS_EN = {
+# English place kinds and their Vietnamese words.
+PLACE_KINDS_EN = {
     "ward": "phường",
     "commune": "xã",
     "district": "huyện",
@@ -369,13 +370,13 @@ def listed_place_kind(question: str) -> str | None:
     if match and _MENTION_EN.search(question):
         kind = match.group("kind").lower()
         singular = "city" if kind == "cities" else kind.rstrip("s")
-        return _PLACE_KINDS_EN.get(singular)
+        return PLACE_KINDS_EN.get(singular)
     return None
 
 
 def place_kind_in_english(kind: str) -> str:
     """The English word for a Vietnamese place kind: "phường" → "ward", "quận" → "district"."""
-    english = {vi: en for en, vi in _PLACE_KINDS_EN.items()} | {"quận": "district", "khu phố": "quarter"}
+    english = {vi: en for en, vi in PLACE_KINDS_EN.items()} | {"quận": "district", "khu phố": "quarter"}
     return english.get(kind, kind)
 
 

@@ -1166,3 +1166,45 @@ def test_which_places_are_mentioned_is_answered_from_the_passages_without_the_mo
 
     english = make_assistant(passages, text, [])[0].ask("Which wards of Tu Son does the report discuss?")
     assert english.answer.startswith("Hương Mạc ward [") and " and Phù Chẩn ward [" in english.answer
+
+
+def test_a_figure_cited_from_another_wards_section_is_refused(passages, text):
+    reply = "Tỷ lệ hộ nghèo giảm còn 0,58% [2]."  # a sentence of the section on phường Phù Chẩn
+    assistant, _, _ = make_assistant(passages, text, [reply])
+    answer = assistant.ask("Tỷ lệ hộ nghèo của phường Hương Mạc là bao nhiêu?")
+    assert answer.refused and answer.refusal_reason == "the cited text is about phường Phù Chẩn"
+    assistant, _, _ = make_assistant(passages, text, [reply])
+    assert not assistant.ask(POVERTY_Q).refused  # the same sentence, asked about its own ward
+
+
+def test_cited_place_elsewhere_reads_the_sentence_then_the_section_before_it():
+    from rag.pipeline import PLACE_LOOKBACK_CHARS, cited_place_elsewhere
+    from rag.types import Citation
+
+    document = (
+        "Ở phường Hương Mạc, thu nhập đạt 60 triệu đồng. "
+        "Ở phường Phù Chẩn, việc học tập được đẩy mạnh. Tỷ lệ hộ nghèo giảm còn 0,58%."
+    )
+    start = document.index("Tỷ lệ")
+
+    def cited(begin: int, end: int) -> Citation:
+        return Citation(1, "d", "t", "c", begin, end, document[begin:end], True)
+
+    poverty = [cited(start, len(document))]
+    lookup = {"d": document}.__getitem__
+    assert cited_place_elsewhere("Tỷ lệ hộ nghèo của phường Hương Mạc?", poverty, lookup) == "phường Phù Chẩn"
+    assert cited_place_elsewhere("What is the poverty rate of Huong Mac ward?", poverty, lookup) == (
+        "phường Phù Chẩn"
+    )
+    assert cited_place_elsewhere("Tỷ lệ hộ nghèo của phường Phù Chẩn?", poverty, lookup) == ""
+    assert cited_place_elsewhere("Tỷ lệ hộ nghèo của phường Phù Chẩm?", poverty, lookup) == ""  # a typo
+    assert cited_place_elsewhere("Tỷ lệ hộ nghèo là bao nhiêu?", poverty, lookup) == ""  # no place asked
+    income = [cited(0, document.index(" Ở phường Phù"))]  # names its own ward
+    assert cited_place_elsewhere("Thu nhập của phường Hương Mạc?", income, lookup) == ""
+    # one citation about the asked place clears the answer
+    assert cited_place_elsewhere("Thu nhập của phường Hương Mạc?", poverty + income, lookup) == ""
+    # a place named further back than one section does not count
+    far = "Ở phường Phù Chẩn. " + "x" * PLACE_LOOKBACK_CHARS + " Tỷ lệ hộ nghèo giảm."
+    beyond = [Citation(1, "far", "t", "c", far.index("Tỷ lệ"), len(far), "", True)]
+    far_lookup = {"far": far}.__getitem__
+    assert cited_place_elsewhere("Tỷ lệ hộ nghèo của phường Hương Mạc?", beyond, far_lookup) == ""
