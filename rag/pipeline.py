@@ -368,7 +368,8 @@ def cited_place_elsewhere(
     kind, start, end = found
     place_kind = _PLACE_KINDS_FROM_EN.get(kind, kind)
     phrase = question[start:end]
-    asked = fold_diacritics(re.sub(rf"(?i)^{kind}\s+|\s+{kind}$", "", phrase)).lower()
+    kind_word = re.escape(kind)
+    asked = fold_diacritics(re.sub(rf"(?i)^{kind_word}\s+|\s+{kind_word}$", "", phrase)).lower()
     others = []
     for citation in citations:
         text = document_text(citation.doc_id)

@@ -334,8 +334,6 @@ _NUMBER_WORDS = frozenset(
 )
 
 
-# "Bài viết nhắc tới những phường nào?", "Which wards does the report discuss?": the question asks
-# which places of one kind the documents mention, which the system lists itself.
 # English place kinds and their Vietnamese words.
 PLACE_KINDS_EN = {
     "ward": "phường",
@@ -346,6 +344,8 @@ PLACE_KINDS_EN = {
     "town": "thị trấn",
     "village": "thôn",
 }
+# "Bài viết nhắc tới những phường nào?", "Which wards does the report discuss?": the question asks
+# which places of one kind the documents mention, which the system lists itself.
 _LISTED_VI = re.compile(
     r"\b(?:những|các)\s+(?P<kind>phường|xã|thị trấn|huyện|quận|thành phố|tỉnh|thôn|khu phố)\s+nào\b", re.I
 )
