@@ -200,6 +200,27 @@ def _is_name_word(word: str) -> bool:
     return bool(word) and (word[0].isupper() or word.isdigit())
 
 
+def _kind_positions(lowered: Sequence[str], kind: str) -> Iterator[tuple[int, int]]:
+    """(first, after) word indexes of each occurrence of ``kind`` (one or more words) in ``lowered``."""
+    kind_words = kind.split()
+    size = len(kind_words)
+    for i in range(len(lowered) - size + 1):
+        if list(lowered[i : i + size]) == kind_words:
+            yield i, i + size
+
+
+def _name_run_end(words: Sequence[re.Match[str]], text: str, first: int) -> int:
+    """Index after the run of name words that starts at ``words[first]``, right after the word before it."""
+    end = first
+    while (
+        end < len(words)
+        and _is_name_word(words[end].group(0))
+        and not text[words[end - 1].end() : words[end].start()].strip()  # same phrase
+    ):
+        end += 1
+    return end
+
+
 def _kind_span(text: str, kinds: Sequence[str] = _KIND_WORDS) -> tuple[str, int, int] | None:
     """The first "kind word + name" in ``text``: (kind, start, end) of the whole phrase.
 
@@ -209,19 +230,9 @@ def _kind_span(text: str, kinds: Sequence[str] = _KIND_WORDS) -> tuple[str, int,
     words = list(re.finditer(r"[^\W_]+", text))
     lowered = [w.group(0).lower() for w in words]
     for kind in kinds:
-        kind_words = kind.split()
-        size = len(kind_words)
-        for i in range(len(words) - size + 1):
-            if lowered[i : i + size] != kind_words:
-                continue
-            after = i + size
-            while (
-                after < len(words)
-                and _is_name_word(words[after].group(0))
-                and not text[words[after - 1].end() : words[after].start()].strip()  # same phrase
-            ):
-                after += 1
-            if after > i + size:
+        for i, kind_end in _kind_positions(lowered, kind):
+            after = _name_run_end(words, text, kind_end)
+            if after > kind_end:
                 return kind, words[i].start(), words[after - 1].end()
             before = i
             while (
@@ -231,7 +242,7 @@ def _kind_span(text: str, kinds: Sequence[str] = _KIND_WORDS) -> tuple[str, int,
             ):
                 before -= 1
             if before < i:
-                return kind, words[before].start(), words[i + size - 1].end()
+                return kind, words[before].start(), words[kind_end - 1].end()
     return None
 
 
@@ -324,21 +335,10 @@ def place_mentions(kind: str, text: str) -> list[tuple[str, int, int]]:
     """Every "kind + name" in ``text`` ("phường Hương Mạc"): (name, start, end) of the whole phrase."""
     found = []
     words = list(re.finditer(r"[^\W_]+", text))
-    lowered = [w.group(0).lower() for w in words]
-    kind_words = kind.split()
-    size = len(kind_words)
-    for i in range(len(words) - size + 1):
-        if lowered[i : i + size] != kind_words:
-            continue
-        after = i + size
-        while (
-            after < len(words)
-            and words[after].group(0)[:1].isupper()
-            and not text[words[after - 1].end() : words[after].start()].strip()
-        ):
-            after += 1
-        if after > i + size:
-            start, end = words[i + size].start(), words[after - 1].end()
+    for i, kind_end in _kind_positions([w.group(0).lower() for w in words], kind):
+        after = _name_run_end(words, text, kind_end)
+        if after > kind_end:
+            start, end = words[kind_end].start(), words[after - 1].end()
             found.append((text[start:end], words[i].start(), end))
     return found
 
@@ -1394,21 +1394,12 @@ class Assistant:
         kind = listed_place_kind(question)
         if kind is None:
             return None
-        index = self._index
         found: dict[str, tuple[str, cite.Citation]] = {}
         for passage in passages:
             for name, start, end in place_mentions(kind, passage.text):
                 if name.lower() in found or name.lower() in question.lower():
                     continue  # named twice, or the place the question itself names
-                match = cite.Match(passage.n, start, end, 1.0)
-                citation = cite.make_citation(
-                    match,
-                    passage,
-                    True,
-                    index.document_text if index is not None else None,
-                    index.chunk if index is not None else None,
-                )
-                found[name.lower()] = (name, citation)
+                found[name.lower()] = (name, self._cite_span(passage, start, end))
         if not found:
             return None
         if language == "en":  # "Hương Mạc ward [1]": the name as the report writes it
@@ -1449,16 +1440,18 @@ class Assistant:
                 return None
         sentence = passage.text[start:end]
         text = f"{extractive_note_for(language)} “{sentence}” [{passage.n}]"
-        match = cite.Match(passage.n, start, end, 1.0)
+        return text, [self._cite_span(passage, start, end)]
+
+    def _cite_span(self, passage: Passage, start: int, end: int) -> cite.Citation:
+        """A verified citation of ``passage.text[start:end]``, with document offsets."""
         index = self._index
-        citation = cite.make_citation(
-            match,
+        return cite.make_citation(
+            cite.Match(passage.n, start, end, 1.0),
             passage,
             True,
             index.document_text if index is not None else None,
             index.chunk if index is not None else None,
         )
-        return text, [citation]
 
 
 class _SentenceRanker:
