@@ -519,6 +519,7 @@ def rank_sentences(query: str, text: str) -> list[tuple[float, int, int]]:
     Words are weighted by their rarity among the sentences of ``text`` (IDF): the
     place a question names is in every sentence of its report and says little,
     the year or the rare word it asks about says much. Numbers weigh double.
+    A clause ended by ";" counts as a sentence.
 
     Returns:
         ``(score, start, end)`` triples, score in 0..1.

@@ -22,7 +22,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -36,6 +36,7 @@ from rag.normalize import (
 )
 from rag.prompts import (
     EDGE_PUNCT,
+    EXCERPT_GAP,
     PLACE_KINDS_EN,
     answer_start_filters,
     asked_kind,
@@ -46,9 +47,11 @@ from rag.prompts import (
     first_passing_filter,
     is_refusal,
     listed_place_kind,
+    only_word,
     place_kind_in_english,
     refusal_for,
     span_grammar,
+    starting_words,
 )
 from rag.settings import Settings, get_settings
 from rag.translate import factoid_in_english, keeps_names
@@ -109,6 +112,9 @@ QUOTE_INSTEAD_OF_REFUSAL_OVERLAP = 0.6
 QUOTE_INSTEAD_OF_REFUSAL_RANK = 0.6
 # Words that make a sentence ask for a thing (not a figure, date or person: asked_kind covers those).
 _THING_QUESTION_WORDS = frozenset("gì nào ai đâu sao không hay what which who where why how".split())
+# A "how many" answer starts at the number whose sentence outscores, by this factor, every sentence
+# holding another number (:func:`number_in_context`).
+NUMBER_CONTEXT_MARGIN = 1.25
 # The answer is one short paragraph; a blank line means the model moved on.
 STOP_SEQUENCES = ("\n\n", "<documents>", "Question:", "Câu hỏi:")
 
@@ -663,6 +669,38 @@ _DANGLING_PUNCT = re.compile(r"[\s,;:–-]+(\[\d+\])")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
+def _asking_question(standalone: str, previous_question: str | None) -> str:
+    """The question whose kind the answer takes: "Còn trật tự xây dựng?" asks what the previous one asked."""
+    if previous_question and asked_kind(standalone) is None and _FOLLOWUP_START.search(standalone):
+        return previous_question
+    return standalone
+
+
+def number_in_context(query: str, excerpts: Mapping[int, str], accepts: Callable[..., bool]) -> str | None:
+    """The number of the excerpts whose sentence holds the question's words best, or None when unclear.
+
+    "How many construction order violations were fined?" (searched as "… vi phạm trật tự xây
+    dựng …") over "xử phạt 61 trường hợp vi phạm … đất đai; xử phạt hành chính 60 trường hợp vi
+    phạm trật tự xây dựng" is "60": left to choose, the 1.5B model copied the first figure shown.
+    Sentences (and ";" clauses) are scored by :func:`citations.rank_sentences`; the best must
+    outscore every sentence holding another number by :data:`NUMBER_CONTEXT_MARGIN`.
+
+    Args:
+        query: the question, with its translation when it was asked in another language.
+        excerpts: passage number → excerpt shown to the model.
+        accepts: where a "how many" answer may start (:func:`prompts.answer_start_filters`).
+    """
+    text = "\n".join(piece for excerpt in excerpts.values() for piece in excerpt.split(EXCERPT_GAP))
+    best: dict[str, float] = {}
+    for score, start, end in cite.rank_sentences(query, text):
+        for word in starting_words(text[start:end], accepts):
+            best.setdefault(word, score)  # sentences come best first
+    if len(best) < 2:
+        return None
+    (top, top_score), (_, runner_up) = sorted(best.items(), key=lambda item: -item[1])[:2]
+    return top if top_score > 0 and top_score >= NUMBER_CONTEXT_MARGIN * runner_up else None
+
+
 def repeated_sentence_start(text: str) -> int | None:
     """Offset where ``text`` starts repeating an earlier sentence (small models loop), or None.
 
@@ -1029,7 +1067,8 @@ class Assistant:
         )
         grammar = ""
         answer_format = self.settings.llm.answer_format
-        kind = asked_kind(standalone)
+        asking = _asking_question(standalone, previous_question)
+        kind = asked_kind(asking)
         # An English figure, date or name question over Vietnamese passages is answered with the
         # copied span's figure, date or name (``factoid_in_english``): the 1.5B model's own English
         # answers there changed figures and invented names.
@@ -1040,17 +1079,23 @@ class Assistant:
             and (not cross_lingual or factoid_across)
             and getattr(llm, "supports_grammar", False)
         ):
-            start_filters = answer_start_filters(standalone)
+            start_filters = answer_start_filters(asking)
             chosen = first_passing_filter(excerpts, start_filters)
             # A number counting what the question counts is shown ("hai nội dung" for "bao nhiêu
             # nội dung"): offered a refusal, the model took it even then.
             counted_shown = len(start_filters) > 1 and chosen == 0
+            start_filter = start_filters[chosen] if chosen is not None else None
+            if kind == "quantity" and start_filter is not None:
+                number = number_in_context(f"{standalone} {translation}", excerpts, start_filter)
+                if number:
+                    answer.evidence["number_in_context"] = 1.0
+                    start_filter = only_word(number, start_filter)
             grammar = span_grammar(
                 excerpts,
                 # Offered a refusal, the model refuses English questions over Vietnamese passages
                 # even with the answer shown: the system refuses on evidence there instead.
                 None if cross_lingual or counted_shown else refusal_for(language),
-                start_filter=start_filters[chosen] if chosen is not None else None,
+                start_filter=start_filter,
                 max_words=max_words,
             )
         if grammar:

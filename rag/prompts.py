@@ -275,7 +275,7 @@ def is_refusal(text: str) -> bool:
 
 # Punctuation a copied word may keep or drop at either end ("2021," → "2021").
 EDGE_PUNCT = "\"'“”‘’«»()[]{}.,;:!?…"
-_GAP = "…"
+EXCERPT_GAP = "…"
 
 
 def _gbnf_literal(text: str) -> str:
@@ -297,7 +297,7 @@ def _split_edges(word: str) -> tuple[str, str, str]:
 def excerpt_runs(excerpt: str) -> list[list[str]]:
     """The runs of words a span may be copied from: an excerpt cut at its "…" gaps and fence marks."""
     runs: list[list[str]] = []
-    for piece in sanitize_data(excerpt).split(_GAP):
+    for piece in sanitize_data(excerpt).split(EXCERPT_GAP):
         words = [w for w in piece.split() if w.strip(EDGE_PUNCT) or len(w) == 1 and w.isalnum()]
         if words:
             runs.append(words)
@@ -326,6 +326,8 @@ _DURATION_WORDS = frozenset(
 _YEAR = re.compile(r"^(?:1[0-9]|20|21)[0-9]{2}(?![0-9])")
 _ASKS_PERSON = r"(?:^|\b(?:là|bởi|của|với|cho) )ai\b(?! cập)|\bwho(?:m|se)?\b"
 _TIME_WORDS = frozenset("năm tháng ngày thế kỷ kỷ đầu cuối giữa sau trước vào từ".split())
+# Words before a number that names rather than counts: "Kết luận số 01", "No. 5".
+_NUMBERING_WORDS = frozenset("số no no. number".split())
 # Numbers written as words. Not "năm" (five, but far more often "year") nor "tư" ("tư tưởng").
 _NUMBER_WORDS = frozenset(
     "một hai ba bốn sáu bảy tám chín mười mươi trăm nghìn ngàn triệu tỷ "
@@ -419,6 +421,7 @@ def answer_start_filter(question: str) -> Callable[..., bool] | None:
             (any(c.isdigit() for c in word) or word.lower() in _NUMBER_WORDS)
             and (durations or following.lower() not in _DURATION_WORDS)
             and not (previous.lower() == "năm" and _YEAR.match(word))  # "năm 2021" is a year
+            and previous.lower() not in _NUMBERING_WORDS  # "Kết luận số 01" names a document
         )
     if kind == "time" and _matches(_ASKS_YEAR, question):
         return lambda word, following="", previous="": _YEAR.match(word) is not None
@@ -464,6 +467,23 @@ def first_passing_filter(excerpts: Mapping[int, str], filters: Sequence[Callable
         if _starts_somewhere(runs, accepts):
             return index
     return None
+
+
+def starting_words(text: str, accepts: Callable[..., bool]) -> list[str]:
+    """The words of ``text`` (edge punctuation stripped) where a copied part may start under ``accepts``."""
+    return [
+        _split_edges(run[i])[1]
+        for run in excerpt_runs(text)
+        for i in range(len(run))
+        if _may_start(run, i, accepts)
+    ]
+
+
+def only_word(word: str, accepts: Callable[..., bool]) -> Callable[..., bool]:
+    """``accepts`` narrowed to one word: a part may start only at ``word``."""
+    return lambda candidate, following="", previous="": (
+        candidate == word and accepts(candidate, following, previous)
+    )
 
 
 def _starts_somewhere(runs: Sequence[Sequence[str]], accepts: Callable[..., bool]) -> bool:

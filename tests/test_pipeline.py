@@ -780,6 +780,8 @@ def test_span_answers_never_start_inside_a_name():
             ["hai"],
         ),
         ("How many violations did Tu Son sanction?", "Sau hơn 1 năm, xử phạt 61 trường hợp.", ["61"]),
+        # the 01 of "Kết luận số 01" names a document, it counts nothing
+        ("How many violations?", "Thực hiện Kết luận số 01, xử phạt 61 trường hợp.", ["61"]),
         ("Có bao nhiêu nội dung?", "Từ năm 2021 đến nay, lựa chọn hai nội dung.", ["hai"]),
         ("Công trình kéo dài bao nhiêu năm?", "Sau hơn 1 năm, xử phạt 61 trường hợp.", ["1", "61"]),
         # a year for "năm nào / which year", not the "1" of "1 năm" nor a document number
@@ -820,6 +822,68 @@ def test_how_many_prefers_a_number_counting_what_the_question_counts():
     assert len(answer_start_filters("Ai thành lập công ty?")) == 1 and answer_start_filters(" ") == []
     # "một phần" (a part) is no answer to "bao nhiêu phần trăm"
     assert len(answer_start_filters("Bao nhiêu phần trăm trạm xăng hết xăng?")) == 1
+
+
+FINES_SENTENCE = (
+    "Từ năm 2021 đến nay, Ban Thường vụ lựa chọn hai nội dung đột phá là quản lý đất đai và quản lý trật "
+    "tự xây dựng. Sau hơn 1 năm, thành phố Từ Sơn xử phạt 61 trường hợp vi phạm công tác quản lý, sử "
+    "dụng đất đai; xử phạt hành chính 60 trường hợp vi phạm trật tự xây dựng."
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "number"),
+    [
+        ("Có bao nhiêu trường hợp vi phạm trật tự xây dựng bị xử phạt hành chính ở Từ Sơn?", "60"),
+        ("Thành phố Từ Sơn đã xử phạt bao nhiêu trường hợp vi phạm công tác quản lý, sử dụng đất đai?", "61"),
+        # an English question is matched through its translation
+        (
+            "How many construction order violations received fines in Tu Son? "
+            "Có bao nhiêu vi phạm trật tự xây dựng bị xử phạt ở Từ Sơn?",
+            "60",
+        ),
+        # the counted noun's sentences do not tell 61 from 60 apart: the model chooses
+        ("Xử phạt bao nhiêu trường hợp vi phạm?", None),
+    ],
+)
+def test_how_many_starts_at_the_number_the_question_words_surround(query, number):
+    from rag.pipeline import number_in_context
+    from rag.prompts import answer_start_filters
+
+    plain = answer_start_filters("Xử phạt bao nhiêu vụ?")[-1]
+    assert number_in_context(query, {1: FINES_SENTENCE}, plain) == number
+
+
+def test_one_number_shown_is_left_to_the_grammar():
+    from rag.pipeline import number_in_context
+    from rag.prompts import answer_start_filters
+
+    plain = answer_start_filters("Xử phạt bao nhiêu vụ?")[-1]
+    assert number_in_context("Xử phạt bao nhiêu vụ?", {1: "Sau hơn 1 năm, xử phạt 61 vụ."}, plain) is None
+    # a number goes on in words ("515 triệu năm"): it starts at its first word
+    excerpts = {1: "Hóa thạch có niên đại 515 triệu năm. Loài này có 2 cặp xúc tu."}
+    assert number_in_context("Hóa thạch có niên đại bao nhiêu năm?", excerpts, plain) == "515"
+    # numbers of other excerpts count: passages are scored together, split at the "…" gaps
+    excerpts = {1: "Xử phạt 61 vụ đất đai … Dân số 90 nghìn người.", 2: "Xử phạt 60 vụ xây dựng."}
+    assert number_in_context("Xử phạt bao nhiêu vụ xây dựng?", excerpts, plain) == "60"
+
+
+def test_an_elliptical_followup_asks_what_the_previous_question_asked(passages, text):
+    assistant, llm, _ = make_assistant(
+        passages, text, ["60 trường hợp vi phạm trật tự xây dựng [3]"], supports_grammar=True
+    )
+    answer = assistant.ask("Còn trật tự xây dựng?", history=[(FINES_Q, "61 trường hợp [3].")])
+    assert answer.answer == "60 trường hợp vi phạm trật tự xây dựng [3]" and answer.verified
+    assert answer.evidence["number_in_context"] == 1.0
+    rules = dict(line.split(" ::= ", 1) for line in llm.calls[0]["grammar"].splitlines())
+    # one part may be copied, and it starts only at the 60 of the construction clause
+    assert rules["part"] == "part3"
+    (start,) = rules["part3"].split("( ", 1)[1].split(" )", 1)[0].split(" | ")
+    assert rules[start.rsplit("d", 1)[0]] == '"60"'
+    # a question of its own keeps its own kind: no number is forced on "Vì sao?"
+    assistant, llm, _ = make_assistant(passages, text, ["Vì quản lý đất đai [3]."], supports_grammar=True)
+    assistant.ask("Vì sao?", history=[(FINES_Q, "61 trường hợp [3].")])
+    assert not llm.calls[0]["grammar"]
 
 
 def test_no_refusal_is_offered_when_a_number_counting_the_asked_noun_is_shown(passages, text):
