@@ -679,9 +679,9 @@ def _asking_question(standalone: str, previous_question: str | None) -> str:
 def number_in_context(query: str, excerpts: Mapping[int, str], accepts: Callable[..., bool]) -> str | None:
     """The number of the excerpts whose sentence holds the question's words best, or None when unclear.
 
-    "How many construction order violations were fined?" (searched as "… vi phạm trật tự xây
-    dựng …") over "xử phạt 61 trường hợp vi phạm … đất đai; xử phạt hành chính 60 trường hợp vi
-    phạm trật tự xây dựng" is "60": left to choose, the 1.5B model copied the first figure shown.
+    "Còn trật tự xây dựng?" (after "… bao nhiêu trường hợp vi phạm … đất đai?") over "xử phạt 61
+    trường hợp vi phạm … đất đai; xử phạt hành chính 60 trường hợp vi phạm trật tự xây dựng" is
+    "60": left to choose, the 1.5B model copied the first figure shown.
     Sentences (and ";" clauses) are scored by :func:`citations.rank_sentences`; the best must
     outscore every sentence holding another number by :data:`NUMBER_CONTEXT_MARGIN`.
 
