@@ -403,7 +403,8 @@ def answer_start_filter(question: str) -> Callable[..., bool] | None:
     """Which words an answer to ``question`` may start with, from what the question asks for.
 
     The filter is called as ``accepts(word, following_word="", previous_word="")``.
-    "bao nhiêu / how many" → a number, in digits or words ("hai"), not followed by a
+    "bao nhiêu / how many" → a number, in digits or words ("hai"), at its first word ("53",
+    not the "triệu" of "53 triệu"; the "tỷ" of "tỷ lệ" is a rate), not followed by a
     unit of time unless the question asks how long, nor a year ("năm 2021"); "năm nào / which
     year" → a year ("2021", not the "1" of "1 năm"); "khi nào / when" → a number or a
     time word ("năm 1685", "tháng 3"); "ai / who" → a capitalised word the question
@@ -422,6 +423,8 @@ def answer_start_filter(question: str) -> Callable[..., bool] | None:
             and (durations or following.lower() not in _DURATION_WORDS)
             and not (previous.lower() == "năm" and _YEAR.match(word))  # "năm 2021" is a year
             and previous.lower() not in _NUMBERING_WORDS  # "Kết luận số 01" names a document
+            and not _continues_number(previous)  # "53 triệu": the number starts at "53"
+            and not (word.lower() == "tỷ" and following.lower() == "lệ")  # "tỷ lệ" is a rate
         )
     if kind == "time" and _matches(_ASKS_YEAR, question):
         return lambda word, following="", previous="": _YEAR.match(word) is not None
@@ -433,6 +436,11 @@ def answer_start_filter(question: str) -> Callable[..., bool] | None:
     if kind == "person":
         return lambda word, following="", previous="": word[:1].isupper() and word.lower() not in asked
     return lambda word, following="", previous="": word.lower() not in asked
+
+
+def _continues_number(previous: str) -> bool:
+    """Whether a number word after ``previous`` goes on its number ("53 triệu", "hai mươi")."""
+    return any(c.isdigit() for c in previous) or previous.lower() in _NUMBER_WORDS
 
 
 # The noun a "how many" question counts; percentages are written "0,58%", not "phần trăm".

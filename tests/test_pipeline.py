@@ -856,13 +856,22 @@ def test_how_many_starts_at_the_number_the_question_words_surround(query, number
 
 def test_one_number_shown_is_left_to_the_grammar():
     from rag.pipeline import number_in_context
-    from rag.prompts import answer_start_filters
+    from rag.prompts import answer_start_filters, starting_words
 
     plain = answer_start_filters("Xử phạt bao nhiêu vụ?")[-1]
     assert number_in_context("Xử phạt bao nhiêu vụ?", {1: "Sau hơn 1 năm, xử phạt 61 vụ."}, plain) is None
     # a number goes on in words ("515 triệu năm"): it starts at its first word
     excerpts = {1: "Hóa thạch có niên đại 515 triệu năm. Loài này có 2 cặp xúc tu."}
     assert number_in_context("Hóa thạch có niên đại bao nhiêu năm?", excerpts, plain) == "515"
+    # nor do "triệu" of "53 triệu" and "tỷ" of "tỷ lệ" start numbers of their own, which tied
+    # with "53" and left the choice to the model
+    excerpts = {
+        2: "Thu nhập bình quân đầu người đạt gần 53 triệu đồng/người/năm; tỷ lệ hộ nghèo giảm còn 0,58%."
+    }
+    income = "Thu nhập bình quân đầu người của phường Phù Chẩn là bao nhiêu?"
+    assert number_in_context(income, excerpts, answer_start_filters(income)[-1]) == "53"
+    assert starting_words(excerpts[2], answer_start_filters(income)[-1]) == ["53", "0,58%"]
+    assert starting_words("hai mươi ba người", plain) == ["hai"]
     # numbers of other excerpts count: passages are scored together, split at the "…" gaps
     excerpts = {1: "Xử phạt 61 vụ đất đai … Dân số 90 nghìn người.", 2: "Xử phạt 60 vụ xây dựng."}
     assert number_in_context("Xử phạt bao nhiêu vụ xây dựng?", excerpts, plain) == "60"
