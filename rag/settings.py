@@ -116,7 +116,12 @@ class RetrievalSettings(_Group):
     """Hybrid dense + BM25 retrieval."""
 
     top_k: int = Field(4, ge=1, description="Passages shown to the model and the user.")
-    candidates: int = Field(30, ge=1, description="Hits taken from each retriever before fusion.")
+    candidates: int = Field(
+        100,
+        ge=1,
+        description="Hits taken from each retriever before fusion (XQuAD-vi with 5,000 distractor articles: "
+        "Recall@5 .915 with 30, .923 with 100; about 30 ms more per query).",
+    )
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     sentence_match_weight: float = Field(
         1.5,

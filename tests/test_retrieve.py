@@ -119,6 +119,27 @@ def test_rrf_fusion_and_alternates(index: Index, search_settings: Settings) -> N
     assert len(helped) == len(plain) == 4
 
 
+def test_each_retriever_hands_over_its_candidates(
+    index: Index, search_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[tuple[str, int]] = []
+    for name in ("dense_search", "sparse_search"):
+        original = getattr(index, name)
+
+        def spy(query: str, n: int, _name: str = name, _original=original):  # type: ignore[no-untyped-def]
+            asked.append((_name, n))
+            return _original(query, n)
+
+        monkeypatch.setattr(index, name, spy)
+    search(index, "bệnh viện Hà Nội", get_settings(search_settings, retrieval={"candidates": 7}), k=3)
+    assert asked == [("dense_search", 7), ("sparse_search", 7)]
+    asked.clear()
+    # never fewer candidates than hits asked for; the default reaches deep (see rag.retrieve)
+    search(index, "bệnh viện Hà Nội", get_settings(search_settings, retrieval={"candidates": 2}), k=5)
+    assert asked == [("dense_search", 5), ("sparse_search", 5)]
+    assert get_settings().retrieval.candidates >= 100
+
+
 def test_search_default_k_is_top_k(index: Index, search_settings: Settings) -> None:
     settings = get_settings(search_settings, retrieval={"top_k": 2})
     assert len(search(index, "Hà Nội", settings)) == 2
