@@ -440,6 +440,22 @@ def _person_name(text: str) -> str:
 SemanticBonus = Callable[[str, Sequence[str]], Sequence[float]]
 
 
+def rank_passage_sentences(
+    query: str, passages: Sequence[Passage], semantic: SemanticBonus | None = None
+) -> list[list[tuple[float, int, int]]]:
+    """Each passage's sentences as ``(score, start, end)``, best first (see :func:`select_excerpts`)."""
+    ranked = [cite.rank_sentences(query, passage.text) for passage in passages]
+    if semantic is not None:
+        # One ranking over the sentences of all passages: the bonus goes to the few globally closest.
+        flat = [(i, j) for i, scored in enumerate(ranked) for j in range(len(scored))]
+        texts = [passages[i].text[ranked[i][j][1] : ranked[i][j][2]] for i, j in flat]
+        for (i, j), extra in zip(flat, semantic(query, texts) if texts else [], strict=True):
+            score, start, end = ranked[i][j]
+            ranked[i][j] = (score + extra, start, end)
+        ranked = [sorted(scored, key=lambda item: (-item[0], item[1])) for scored in ranked]
+    return ranked
+
+
 def select_excerpts(
     query: str,
     passages: Sequence[Passage],
@@ -469,15 +485,7 @@ def select_excerpts(
     Returns:
         ``n -> excerpt`` for :func:`rag.prompts.build_messages` ("" for left-out passages).
     """
-    ranked = [cite.rank_sentences(query, passage.text) for passage in passages]
-    if semantic is not None:
-        # One ranking over the sentences of all passages: the bonus goes to the few globally closest.
-        flat = [(i, j) for i, scored in enumerate(ranked) for j in range(len(scored))]
-        texts = [passages[i].text[ranked[i][j][1] : ranked[i][j][2]] for i, j in flat]
-        for (i, j), extra in zip(flat, semantic(query, texts) if texts else [], strict=True):
-            score, start, end = ranked[i][j]
-            ranked[i][j] = (score + extra, start, end)
-        ranked = [sorted(scored, key=lambda item: (-item[0], item[1])) for scored in ranked]
+    ranked = rank_passage_sentences(query, passages, semantic)
     candidates: list[tuple[float, int, int, int, int]] = []  # (-score, passage rank, n, start, end)
     for rank, (passage, scored) in enumerate(zip(passages, ranked, strict=True)):
         for score, start, end in scored[:per_passage]:
@@ -734,6 +742,25 @@ def is_echo(answer_text: str, question: str) -> bool:
     """True when every content word of the answer is already in the question."""
     words = cite.content_tokens(answer_text)
     return bool(words) and words <= cite.content_tokens(question)
+
+
+# Words about the passages rather than about what was asked: "The passage number is [1]."
+_META_WORDS = frozenset(
+    cite.fold(word)
+    for word in "passage passages number numbers document documents information text source sources "
+    "answer question đoạn văn tài liệu thông tin nguồn câu trả lời hỏi".split()
+)
+
+
+def says_nothing_new(answer_text: str, question: str) -> bool:
+    """True when the answer only repeats the question, or only talks about the passages.
+
+    "The Central Committee resolution is the implementation of Conclusion 01 linked with in
+    Huong Mac ward [1]." for "Which Central Committee resolution is … linked with in Huong
+    Mac ward?", and "The passage number is [1]." were shown as answers to English questions.
+    """
+    words = cite.content_tokens(cite.strip_markers(answer_text)) - _META_WORDS
+    return words <= cite.content_tokens(question)
 
 
 def answer_relevance(question: str, passages: Sequence[Passage], citations: Sequence[cite.Citation]) -> float:
@@ -1135,6 +1162,7 @@ class Assistant:
                 span_max_words=max_words if grammar else 0,
                 span_kind=kind if grammar else None,
                 factoid=factoid_across,
+                translation=translation,
             )
         )
 
@@ -1273,6 +1301,7 @@ class Assistant:
         span_max_words: int = 0,
         span_kind: str | None = None,
         factoid: bool = False,
+        translation: str = "",
     ) -> Answer:
         """Check, cite and (when checks fail) refuse or quote the model's answer.
 
@@ -1281,7 +1310,8 @@ class Assistant:
         (:func:`asked_kind`: "quantity", "time", "person" or None).
 
         ``factoid`` marks a span copied from passages in another language than the question:
-        the answer shown is the span's figure, date or name of ``span_kind``.
+        the answer shown is the span's figure, date or name of ``span_kind``. ``translation`` is
+        the question in the passages' language, when it was translated for the search.
         """
         factoid_kind = span_kind if factoid else None
         raw = answer.raw_answer
@@ -1350,12 +1380,11 @@ class Assistant:
             answer.answer = result.text
             answer.citations = result.citations
             answer.verified = result.verified
-            if answer.verified and is_echo(
-                cite.strip_markers(result.text), answer.standalone_question or question
-            ):
-                # Supported only because it repeats the question, which the passages also contain.
+            if says_nothing_new(result.text, answer.standalone_question or question):
+                # Supported, if at all, only because it repeats the question, which the passages
+                # also contain: the sentence that answers it is quoted, or the question refused.
                 answer.evidence["echo"] = 1.0
-                answer.verified = False
+                return self._quote_echo(answer, passages, question, translation, language, started)
         elsewhere = cited_place_elsewhere(
             answer.standalone_question or question, answer.citations, document_text
         )
@@ -1426,6 +1455,40 @@ class Assistant:
                 return answer
         return self._refuse(answer, passages, started, reason)
 
+    def _quote_echo(
+        self,
+        answer: Answer,
+        passages: Sequence[Passage],
+        question: str,
+        translation: str,
+        language: str,
+        started: float,
+    ) -> Answer:
+        """Quote the sentence that answers the question instead of an answer that only repeats it.
+
+        In the question's language, a sentence that scores as supported, else the question is
+        refused. Across languages, where words cannot tell support, the sentence the prompt's
+        excerpts ranked first (the question's words and translation, and sentence embeddings).
+        """
+        asked = answer.standalone_question or question
+        quoted = None
+        if self.fallback == "extractive" and in_other_language(language, passages):
+            query = f"{asked} {translation}" if keeps_names(asked, translation) else asked
+            ranked = rank_passage_sentences(query, passages, self._semantic_bonus(language, passages))
+            scored = [(s[0][0], -i, i) for i, s in enumerate(ranked) if s and s[0][0] > 0]
+            if scored:
+                _, _, best = max(scored)
+                _, start, end = ranked[best][0]
+                quoted = self._quote(passages[best], start, end, language)
+        elif self.fallback == "extractive":
+            quoted = self._extractive(asked, "", passages, language)
+        if quoted is None:
+            return self._refuse(answer, passages, started, "the answer only repeats the question")
+        answer.answer, answer.citations = quoted
+        answer.verified = True
+        answer.timings.total_ms = _elapsed_ms(started)
+        return answer
+
     def _listed_places(
         self, question: str, passages: Sequence[Passage], language: str
     ) -> tuple[str, list[cite.Citation]] | None:
@@ -1483,8 +1546,13 @@ class Assistant:
             ranks = {(s, e): score for score, s, e in cite.rank_sentences(question, passage.text)}
             if ranks.get((start, end), 0.0) < min_question_rank:
                 return None
-        sentence = passage.text[start:end]
-        text = f"{extractive_note_for(language)} “{sentence}” [{passage.n}]"
+        return self._quote(passage, start, end, language)
+
+    def _quote(
+        self, passage: Passage, start: int, end: int, language: str
+    ) -> tuple[str, list[cite.Citation]]:
+        """``passage.text[start:end]`` quoted after the note that the model's answer failed checks."""
+        text = f"{extractive_note_for(language)} “{passage.text[start:end]}” [{passage.n}]"
         return text, [self._cite_span(passage, start, end)]
 
     def _cite_span(self, passage: Passage, start: int, end: int) -> cite.Citation:

@@ -313,7 +313,10 @@ _ASKS_QUANTITY = (
     r"what (?:is|was|are|were) the (?:[a-z-]+ ){0,3}"
     r"(?:rate|income|percentage|share|total|amount|population))\b"
 )
-_ASKS_TIME = r"\b(?:năm nào|khi nào|bao giờ|lúc nào|ngày nào|tháng nào|when|(?:what|which) year)\b"
+_ASKS_TIME = (
+    r"\b(?:năm nào|khi nào|bao giờ|lúc nào|ngày nào|tháng nào|(?:thập kỷ|thập niên|thế kỷ) nào|when|"
+    r"(?:what|which) (?:year|decade|century))\b"
+)
 _ASKS_YEAR = r"\b(?:năm nào|(?:what|which) year)\b"
 # "how many cases" is not answered by the "1" of "sau hơn 1 năm" (after more than a year).
 _ASKS_DURATION = (
@@ -325,7 +328,9 @@ _DURATION_WORDS = frozenset(
 )
 _YEAR = re.compile(r"^(?:1[0-9]|20|21)[0-9]{2}(?![0-9])")
 _ASKS_PERSON = r"(?:^|\b(?:là|bởi|của|với|cho) )ai\b(?! cập)|\bwho(?:m|se)?\b"
-_TIME_WORDS = frozenset("năm tháng ngày thế kỷ kỷ đầu cuối giữa sau trước vào từ".split())
+_TIME_WORDS = frozenset("năm tháng ngày thế kỷ kỷ thập niên đầu cuối giữa sau trước vào từ".split())
+# An English question word written capitalised after the start is a name: "Doctor Who".
+_QUESTION_WORD_IN_NAME = re.compile(r"(?<=[^\W\d_] )(?:Who|What|When|Which|Where|How)\b")
 # Words before a number that names rather than counts: "Kết luận số 01", "No. 5".
 _NUMBERING_WORDS = frozenset("số no no. number".split())
 # Numbers written as words. Not "năm" (five, but far more often "year") nor "tư" ("tư tưởng").
@@ -391,10 +396,14 @@ def asked_kind(question: str) -> str | None:
 
 
 def _matches(pattern: str, question: str) -> bool:
-    """``pattern`` found in the lowercased question; folded when the question has no diacritics."""
+    """``pattern`` found in the lowercased question; folded when the question has no diacritics.
+
+    A capitalised "Who" / "What" / … after the question's first word is part of a name ("Doctor
+    Who"), so it asks nothing.
+    """
     from rag.normalize import fold_diacritics
 
-    lowered = re.sub(r"\s+", " ", question.lower()).strip()
+    lowered = re.sub(r"\s+", " ", _QUESTION_WORD_IN_NAME.sub("", question).lower()).strip()
     plain = fold_diacritics(lowered) == lowered
     return re.search(fold_diacritics(pattern) if plain else pattern, lowered) is not None
 

@@ -735,6 +735,12 @@ def test_other_questions_only_keep_answers_from_starting_with_their_own_words():
     assert asked_kind("Ai Cập nằm ở châu lục nào?") is None  # "Ai Cập" is Egypt, not "who"
     assert asked_kind("Đất nước được biết đến nhờ điều gì?") is None
     assert asked_kind("Ai thành lập công ty?") == "person" and asked_kind("bao nhieu nguoi?") == "quantity"
+    # "Doctor Who" is a name: the question asks a decade, and its answer starts at one
+    decade = "Dudley Simpson tích cực nhất trong việc đóng góp cho Doctor Who trong thập kỷ nào?"
+    assert asked_kind(decade) == "time" and answer_start_filter(decade)("thập")
+    assert asked_kind("Ai đóng vai Doctor Who đầu tiên?") == "person"
+    assert asked_kind("Who played the first Doctor Who?") == "person"
+    assert asked_kind("Which century was it built in?") == "time"
     accepts = answer_start_filter("Tên của cây cầu qua sông Charles là gì?")
     assert accepts("John") and not accepts("Cầu") and not accepts("Charles")
     assert answer_start_filter("  ") is None
@@ -1039,6 +1045,46 @@ def test_a_free_answer_that_repeats_the_question_falls_back_to_the_quoted_senten
     assert len(llm.calls) == 1 and answer.evidence.get("echo") == 1.0
     assert answer.answer.startswith(extractive_note_for("vi")) and "chương trình, kế hoạch" in answer.answer
     assert answer.verified and answer.citations[0].n == 2
+
+
+def test_an_echo_no_sentence_answers_is_refused(passages, text):
+    # Shown before as an unverified answer to a question the documents cannot answer.
+    question = "Điều gì xảy ra với chuẩn khi một số được nhân với p?"
+    assistant, _, _ = make_assistant(passages, text, [f"{question[:-1]} [2]?"])
+    answer = assistant.ask(question)
+    assert answer.refused and answer.answer == REFUSAL_VI
+    assert (
+        answer.evidence.get("echo") == 1.0 and answer.refusal_reason == "the answer only repeats the question"
+    )
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "The passage number is [2].",
+        "The poverty rate of Phu Chan ward is [2].",
+    ],
+)
+def test_an_english_answer_that_says_nothing_quotes_the_sentence_its_translation_finds(passages, text, reply):
+    from rag.pipeline import says_nothing_new
+    from rag.translate import clear_translation_cache
+
+    question = "What is the poverty rate of Phu Chan ward?"
+    assert says_nothing_new(reply, question)
+    assert not says_nothing_new("The poverty rate is 0.58% [2].", question)
+    clear_translation_cache()
+    translation = "Tỷ lệ hộ nghèo của phường Phù Chẩn là bao nhiêu?"
+    assistant = Assistant(
+        get_settings({"retrieval": {"top_k": 4}}),
+        index=FakeIndex({DOC_ID: text}, passages),
+        embedder=FakeEmbedder(),
+        llm=FakeLLM([translation, reply]),
+        retriever=_TranslatingRetriever(passages),
+    )
+    answer = assistant.ask(question)
+    assert answer.answer.startswith(extractive_note_for("en")) and "0,58%" in answer.answer
+    assert answer.verified and answer.evidence.get("echo") == 1.0
+    assert "0,58%" in answer.citations[0].quote
 
 
 def test_numbers_ending_a_name_need_not_appear_in_the_passages():
