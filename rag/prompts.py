@@ -313,10 +313,9 @@ _ASKS_QUANTITY = (
     r"what (?:is|was|are|were) the (?:[a-z-]+ ){0,3}"
     r"(?:rate|income|percentage|share|total|amount|population))\b"
 )
-_ASKS_TIME = (
-    r"\b(?:năm nào|khi nào|bao giờ|lúc nào|ngày nào|tháng nào|(?:thập kỷ|thập niên|thế kỷ) nào|when|"
-    r"(?:what|which) (?:year|decade|century))\b"
-)
+# Not "thập kỷ nào" (which decade): copied as a time span, "năm 1970" was kept for "đầu những năm
+# 1970", 0 of 3 XQuAD-vi decade questions right vs 2 of 3 answered freely.
+_ASKS_TIME = r"\b(?:năm nào|khi nào|bao giờ|lúc nào|ngày nào|tháng nào|when|(?:what|which) year)\b"
 _ASKS_YEAR = r"\b(?:năm nào|(?:what|which) year)\b"
 # "how many cases" is not answered by the "1" of "sau hơn 1 năm" (after more than a year).
 _ASKS_DURATION = (
@@ -328,7 +327,7 @@ _DURATION_WORDS = frozenset(
 )
 _YEAR = re.compile(r"^(?:1[0-9]|20|21)[0-9]{2}(?![0-9])")
 _ASKS_PERSON = r"(?:^|\b(?:là|bởi|của|với|cho) )ai\b(?! cập)|\bwho(?:m|se)?\b"
-_TIME_WORDS = frozenset("năm tháng ngày thế kỷ kỷ thập niên đầu cuối giữa sau trước vào từ".split())
+_TIME_WORDS = frozenset("năm tháng ngày thế kỷ kỷ đầu cuối giữa sau trước vào từ".split())
 # An English question word written capitalised after the start is a name: "Doctor Who".
 _QUESTION_WORD_IN_NAME = re.compile(r"(?<=[^\W\d_] )(?:Who|What|When|Which|Where|How)\b")
 # Words before a number that names rather than counts: "Kết luận số 01", "No. 5".
