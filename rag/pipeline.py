@@ -1475,11 +1475,11 @@ class Assistant:
         if self.fallback == "extractive" and in_other_language(language, passages):
             query = f"{asked} {translation}" if keeps_names(asked, translation) else asked
             ranked = rank_passage_sentences(query, passages, self._semantic_bonus(language, passages))
-            scored = [(s[0][0], -i, i) for i, s in enumerate(ranked) if s and s[0][0] > 0]
-            if scored:
-                _, _, best = max(scored)
-                _, start, end = ranked[best][0]
-                quoted = self._quote(passages[best], start, end, language)
+            tops = [(scored[0], passage) for scored, passage in zip(ranked, passages, strict=True) if scored]
+            if tops:
+                (score, start, end), passage = max(tops, key=lambda top: top[0][0])  # ties: better passage
+                if score > 0:
+                    quoted = self._quote(passage, start, end, language)
         elif self.fallback == "extractive":
             quoted = self._extractive(asked, "", passages, language)
         if quoted is None:
