@@ -16,13 +16,14 @@ The small local model measurably fails at three things, so the system does them:
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import itertools
 import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -43,6 +44,7 @@ from rag.prompts import (
     build_messages,
     build_rewrite_messages,
     continues_name,
+    counted_phrases,
     extractive_note_for,
     first_passing_filter,
     is_refusal,
@@ -684,25 +686,54 @@ def _asking_question(standalone: str, previous_question: str | None) -> str:
     return standalone
 
 
-def number_in_context(query: str, excerpts: Mapping[int, str], accepts: Callable[..., bool]) -> str | None:
-    """The number of the excerpts whose sentence holds the question's words best, or None when unclear.
+def number_in_context(
+    query: str,
+    excerpts: Mapping[int, str],
+    accepts: Callable[..., bool],
+    *,
+    counted_phrase_tie_break: bool = False,
+) -> str | None:
+    """The number of the excerpts that counts what the question asks about, or None when unclear.
 
     "Còn trật tự xây dựng?" (after "… bao nhiêu trường hợp vi phạm … đất đai?") over "xử phạt 61
     trường hợp vi phạm … đất đai; xử phạt hành chính 60 trường hợp vi phạm trật tự xây dựng" is
     "60": left to choose, the 1.5B model copied the first figure shown.
-    Sentences (and ";" clauses) are scored by :func:`citations.rank_sentences`; the best must
-    outscore every sentence holding another number by :data:`NUMBER_CONTEXT_MARGIN`.
+    Sentences (and ";" clauses) are matched with the question; when that does not decide and
+    ``counted_phrase_tie_break`` is set, each number's counted phrase (the words after it, to
+    the end of its clause: "60 trường hợp vi phạm trật tự xây dựng") is. Both are scored by
+    :func:`citations.rank_sentences`; the best must outscore every other number by
+    :data:`NUMBER_CONTEXT_MARGIN`.
 
     Args:
         query: the question, with its translation when it was asked in another language.
         excerpts: passage number → excerpt shown to the model.
         accepts: where a "how many" answer may start (:func:`prompts.answer_start_filters`).
+        counted_phrase_tie_break: for a question asked in another language, matched through a
+            loose translation ("số vụ vi phạm xây dựng … trong Tu Son" shares the place with the
+            61 clause and only the counted noun with the 60 one). On XQuAD-vi's own questions the
+            tie-break chose worse ("hai" of "hai nhà cung cấp kênh" for "phí … cho các kênh").
     """
     text = "\n".join(piece for excerpt in excerpts.values() for piece in excerpt.split(EXCERPT_GAP))
+    chosen = _decisive_number(
+        (score, word)
+        for score, start, end in cite.rank_sentences(query, text)
+        for word in starting_words(text[start:end], accepts)
+    )
+    if chosen or not counted_phrase_tie_break:
+        return chosen
+    phrases = counted_phrases(text, accepts)
+    starts = list(itertools.accumulate((len(phrase) + 2 for _, phrase in phrases), initial=0))
+    scored_phrases = cite.rank_sentences(query, "\n".join(f"{phrase}." for _, phrase in phrases))
+    return _decisive_number(
+        (score, phrases[bisect.bisect_right(starts, start) - 1][0]) for score, start, _ in scored_phrases
+    )
+
+
+def _decisive_number(scored: Iterable[tuple[float, str]]) -> str | None:
+    """The best-scored number when it outscores every other by :data:`NUMBER_CONTEXT_MARGIN`."""
     best: dict[str, float] = {}
-    for score, start, end in cite.rank_sentences(query, text):
-        for word in starting_words(text[start:end], accepts):
-            best.setdefault(word, score)  # sentences come best first
+    for score, word in scored:
+        best[word] = max(score, best.get(word, 0.0))
     if len(best) < 2:
         return None
     (top, top_score), (_, runner_up) = sorted(best.items(), key=lambda item: -item[1])[:2]
@@ -1113,7 +1144,12 @@ class Assistant:
             counted_shown = len(start_filters) > 1 and chosen == 0
             start_filter = start_filters[chosen] if chosen is not None else None
             if kind == "quantity" and start_filter is not None:
-                number = number_in_context(f"{standalone} {translation}", excerpts, start_filter)
+                number = number_in_context(
+                    f"{standalone} {translation}",
+                    excerpts,
+                    start_filter,
+                    counted_phrase_tie_break=bool(translation),
+                )
                 if number:
                     answer.evidence["number_in_context"] = 1.0
                     start_filter = only_word(number, start_filter)

@@ -455,6 +455,10 @@ def _continues_number(previous: str) -> bool:
 _COUNTED = re.compile(r"\b(?:bao nhiêu|mấy)\s+(?!phần trăm)([^\W\d_]+)")
 
 
+# Most words after a figure taken as what it counts (the clause usually ends sooner).
+COUNTED_PHRASE_WORDS = 8
+
+
 def answer_start_filters(question: str) -> list[Callable[..., bool]]:
     """:func:`answer_start_filter`, preceded by a stricter one where the question allows it.
 
@@ -493,6 +497,29 @@ def starting_words(text: str, accepts: Callable[..., bool]) -> list[str]:
         for i in range(len(run))
         if _may_start(run, i, accepts)
     ]
+
+
+def counted_phrases(text: str, accepts: Callable[..., bool]) -> list[tuple[str, str]]:
+    """Each number where an answer may start, with what it counts: the words after it to its clause's end.
+
+    "xử phạt 61 trường hợp vi phạm công tác quản lý, sử dụng đất đai" → ("61", "trường hợp vi
+    phạm công tác quản lý"): in Vietnamese the counted noun follows the figure.
+    """
+    phrases: list[tuple[str, str]] = []
+    for run in excerpt_runs(text):
+        for i, word in enumerate(run):
+            if not _may_start(run, i, accepts) or word.rstrip(EDGE_PUNCT) != word:
+                continue  # a figure ending its clause counts nothing after it
+            following: list[str] = []
+            for next_word in run[i + 1 : i + 1 + COUNTED_PHRASE_WORDS]:
+                core = next_word.rstrip(EDGE_PUNCT)
+                if core:
+                    following.append(core)
+                if core != next_word:
+                    break
+            if following:
+                phrases.append((_split_edges(word)[1], " ".join(following)))
+    return phrases
 
 
 def only_word(word: str, accepts: Callable[..., bool]) -> Callable[..., bool]:

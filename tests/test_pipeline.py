@@ -858,7 +858,36 @@ def test_how_many_starts_at_the_number_the_question_words_surround(query, number
     from rag.prompts import answer_start_filters
 
     plain = answer_start_filters("Xử phạt bao nhiêu vụ?")[-1]
-    assert number_in_context(query, {1: FINES_SENTENCE}, plain) == number
+    assert number_in_context(query, {1: FINES_SENTENCE}, plain, counted_phrase_tie_break=True) == number
+
+
+def test_a_figure_counts_the_words_after_it_to_its_clause_end():
+    from rag.prompts import answer_start_filters, counted_phrases
+
+    plain = answer_start_filters("Xử phạt bao nhiêu vụ?")[-1]
+    # years and "1 năm" are no answer to "bao nhiêu vụ"; at most 8 words are taken
+    assert counted_phrases(FINES_SENTENCE, plain) == [
+        ("hai", "nội dung đột phá là quản lý đất"),
+        ("61", "trường hợp vi phạm công tác quản lý"),
+        ("60", "trường hợp vi phạm trật tự xây dựng"),
+    ]
+    # a figure ending its clause counts nothing after it
+    assert counted_phrases("Dân số năm 2020: 90. Sau đó tăng.", plain) == []
+
+
+def test_a_loose_translation_is_matched_by_what_each_figure_counts():
+    from rag.pipeline import number_in_context
+    from rag.prompts import answer_start_filters
+
+    plain = answer_start_filters("Xử phạt bao nhiêu vụ?")[-1]
+    # the model's translation shares the place with the 61 clause, but only "xây dựng" with
+    # what 60 counts: the sentences tie, the counted phrases do not
+    loose = (
+        "How many construction order violations received administrative fines in Tu Son? "
+        "Hãy hỏi về số vụ vi phạm xây dựng đã bị phạt tiền trong Tu Son?"
+    )
+    assert number_in_context(loose, {1: FINES_SENTENCE}, plain) is None
+    assert number_in_context(loose, {1: FINES_SENTENCE}, plain, counted_phrase_tie_break=True) == "60"
 
 
 def test_one_number_shown_is_left_to_the_grammar():
