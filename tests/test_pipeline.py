@@ -350,6 +350,22 @@ def test_select_excerpts_respects_budget_and_keeps_best_sentences(passages):
     assert sum(approx_tokens(e) for e in excerpts.values()) <= 120 * 1.5 + 20
 
 
+def test_a_date_question_is_shown_the_sentence_that_holds_a_date(passages):
+    from rag.prompts import answer_start_filters
+
+    # the model's loose translation of "Since which year has the Tu Son Standing Committee
+    # pursued its breakthrough priorities?" matches yearless sentences better
+    query = "Từ năm nào đã Committee Tu Son tiến bộ các mục tiêu quan trọng? Thành ủy Từ Sơn"
+    year_sentence = "Từ năm 2021 đến nay"
+
+    def shown(**options):
+        excerpts = select_excerpts(query, passages, 120, approx_tokens, **options)
+        return " ".join(excerpts.values())
+
+    assert year_sentence not in shown()
+    assert year_sentence in shown(answer_start=answer_start_filters("Từ năm nào?")[-1])
+
+
 def test_answer_to_dict_is_json_with_expected_keys(passages, text):
     assistant, _, _ = make_assistant(passages, text, ["Tỷ lệ hộ nghèo giảm còn 0,58% [2]."])
     data = answer_to_dict(assistant.ask(POVERTY_Q))
