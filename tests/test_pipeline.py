@@ -526,12 +526,23 @@ def test_cross_lingual_answer_with_invented_figure_is_refused(passages, text):
     assert answer.refused and answer.answer == REFUSAL_EN
 
 
-def test_cross_lingual_answer_without_checkable_anchor_is_kept_unverified(passages, text):
-    reply = "Từ Sơn chose land management and construction order management [3]."
+def test_cross_lingual_answer_without_checkable_anchor_gives_way_to_the_closest_sentence(passages, text):
+    from rag.prompts import extractive_note_for
+
+    reply = "The Tu Son Standing Committee has focused on the development of the economy [1]."
+    question = "Which two breakthrough areas has the Standing Committee of Từ Sơn chosen since 2021?"
     assistant, _, _ = make_assistant(passages, text, [reply])
-    answer = assistant.ask("What breakthroughs did Từ Sơn choose?")
+    answer = assistant.ask(question)
+    assert not answer.refused and answer.verified and answer.raw_answer == reply
+    assert answer.answer.startswith(extractive_note_for("en"))
+    (citation,) = answer.citations
+    assert citation.verified and "Từ năm 2021 đến nay" in citation.quote
+    assert text[citation.start : citation.end] == citation.quote
+    # without the extractive fallback the model's answer is kept, flagged unverified
+    assistant, _, _ = make_assistant(passages, text, [reply], fallback="none")
+    answer = assistant.ask(question)
     assert not answer.refused and not answer.verified
-    assert answer.answer == reply and answer.citations[0].n == 3
+    assert answer.answer == reply and answer.citations[0].n == 1
 
 
 def test_cross_lingual_figure_is_verified(passages, text):
