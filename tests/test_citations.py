@@ -212,6 +212,10 @@ def test_resolve_citations_returns_text_and_citations(passages):
         ("Từ Sơn fined 16 cases of land management violations [3].", False),  # wrong figure
         # Nothing beyond what the question gave can be checked across languages: not verified.
         ("In 2021 Từ Sơn chose tourism and industry as breakthroughs [3].", False),
+        # a phrase quoted word for word is checked by its own words, diacritics included
+        ('Its topic is "Phát huy ý chí tự lực, tự cường và phát triển đất nước phồn vinh" [1].', True),
+        ('Its topic is "Phát huy ý chí tự lực, tự cường và phát triển đất nước giàu mạnh" [1].', False),
+        ('Its topic is "Phat huy y chi tu luc, tu cuong" [1].', False),
     ],
 )
 def test_cross_lingual_claims_are_checked_by_numbers_and_names(passages, answer, verified):
