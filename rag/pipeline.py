@@ -1459,16 +1459,20 @@ class Assistant:
                 # sentence it came from is the honest answer.
                 answer.evidence["echo"] = 1.0
                 answer.verified = False
-        if not answer.verified and self.fallback == "extractive":
-            if cross_lingual:
-                # The model's own English over Vietnamese passages, when no citation of it could be
-                # checked, was wrong in 18 of 22 answers (XQuAD EN->VI and the reports set): the
-                # closest passage sentence is quoted instead.
-                extractive = self._quote_across(
-                    answer.standalone_question or question, translation, passages, language
-                )
-            else:
-                extractive = self._extractive(question, raw, passages, language)
+        if not answer.verified and self.fallback == "extractive" and cross_lingual:
+            # The model's own English over Vietnamese passages, when no citation of it could be
+            # checked, was wrong in 18 of 22 answers (XQuAD EN->VI and the reports set), but right
+            # for "What breakthroughs did Từ Sơn choose in 2021?". It stays, flagged unverified,
+            # and its citations give way to the quoted passage sentence closest to the question.
+            quoted = self._quote_across(
+                answer.standalone_question or question, translation, passages, language
+            )
+            if quoted is not None:
+                answer.answer = f"{cite.strip_markers(answer.answer).strip()} {quoted[0]}"
+                answer.citations = quoted[1]
+                answer.evidence["quoted_across"] = 1.0
+        elif not answer.verified and self.fallback == "extractive":
+            extractive = self._extractive(question, raw, passages, language)
             if extractive is not None:
                 answer.answer, answer.citations = extractive
                 answer.verified = True

@@ -526,15 +526,20 @@ def test_cross_lingual_answer_with_invented_figure_is_refused(passages, text):
     assert answer.refused and answer.answer == REFUSAL_EN
 
 
-def test_cross_lingual_answer_without_checkable_anchor_gives_way_to_the_closest_sentence(passages, text):
+def test_cross_lingual_answer_without_checkable_anchor_is_followed_by_the_closest_sentence(passages, text):
     from rag.prompts import extractive_note_for
 
     reply = "The Tu Son Standing Committee has focused on the development of the economy [1]."
     question = "Which two breakthrough areas has the Standing Committee of Từ Sơn chosen since 2021?"
     assistant, _, _ = make_assistant(passages, text, [reply])
     answer = assistant.ask(question)
-    assert not answer.refused and answer.verified and answer.raw_answer == reply
-    assert answer.answer.startswith(extractive_note_for("en"))
+    assert not answer.refused and not answer.verified and answer.raw_answer == reply
+    # the model's English stays, without its unchecked marker, followed by the quote
+    assert answer.answer.startswith(
+        "The Tu Son Standing Committee has focused on the development of the economy. "
+        + extractive_note_for("en")
+    )
+    assert answer.evidence["quoted_across"] == 1.0
     (citation,) = answer.citations
     assert citation.verified and "Từ năm 2021 đến nay" in citation.quote
     assert text[citation.start : citation.end] == citation.quote
