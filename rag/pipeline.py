@@ -1468,7 +1468,9 @@ class Assistant:
                 answer.standalone_question or question, translation, passages, language
             )
             if quoted is not None:
-                answer.answer = f"{cite.strip_markers(answer.answer).strip()} {quoted[0]}"
+                claim = cite.strip_markers(answer.answer).strip()
+                ended = claim.endswith((".", "!", "?", "…", "”", '"'))
+                answer.answer = f"{claim}{'' if ended else '.'} {quoted[0]}"
                 answer.citations = quoted[1]
                 answer.evidence["quoted_across"] = 1.0
         elif not answer.verified and self.fallback == "extractive":

@@ -543,6 +543,11 @@ def test_cross_lingual_answer_without_checkable_anchor_is_followed_by_the_closes
     (citation,) = answer.citations
     assert citation.verified and "Từ năm 2021 đến nay" in citation.quote
     assert text[citation.start : citation.end] == citation.quote
+    # an answer the model did not end gets its full stop before the quote
+    assistant, _, _ = make_assistant(passages, text, ["The development of the economy [1]"])
+    assert assistant.ask(question).answer.startswith(
+        "The development of the economy. " + extractive_note_for("en")
+    )
     # without the extractive fallback the model's answer is kept, flagged unverified
     assistant, _, _ = make_assistant(passages, text, [reply], fallback="none")
     answer = assistant.ask(question)
