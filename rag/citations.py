@@ -91,6 +91,29 @@ def parse_markers(text: str) -> list[MarkerGroup]:
     return groups
 
 
+_UNFINISHED_MARKER = re.compile(r"\s*" + _OPEN + r"[^\]］】〕\n]{0,12}$")
+
+
+def marker_runaway_start(text: str, passage_count: int) -> int | None:
+    """Where ``text`` starts citing more passages in a row than there are, or None.
+
+    The 1.5B model sometimes counts on after its marker ("… giải quyết [1] [2] [3] … [34] [3"):
+    the markers beyond the first ``passage_count`` of such a run are cut. A run of at most
+    ``passage_count`` markers is an honest multiple citation.
+    """
+    allowed = max(passage_count, 1)
+    for group in MARKER_GROUP.finditer(text):
+        markers = list(MARKER.finditer(group.group(0)))
+        if len(markers) > allowed:
+            return group.start() + markers[allowed].start()
+    return None
+
+
+def without_unfinished_marker(text: str) -> str:
+    """``text`` without a marker cut off at its end ("… giải quyết [1] [3" → "… giải quyết [1]")."""
+    return _UNFINISHED_MARKER.sub("", text)
+
+
 def format_markers(numbers: Iterable[int]) -> str:
     """Canonical form of a marker group: ``[1][2]``."""
     return "".join(f"[{n}]" for n in numbers)

@@ -842,10 +842,12 @@ def _factoid_answer(span_answer: str, kind: str) -> str | None:
     return "; ".join(f"{core} [{n}]" for core, n in cores if core) or None
 
 
-def _without_repeat(raw: str) -> str:
-    """``raw`` cut where it starts repeating an earlier sentence."""
-    cut = repeated_sentence_start(raw)
-    return raw[:cut] if cut is not None else raw
+def _without_repeat(raw: str, passage_count: int) -> str:
+    """``raw`` cut where it starts repeating an earlier sentence or runs on citing passages."""
+    for cut in (repeated_sentence_start(raw), cite.marker_runaway_start(raw, passage_count)):
+        if cut is not None:
+            raw = raw[:cut]
+    return cite.without_unfinished_marker(raw)
 
 
 def _passage_spans(passages: Sequence[Passage]) -> list[tuple[str, int, int]]:
@@ -1190,7 +1192,7 @@ class Assistant:
             span=bool(grammar),
         )
         pieces: list[str] = []
-        for piece in self._generate(llm, messages, grammar):
+        for piece in self._generate(llm, messages, grammar, len(passages)):
             if not pieces:
                 timings.ttft_ms = _elapsed_ms(started)
             pieces.append(piece)
@@ -1202,7 +1204,7 @@ class Assistant:
         generation_s = max(1e-3, (generated_ms - timings.ttft_ms) / 1000)
         timings.gen_tokens_per_s = round(max(0, timings.gen_tokens - 1) / generation_s, 2)
 
-        raw = _without_repeat("".join(pieces))
+        raw = _without_repeat("".join(pieces), len(passages))
         answer.raw_answer = raw.strip()
         # The merged query: words the conversation already gave weigh less when checking support.
         yield DoneEvent(
@@ -1219,7 +1221,9 @@ class Assistant:
             )
         )
 
-    def _generate(self, llm: LLM, messages: list[dict[str, Any]], grammar: str) -> Iterator[str]:
+    def _generate(
+        self, llm: LLM, messages: list[dict[str, Any]], grammar: str, passage_count: int
+    ) -> Iterator[str]:
         """The model's answer piece by piece, stopped early when it starts repeating itself."""
         pieces: list[str] = []
         constraint = {"grammar": grammar} if grammar else {}
@@ -1235,6 +1239,9 @@ class Assistant:
                     and repeated_sentence_start("".join(pieces)) is not None
                 ):
                     logger.info("stopped a repeating answer after %d pieces", len(pieces))
+                    break
+                if "]" in piece and cite.marker_runaway_start("".join(pieces), passage_count) is not None:
+                    logger.info("stopped an answer citing on and on after %d pieces", len(pieces))
                     break
         finally:
             close = getattr(generation, "close", None)

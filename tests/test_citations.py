@@ -14,12 +14,14 @@ from rag.citations import (
     UNSUPPORTED,
     canonical_number,
     clean_answer,
+    marker_runaway_start,
     parse_markers,
     parse_numbers,
     resolve,
     resolve_citations,
     split_sentences,
     strip_markers,
+    without_unfinished_marker,
 )
 
 VALID = (1, 2, 3)
@@ -261,3 +263,29 @@ def test_span_citations_find_each_copied_phrase_and_quote_its_sentence():
     assert [c.quote.split()[0] for c in two] == ["Trong", "Bennie"]
     for not_a_copy in ("Anders [3]", "Anderson", "Anderson [2]", "Fowler Anderson [3]", "Anderson [3] thêm"):
         assert span_citations(not_a_copy, [passage]) is None, not_a_copy
+
+
+@pytest.mark.parametrize(
+    ("text", "passage_count", "cut"),
+    [
+        ("Đã giải quyết [1] [2] [3] [4] [5]", 3, len("Đã giải quyết [1] [2] [3] ")),
+        ("Đã giải quyết [1][2][3]", 3, None),  # as many markers as passages: a real citation
+        ("Đã giải quyết [1]. Còn lại [2] [3]", 2, None),  # two runs, each within bounds
+        ("Đã giải quyết [1] [2]", 0, len("Đã giải quyết [1] ")),
+    ],
+)
+def test_marker_runaway_start(text, passage_count, cut):
+    assert marker_runaway_start(text, passage_count) == cut
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("giải quyết [1] [3", "giải quyết [1]"),
+        ("giải quyết [1] [", "giải quyết [1]"),
+        ("giải quyết [1].", "giải quyết [1]."),
+        ("Xem [Phụ lục 2] [1]", "Xem [Phụ lục 2] [1]"),
+    ],
+)
+def test_without_unfinished_marker(text, kept):
+    assert without_unfinished_marker(text) == kept

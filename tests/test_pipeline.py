@@ -571,6 +571,20 @@ def test_repeating_answer_is_cut(passages, text):
     assert len(tokens) < len(" ".join([sentence] * 4).split(" "))  # generation stopped early
 
 
+def test_an_answer_citing_on_and_on_is_cut_and_its_unfinished_marker_dropped(passages, text):
+    sentence = "Tỷ lệ hộ nghèo giảm còn 0,58%"
+    runaway = " ".join(f"[{n}]" for n in range(1, 30))
+    assistant, _, _ = make_assistant(passages, text, [f"{sentence} [2] {runaway} [3"])
+    events = list(assistant.stream(POVERTY_Q))
+    answer = events[-1].answer
+    # four passages: a run of five markers or more is the model counting, not citing
+    assert answer.raw_answer == f"{sentence} [2] [1] [2] [3]"
+    assert answer.answer == f"{sentence} [2][1][3]"
+    assert answer.verified and all(c.n <= len(passages) for c in answer.citations)
+    tokens = [e for e in events if isinstance(e, TokenEvent)]
+    assert len(tokens) == 12  # generation stopped at the fifth marker of the run
+
+
 @pytest.mark.parametrize(
     ("text", "cut"),
     [
