@@ -41,6 +41,7 @@ from rag.prompts import (
     PLACE_KINDS_EN,
     answer_start_filters,
     asked_kind,
+    asks_for_total,
     build_messages,
     build_rewrite_messages,
     continues_name,
@@ -56,7 +57,7 @@ from rag.prompts import (
     starting_words,
 )
 from rag.settings import Settings, get_settings
-from rag.translate import factoid_in_english, keeps_names
+from rag.translate import english_number, factoid_in_english, keeps_names
 from rag.types import (
     Answer,
     Chunk,
@@ -741,6 +742,81 @@ def number_in_context(
     )
 
 
+# A sentence that states a total itself ("tổng số 121 trường hợp, trong đó …") is quoted, not summed.
+_STATES_TOTAL = re.compile(r"\b(?:tổng|trong đó|total|in all|of which)\b", re.IGNORECASE)
+_WHOLE_NUMBER = re.compile(r"\d{1,3}(?:\.\d{3})+|\d+")
+# The summed sentence must rank near the question's best sentence (citations.rank_sentences scores).
+TOTAL_SENTENCE_SHARE = 0.6
+
+
+@dataclasses.dataclass(frozen=True)
+class CountedTotal:
+    """The sum of the figures one sentence gives for the same counted thing."""
+
+    total: int
+    parts: tuple[str, ...]  # the figures as the passage writes them
+    counted: str  # what they count, as the passage words it ("trường hợp vi phạm")
+    passage: Passage
+    start: int  # the sentence, local offsets into passage.text
+    end: int
+
+
+def counted_total(
+    query: str, passages: Sequence[Passage], accepts: Callable[..., bool]
+) -> CountedTotal | None:
+    """For a question asking a total, the figures of one sentence counting the same thing, summed.
+
+    "In total, how many land and construction violations did Tu Son sanction?" over "xử phạt 61
+    trường hợp vi phạm … đất đai; xử phạt hành chính 60 trường hợp vi phạm trật tự xây dựng" is
+    121 (61 + 60): the report never writes the total, and the 1.5B model copied one figure.
+    Figures count the same thing when the words after them start alike; the sentence must rank
+    within :data:`TOTAL_SENTENCE_SHARE` of the question's best sentence. None when no sentence
+    qualifies or the best one states a total itself.
+    """
+    best_overall = 0.0
+    candidates: list[tuple[float, CountedTotal]] = []
+    for passage in passages:
+        ranked = cite.rank_sentences(query, passage.text)
+        best_overall = max([best_overall, *(score for score, _, _ in ranked[:1])])
+        for start, end in _full_sentences(passage.text):
+            sentence = passage.text[start:end]
+            score = max((sc for sc, s, e in ranked if start <= s and e <= end), default=0.0)
+            if score <= 0:
+                continue
+            groups: dict[str, list[tuple[str, list[str]]]] = {}
+            for number, phrase in counted_phrases(sentence, accepts):
+                if _WHOLE_NUMBER.fullmatch(number):
+                    words = phrase.lower().split()
+                    groups.setdefault(words[0], []).append((number, words))
+            for members in groups.values():
+                if len(members) < 2:
+                    continue
+                if _STATES_TOTAL.search(sentence):
+                    return None
+                shared = itertools.takewhile(
+                    lambda column: len(set(column)) == 1, zip(*(w for _, w in members), strict=False)
+                )
+                parts = tuple(number for number, _ in members)
+                total = sum(int(number.replace(".", "")) for number in parts)
+                counted = " ".join(column[0] for column in shared)
+                candidates.append((score, CountedTotal(total, parts, counted, passage, start, end)))
+    if not candidates:
+        return None
+    score, found = max(candidates, key=lambda candidate: candidate[0])
+    return found if score >= TOTAL_SENTENCE_SHARE * best_overall else None
+
+
+def _full_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans of ``text`` with their ";" clauses joined (``citations.split_sentences`` splits them)."""
+    spans: list[tuple[int, int]] = []
+    for start, end in cite.split_sentences(text):
+        if spans and text[spans[-1][0] : spans[-1][1]].rstrip().endswith(";"):
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans
+
+
 def _decisive_number(scored: Iterable[tuple[float, str]]) -> str | None:
     """The best-scored number when it outscores every other by :data:`NUMBER_CONTEXT_MARGIN`."""
     best: dict[str, float] = {}
@@ -1126,11 +1202,20 @@ class Assistant:
             yield DoneEvent(answer)
             return
 
+        asking = _asking_question(standalone, previous_question)
+        total = self._counted_total(asking, f"{query} {translation}", passages, language)
+        if total is not None:
+            answer.answer, answer.citations = total
+            answer.verified = True
+            answer.evidence["counted_total"] = 1.0
+            answer.timings.total_ms = _elapsed_ms(started)
+            yield DoneEvent(answer)
+            return
+
         started += self._load_llm(timings)
         llm = self.llm
         cross_lingual = in_other_language(language, passages)
         answer_format = self.settings.llm.answer_format
-        asking = _asking_question(standalone, previous_question)
         kind = asked_kind(asking)
         # An English figure, date or name question over Vietnamese passages is answered with the
         # copied span's figure, date or name (``factoid_in_english``): the 1.5B model's own English
@@ -1599,6 +1684,28 @@ class Assistant:
         joiner = " and " if language == "en" else " và "
         text = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + joiner + parts[-1]
         return text[:1].upper() + text[1:] + ".", [c for _, c in found.values()]
+
+    def _counted_total(
+        self, question: str, query: str, passages: Sequence[Passage], language: str
+    ) -> tuple[str, list[cite.Citation]] | None:
+        """The answer "121 cases in total (61 + 60) [1]." to a question asking a total, or None.
+
+        See :func:`counted_total`; no model is asked.
+        """
+        if not asks_for_total(question) and not asks_for_total(query):
+            return None
+        filters = answer_start_filters(question) or answer_start_filters(query)
+        found = counted_total(query, passages, filters[-1]) if filters else None
+        if found is None:
+            return None
+        total = f"{found.total:,}".replace(",", ".")  # the Vietnamese way, as the report writes figures
+        n = found.passage.n
+        if language == "en":
+            parts = " + ".join(english_number(part) for part in found.parts)
+            text = f"{factoid_in_english(f'{total} {found.counted}', 'quantity')} in total ({parts}) [{n}]."
+        else:
+            text = f"Tổng cộng {total} {found.counted} ({' + '.join(found.parts)}) [{n}]."
+        return text, [self._cite_span(found.passage, found.start, found.end)]
 
     def _extractive(
         self,

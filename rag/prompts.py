@@ -394,6 +394,17 @@ def asked_kind(question: str) -> str | None:
     return None
 
 
+_ASKS_TOTAL = (
+    r"\b(?:in total|total number|altogether|combined|all told)\b"
+    r"|tổng cộng|tổng số|cộng lại|tất cả (?:có )?bao nhiêu"
+)
+
+
+def asks_for_total(question: str) -> bool:
+    """Whether a "how many" question asks for a sum ("In total, how many …", "Tổng cộng có bao nhiêu …")."""
+    return asked_kind(question) == "quantity" and _matches(_ASKS_TOTAL, question)
+
+
 def _matches(pattern: str, question: str) -> bool:
     """``pattern`` found in the lowercased question; folded when the question has no diacritics.
 

@@ -561,6 +561,55 @@ def test_cross_lingual_figure_is_verified(passages, text):
     assert answer.verified and "61 trường hợp" in answer.citations[0].quote
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "In total, how many land and construction violations did Tu Son sanction?",
+            "121 cases in total (61 + 60) [3].",
+        ),
+        (
+            "Tổng cộng Từ Sơn đã xử phạt bao nhiêu trường hợp vi phạm?",
+            "Tổng cộng 121 trường hợp vi phạm (61 + 60) [3].",
+        ),
+    ],
+)
+def test_a_total_is_summed_from_the_figures_of_one_sentence_without_the_model(
+    passages, text, question, expected
+):
+    assistant, llm, _ = make_assistant(passages, text)
+    answer = assistant.ask(question)
+    assert answer.answer == expected and answer.verified and not answer.refused
+    assert answer.evidence["counted_total"] == 1.0
+    assert llm.prompts == [] or all("Translate" in p[-1]["content"] for p in llm.prompts)
+    (citation,) = answer.citations
+    assert "61 trường hợp" in citation.quote and "60 trường hợp" in citation.quote
+    assert text[citation.start : citation.end] == citation.quote
+
+
+def test_counted_total_needs_one_counted_thing_and_no_stated_total(passages):
+    from rag.pipeline import counted_total
+    from rag.prompts import answer_start_filters
+
+    question = "Tổng cộng Từ Sơn đã xử phạt bao nhiêu trường hợp vi phạm?"
+    accepts = answer_start_filters(question)[-1]
+    found = counted_total(question, passages, accepts)
+    assert found is not None and (found.total, found.parts, found.counted) == (
+        121,
+        ("61", "60"),
+        "trường hợp vi phạm",
+    )
+    stated = [
+        dataclasses.replace(
+            p, text=p.text.replace("xử phạt 61", "xử phạt tổng số 121 trường hợp, trong đó 61")
+        )
+        for p in passages
+    ]
+    assert counted_total(question, stated, accepts) is None  # the report's own total is quoted instead
+    # figures counting different things ("hộ", "khu dân cư") are not added up
+    assert counted_total("Tổng cộng có bao nhiêu hộ nghèo ở Phù Chẩn?", passages, accepts) is None
+
+
 def test_repeating_answer_is_cut(passages, text):
     sentence = "Tỷ lệ hộ nghèo giảm còn 0,58% [2]."
     assistant, _, _ = make_assistant(passages, text, [" ".join([sentence] * 4)])
@@ -1408,3 +1457,21 @@ def test_cited_place_elsewhere_reads_the_sentence_then_the_section_before_it():
     beyond = [Citation(1, "far", "t", "c", far.index("Tỷ lệ"), len(far), "", True)]
     far_lookup = {"far": far}.__getitem__
     assert cited_place_elsewhere("Tỷ lệ hộ nghèo của phường Hương Mạc?", beyond, far_lookup) == ""
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("In total, how many violations were sanctioned?", True),
+        ("How many cases were there altogether?", True),
+        ("Tổng cộng có bao nhiêu trường hợp vi phạm?", True),
+        ("Có tất cả bao nhiêu khu phố văn hóa?", True),
+        ("How many violations were sanctioned?", False),
+        ("Tổng Bí thư là ai?", False),  # not a "how many" question
+        ("What is the total area of the park?", False),
+    ],
+)
+def test_asks_for_total(question, asks):
+    from rag.prompts import asks_for_total
+
+    assert asks_for_total(question) is asks
