@@ -42,6 +42,7 @@ from rag.prompts import (
     answer_start_filters,
     asked_kind,
     asks_for_total,
+    asks_quoted_people,
     build_messages,
     build_rewrite_messages,
     continues_name,
@@ -354,6 +355,26 @@ def place_mentions(kind: str, text: str) -> list[tuple[str, int, int]]:
         if after > kind_end:
             start, end = words[kind_end].start(), words[after - 1].end()
             found.append((text[start:end], words[i].start(), end))
+    return found
+
+
+_QUOTED_PERSON = re.compile(
+    r"\b(?:[Đđ]ồng chí|[Ôô]ng|[Bb]à)\s+(?P<name>(?:[^\W\d_]+\s+){1,4}?[^\W\d_]+)\s*,\s*"
+    r"(?P<position>[^:“”\"\n.;]{3,160}?)\s+(?:cho biết|chia sẻ|khẳng định|nhấn mạnh|phát biểu|cho rằng|"
+    r"nhận định|nói)\b"
+)
+
+
+def quoted_people(text: str) -> list[tuple[str, str, int, int]]:
+    """Everyone ``text`` quotes the report way, "Đồng chí <name>, <position> cho biết: …".
+
+    Returns (name, position, start, end): the span from "Đồng chí" to the speech verb.
+    """
+    found = []
+    for match in _QUOTED_PERSON.finditer(text):
+        name = match.group("name")
+        if all(word[:1].isupper() for word in name.split()):
+            found.append((name, match.group("position").strip(" ,"), match.start(), match.end()))
     return found
 
 
@@ -807,7 +828,7 @@ def counted_total(
 
 
 def _full_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans of ``text`` with their ";" clauses joined (``citations.split_sentences`` splits them)."""
+    """Sentence spans of ``text``, its ";" clauses joined (``citations.split_sentences`` splits them)."""
     spans: list[tuple[int, int]] = []
     for start, end in cite.split_sentences(text):
         if spans and text[spans[-1][0] : spans[-1][1]].rstrip().endswith(";"):
@@ -1187,6 +1208,16 @@ class Assistant:
                     yield SourcesEvent(refined_passages, standalone)
                 passages = refined_passages
         answer.passages = passages
+
+        quoted = self._quoted_people(standalone, passages) if asks_quoted_people(standalone) else None
+        if quoted is not None:
+            # Asked of the whole report, such a question matches no passage well: no evidence check.
+            answer.answer, answer.citations = quoted
+            answer.verified = True
+            answer.evidence["quoted_people"] = float(len(quoted[1]))
+            answer.timings.total_ms = _elapsed_ms(started)
+            yield DoneEvent(answer)
+            return
 
         weak = self._weak_evidence(standalone, hits, passages, language, answer.evidence)
         if weak:
@@ -1684,6 +1715,28 @@ class Assistant:
         joiner = " and " if language == "en" else " và "
         text = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + joiner + parts[-1]
         return text[:1].upper() + text[1:] + ".", [c for _, c in found.values()]
+
+    def _quoted_people(
+        self, question: str, passages: Sequence[Passage]
+    ) -> tuple[str, list[cite.Citation]] | None:
+        """The people the passages quote: "Đàm Đức Hà (Bí thư Đảng ủy phường Hương Mạc) [1]; …".
+
+        Read off the passages (:func:`quoted_people`) for a question asking who is quoted
+        (:func:`prompts.asks_quoted_people`); None when no passage quotes anyone. The positions
+        stay as the report words them, in an English answer too.
+        """
+        found: dict[str, str] = {}
+        citations: list[cite.Citation] = []
+        for passage in passages:
+            for name, position, start, end in quoted_people(passage.text):
+                if name.lower() in found or name.lower() in question.lower():
+                    continue
+                citation = self._cite_span(passage, start, end)
+                found[name.lower()] = f"{name} ({position}) [{citation.n}]"
+                citations.append(citation)
+        if not found:
+            return None
+        return "; ".join(found.values()) + ".", citations
 
     def _counted_total(
         self, question: str, query: str, passages: Sequence[Passage], language: str

@@ -364,6 +364,25 @@ _MENTION_EN = re.compile(
 )
 
 
+# "Hãy nêu tên các lãnh đạo được trích lời trong bài và chức vụ của họ", "Which officials are
+# quoted in the report?": a list of the people the documents quote, which the system reads off.
+_QUOTED_PEOPLE_VI = re.compile(
+    r"\b(?:những|các)\s+(?:lãnh đạo|cán bộ|đồng chí|người|ai)\b.*\b(?:trích (?:lời|dẫn)|phát biểu|chia sẻ|"
+    r"cho biết|được dẫn lời)",
+    re.I,
+)
+_QUOTED_PEOPLE_EN = re.compile(
+    r"\b(?:which|what|list|name)\b.*\b(?:leaders|officials|people|persons|cadres)\b.*\b(?:quoted|cited|"
+    r"speak|spoke|interviewed)\b|\bwho (?:are|were) (?:the (?:people|leaders|officials) )?quoted\b",
+    re.I,
+)
+
+
+def asks_quoted_people(question: str) -> bool:
+    """Whether the question asks for the list of people the documents quote (and their positions)."""
+    return bool(_QUOTED_PEOPLE_VI.search(question) or _QUOTED_PEOPLE_EN.search(question))
+
+
 def listed_place_kind(question: str) -> str | None:
     """The Vietnamese kind word ("phường", "xã", …) of the places the question asks the documents' list of.
 

@@ -1475,3 +1475,46 @@ def test_asks_for_total(question, asks):
     from rag.prompts import asks_for_total
 
     assert asks_for_total(question) is asks
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Hãy nêu tên các lãnh đạo được trích lời trong bài và chức vụ của họ.",
+        "Which officials are quoted in the report?",
+    ],
+)
+def test_the_people_a_report_quotes_are_listed_with_their_positions_without_the_model(
+    passages, text, question
+):
+    # dense scores this low refuse other questions; asked of the whole report, this matches no passage well
+    assistant, llm, _ = make_assistant(passages, text, dense=[0.5] * len(passages))
+    answer = assistant.ask(question)
+    assert answer.verified and not answer.refused and llm.prompts == []
+    assert answer.answer.startswith("Đàm Đức Hà (Bí thư Đảng ủy phường Hương Mạc) [")
+    assert "Lê Văn Nam (Ủy viên Ban Thường vụ, Trưởng Ban Tuyên giáo Thành ủy Từ Sơn) [" in answer.answer
+    assert [c.quote.split(",")[0] for c in answer.citations] == [
+        "Đồng chí Đàm Đức Hà",
+        "Đồng chí Nguyễn Công Giang",
+        "Đồng chí Lê Văn Nam",
+    ]
+    assert all(c.verified and text[c.start : c.end] == c.quote for c in answer.citations)
+    assert answer.evidence["quoted_people"] == 3.0
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("Hãy nêu tên các lãnh đạo được trích lời trong bài.", True),
+        ("Những người nào được trích lời?", True),
+        ("Which officials are quoted in the report?", True),
+        ("Who were quoted?", True),
+        ("Ai là Bí thư Đảng ủy phường Hương Mạc?", False),
+        ("Ai cho biết tình trạng lấn chiếm đất đai cơ bản được giải quyết?", False),  # one person
+        ("Which officials are responsible for land management?", False),
+    ],
+)
+def test_asks_quoted_people(question, asks):
+    from rag.prompts import asks_quoted_people
+
+    assert asks_quoted_people(question) is asks
