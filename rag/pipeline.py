@@ -1212,11 +1212,7 @@ class Assistant:
         quoted = self._quoted_people(standalone, passages) if asks_quoted_people(standalone) else None
         if quoted is not None:
             # Asked of the whole report, such a question matches no passage well: no evidence check.
-            answer.answer, answer.citations = quoted
-            answer.verified = True
-            answer.evidence["quoted_people"] = float(len(quoted[1]))
-            answer.timings.total_ms = _elapsed_ms(started)
-            yield DoneEvent(answer)
+            yield DoneEvent(self._read_off(answer, quoted, started, "quoted_people"))
             return
 
         weak = self._weak_evidence(standalone, hits, passages, language, answer.evidence)
@@ -1226,21 +1222,13 @@ class Assistant:
 
         listed = self._listed_places(standalone, passages, language)
         if listed is not None:
-            answer.answer, answer.citations = listed
-            answer.verified = True
-            answer.evidence["listed_places"] = float(len(listed[1]))
-            answer.timings.total_ms = _elapsed_ms(started)
-            yield DoneEvent(answer)
+            yield DoneEvent(self._read_off(answer, listed, started, "listed_places"))
             return
 
         asking = _asking_question(standalone, previous_question)
         total = self._counted_total(asking, f"{query} {translation}", passages, language)
         if total is not None:
-            answer.answer, answer.citations = total
-            answer.verified = True
-            answer.evidence["counted_total"] = 1.0
-            answer.timings.total_ms = _elapsed_ms(started)
-            yield DoneEvent(answer)
+            yield DoneEvent(self._read_off(answer, total, started, "counted_total"))
             return
 
         started += self._load_llm(timings)
@@ -1441,6 +1429,19 @@ class Assistant:
             if overlap < MIN_LEXICAL_OVERLAP:
                 return f"best dense score {best_dense:.3f} and lexical overlap {overlap:.2f} are low"
         return ""
+
+    def _read_off(
+        self, answer: Answer, found: tuple[str, list[cite.Citation]], started: float, evidence: str
+    ) -> Answer:
+        """``answer`` holding a text the system read off the passages, with its citations (no model).
+
+        ``evidence`` names the way in ``answer.evidence``, with the number of citations.
+        """
+        answer.answer, answer.citations = found
+        answer.verified = True
+        answer.evidence[evidence] = float(len(found[1]))
+        answer.timings.total_ms = _elapsed_ms(started)
+        return answer
 
     def _refuse(self, answer: Answer, related: Sequence[Passage], started: float, reason: str) -> Answer:
         logger.info("refused %r: %s", answer.question[:80], reason)
