@@ -209,9 +209,11 @@ def cached_translations() -> Sequence[tuple[tuple[str, str], str]]:
 # A Vietnamese span that answers "how many / when / who" holds a figure, a date or a name:
 # those read the same in English once numbers are written the English way and a few
 # unit words are translated, so no generation (and no chance to change the figure) is needed.
+# A figure the report writes in words stays a word ("bốn lựa chọn" → "four"), as English writes
+# small numbers; XQuAD's English answers do too ("four", not "4").
 _NUMBER_WORDS_VI = {
-    "một": "1", "hai": "2", "ba": "3", "bốn": "4", "sáu": "6", "bảy": "7", "tám": "8",
-    "chín": "9", "mười": "10",
+    "một": "one", "hai": "two", "ba": "three", "bốn": "four", "sáu": "six", "bảy": "seven",
+    "tám": "eight", "chín": "nine", "mười": "ten",
 }  # fmt: skip
 _UNITS_EN = {
     "triệu": "million", "tỷ": "billion", "tỉ": "billion", "nghìn": "thousand", "ngàn": "thousand",
