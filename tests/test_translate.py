@@ -170,3 +170,27 @@ def test_the_name_check_is_opt_in():
     assert clean_translation(question, output, "vi", require_names=True) == ""
     lost = "Anh ấy làm việc cho ai vào năm 1879?"
     assert clean_translation("Who did Tesla work for in 1879?", lost, "vi", require_names=True) == ""
+
+
+@pytest.mark.parametrize(
+    ("question", "output", "kept"),
+    [
+        (
+            "How many Panthers defense players were selected for the Pro Bowl?",
+            "Hai cầu thủ của Panthers đã được chọn cho giải đấu Pro Bowl?",
+            "Bao nhiêu cầu thủ của Panthers đã được chọn cho giải đấu Pro Bowl?",
+        ),
+        (
+            "How many plays was Denver kept out of the end zone?",
+            "Denver bị chặn ba lượt ở khu cuối sân?",
+            "Denver bị chặn bao nhiêu lượt ở khu cuối sân?",
+        ),
+        # the question's own figure in words, a translation already asking, "năm" (year): unchanged
+        ("Who were the two players?", "Hai cầu thủ là ai?", "Hai cầu thủ là ai?"),
+        ("How many two-point conversions were there?", "Có hai lần chuyển đổi?", "Có hai lần chuyển đổi?"),
+        ("How many players were there?", "Có bao nhiêu cầu thủ?", "Có bao nhiêu cầu thủ?"),
+        ("How many years did it last?", "Nó kéo dài mấy năm?", "Nó kéo dài mấy năm?"),
+    ],
+)
+def test_a_how_many_question_translated_with_a_figure_asks_again(question, output, kept):
+    assert clean_translation(question, output) == kept
