@@ -795,7 +795,7 @@ def counted_total(
     qualifies or the best one states a total itself.
     """
     best_overall = 0.0
-    candidates: list[tuple[float, CountedTotal]] = []
+    candidates: list[tuple[float, CountedTotal | None]] = []  # None: the sentence states a total
     for passage in passages:
         ranked = cite.rank_sentences(query, passage.text)
         best_overall = max([best_overall, *(score for score, _, _ in ranked[:1])])
@@ -813,7 +813,8 @@ def counted_total(
                 if len(members) < 2:
                     continue
                 if _STATES_TOTAL.search(sentence):
-                    return None
+                    candidates.append((score, None))
+                    continue
                 shared = itertools.takewhile(
                     lambda column: len(set(column)) == 1, zip(*(w for _, w in members), strict=False)
                 )
@@ -824,7 +825,7 @@ def counted_total(
     if not candidates:
         return None
     score, found = max(candidates, key=lambda candidate: candidate[0])
-    return found if score >= TOTAL_SENTENCE_SHARE * best_overall else None
+    return found if found is not None and score >= TOTAL_SENTENCE_SHARE * best_overall else None
 
 
 def _full_sentences(text: str) -> list[tuple[int, int]]:

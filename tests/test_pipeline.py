@@ -606,6 +606,12 @@ def test_counted_total_needs_one_counted_thing_and_no_stated_total(passages):
         for p in passages
     ]
     assert counted_total(question, stated, accepts) is None  # the report's own total is quoted instead
+    # a total stated in a sentence about something else does not stop the sum
+    elsewhere = [
+        dataclasses.replace(p, text=p.text + " Tổng số 5 hộ nghèo, trong đó 3 hộ mới và 2 hộ cũ.")
+        for p in passages
+    ]
+    assert counted_total(question, elsewhere, accepts).total == 121
     # figures counting different things ("hộ", "khu dân cư") are not added up
     assert counted_total("Tổng cộng có bao nhiêu hộ nghèo ở Phù Chẩn?", passages, accepts) is None
 
