@@ -145,8 +145,6 @@ def clean_translation(question: str, output: str, target: str = "vi", *, require
 
 _HOW_MANY_EN = re.compile(r"\bhow (?:many|much)\b", re.IGNORECASE)
 _ASKS_NUMBER_VI = re.compile(r"\b(?:bao nhiêu|mấy|số lượng|số)\b", re.IGNORECASE)
-# "năm" is left out: it is "year" far more often than "five".
-_NUMBER_WORD_VI = re.compile(r"\b(?:một|hai|ba|bốn|sáu|bảy|tám|chín|mười)\b", re.IGNORECASE)
 _NUMBER_WORDS_EN = re.compile(
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|both|twice|once|pair|first|second|third)\b",
     re.IGNORECASE,
@@ -245,6 +243,8 @@ _NUMBER_WORDS_VI = {
     "một": "one", "hai": "two", "ba": "three", "bốn": "four", "sáu": "six", "bảy": "seven",
     "tám": "eight", "chín": "nine", "mười": "ten",
 }  # fmt: skip
+# A figure in words in a translation ("năm" is not one: it is "year" far more often than "five").
+_NUMBER_WORD_VI = re.compile(r"\b(?:" + "|".join(_NUMBER_WORDS_VI) + r")\b", re.IGNORECASE)
 _UNITS_EN = {
     "triệu": "million", "tỷ": "billion", "tỉ": "billion", "nghìn": "thousand", "ngàn": "thousand",
     "trăm": "hundred", "đồng": "VND", "người": "people", "hộ": "households", "trường hợp": "cases",
