@@ -656,6 +656,88 @@ def anchor_support(claim_text: str, question: str, span_tokens: frozenset[str]) 
     return round(0.4 + 0.6 * found, 3)
 
 
+# Words that weaken or reverse what follows them. A paraphrase that leaves one out overstates
+# its source ("tình trạng lấn chiếm đất đai đã được giải quyết" for "… cơ bản được giải quyết").
+QUALIFIERS: tuple[tuple[str, ...], ...] = (
+    ("không",),
+    ("chưa",),
+    ("chẳng",),
+    ("cơ", "bản"),
+    ("bước", "đầu"),
+    ("tương", "đối"),
+    ("hầu", "hết"),
+    ("phần", "lớn"),
+    ("một", "phần"),
+    ("gần", "như"),
+    ("not",),
+    ("never",),
+    ("nearly",),
+    ("almost",),
+    ("partly",),
+    ("largely",),
+    ("mostly",),
+)
+# ... except in words of their own ("không gian", "không khí", "hàng không") and in "not only".
+_QUALIFIER_NOT_BEFORE = {"không": frozenset({"hàng"})}
+_QUALIFIER_NOT_AFTER = {
+    "không": frozenset("gian khí quân ảnh phận lưu trung chỉ những ít".split()),
+    "chẳng": frozenset({"hạn"}),
+    "not": frozenset({"only"}),
+}
+
+
+@dataclass(frozen=True)
+class DroppedQualifier:
+    """A qualifier of the quote that a claim paraphrasing it left out."""
+
+    phrase: str
+    start: int  # offset of the phrase in the quote
+    end: int
+
+
+def dropped_qualifier(claim_text: str, quote: str) -> DroppedQualifier | None:
+    """The first qualifier of ``quote`` that ``claim_text`` leaves out, where the claim paraphrases it.
+
+    A qualifier counts when it stands between the first and last of the claim's content words
+    in the quote, one of the next two content words after it is in the claim, and the claim
+    does not hold it anywhere: "Tình trạng lấn chiếm đất đai đã được giải quyết" against
+    "Đến nay, tình trạng lấn chiếm đất đai, … cơ bản được giải quyết" drops "cơ bản".
+    Words are compared with their diacritics ("chưa" is not "chùa"); ``quote`` is document
+    text, already NFC, so the offsets returned are its own.
+    """
+    claim_words = [w.lower() for w in _WORD_RE.findall(unicodedata.normalize("NFC", claim_text))]
+    found = [
+        (unicodedata.normalize("NFC", m.group(0).lower()), m.start(), m.end())
+        for m in _WORD_RE.finditer(quote)
+    ]
+    words = [w for w, _, _ in found]
+    in_claim = set(claim_words)
+
+    def is_content(word: str) -> bool:
+        return fold(word) not in STOPWORDS
+
+    matched = [i for i, w in enumerate(words) if w in in_claim and is_content(w)]
+    if len(matched) < 2:
+        return None
+    for i in range(matched[0] + 1, matched[-1]):
+        for phrase in QUALIFIERS:
+            after = i + len(phrase)
+            if tuple(words[i:after]) != phrase:
+                continue
+            if words[i - 1] in _QUALIFIER_NOT_BEFORE.get(phrase[0], ()):
+                continue
+            if after < len(words) and words[after] in _QUALIFIER_NOT_AFTER.get(phrase[0], ()):
+                continue
+            if any(tuple(claim_words[j : j + len(phrase)]) == phrase for j in range(len(claim_words))):
+                continue
+            following = [w for w in words[after : after + 3] if is_content(w)][:2]
+            if any(w in in_claim for w in following):
+                return DroppedQualifier(
+                    quote[found[i][1] : found[after - 1][2]], found[i][1], found[after - 1][2]
+                )
+    return None
+
+
 class _PassageMatcher:
     """Caches spans per passage and finds the span that best supports a claim."""
 

@@ -50,6 +50,7 @@ from rag.prompts import (
     extractive_note_for,
     first_passing_filter,
     is_refusal,
+    left_out_note_for,
     listed_place_kind,
     only_word,
     place_kind_in_english,
@@ -1563,6 +1564,8 @@ class Assistant:
                 # also contain: the sentence that answers it is quoted, or the question refused.
                 answer.evidence["echo"] = 1.0
                 return self._quote_echo(answer, passages, question, translation, language, started)
+            if not result.cross_lingual:
+                self._quote_left_out_qualifier(answer, passages, language)
         elsewhere = cited_place_elsewhere(
             answer.standalone_question or question, answer.citations, document_text
         )
@@ -1672,6 +1675,38 @@ class Assistant:
         answer.verified = True
         answer.timings.total_ms = _elapsed_ms(started)
         return answer
+
+    def _quote_left_out_qualifier(self, answer: Answer, passages: Sequence[Passage], language: str) -> None:
+        """Quote the cited sentence instead of an answer that paraphrased it without a qualifier.
+
+        "Tình trạng lấn chiếm đất đai đã được giải quyết [1]" for "… cơ bản được giải quyết"
+        overstates its source although every word of it is there: the sentence itself is the
+        answer then, after a note naming what was left out. Without the extractive fallback the
+        answer stays, flagged unverified.
+        """
+        claim = cite.strip_markers(answer.answer)
+        by_n = {p.n: p for p in passages}
+        for citation in answer.citations:
+            passage = by_n.get(citation.n)
+            if not citation.verified or passage is None:
+                continue
+            start = citation.start - passage.start
+            left_out = cite.dropped_qualifier(claim, passage.text[start : citation.end - passage.start])
+            if left_out is None:
+                continue
+            answer.evidence["left_out_qualifier"] = 1.0
+            if self.fallback != "extractive":
+                answer.verified = False
+                return
+            at = start + left_out.start
+            sentence = next(((s, e) for s, e in cite.split_sentences(passage.text) if s <= at < e), None)
+            if sentence is None:
+                continue
+            note = left_out_note_for(language, left_out.phrase)
+            answer.answer = f"{note} “{passage.text[sentence[0] : sentence[1]]}” [{passage.n}]"
+            answer.citations = [self._cite_span(passage, *sentence)]
+            answer.verified = True
+            return
 
     def _quote_across(
         self, question: str, translation: str, passages: Sequence[Passage], language: str

@@ -25,6 +25,9 @@ REFUSAL_EN = "The documents do not contain this information."
 # Notes shown above an extractive fallback answer (the model's answer could not be verified).
 EXTRACTIVE_NOTE_VI = "Không kiểm chứng được câu trả lời của mô hình; trích nguyên văn đoạn liên quan nhất:"
 EXTRACTIVE_NOTE_EN = "The model's answer could not be verified; the most relevant passage says:"
+# ... and above the quoted sentence that the model's answer paraphrased without one of its qualifiers.
+LEFT_OUT_NOTE_VI = "Câu trả lời của mô hình bỏ sót “{phrase}”; nguyên văn tài liệu:"
+LEFT_OUT_NOTE_EN = "The model's answer left out “{phrase}”; the document says:"
 
 DATA_OPEN = "<documents>"
 DATA_CLOSE = "</documents>"
@@ -89,6 +92,11 @@ def refusal_for(language: str) -> str:
 def extractive_note_for(language: str) -> str:
     """The note placed above an extractive fallback answer."""
     return EXTRACTIVE_NOTE_EN if language == "en" else EXTRACTIVE_NOTE_VI
+
+
+def left_out_note_for(language: str, phrase: str) -> str:
+    """The note placed above a quoted sentence whose qualifier ``phrase`` the model's answer left out."""
+    return (LEFT_OUT_NOTE_EN if language == "en" else LEFT_OUT_NOTE_VI).format(phrase=phrase)
 
 
 def approx_tokens(text: str) -> int:

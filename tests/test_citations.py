@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 try:
@@ -14,6 +16,7 @@ from rag.citations import (
     UNSUPPORTED,
     canonical_number,
     clean_answer,
+    dropped_qualifier,
     marker_runaway_start,
     parse_markers,
     parse_numbers,
@@ -289,3 +292,39 @@ def test_marker_runaway_start(text, passage_count, cut):
 )
 def test_without_unfinished_marker(text, kept):
     assert without_unfinished_marker(text) == kept
+
+
+ENCROACHMENT = (
+    "Đến nay, tình trạng lấn chiếm đất đai, sử dụng đất không đúng mục đích cơ bản được giải quyết; "
+    "rác thải sinh hoạt được thu gom, vận chuyển đến các điểm xử lý theo đúng quy trình."
+)
+
+
+@pytest.mark.parametrize(
+    ("claim", "quote", "left_out"),
+    [
+        ("Tình trạng lấn chiếm đất đai đã được giải quyết.", ENCROACHMENT, "cơ bản"),
+        # NFD input, as a pasted answer may be: compared after NFC.
+        (
+            unicodedata.normalize("NFD", "Tình trạng lấn chiếm đất đai được giải quyết."),
+            ENCROACHMENT,
+            "cơ bản",
+        ),
+        ("Tình trạng lấn chiếm đất đai cơ bản được giải quyết.", ENCROACHMENT, None),
+        # "không đúng mục đích": the claim says nothing of what "không" qualifies.
+        ("Rác thải sinh hoạt được thu gom theo đúng quy trình.", ENCROACHMENT, None),
+        ("Hộ dân sử dụng đất đúng mục đích.", "Hộ dân sử dụng đất không đúng mục đích.", "không"),
+        ("Xã đã xây trường học.", "Xã chưa xây trường học.", "chưa"),
+        # A qualifier before the claim's words, or a word of its own, is not left out.
+        ("Trường học được xây.", "Không có tiền, trường học được xây.", None),
+        ("Trạm đo không khí sạch.", "Trạm đo chất lượng không khí sạch.", None),
+        ("Ngành hàng không phát triển nhanh.", "Ngành hàng không phát triển rất nhanh.", None),
+        ("The road was finished.", "The road was nearly finished.", "nearly"),
+        ("The plan cut costs and raised income.", "The plan not only cut costs and raised income.", None),
+    ],
+)
+def test_a_qualifier_the_claim_leaves_out_is_found(claim, quote, left_out):
+    found = dropped_qualifier(claim, quote)
+    assert (found.phrase if found else None) == left_out
+    if found is not None:
+        assert quote[found.start : found.end] == found.phrase

@@ -30,6 +30,7 @@ from rag.prompts import (
     SYSTEM_PROMPT,
     approx_tokens,
     extractive_note_for,
+    left_out_note_for,
 )
 from rag.settings import get_settings
 from rag.types import DoneEvent, SourcesEvent, TokenEvent
@@ -1525,3 +1526,42 @@ def test_asks_quoted_people(question, asks):
     from rag.prompts import asks_quoted_people
 
     assert asks_quoted_people(question) is asks
+
+
+ENCROACHMENT_Q = "Đến nay, tình trạng lấn chiếm đất đai ở phường Hương Mạc ra sao?"
+ENCROACHMENT_SENTENCE = (
+    "Đến nay, tình trạng lấn chiếm đất đai, sử dụng đất không đúng mục đích cơ bản được giải quyết;"
+)
+
+
+def _passage_holding(passages, phrase):
+    return next(p.n for p in passages if phrase in p.text)
+
+
+def test_an_answer_that_leaves_out_a_qualifier_quotes_its_sentence(passages, text):
+    n = _passage_holding(passages, ENCROACHMENT_SENTENCE)
+    reply = f"Tình trạng lấn chiếm đất đai ở phường Hương Mạc đã được giải quyết [{n}]."
+    assistant, _, _ = make_assistant(passages, text, [reply])
+    answer = assistant.ask(ENCROACHMENT_Q)
+    assert answer.evidence.get("left_out_qualifier") == 1.0 and answer.verified and not answer.refused
+    assert answer.answer == f"{left_out_note_for('vi', 'cơ bản')} “{ENCROACHMENT_SENTENCE}” [{n}]"
+    (citation,) = answer.citations
+    assert citation.n == n and citation.verified and citation.quote == ENCROACHMENT_SENTENCE
+    assert text[citation.start : citation.end] == ENCROACHMENT_SENTENCE
+
+
+def test_an_answer_keeping_the_qualifier_stands(passages, text):
+    n = _passage_holding(passages, ENCROACHMENT_SENTENCE)
+    reply = f"Tình trạng lấn chiếm đất đai cơ bản được giải quyết [{n}]."
+    assistant, _, _ = make_assistant(passages, text, [reply])
+    answer = assistant.ask(ENCROACHMENT_Q)
+    assert answer.answer == reply and answer.verified and "left_out_qualifier" not in answer.evidence
+
+
+def test_without_fallback_an_answer_that_leaves_out_a_qualifier_is_flagged(passages, text):
+    n = _passage_holding(passages, ENCROACHMENT_SENTENCE)
+    reply = f"Tình trạng lấn chiếm đất đai đã được giải quyết [{n}]."
+    assistant, _, _ = make_assistant(passages, text, [reply], fallback="none")
+    answer = assistant.ask(ENCROACHMENT_Q)
+    assert answer.answer == reply and not answer.verified
+    assert answer.evidence.get("left_out_qualifier") == 1.0
