@@ -90,12 +90,6 @@ Fallback = Literal["extractive", "none"]
 CONTEXT_BUDGET_TOKENS = 200
 # Sentences shown per passage (the best ones, in document order).
 SENTENCES_PER_PASSAGE = 4
-# Sentences shown in all for a phrase copied from passages in the question's language (a number,
-# date or person). On XQuAD-vi-holdout (250 questions) every right copied answer (37 of 63) came
-# from the best or second-best sentence, and all 8 copied from a sentence ranked lower were wrong;
-# on the reports set all 14 came from those two. Two sentences instead of ~4 leave ~100 prompt
-# tokens out, ~2.5 s of time to first token at the 2-core prompt speed.
-SPAN_SENTENCES = 2
 # Added to the overlap score (0..1) of a sentence holding the kind of word a number, date or
 # person question's answer starts with: "Since which year … breakthrough priorities?" (through
 # the loose translation "Từ năm nào … mục tiêu quan trọng?") ranked "Từ năm 2021 đến nay, Ban
@@ -500,7 +494,6 @@ def select_excerpts(
     per_passage: int = SENTENCES_PER_PASSAGE,
     semantic: SemanticBonus | None = None,
     answer_start: Callable[..., bool] | None = None,
-    max_sentences: int | None = None,
 ) -> dict[int, str]:
     """The most relevant sentences of the passages, within a token budget.
 
@@ -523,7 +516,6 @@ def select_excerpts(
             answer may start (:func:`prompts.answer_start_filters`): a matching sentence that
             holds such a word gains :data:`ANSWER_KIND_BONUS`, since a span can only be
             copied from what is shown.
-        max_sentences: most sentences of all passages together (None: as many as fit).
 
     Returns:
         ``n -> excerpt`` for :func:`rag.prompts.build_messages` ("" for left-out passages).
@@ -550,8 +542,6 @@ def select_excerpts(
             continue
         chosen[n].append((start, end, sentence))
         used += cost
-        if max_sentences is not None and sum(map(len, chosen.values())) >= max_sentences:
-            break
     excerpts: dict[int, str] = {}
     for passage in passages:
         parts: list[str] = []
@@ -1270,7 +1260,6 @@ class Assistant:
             # bonus changed 3 of 77 answers, 2 for the worse (a year shown, an unanswerable
             # question answered with it).
             answer_start=start_filters[-1] if kind and start_filters and cross_lingual else None,
-            max_sentences=SPAN_SENTENCES if copies_span and not cross_lingual else None,
         )
         grammar = ""
         if copies_span:
