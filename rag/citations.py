@@ -699,8 +699,8 @@ def dropped_qualifier(claim_text: str, quote: str) -> DroppedQualifier | None:
     """The first qualifier of ``quote`` that ``claim_text`` leaves out, where the claim paraphrases it.
 
     A qualifier counts when it stands between the first and last of the claim's content words
-    in the quote, one of the next two content words after it is in the claim, and the claim
-    does not hold it anywhere: "Tình trạng lấn chiếm đất đai đã được giải quyết" against
+    in the quote, the two words after it stand in the claim side by side, and the claim does
+    not hold it anywhere: "Tình trạng lấn chiếm đất đai đã được giải quyết" against
     "Đến nay, tình trạng lấn chiếm đất đai, … cơ bản được giải quyết" drops "cơ bản".
     Words are compared with their diacritics ("chưa" is not "chùa"); ``quote`` is document
     text, already NFC, so the offsets returned are its own.
@@ -730,8 +730,12 @@ def dropped_qualifier(claim_text: str, quote: str) -> DroppedQualifier | None:
                 continue
             if any(tuple(claim_words[j : j + len(phrase)]) == phrase for j in range(len(claim_words))):
                 continue
-            following = [w for w in words[after : after + 3] if is_content(w)][:2]
-            if any(w in in_claim for w in following):
+            # What it qualifies must be in the claim as it stands: a Vietnamese word is often
+            # two syllables ("phù hợp"), and one of them alone ("hợp" of "hợp tác") proves nothing.
+            qualified = tuple(words[after : after + 2])
+            if qualified and any(
+                tuple(claim_words[j : j + len(qualified)]) == qualified for j in range(len(claim_words))
+            ):
                 return DroppedQualifier(
                     quote[found[i][1] : found[after - 1][2]], found[i][1], found[after - 1][2]
                 )

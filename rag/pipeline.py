@@ -1684,14 +1684,18 @@ class Assistant:
         answer then, after a note naming what was left out. Without the extractive fallback the
         answer stays, flagged unverified.
         """
-        claim = cite.strip_markers(answer.answer)
+        text = cite.strip_markers(answer.answer)
+        claims = [text[start:end] for start, end in cite.split_sentences(text)]
         by_n = {p.n: p for p in passages}
         for citation in answer.citations:
             passage = by_n.get(citation.n)
             if not citation.verified or passage is None:
                 continue
             start = citation.start - passage.start
-            left_out = cite.dropped_qualifier(claim, passage.text[start : citation.end - passage.start])
+            quote = passage.text[start : citation.end - passage.start]
+            left_out = next(
+                (found for claim in claims if (found := cite.dropped_qualifier(claim, quote))), None
+            )
             if left_out is None:
                 continue
             answer.evidence["left_out_qualifier"] = 1.0

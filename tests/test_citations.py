@@ -321,6 +321,12 @@ ENCROACHMENT = (
         ("Ngành hàng không phát triển nhanh.", "Ngành hàng không phát triển rất nhanh.", None),
         ("The road was finished.", "The road was nearly finished.", "nearly"),
         ("The plan cut costs and raised income.", "The plan not only cut costs and raised income.", None),
+        # "không phù hợp": the claim's "hợp" is the "hợp" of "hợp tác", not what "không" qualifies.
+        (
+            "Giáo hội chống đối chiến tranh và từ chối hợp tác với quân đội.",
+            "Giáo hội chống đối sự bắt buộc vì không phù hợp với lời dạy, và từ chối hợp tác với quân đội.",
+            None,
+        ),
     ],
 )
 def test_a_qualifier_the_claim_leaves_out_is_found(claim, quote, left_out):
