@@ -346,6 +346,14 @@ _NUMBER_WORDS = frozenset(
     "one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
     "hundred hundreds thousand thousands million millions billion dozen dozens".split()
 )
+# ... but "năm" before a magnitude is five: "năm triệu", "năm mươi", "năm trăm".
+_MAGNITUDE_WORDS = frozenset("mươi chục trăm nghìn ngàn triệu tỷ tỉ".split())
+
+
+def _is_number_word(word: str, following: str = "") -> bool:
+    """Whether ``word`` is a number written as a word ("hai"; "năm" only in "năm triệu" and the like)."""
+    lowered = word.lower()
+    return lowered in _NUMBER_WORDS or (lowered == "năm" and following.lower() in _MAGNITUDE_WORDS)
 
 
 # English place kinds and their Vietnamese words.
@@ -465,11 +473,11 @@ def answer_start_filter(question: str) -> Callable[..., bool] | None:
     if kind == "quantity":
         durations = _matches(_ASKS_DURATION, question)
         return lambda word, following="", previous="": (
-            (any(c.isdigit() for c in word) or word.lower() in _NUMBER_WORDS)
+            (any(c.isdigit() for c in word) or _is_number_word(word, following))
             and (durations or following.lower() not in _DURATION_WORDS)
             and not (previous.lower() == "năm" and _YEAR.match(word))  # "năm 2021" is a year
             and previous.lower() not in _NUMBERING_WORDS  # "Kết luận số 01" names a document
-            and not _continues_number(previous)  # "53 triệu": the number starts at "53"
+            and not _continues_number(previous, word)  # "53 triệu": the number starts at "53"
             and not (word.lower() == "tỷ" and following.lower() == "lệ")  # "tỷ lệ" is a rate
         )
     if kind == "time" and _matches(_ASKS_YEAR, question):
@@ -484,9 +492,9 @@ def answer_start_filter(question: str) -> Callable[..., bool] | None:
     return lambda word, following="", previous="": word.lower() not in asked
 
 
-def _continues_number(previous: str) -> bool:
-    """Whether a number word after ``previous`` goes on its number ("53 triệu", "hai mươi")."""
-    return any(c.isdigit() for c in previous) or previous.lower() in _NUMBER_WORDS
+def _continues_number(previous: str, word: str = "") -> bool:
+    """Whether ``word`` after ``previous`` goes on its number ("53 triệu", "hai mươi", "năm triệu")."""
+    return any(c.isdigit() for c in previous) or _is_number_word(previous, word)
 
 
 # The noun a "how many" question counts; percentages are written "0,58%", not "phần trăm".

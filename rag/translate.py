@@ -251,6 +251,7 @@ _UNITS_EN = {
     "lần": "times", "năm": "years", "tháng": "months", "ngày": "days", "ha": "ha", "km": "km",
     "m": "m", "kg": "kg", "tấn": "tonnes", "%": "%", "phần trăm": "percent",
 }  # fmt: skip
+_MAGNITUDES_VI = frozenset("trăm nghìn ngàn triệu tỷ tỉ".split())
 _PER_UNIT_EN = {"người": "person", "năm": "year", "tháng": "month", "ngày": "day", "hộ": "household"}
 _MONTHS_EN = "January February March April May June July August September October November December".split()
 _HONORIFICS = frozenset("đồng chí ông bà anh chị cô thầy tiến sĩ giáo sư phó thạc".split())
@@ -276,6 +277,8 @@ def _quantity(words: list[str]) -> str:
     while i < len(words) and (_DIGITS.search(words[i]) or words[i].lower() in _NUMBER_WORDS_VI):
         head.append(english_number(words[i]))
         i += 1
+    if not head and len(words) > 1 and words[0].lower() == "năm" and words[1].lower() in _MAGNITUDES_VI:
+        head, i = ["five"], 1  # "năm triệu người": five before a magnitude, not "year"
     if not head:
         return ""
     for _ in range(2):  # "53 triệu đồng/người/năm" → "53 million VND/person/year"

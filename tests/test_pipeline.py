@@ -905,6 +905,13 @@ def test_span_answers_never_start_inside_a_name():
             ["2021"],
         ),
         ("Since which year?", "Sau 1 năm thực hiện Kết luận 01-KL/TW, từ năm 2021, đến nay.", ["2021,"]),
+        # "năm" is five before a magnitude, and the number starts there, not at "triệu"
+        (
+            "Dân số vượt quá bao nhiêu?",
+            "Năm 2020, dân số mỗi vùng vượt quá năm triệu người.",
+            ["năm"],
+        ),
+        ("Có bao nhiêu thành viên?", "Sau năm năm, hội có năm mươi thành viên.", ["năm"]),
     ],
 )
 def test_span_starts_follow_what_is_asked(question, excerpt, starts):
@@ -1137,6 +1144,8 @@ def test_a_bare_year_takes_the_year_word_its_passage_writes_before_it():
         ("61 trường hợp vi phạm công tác quản lý", "quantity", "61 cases"),
         ("hai nội dung đột phá", "quantity", "two"),
         ("bốn lựa chọn Pro Bowl", "quantity", "four"),
+        ("năm triệu người", "quantity", "five million people"),  # "năm" is five before a magnitude
+        ("năm người", "quantity", ""),  # ... and otherwise left alone ("year" far more often)
         ("3/3 khu dân cư", "quantity", "3/3"),
         ("2021 đến nay", "time", "2021"),
         ("ngày 2 tháng 9 năm 1945", "time", "2 September 1945"),
