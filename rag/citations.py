@@ -728,18 +728,21 @@ def dropped_qualifier(claim_text: str, quote: str) -> DroppedQualifier | None:
                 continue
             if after < len(words) and words[after] in _QUALIFIER_NOT_AFTER.get(phrase[0], ()):
                 continue
-            if any(tuple(claim_words[j : j + len(phrase)]) == phrase for j in range(len(claim_words))):
+            if _holds(claim_words, phrase):
                 continue
             # What it qualifies must be in the claim as it stands: a Vietnamese word is often
             # two syllables ("phù hợp"), and one of them alone ("hợp" of "hợp tác") proves nothing.
             qualified = tuple(words[after : after + 2])
-            if qualified and any(
-                tuple(claim_words[j : j + len(qualified)]) == qualified for j in range(len(claim_words))
-            ):
+            if qualified and _holds(claim_words, qualified):
                 return DroppedQualifier(
                     quote[found[i][1] : found[after - 1][2]], found[i][1], found[after - 1][2]
                 )
     return None
+
+
+def _holds(words: Sequence[str], phrase: tuple[str, ...]) -> bool:
+    """Whether ``phrase`` stands in ``words`` word after word."""
+    return any(tuple(words[j : j + len(phrase)]) == phrase for j in range(len(words)))
 
 
 class _PassageMatcher:

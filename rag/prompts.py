@@ -347,13 +347,13 @@ _NUMBER_WORDS = frozenset(
     "hundred hundreds thousand thousands million millions billion dozen dozens".split()
 )
 # ... but "năm" before a magnitude is five: "năm triệu", "năm mươi", "năm trăm".
-_MAGNITUDE_WORDS = frozenset("mươi chục trăm nghìn ngàn triệu tỷ tỉ".split())
+MAGNITUDE_WORDS = frozenset("mươi chục trăm nghìn ngàn triệu tỷ tỉ".split())
 
 
 def _is_number_word(word: str, following: str = "") -> bool:
     """Whether ``word`` is a number written as a word ("hai"; "năm" only in "năm triệu" and the like)."""
     lowered = word.lower()
-    return lowered in _NUMBER_WORDS or (lowered == "năm" and following.lower() in _MAGNITUDE_WORDS)
+    return lowered in _NUMBER_WORDS or (lowered == "năm" and following.lower() in MAGNITUDE_WORDS)
 
 
 # English place kinds and their Vietnamese words.

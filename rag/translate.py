@@ -48,7 +48,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rag.normalize import detect_language, fold_diacritics, normalize_text
-from rag.prompts import EDGE_PUNCT, SYSTEM_PROMPT
+from rag.prompts import EDGE_PUNCT, MAGNITUDE_WORDS, SYSTEM_PROMPT
 from rag.retrieve import name_and_number_words
 
 LANGUAGE_NAMES = {"vi": "Vietnamese", "en": "English"}
@@ -251,7 +251,8 @@ _UNITS_EN = {
     "lần": "times", "năm": "years", "tháng": "months", "ngày": "days", "ha": "ha", "km": "km",
     "m": "m", "kg": "kg", "tấn": "tonnes", "%": "%", "phần trăm": "percent",
 }  # fmt: skip
-_MAGNITUDES_VI = frozenset("trăm nghìn ngàn triệu tỷ tỉ".split())
+# "năm" (five) before these reads as a figure; "năm mươi" (fifty) is not composed here.
+_MAGNITUDES_VI = MAGNITUDE_WORDS - {"mươi", "chục"}
 _PER_UNIT_EN = {"người": "person", "năm": "year", "tháng": "month", "ngày": "day", "hộ": "household"}
 _MONTHS_EN = "January February March April May June July August September October November December".split()
 _HONORIFICS = frozenset("đồng chí ông bà anh chị cô thầy tiến sĩ giáo sư phó thạc".split())
