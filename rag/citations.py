@@ -962,6 +962,9 @@ def _find_phrase(words: Sequence[str], text: str) -> re.Match[str] | None:
 _NEXT_WORD = re.compile(r"[ \t]+(?P<word>[^\s]+)")
 _BARE_YEAR = re.compile(r"(?:1[0-9]|20|21)[0-9]{2}")
 _YEAR_WORD_BEFORE = re.compile(r"(?<![^\W_])([Nn]ăm)[ \t]+$")
+# "1500 đến 1850": a range of figures (dates, amounts) copied without the "từ" that opens it.
+_OPEN_RANGE = re.compile(r"[0-9][^\s]*(?:[ \t]+[^\W\d_]+)?[ \t]+(?:đến|tới)[ \t]+\S", re.IGNORECASE)
+_RANGE_WORD_BEFORE = re.compile(r"(?<![^\W_])([Tt]ừ(?:[ \t]+(?:năm|ngày|tháng))?)[ \t]+$")
 
 
 def span_parts(answer: str) -> list[tuple[str, int]] | None:
@@ -1000,7 +1003,8 @@ def complete_span_answer(
     mark (left out) if that comes within ``max_extra_words`` words on the same line;
     otherwise it is left as it was. A shorter part is where the model chose to stop
     ("Từ Sơn"). A bare year takes the "năm" the passage writes before it ("1946" →
-    "năm 1946"), the way a Vietnamese answer names a year. The result is still copied
+    "năm 1946"), the way a Vietnamese answer names a year, and a range of figures the "từ"
+    that opens it ("1500 đến 1850" → "từ 1500 đến 1850"). The result is still copied
     word for word from the passage.
     """
     located = _located_parts(answer, passages)
@@ -1038,6 +1042,10 @@ def complete_span_answer(
             year_word = _YEAR_WORD_BEFORE.search(passage.text, 0, found.start())
             if year_word is not None:
                 text = f"{year_word.group(1)} {text.strip()}"
+        elif found is not None and passage is not None and _OPEN_RANGE.match(text.strip()):
+            range_word = _RANGE_WORD_BEFORE.search(passage.text, 0, found.start())
+            if range_word is not None:
+                text = f"{range_word.group(1)} {text.strip()}"
         completed.append(f"{text.strip()} [{n}]")
     return "; ".join(completed)
 

@@ -299,6 +299,7 @@ def _quantity(words: list[str]) -> str:
 
 
 _NUMBER_SIGNS = frozenset({"số", "no"})
+_RANGE_TO = frozenset({"đến", "tới"})
 
 
 def _time(words: list[str]) -> str:
@@ -324,6 +325,30 @@ def _time(words: list[str]) -> str:
     return " ".join(head)
 
 
+def _range(words: list[str], kind: str) -> str:
+    """A range read in English: "(từ) 1500 đến 1850" → "from 1500 to 1850", "2021 đến nay" → "since 2021".
+
+    "" when the words open with no range of figures.
+
+    A quantity's range opens with a figure of at most two words ("3,5 triệu đến 4 triệu"), so
+    "61 trường hợp vi phạm đến nay" stays a count, not a range.
+    """
+    core = _quantity if kind == "quantity" else _time
+    if words and words[0].lower() == "từ":
+        words = words[1:]
+    lowered = [w.lower() for w in words]
+    cut = next((i for i, w in enumerate(lowered) if w in _RANGE_TO), None)
+    if cut is None or not any(_DIGITS.search(w) for w in words[:cut]) or kind == "quantity" and cut > 2:
+        return ""
+    low = core(words[:cut])
+    if not low:
+        return ""
+    if lowered[cut + 1 : cut + 2] == ["nay"]:
+        return f"since {low}" if kind == "time" else ""
+    high = core(words[cut + 1 :])
+    return f"from {low} to {high}" if high else ""
+
+
 def _person(span: str) -> str:
     raw = span.split()
     i = 0
@@ -347,14 +372,13 @@ def factoid_in_english(span: str, kind: str | None) -> str:
     """The language-neutral core of a Vietnamese span answering a "how many / when / who" question.
 
     "53 triệu đồng/người/năm" → "53 million VND/person/year", "0,58%" → "0.58%",
-    "2021 đến nay" → "2021", "Đồng chí Đàm Đức Hà, Bí thư" → "Đàm Đức Hà". Returns "" when
-    the span has no such core: the copied phrase does not answer the question (the caller refuses).
+    "từ 1500 đến 1850" → "from 1500 to 1850", "2021 đến nay" → "since 2021",
+    "Đồng chí Đàm Đức Hà, Bí thư" → "Đàm Đức Hà". Returns "" when the span has no such core:
+    the copied phrase does not answer the question (the caller refuses).
     """
     words = [w for w in _words(span) if w]
-    if kind == "quantity":
-        return _quantity(words)
-    if kind == "time":
-        return _time(words)
+    if kind in ("quantity", "time"):
+        return _range(words, kind) or (_quantity if kind == "quantity" else _time)(words)
     if kind == "person":
         return _person(span)
     return ""

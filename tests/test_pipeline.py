@@ -1135,6 +1135,22 @@ def test_a_bare_year_takes_the_year_word_its_passage_writes_before_it():
     assert complete("1999 - 2001 [1]") == "1999 - 2001 [1]"  # not a bare year
 
 
+def test_a_range_of_figures_takes_the_tu_that_opens_it():
+    from rag.citations import complete_span_answer
+    from rag.types import Passage
+
+    text = "Dịch bệnh xuất hiện từ 1500 đến 1850. Dân số tăng từ năm 2010 đến năm 2020, và 5 tới 7 người."
+    passage = Passage(1, "d", "t", text, 0, len(text), ("c",), 1.0)
+
+    def complete(answer: str) -> str:
+        return complete_span_answer(answer, [passage], cap_words=8)
+
+    assert complete("1500 đến 1850 [1]") == "từ 1500 đến 1850 [1]"
+    assert complete("2010 đến năm 2020 [1]") == "từ năm 2010 đến năm 2020 [1]"
+    assert complete("5 tới 7 người [1]") == "5 tới 7 người [1]"  # the passage has no "từ" there
+    assert complete("1850 [1]") == "1850 [1]"  # no range
+
+
 @pytest.mark.parametrize(
     ("span", "kind", "english"),
     [
@@ -1147,7 +1163,12 @@ def test_a_bare_year_takes_the_year_word_its_passage_writes_before_it():
         ("năm triệu người", "quantity", "five million people"),  # "năm" is five before a magnitude
         ("năm người", "quantity", ""),  # ... and otherwise left alone ("year" far more often)
         ("3/3 khu dân cư", "quantity", "3/3"),
-        ("2021 đến nay", "time", "2021"),
+        ("2021 đến nay", "time", "since 2021"),
+        ("từ năm 1500 đến năm 1850", "time", "from 1500 to 1850"),
+        ("từ 3,5 triệu đến 4 triệu đồng", "quantity", "from 3.5 million to 4 million VND"),
+        ("5 tới 7 người", "quantity", "from 5 to 7 people"),
+        ("61 trường hợp vi phạm đến nay", "quantity", "61 cases"),  # a count, not a range
+        ("tháng 3 năm 2015 đến", "time", "March 2015"),  # no upper end: the date alone
         ("ngày 2 tháng 9 năm 1945", "time", "2 September 1945"),
         ("2020 - 2025", "time", "2020 - 2025"),
         ("Đồng chí Đàm Đức Hà, Bí thư Đảng ủy", "person", "Đàm Đức Hà"),
