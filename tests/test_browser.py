@@ -215,7 +215,8 @@ def test_uploaded_document_answers_from_it(page, live_app):
     expect(table).to_contain_text("Từ Sơn")
 
     page.locator("#rag-upload input[type=file]").set_input_files(str(UPLOAD_SAMPLE))
-    page.locator("#rag-upload").get_by_text(UPLOAD_SAMPLE.name).first.wait_for()
+    # Gradio lists the file once its upload is processed: over 30 s on 2 cores busy with other work.
+    page.locator("#rag-upload").get_by_text(UPLOAD_SAMPLE.name).first.wait_for(timeout=ANSWER_TIMEOUT_MS)
     page.locator("#rag-add").click()
     status = page.locator("#rag-documents-status")
     expect(status).to_contain_text("upload_sample.txt", timeout=ANSWER_TIMEOUT_MS)
