@@ -44,7 +44,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from rag.normalize import detect_language, fold_diacritics, normalize_text
@@ -325,27 +325,23 @@ def _time(words: list[str]) -> str:
     return " ".join(head)
 
 
-def _range(words: list[str], kind: str) -> str:
-    """A range read in English: "(từ) 1500 đến 1850" → "from 1500 to 1850", "2021 đến nay" → "since 2021".
+def _range(words: list[str], read: Callable[[list[str]], str], kind: str) -> str:
+    """A range read in English: "1500 đến 1850" → "from 1500 to 1850", "2021 đến nay" → "since 2021".
 
-    "" when the words open with no range of figures.
-
-    A quantity's range opens with a figure of at most two words ("3,5 triệu đến 4 triệu"), so
-    "61 trường hợp vi phạm đến nay" stays a count, not a range.
+    "" when the words open with no range of figures. A quantity's range opens with a figure
+    of at most three words ("3,5 triệu đồng đến 4 triệu đồng"), so "61 trường hợp vi phạm
+    đến nay" stays a count, not a range.
     """
-    core = _quantity if kind == "quantity" else _time
-    if words and words[0].lower() == "từ":
-        words = words[1:]
     lowered = [w.lower() for w in words]
     cut = next((i for i, w in enumerate(lowered) if w in _RANGE_TO), None)
-    if cut is None or not any(_DIGITS.search(w) for w in words[:cut]) or kind == "quantity" and cut > 2:
+    if cut is None or not any(_DIGITS.search(w) for w in words[:cut]) or kind == "quantity" and cut > 3:
         return ""
-    low = core(words[:cut])
+    low = read(words[:cut])
     if not low:
         return ""
     if lowered[cut + 1 : cut + 2] == ["nay"]:
         return f"since {low}" if kind == "time" else ""
-    high = core(words[cut + 1 :])
+    high = read(words[cut + 1 :])
     return f"from {low} to {high}" if high else ""
 
 
@@ -378,7 +374,10 @@ def factoid_in_english(span: str, kind: str | None) -> str:
     """
     words = [w for w in _words(span) if w]
     if kind in ("quantity", "time"):
-        return _range(words, kind) or (_quantity if kind == "quantity" else _time)(words)
+        read = _quantity if kind == "quantity" else _time
+        if words and words[0].lower() == "từ":  # "từ 1500 đến 1850": the range's opening word
+            words = words[1:]
+        return _range(words, read, kind) or read(words)
     if kind == "person":
         return _person(span)
     return ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
@@ -1118,16 +1119,19 @@ def test_a_span_cut_just_before_the_end_of_its_phrase_is_completed():
     assert complete("free text, no marker") == "free text, no marker"
 
 
-def test_a_bare_year_takes_the_year_word_its_passage_writes_before_it():
+def _completer(text: str) -> Callable[[str], str]:
+    """``complete_span_answer`` of a span answer over one passage holding ``text``."""
     from rag.citations import complete_span_answer
     from rag.types import Passage
 
-    text = "Năm 1817 sàn giao dịch ra đời. Polonia vô địch vào năm 1946 và 2000, giai đoạn 1999 - 2001."
     passage = Passage(1, "d", "t", text, 0, len(text), ("c",), 1.0)
+    return lambda answer: complete_span_answer(answer, [passage], cap_words=8)
 
-    def complete(answer: str) -> str:
-        return complete_span_answer(answer, [passage], cap_words=8)
 
+def test_a_bare_year_takes_the_year_word_its_passage_writes_before_it():
+    complete = _completer(
+        "Năm 1817 sàn giao dịch ra đời. Polonia vô địch vào năm 1946 và 2000, giai đoạn 1999 - 2001."
+    )
     assert complete("1946 [1]") == "năm 1946 [1]"
     assert complete("1817 [1]") == "Năm 1817 [1]"  # as the passage writes it
     assert complete("2000 [1]") == "2000 [1]"  # "và 2000": no year word to take
@@ -1136,15 +1140,9 @@ def test_a_bare_year_takes_the_year_word_its_passage_writes_before_it():
 
 
 def test_a_range_of_figures_takes_the_tu_that_opens_it():
-    from rag.citations import complete_span_answer
-    from rag.types import Passage
-
-    text = "Dịch bệnh xuất hiện từ 1500 đến 1850. Dân số tăng từ năm 2010 đến năm 2020, và 5 tới 7 người."
-    passage = Passage(1, "d", "t", text, 0, len(text), ("c",), 1.0)
-
-    def complete(answer: str) -> str:
-        return complete_span_answer(answer, [passage], cap_words=8)
-
+    complete = _completer(
+        "Dịch bệnh xuất hiện từ 1500 đến 1850. Dân số tăng từ năm 2010 đến năm 2020, và 5 tới 7 người."
+    )
     assert complete("1500 đến 1850 [1]") == "từ 1500 đến 1850 [1]"
     assert complete("2010 đến năm 2020 [1]") == "từ năm 2010 đến năm 2020 [1]"
     assert complete("5 tới 7 người [1]") == "5 tới 7 người [1]"  # the passage has no "từ" there
@@ -1168,6 +1166,7 @@ def test_a_range_of_figures_takes_the_tu_that_opens_it():
         ("từ 3,5 triệu đến 4 triệu đồng", "quantity", "from 3.5 million to 4 million VND"),
         ("5 tới 7 người", "quantity", "from 5 to 7 people"),
         ("61 trường hợp vi phạm đến nay", "quantity", "61 cases"),  # a count, not a range
+        ("từ 3,5 triệu đồng/người/năm trở lên", "quantity", "3.5 million VND/person/year"),
         ("tháng 3 năm 2015 đến", "time", "March 2015"),  # no upper end: the date alone
         ("ngày 2 tháng 9 năm 1945", "time", "2 September 1945"),
         ("2020 - 2025", "time", "2020 - 2025"),
