@@ -963,7 +963,9 @@ _NEXT_WORD = re.compile(r"[ \t]+(?P<word>[^\s]+)")
 _BARE_YEAR = re.compile(r"(?:1[0-9]|20|21)[0-9]{2}")
 _YEAR_WORD_BEFORE = re.compile(r"(?<![^\W_])([Nn]ăm)[ \t]+$")
 # "1500 đến 1850": a range of figures (dates, amounts) copied without the "từ" that opens it.
-_OPEN_RANGE = re.compile(r"[0-9][^\s]*(?:[ \t]+[^\W\d_]+)?[ \t]+(?:đến|tới)[ \t]+\S", re.IGNORECASE)
+_OPEN_RANGE = re.compile(
+    r"(?:(?:năm|ngày|tháng)[ \t]+)?[0-9][^\s]*(?:[ \t]+[^\W\d_]+)?[ \t]+(?:đến|tới)[ \t]+\S", re.IGNORECASE
+)
 _RANGE_WORD_BEFORE = re.compile(r"(?<![^\W_])([Tt]ừ(?:[ \t]+(?:năm|ngày|tháng))?)[ \t]+$")
 
 

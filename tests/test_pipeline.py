@@ -1145,6 +1145,7 @@ def test_a_range_of_figures_takes_the_tu_that_opens_it():
     )
     assert complete("1500 đến 1850 [1]") == "từ 1500 đến 1850 [1]"
     assert complete("2010 đến năm 2020 [1]") == "từ năm 2010 đến năm 2020 [1]"
+    assert complete("năm 2010 đến năm 2020 [1]") == "từ năm 2010 đến năm 2020 [1]"
     assert complete("5 tới 7 người [1]") == "5 tới 7 người [1]"  # the passage has no "từ" there
     assert complete("1850 [1]") == "1850 [1]"  # no range
 
