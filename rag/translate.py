@@ -44,7 +44,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from rag.normalize import detect_language, fold_diacritics, normalize_text
@@ -325,13 +325,17 @@ def _time(words: list[str]) -> str:
     return " ".join(head)
 
 
-def _range(words: list[str], read: Callable[[list[str]], str], kind: str) -> str:
+_READERS = {"quantity": _quantity, "time": _time}  # a span's figure or date, read in English
+
+
+def _range(words: list[str], kind: str) -> str:
     """A range read in English: "1500 đến 1850" → "from 1500 to 1850", "2021 đến nay" → "since 2021".
 
     "" when the words open with no range of figures. A quantity's range opens with a figure
     of at most three words ("3,5 triệu đồng đến 4 triệu đồng"), so "61 trường hợp vi phạm
     đến nay" stays a count, not a range.
     """
+    read = _READERS[kind]
     lowered = [w.lower() for w in words]
     cut = next((i for i, w in enumerate(lowered) if w in _RANGE_TO), None)
     if cut is None or not any(_DIGITS.search(w) for w in words[:cut]) or kind == "quantity" and cut > 3:
@@ -373,11 +377,10 @@ def factoid_in_english(span: str, kind: str | None) -> str:
     the copied phrase does not answer the question (the caller refuses).
     """
     words = [w for w in _words(span) if w]
-    if kind in ("quantity", "time"):
-        read = _quantity if kind == "quantity" else _time
+    if kind in _READERS:
         if words and words[0].lower() == "từ":  # "từ 1500 đến 1850": the range's opening word
             words = words[1:]
-        return _range(words, read, kind) or read(words)
+        return _range(words, kind) or _READERS[kind](words)
     if kind == "person":
         return _person(span)
     return ""
