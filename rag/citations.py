@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from rag.normalize import detect_language, fold_diacritics
-from rag.prompts import EDGE_PUNCT
+from rag.prompts import APPROXIMATORS_EN, EDGE_PUNCT
 from rag.readers import split_sentences as reader_sentences
 from rag.types import Chunk, Citation, Passage
 
@@ -967,6 +967,15 @@ _OPEN_RANGE = re.compile(
     r"(?:(?:năm|ngày|tháng)[ \t]+)?[0-9][^\s]*(?:[ \t]+[^\W\d_]+)?[ \t]+(?:đến|tới)[ \t]+\S", re.IGNORECASE
 )
 _RANGE_WORD_BEFORE = re.compile(r"(?<![^\W_])([Tt]ừ(?:[ \t]+(?:năm|ngày|tháng))?)[ \t]+$")
+_OPENS_WITH_FIGURE = re.compile(r"[0-9]")
+_APPROXIMATOR_BEFORE = re.compile(
+    r"(?<![^\W_])("
+    + "|".join(
+        re.escape(word).replace(r"\ ", r"[ \t]+") for word in sorted(APPROXIMATORS_EN, key=len, reverse=True)
+    )
+    + r")[ \t]+$",
+    re.IGNORECASE,
+)
 
 
 def span_parts(answer: str) -> list[tuple[str, int]] | None:
@@ -1005,9 +1014,10 @@ def complete_span_answer(
     mark (left out) if that comes within ``max_extra_words`` words on the same line;
     otherwise it is left as it was. A shorter part is where the model chose to stop
     ("Từ Sơn"). A bare year takes the "năm" the passage writes before it ("1946" →
-    "năm 1946"), the way a Vietnamese answer names a year, and a range of figures the "từ"
-    that opens it ("1500 đến 1850" → "từ 1500 đến 1850"). The result is still copied
-    word for word from the passage.
+    "năm 1946"), the way a Vietnamese answer names a year, a range of figures the "từ"
+    that opens it ("1500 đến 1850" → "từ 1500 đến 1850"), and any other figure the word
+    that makes it approximate or a bound ("53 triệu" → "gần 53 triệu", "hơn 14.000"). The
+    result is still copied word for word from the passage.
     """
     located = _located_parts(answer, passages)
     if located is None:
@@ -1048,6 +1058,10 @@ def complete_span_answer(
             range_word = _RANGE_WORD_BEFORE.search(passage.text, 0, found.start())
             if range_word is not None:
                 text = f"{range_word.group(1)} {text.strip()}"
+        elif found is not None and passage is not None and _OPENS_WITH_FIGURE.match(text.strip()):
+            approximator = _APPROXIMATOR_BEFORE.search(passage.text, 0, found.start())
+            if approximator is not None:
+                text = f"{approximator.group(1)} {text.strip()}"
         completed.append(f"{text.strip()} [{n}]")
     return "; ".join(completed)
 

@@ -348,6 +348,15 @@ _NUMBER_WORDS = frozenset(
 )
 # ... but "năm" before a magnitude is five: "năm triệu", "năm mươi", "năm trăm".
 MAGNITUDE_WORDS = frozenset("mươi chục trăm nghìn ngàn triệu tỷ tỉ".split())
+# Words that make a figure approximate or a bound, and their English: "đạt gần 53 triệu đồng" is
+# nearly 53 million, not 53 million, so an answer copying the figure keeps them.
+APPROXIMATORS_EN = {
+    "gần": "nearly", "ngót": "nearly", "hơn": "more than", "trên": "over", "dưới": "under",
+    "khoảng": "about", "chừng": "about", "xấp xỉ": "approximately", "ước tính": "an estimated",
+    "lên tới": "up to", "lên đến": "up to", "có tới": "as many as", "có đến": "as many as",
+    "ít nhất": "at least", "tối thiểu": "at least", "tối đa": "at most", "không quá": "at most",
+    "chưa đến": "less than", "chưa tới": "less than", "không đến": "less than", "không tới": "less than",
+}  # fmt: skip
 
 
 def _is_number_word(word: str, following: str = "") -> bool:

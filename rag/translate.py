@@ -48,7 +48,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rag.normalize import detect_language, fold_diacritics, normalize_text
-from rag.prompts import EDGE_PUNCT, MAGNITUDE_WORDS, SYSTEM_PROMPT
+from rag.prompts import APPROXIMATORS_EN, EDGE_PUNCT, MAGNITUDE_WORDS, SYSTEM_PROMPT
 from rag.retrieve import name_and_number_words
 
 LANGUAGE_NAMES = {"vi": "Vietnamese", "en": "English"}
@@ -368,19 +368,31 @@ def _person(span: str) -> str:
     return " ".join(head) if len(head) >= 2 else ""
 
 
+def _approximator(words: list[str]) -> tuple[str, list[str]]:
+    """The English of the word making the span's figure approximate ("gần" → "nearly"), and the rest."""
+    for size in (2, 1):
+        opening = " ".join(words[:size]).lower()
+        if len(words) > size and opening in APPROXIMATORS_EN:
+            return APPROXIMATORS_EN[opening], words[size:]
+    return "", words
+
+
 def factoid_in_english(span: str, kind: str | None) -> str:
     """The language-neutral core of a Vietnamese span answering a "how many / when / who" question.
 
     "53 triệu đồng/người/năm" → "53 million VND/person/year", "0,58%" → "0.58%",
+    "gần 53 triệu đồng" → "nearly 53 million VND",
     "từ 1500 đến 1850" → "from 1500 to 1850", "2021 đến nay" → "since 2021",
     "Đồng chí Đàm Đức Hà, Bí thư" → "Đàm Đức Hà". Returns "" when the span has no such core:
     the copied phrase does not answer the question (the caller refuses).
     """
     words = [w for w in _words(span) if w]
     if kind in _READERS:
+        approximate, words = _approximator(words)
         if words and words[0].lower() == "từ":  # "từ 1500 đến 1850": the range's opening word
             words = words[1:]
-        return _range(words, kind) or _READERS[kind](words)
+        figure = _range(words, kind) or _READERS[kind](words)
+        return f"{approximate} {figure}" if approximate and figure else figure
     if kind == "person":
         return _person(span)
     return ""

@@ -796,7 +796,7 @@ def test_english_figure_questions_get_the_copied_figure_in_english(passages, tex
     # the model stopped at the bare number: the unit comes from the passage
     assistant, _, _ = make_assistant(passages, text, ["53 [2]"], supports_grammar=True, dense=[0.85] * 4)
     income = assistant.ask("What is the average income per person in Phu Chan ward?")
-    assert income.verified and income.answer == "53 million VND/person/year [2]"
+    assert income.verified and income.answer == "nearly 53 million VND/person/year [2]"  # "đạt gần 53 triệu"
     # a copied phrase with no figure answers nothing: refused, not shown
     assistant, llm, _ = make_assistant(
         passages, text, ["thành phố Từ Sơn [3]"], supports_grammar=True, dense=[0.85] * 4
@@ -1150,6 +1150,21 @@ def test_a_range_of_figures_takes_the_tu_that_opens_it():
     assert complete("1850 [1]") == "1850 [1]"  # no range
 
 
+def test_a_figure_takes_the_word_that_makes_it_approximate_or_a_bound():
+    complete = _completer(
+        "Thu nhập đạt gần 53 triệu đồng/người/năm; có tới 30% bé gái bỏ học, ít nhất 5 lần. "
+        "Năm 2020 có 61 trường hợp, xếp trên năm 1999; bảo tàng có hơn 14.000 vật phẩm."
+    )
+    assert complete("53 triệu đồng/người/năm [1]") == "gần 53 triệu đồng/người/năm [1]"
+    assert complete("30% bé gái [1]") == "có tới 30% bé gái [1]"
+    assert complete("5 lần [1]") == "ít nhất 5 lần [1]"
+    assert complete("14.000 vật phẩm [1]") == "hơn 14.000 vật phẩm [1]"
+    assert complete("61 trường hợp [1]") == "61 trường hợp [1]"  # "có" alone bounds nothing
+    assert complete("1999 [1]") == "năm 1999 [1]"  # a year takes its "năm", never "trên"
+    # more than one part: each takes its own word
+    assert complete("14.000 vật phẩm [1]; 5 lần [1]") == "hơn 14.000 vật phẩm [1]; ít nhất 5 lần [1]"
+
+
 @pytest.mark.parametrize(
     ("span", "kind", "english"),
     [
@@ -1171,6 +1186,11 @@ def test_a_range_of_figures_takes_the_tu_that_opens_it():
         ("tháng 3 năm 2015 đến", "time", "March 2015"),  # no upper end: the date alone
         ("ngày 2 tháng 9 năm 1945", "time", "2 September 1945"),
         ("2020 - 2025", "time", "2020 - 2025"),
+        ("gần 53 triệu đồng/người/năm", "quantity", "nearly 53 million VND/person/year"),
+        ("hơn 14.000 vật phẩm", "quantity", "more than 14,000"),
+        ("có tới 30% bé gái", "quantity", "as many as 30%"),
+        ("ít nhất 5 lần", "quantity", "at least 5 times"),
+        ("gần", "quantity", ""),  # the word alone holds no figure
         ("Đồng chí Đàm Đức Hà, Bí thư Đảng ủy", "person", "Đàm Đức Hà"),
         ("James O. McKinsey thành lập", "person", "James O. McKinsey"),
         ("năm ngoái", "time", ""),
