@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from rag.normalize import detect_language, fold_diacritics
-from rag.prompts import APPROXIMATORS_EN, EDGE_PUNCT
+from rag.prompts import APPROXIMATORS_EN, EDGE_PUNCT, TIME_QUALIFIERS_EN
 from rag.readers import split_sentences as reader_sentences
 from rag.types import Chunk, Citation, Passage
 
@@ -961,7 +961,12 @@ def _find_phrase(words: Sequence[str], text: str) -> re.Match[str] | None:
 
 _NEXT_WORD = re.compile(r"[ \t]+(?P<word>[^\s]+)")
 _BARE_YEAR = re.compile(r"(?:1[0-9]|20|21)[0-9]{2}")
-_YEAR_WORD_BEFORE = re.compile(r"(?<![^\W_])([Nn]ăm)[ \t]+$")
+# "năm", with the word placing the year when there is one: "cuối năm 2021" is late 2021. Not the
+# "đầu" of "lần đầu năm 2010" (for the first time in 2010).
+_YEAR_WORD_BEFORE = re.compile(
+    r"(?<![^\W_])((?:(?:" + "|".join(TIME_QUALIFIERS_EN) + r")(?<!lần[ \t]đầu)[ \t]+)?năm)[ \t]+$",
+    re.IGNORECASE,
+)
 # "1500 đến 1850": a range of figures (dates, amounts) copied without the "từ" that opens it.
 _OPEN_RANGE = re.compile(
     r"(?:(?:năm|ngày|tháng)[ \t]+)?[0-9][^\s]*(?:[ \t]+[^\W\d_]+)?[ \t]+(?:đến|tới)[ \t]+\S", re.IGNORECASE

@@ -357,6 +357,11 @@ APPROXIMATORS_EN = {
     "ít nhất": "at least", "tối thiểu": "at least", "tối đa": "at most", "không quá": "at most",
     "chưa đến": "less than", "chưa tới": "less than", "không đến": "less than", "không tới": "less than",
 }  # fmt: skip
+# Words that place a date ("cuối năm 2021": late 2021; "trước năm 1990": before 1990), and their English.
+TIME_QUALIFIERS_EN = {
+    "trước": "before", "sau": "after", "cuối": "late", "đầu": "early", "giữa": "mid-",
+    "khoảng": "around", "từ": "since",
+}  # fmt: skip
 
 
 def _is_number_word(word: str, following: str = "") -> bool:

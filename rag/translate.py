@@ -48,7 +48,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rag.normalize import detect_language, fold_diacritics, normalize_text
-from rag.prompts import APPROXIMATORS_EN, EDGE_PUNCT, MAGNITUDE_WORDS, SYSTEM_PROMPT
+from rag.prompts import APPROXIMATORS_EN, EDGE_PUNCT, MAGNITUDE_WORDS, SYSTEM_PROMPT, TIME_QUALIFIERS_EN
 from rag.retrieve import name_and_number_words
 
 LANGUAGE_NAMES = {"vi": "Vietnamese", "en": "English"}
@@ -368,12 +368,17 @@ def _person(span: str) -> str:
     return " ".join(head) if len(head) >= 2 else ""
 
 
-def _approximator(words: list[str]) -> tuple[str, list[str]]:
-    """The English of the word making the span's figure approximate ("gần" → "nearly"), and the rest."""
+def _qualifier(words: list[str], kind: str) -> tuple[str, list[str]]:
+    """The English of the span's opening qualifier, and the words after it.
+
+    The qualifier makes a figure approximate or a bound ("gần" → "nearly") or places a
+    date ("cuối" → "late").
+    """
+    qualifiers = TIME_QUALIFIERS_EN if kind == "time" else APPROXIMATORS_EN
     for size in (2, 1):
         opening = " ".join(words[:size]).lower()
-        if len(words) > size and opening in APPROXIMATORS_EN:
-            return APPROXIMATORS_EN[opening], words[size:]
+        if len(words) > size and opening in qualifiers:
+            return qualifiers[opening], words[size:]
     return "", words
 
 
@@ -381,18 +386,22 @@ def factoid_in_english(span: str, kind: str | None) -> str:
     """The language-neutral core of a Vietnamese span answering a "how many / when / who" question.
 
     "53 triệu đồng/người/năm" → "53 million VND/person/year", "0,58%" → "0.58%",
-    "gần 53 triệu đồng" → "nearly 53 million VND",
+    "gần 53 triệu đồng" → "nearly 53 million VND", "cuối năm 2021" → "late 2021",
     "từ 1500 đến 1850" → "from 1500 to 1850", "2021 đến nay" → "since 2021",
     "Đồng chí Đàm Đức Hà, Bí thư" → "Đàm Đức Hà". Returns "" when the span has no such core:
     the copied phrase does not answer the question (the caller refuses).
     """
     words = [w for w in _words(span) if w]
     if kind in _READERS:
-        approximate, words = _approximator(words)
-        if words and words[0].lower() == "từ":  # "từ 1500 đến 1850": the range's opening word
-            words = words[1:]
-        figure = _range(words, kind) or _READERS[kind](words)
-        return f"{approximate} {figure}" if approximate and figure else figure
+        opened = words[1:] if words[:1] and words[0].lower() == "từ" else words  # "từ 1500 đến 1850"
+        ranged = _range(opened, kind)
+        if ranged:
+            return ranged
+        qualifier, rest = _qualifier(words, kind)
+        figure = _READERS[kind](rest if qualifier else opened)
+        if not (qualifier and figure):
+            return figure
+        return f"{qualifier}{figure}" if qualifier.endswith("-") else f"{qualifier} {figure}"
     if kind == "person":
         return _person(span)
     return ""

@@ -1139,6 +1139,17 @@ def test_a_bare_year_takes_the_year_word_its_passage_writes_before_it():
     assert complete("1999 - 2001 [1]") == "1999 - 2001 [1]"  # not a bare year
 
 
+def test_a_bare_year_keeps_the_word_that_places_it():
+    complete = _completer(
+        "Từ năm 2021 đến nay, Ban Thường vụ chọn hai nội dung. Cuối năm 2019 dự án xong; giải "
+        "được tổ chức lần đầu năm 2010, trước năm 1990 chưa có."
+    )
+    assert complete("2021 [1]") == "Từ năm 2021 [1]"  # since 2021, as the passage writes it
+    assert complete("2019 [1]") == "Cuối năm 2019 [1]"
+    assert complete("1990 [1]") == "trước năm 1990 [1]"
+    assert complete("2010 [1]") == "năm 2010 [1]"  # "lần đầu": for the first time, not early 2010
+
+
 def test_a_range_of_figures_takes_the_tu_that_opens_it():
     complete = _completer(
         "Dịch bệnh xuất hiện từ 1500 đến 1850. Dân số tăng từ năm 2010 đến năm 2020, và 5 tới 7 người."
@@ -1191,6 +1202,11 @@ def test_a_figure_takes_the_word_that_makes_it_approximate_or_a_bound():
         ("có tới 30% bé gái", "quantity", "as many as 30%"),
         ("ít nhất 5 lần", "quantity", "at least 5 times"),
         ("gần", "quantity", ""),  # the word alone holds no figure
+        ("Từ năm 2021", "time", "since 2021"),
+        ("cuối năm 2021", "time", "late 2021"),
+        ("giữa năm 2020", "time", "mid-2020"),
+        ("trước năm 1990", "time", "before 1990"),
+        ("đầu tháng 3 năm 2015", "time", "early March 2015"),
         ("Đồng chí Đàm Đức Hà, Bí thư Đảng ủy", "person", "Đàm Đức Hà"),
         ("James O. McKinsey thành lập", "person", "James O. McKinsey"),
         ("năm ngoái", "time", ""),
