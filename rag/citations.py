@@ -964,7 +964,9 @@ _BARE_YEAR = re.compile(r"(?:1[0-9]|20|21)[0-9]{2}")
 # "năm", with the word placing the year when there is one: "cuối năm 2021" is late 2021. Not the
 # "đầu" of "lần đầu năm 2010" (for the first time in 2010).
 _YEAR_WORD_BEFORE = re.compile(
-    r"(?<![^\W_])((?:(?:" + "|".join(TIME_QUALIFIERS_EN) + r")(?<!lần[ \t]đầu)[ \t]+)?năm)[ \t]+$",
+    r"(?<![^\W_])((?:(?:"
+    + "|".join(map(re.escape, TIME_QUALIFIERS_EN))
+    + r")(?<!lần[ \t]đầu)[ \t]+)?năm)[ \t]+$",
     re.IGNORECASE,
 )
 # "1500 đến 1850": a range of figures (dates, amounts) copied without the "từ" that opens it.

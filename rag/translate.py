@@ -325,6 +325,7 @@ def _time(words: list[str]) -> str:
     return " ".join(head)
 
 
+_DATE_WORDS = frozenset({"năm", "tháng", "ngày"})
 _READERS = {"quantity": _quantity, "time": _time}  # a span's figure or date, read in English
 
 
@@ -378,7 +379,9 @@ def _qualifier(words: list[str], kind: str) -> tuple[str, list[str]]:
     for size in (2, 1):
         opening = " ".join(words[:size]).lower()
         if len(words) > size and opening in qualifiers:
-            return qualifiers[opening], words[size:]
+            placed = words[size].lower() in _DATE_WORDS or _DIGITS.match(words[size])
+            if kind != "time" or placed:  # "đầu tiên năm 2010" is "first in 2010", not "early 2010"
+                return qualifiers[opening], words[size:]
     return "", words
 
 

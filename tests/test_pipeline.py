@@ -1207,6 +1207,7 @@ def test_a_figure_takes_the_word_that_makes_it_approximate_or_a_bound():
         ("giữa năm 2020", "time", "mid-2020"),
         ("trước năm 1990", "time", "before 1990"),
         ("đầu tháng 3 năm 2015", "time", "early March 2015"),
+        ("đầu tiên vào năm 2010", "time", "2010"),  # "first", not "early"
         ("Đồng chí Đàm Đức Hà, Bí thư Đảng ủy", "person", "Đàm Đức Hà"),
         ("James O. McKinsey thành lập", "person", "James O. McKinsey"),
         ("năm ngoái", "time", ""),
