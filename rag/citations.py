@@ -984,6 +984,24 @@ _APPROXIMATOR_BEFORE = re.compile(
     re.IGNORECASE,
 )
 
+# What a copied phrase of each shape takes back from just before it in its passage (the first
+# shape that fits decides): a bare year its "năm" (with the word placing it), a range of figures
+# its "từ", any other figure the word that makes it approximate or a bound.
+_TAKEN_BACK = (
+    (lambda phrase: _BARE_YEAR.fullmatch(phrase.strip(EDGE_PUNCT)), _YEAR_WORD_BEFORE),
+    (_OPEN_RANGE.match, _RANGE_WORD_BEFORE),
+    (_OPENS_WITH_FIGURE.match, _APPROXIMATOR_BEFORE),
+)
+
+
+def _word_taken_back(phrase: str, text: str, start: int) -> str | None:
+    """The word(s) ``text`` writes just before ``start`` that the copied ``phrase`` needs, or None."""
+    for fits, word_before in _TAKEN_BACK:
+        if fits(phrase):
+            taken = word_before.search(text, 0, start)
+            return taken.group(1) if taken else None
+    return None
+
 
 def span_parts(answer: str) -> list[tuple[str, int]] | None:
     """The ``(phrase, n)`` parts of a span answer ("phrase [n]; phrase [m]"); None if it is not one."""
@@ -1057,18 +1075,10 @@ def complete_span_answer(
                 extra = []
             if extra:
                 text = f"{text.rstrip()} {' '.join(extra)}"
-        if found is not None and passage is not None and _BARE_YEAR.fullmatch(text.strip().strip(EDGE_PUNCT)):
-            year_word = _YEAR_WORD_BEFORE.search(passage.text, 0, found.start())
-            if year_word is not None:
-                text = f"{year_word.group(1)} {text.strip()}"
-        elif found is not None and passage is not None and _OPEN_RANGE.match(text.strip()):
-            range_word = _RANGE_WORD_BEFORE.search(passage.text, 0, found.start())
-            if range_word is not None:
-                text = f"{range_word.group(1)} {text.strip()}"
-        elif found is not None and passage is not None and _OPENS_WITH_FIGURE.match(text.strip()):
-            approximator = _APPROXIMATOR_BEFORE.search(passage.text, 0, found.start())
-            if approximator is not None:
-                text = f"{approximator.group(1)} {text.strip()}"
+        if found is not None and passage is not None:
+            word = _word_taken_back(text.strip(), passage.text, found.start())
+            if word:
+                text = f"{word} {text.strip()}"
         completed.append(f"{text.strip()} [{n}]")
     return "; ".join(completed)
 
