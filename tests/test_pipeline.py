@@ -648,6 +648,18 @@ def test_an_answer_citing_on_and_on_is_cut_and_its_unfinished_marker_dropped(pas
         ("A b c. A b c.", 7),
         ("Một hai ba bốn. Năm sáu bảy tám.", None),
         ("The rate is 0.58% [1]. The rate is 0.58% [1]. The", 23),
+        # the same claim again, a few words added (the answer to "What breakthroughs did Từ Sơn choose?")
+        (
+            "The breakthroughs were increasing the leadership of the party in land management and building "
+            "management. The breakthroughs were selecting two innovative areas: increasing the leadership of "
+            "the party in land management and building management.",
+            106,
+        ),
+        # two facts of one shape are not a repeat
+        (
+            "Năm 2021 phạt 61 trường hợp về đất đai. Năm 2021 phạt 60 trường hợp về xây dựng.",
+            None,
+        ),
     ],
 )
 def test_repeated_sentence_start(text, cut):
