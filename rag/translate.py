@@ -137,10 +137,15 @@ def clean_translation(question: str, output: str, target: str = "vi", *, require
     if target == "vi":
         text = _restore_how_many(question, text)
     names = question_names(question) if require_names else []
-    folded = fold_diacritics(text).casefold()
-    if names and not any(fold_diacritics(name).casefold() in folded for name in names):
+    folded_words = _folded_words(text)
+    if names and not any(folded_words.issuperset(_folded_words(name)) for name in names):
         return ""
     return normalize_text(text)
+
+
+def _folded_words(text: str) -> set[str]:
+    # Whole words: the name "Tu" is not in "Tuy nhiên, tôi không thể dịch câu này".
+    return set(re.findall(r"\w+", fold_diacritics(text).casefold()))
 
 
 _HOW_MANY_EN = re.compile(r"\bhow (?:many|much)\b", re.IGNORECASE)

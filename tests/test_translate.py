@@ -172,6 +172,14 @@ def test_the_name_check_is_opt_in():
     assert clean_translation("Who did Tesla work for in 1879?", lost, "vi", require_names=True) == ""
 
 
+def test_a_name_is_kept_only_as_a_whole_word():
+    question = "How many violations of land management and use did Tu Son city sanction?"
+    # the model's refusal to translate holds "Tu" only inside "Tuy"
+    refusal = "Tuy nhiên, tôi không thể dịch câu này vì tôi không có thông tin cụ thể về vụ án này."
+    assert not translate.keeps_names(question, refusal)
+    assert translate.keeps_names(question, "Thành phố Từ Sơn đã xử phạt bao nhiêu vi phạm đất đai?")
+
+
 @pytest.mark.parametrize(
     ("question", "output", "kept"),
     [
