@@ -47,7 +47,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
-from rag.normalize import detect_language, fold_diacritics, normalize_text
+from rag.normalize import detect_language, fold_diacritics, is_vietnamese_syllable, normalize_text
 from rag.prompts import APPROXIMATORS_EN, EDGE_PUNCT, MAGNITUDE_WORDS, SYSTEM_PROMPT, TIME_QUALIFIERS_EN
 from rag.retrieve import name_and_number_words
 
@@ -355,23 +355,47 @@ def _range(words: list[str], kind: str) -> str:
     return f"from {low} to {high}" if high else ""
 
 
+# Lower-case words inside a name: "Muhammad ibn Zakarīya Rāzi", "Ludwig van Beethoven".
+_NAME_PARTICLES = frozenset(
+    "ibn bin bint al el abu van von de da di du del della der den la le dos das".split()
+)
+
+
+def _name_word(core: str) -> bool:
+    # "al-Zahrawi" is capitalised after its hyphen
+    return core[:1].isupper() or "-" in core and core.rsplit("-", 1)[1][:1].isupper()
+
+
 def _person(span: str) -> str:
     raw = span.split()
     i = 0
     while i < len(raw) and _words(raw[i])[0].lower() in _HONORIFICS:
         i += 1
     head: list[str] = []
-    for word in raw[i:]:
+    after = ""  # the word that ended the name
+    for position in range(i, len(raw)):
+        word = raw[position]
         core = _words(word)[0]
-        if not core[:1].isupper():
+        if word.startswith("(") or not _name_word(core):  # "Rāzi (Rhazes)": an alias follows
+            after = core
+            following = _words(raw[position + 1])[0] if position + 1 < len(raw) else ""
+            if head and core.lower() in _NAME_PARTICLES and _name_word(following):
+                head.append(core)
+                continue
             break
         initial = len(core) == 1 and word.endswith(".")
         head.append(f"{core}." if initial else core)
         if not initial and word.rstrip(EDGE_PUNCT) != word:
             break  # "Hà," ends the name
-    # A Vietnamese name has two syllables or more; one capitalised word is a sentence's first
-    # ("Nghị quyết …"), not an answer to "who".
-    return " ".join(head) if len(head) >= 2 else ""
+    if len(head) >= 2:
+        return " ".join(head)
+    if after[:1].isdigit():
+        return ""  # "Level 3 Communications": a company's name cut short
+    # One capitalised word is a name only when it is no Vietnamese syllable ("Iqbal"): no
+    # Vietnamese name has one syllable, and "Nghị quyết …" is capitalised as a sentence's start.
+    if head and not all(is_vietnamese_syllable(part) for part in re.findall(r"[^\W\d_]+", head[0])):
+        return head[0]
+    return ""
 
 
 def _qualifier(words: list[str], kind: str) -> tuple[str, list[str]]:

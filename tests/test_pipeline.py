@@ -1227,6 +1227,12 @@ def test_a_figure_takes_the_word_that_makes_it_approximate_or_a_bound():
         ("Nghị quyết số 4 năm 2016", "time", "2016"),
         ("các khu phố", "person", ""),
         ("Nghị quyết Đại hội Đảng bộ các cấp", "person", ""),
+        # XQuAD-vi's own spans: particles and hyphens inside a name, an alias after it
+        ("Muhammad ibn Zakarīya Rāzi (Rhazes) (865-915)", "person", "Muhammad ibn Zakarīya Rāzi"),
+        ("Abu al-Qasim al-Zahrawi", "person", "Abu al-Qasim al-Zahrawi"),
+        ("Iqbal", "person", "Iqbal"),  # one word, but no Vietnamese syllable
+        ("Thuốc", "person", ""),  # one Vietnamese syllable starting a sentence
+        ("Level 3 Communications", "person", ""),
     ],
 )
 def test_factoid_spans_read_in_english(span, kind, english):
