@@ -38,6 +38,7 @@ from rag.normalize import (
 from rag.prompts import (
     EDGE_PUNCT,
     EXCERPT_GAP,
+    INSTRUCTION_TEXT,
     PLACE_KINDS_EN,
     answer_start_filters,
     asked_kind,
@@ -901,15 +902,77 @@ _META_WORDS = frozenset(
 )
 
 
+_INSTRUCTION_WORDS = frozenset(cite.content_tokens(INSTRUCTION_TEXT))
+# "The passage number [1] states that …", "[2] states that …": the claim follows.
+_PASSAGE_LEAD_IN = re.compile(
+    r"^(?:The passages?(?: number)?\s*(\[\d+\])?|(\[\d+\]))\s*(?:states|says|mentions|shows)(?: that)?\s+",
+    re.IGNORECASE,
+)
+
+
 def says_nothing_new(answer_text: str, question: str) -> bool:
-    """True when the answer only repeats the question, or only talks about the passages.
+    """True when the answer only repeats the question or the prompt, or only talks about the passages.
 
     "The Central Committee resolution is the implementation of Conclusion 01 linked with in
     Huong Mac ward [1]." for "Which Central Committee resolution is … linked with in Huong
-    Mac ward?", and "The passage number is [1]." were shown as answers to English questions.
+    Mac ward?", "The passage number is [1]." and "The passages are in another language:
+    translate the facts you use. …" were shown as answers to English questions.
     """
-    words = cite.content_tokens(cite.strip_markers(answer_text)) - _META_WORDS
-    return words <= cite.content_tokens(question)
+    return _repeats_only(answer_text, cite.content_tokens(question))
+
+
+# Repeating the prompt takes several of its words: "Knowledge [1]." may answer a question.
+MIN_INSTRUCTION_WORDS = 3
+
+
+def _repeats_only(text: str, question_words: set[str]) -> bool:
+    words = cite.content_tokens(cite.strip_markers(text))
+    return words - _META_WORDS <= question_words or _repeats_prompt(words, question_words)
+
+
+def _repeats_prompt(words: set[str], question_words: set[str]) -> bool:
+    rest = words - _META_WORDS
+    from_prompt = rest & _INSTRUCTION_WORDS
+    return len(from_prompt) >= MIN_INSTRUCTION_WORDS and rest <= question_words | from_prompt
+
+
+def without_prompt_talk(raw: str, question: str) -> str:
+    """``raw`` without its sentences that only repeat the prompt, or the question while naming a passage.
+
+    The 1.5B model answered 7 of 120 English questions over Vietnamese passages (XQuAD-en-vi)
+    so: "The passages are in another language: translate the facts you use. Answer in English,
+    briefly; …", "The passage number for the claim "…" is [3].", "The passage number [1] states
+    that …" (kept from "…" on, with its marker). An answer with nothing else is left whole, for
+    :func:`says_nothing_new` to judge.
+    """
+    question_words = cite.content_tokens(question)
+    kept: list[str] = []
+    changed = False
+    carried = ""  # the markers of a dropped sentence go to the next one
+    for piece in _SENTENCE_BREAK.split(raw):
+        words = cite.content_tokens(cite.strip_markers(piece))
+        # A sentence that only repeats the question stays: it may be the answer ("The tapes were
+        # able to be restored …" for "Were the tapes able to be restored …?").
+        about_passages = (
+            bool(words & _META_WORDS) and words - _META_WORDS <= question_words | _INSTRUCTION_WORDS
+        )
+        if about_passages or _repeats_prompt(words, question_words):
+            changed = True
+            carried = carried or " ".join(
+                piece[group.start : group.end] for group in cite.parse_markers(piece)
+            )
+            continue
+        lead_in = _PASSAGE_LEAD_IN.match(piece)
+        if lead_in:
+            changed = True
+            piece = piece[lead_in.end() :]
+            carried = carried or lead_in.group(1) or lead_in.group(2) or ""
+            piece = piece[:1].upper() + piece[1:]
+        if carried and not cite.parse_markers(piece):
+            piece = re.sub(r"([.!?]?)\s*$", f" {carried}\\1", piece, count=1)
+        carried = ""
+        kept.append(piece)
+    return " ".join(kept) if changed and kept else raw
 
 
 def answer_relevance(question: str, passages: Sequence[Passage], citations: Sequence[cite.Citation]) -> float:
@@ -1318,6 +1381,8 @@ class Assistant:
         timings.gen_tokens_per_s = round(max(0, timings.gen_tokens - 1) / generation_s, 2)
 
         raw = _without_repeat("".join(pieces), len(passages))
+        if cross_lingual and not grammar:
+            raw = without_prompt_talk(raw, standalone)
         answer.raw_answer = raw.strip()
         # The merged query: words the conversation already gave weigh less when checking support.
         yield DoneEvent(

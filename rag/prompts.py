@@ -67,6 +67,18 @@ _SPAN_INSTRUCTION = (
 # Told it may refuse, the 1.5B model refuses English questions over Vietnamese passages
 # even when the answer is shown; there the system refuses instead (evidence, invented figures).
 _TRANSLATE_INSTRUCTION = "The passages are in another language: translate the facts you use. "
+# What the prompts tell the model (the system prompt's rules, not its example): the 1.5B model
+# sometimes answers an English question with these words ("The passages are in another
+# language: translate the facts you use.").
+INSTRUCTION_TEXT = " ".join(
+    (
+        SYSTEM_PROMPT.split("Example:")[0],
+        *(_ANSWER_INSTRUCTION.format(language=name) for name in _LANGUAGE_NAME.values()),
+        _REFUSAL_INSTRUCTION,
+        _SPAN_INSTRUCTION.split(",")[0],
+        _TRANSLATE_INSTRUCTION,
+    )
+)
 
 # Follow-up rewrite: the same constant system prompt is NOT used here on purpose
 # to keep it tiny; callers that care about the answer prefix cache should avoid

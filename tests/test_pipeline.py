@@ -1286,6 +1286,10 @@ def test_an_echo_no_sentence_answers_is_refused(passages, text):
     [
         "The passage number is [2].",
         "The poverty rate of Phu Chan ward is [2].",
+        # the prompt's own instruction, copied back (XQuAD-en-vi, 2 of 120 answers)
+        "The passages are in another language: translate the facts you use. Answer in English, "
+        "briefly; after each claim put its passage number in brackets, like [2].",
+        'The passage number for the claim "The passages are in another language" is [2].',
     ],
 )
 def test_an_english_answer_that_says_nothing_quotes_the_sentence_its_translation_finds(passages, text, reply):
@@ -1650,3 +1654,56 @@ def test_without_fallback_an_answer_that_leaves_out_a_qualifier_is_flagged(passa
     answer = assistant.ask(ENCROACHMENT_Q)
     assert answer.answer == reply and not answer.verified
     assert answer.evidence.get("left_out_qualifier") == 1.0
+
+
+@pytest.mark.parametrize(
+    ("raw", "kept"),
+    [
+        (  # a lead-in naming the passage: the claim stays, with the marker
+            "The passage number [1] states that the party favored in Bedigo is the Labor Party.",
+            "The party favored in Bedigo is the Labor Party [1].",
+        ),
+        (  # a sentence about the passage numbers goes, its marker to the next sentence
+            'The passage number for the claim "The steam engine indicator shown" is [3]. '
+            "The steam engine indicator was shown in London in 1862.",
+            "The steam engine indicator was shown in London in 1862 [3].",
+        ),
+        (  # the instruction copied back goes
+            "The passages are in another language: translate the facts you use. The steam engine "
+            "indicator was shown in London [2].",
+            "The steam engine indicator was shown in London [2].",
+        ),
+        (  # repeating the question may be the answer to a yes/no question: kept
+            "[1] The tapes were able to be restored. [3] Some aspects were lost.",
+            "[1] The tapes were able to be restored. [3] Some aspects were lost.",
+        ),
+        ("Knowledge [1].", "Knowledge [1]."),  # one word of the prompt is an answer
+        ("The passage number is [1].", "The passage number is [1]."),  # nothing else: left whole
+    ],
+)
+def test_english_answers_lose_the_sentences_about_the_prompt(raw, kept):
+    from rag.pipeline import without_prompt_talk
+
+    question = "Where was the steam engine indicator shown, and were the tapes able to be restored?"
+    assert without_prompt_talk(raw, question) == kept
+
+
+def test_an_english_answer_naming_its_passage_is_shown_as_its_claim(passages, text):
+    from rag.translate import clear_translation_cache
+
+    clear_translation_cache()
+    assistant = Assistant(
+        get_settings({"retrieval": {"top_k": 4}}),
+        index=FakeIndex({DOC_ID: text}, passages),
+        embedder=FakeEmbedder(),
+        llm=FakeLLM(
+            [
+                "Tỷ lệ hộ nghèo của phường Phù Chẩn thay đổi thế nào?",
+                "The passage number [2] states that the poverty rate fell to 0.58%.",
+            ]
+        ),
+        retriever=_TranslatingRetriever(passages),
+    )
+    answer = assistant.ask("What happened to the poverty rate of Phu Chan ward?")
+    assert answer.answer == "The poverty rate fell to 0.58% [2]." and answer.verified
+    assert answer.raw_answer == "The poverty rate fell to 0.58% [2]."
