@@ -145,6 +145,11 @@ def is_vietnamese_syllable(word: str) -> bool:
     return _parse_syllable(plain) is not None
 
 
+def is_vietnamese_word(word: str) -> bool:
+    """True if every run of letters in ``word`` is a possible Vietnamese syllable ("Nghị", not "Iqbal")."""
+    return all(is_vietnamese_syllable(letters) for letters in re.findall(r"[^\W\d_]+", word))
+
+
 # ---------------------------------------------------------------- normalize_text
 
 _LINE_BREAK_LIKE = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"

@@ -31,7 +31,7 @@ from rag import citations as cite
 from rag.normalize import (
     detect_language,
     fold_diacritics,
-    is_vietnamese_syllable,
+    is_vietnamese_word,
     normalize_text,
     syllables,
 )
@@ -619,8 +619,7 @@ def names_a_person(span: str) -> bool:
             run = 0
             continue
         run += 1
-        letters = re.findall(r"[^\W\d_]+", core)
-        if run >= 2 or not all(is_vietnamese_syllable(part) for part in letters):
+        if run >= 2 or not is_vietnamese_word(core):
             return True
         if word.rstrip(EDGE_PUNCT) != word:
             run = 0  # "Hà," ends a name

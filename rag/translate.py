@@ -47,7 +47,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
-from rag.normalize import detect_language, fold_diacritics, is_vietnamese_syllable, normalize_text
+from rag.normalize import detect_language, fold_diacritics, is_vietnamese_word, normalize_text, syllables
 from rag.prompts import APPROXIMATORS_EN, EDGE_PUNCT, MAGNITUDE_WORDS, SYSTEM_PROMPT, TIME_QUALIFIERS_EN
 from rag.retrieve import name_and_number_words
 
@@ -145,7 +145,7 @@ def clean_translation(question: str, output: str, target: str = "vi", *, require
 
 def _folded_words(text: str) -> set[str]:
     # Whole words: the name "Tu" is not in "Tuy nhiên, tôi không thể dịch câu này".
-    return set(re.findall(r"\w+", fold_diacritics(text).casefold()))
+    return set(syllables(fold_diacritics(text)))
 
 
 _HOW_MANY_EN = re.compile(r"\bhow (?:many|much)\b", re.IGNORECASE)
@@ -393,7 +393,7 @@ def _person(span: str) -> str:
         return ""  # "Level 3 Communications": a company's name cut short
     # One capitalised word is a name only when it is no Vietnamese syllable ("Iqbal"): no
     # Vietnamese name has one syllable, and "Nghị quyết …" is capitalised as a sentence's start.
-    if head and not all(is_vietnamese_syllable(part) for part in re.findall(r"[^\W\d_]+", head[0])):
+    if head and not is_vietnamese_word(head[0]):
         return head[0]
     return ""
 

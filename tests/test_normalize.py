@@ -254,3 +254,20 @@ def test_detect_language_on_documents():
     assert detect_language(seed) == "vi"
     english = "The party committee of Tu Son city chose two breakthroughs: land management and construction."
     assert detect_language(english) == "en"
+
+
+@pytest.mark.parametrize(
+    ("word", "vietnamese"),
+    [
+        ("Nghị", True),
+        ("Thuốc", True),
+        ("NGHỊ", True),
+        ("Iqbal", False),
+        ("Miller", False),
+        ("al-Zahrawi", False),
+    ],
+)
+def test_a_word_is_vietnamese_when_every_run_of_letters_is_a_syllable(word, vietnamese):
+    from rag.normalize import is_vietnamese_word
+
+    assert is_vietnamese_word(word) is vietnamese
