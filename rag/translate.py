@@ -376,12 +376,12 @@ def _person(span: str) -> str:
     for position in range(i, len(raw)):
         word = raw[position]
         core = _words(word)[0]
+        following = _words(raw[position + 1])[0] if position + 1 < len(raw) else ""
+        if head and core in _NAME_PARTICLES and _name_word(following):
+            head.append(core)
+            continue
         if word.startswith("(") or not _name_word(core):  # "Rāzi (Rhazes)": an alias follows
             after = core
-            following = _words(raw[position + 1])[0] if position + 1 < len(raw) else ""
-            if head and core.lower() in _NAME_PARTICLES and _name_word(following):
-                head.append(core)
-                continue
             break
         initial = len(core) == 1 and word.endswith(".")
         head.append(f"{core}." if initial else core)
