@@ -18,7 +18,7 @@ from typing import Literal, TypeVar
 
 from rag.types import DocumentError
 
-NORMALIZER_VERSION = "1"
+NORMALIZER_VERSION = "2"
 
 _T = TypeVar("_T")
 
@@ -53,6 +53,8 @@ _NUCLEI = frozenset(
     ai ao au ay âu ây eo êu ia iu iê oa oă oe oi ôi ơi oo ua uâ uê ui uô uơ uy ưa ưi ưu ươ yê
     iêu oai oao oay oeo uây uôi uya uyê uyu ươi ươu yêu""".split()
 )
+# The nuclei a consonant may close ("toán", "người"); the others end in a glide ("cau", "mùa").
+_CLOSABLE_NUCLEI = frozenset("a ă â e ê i o ô ơ u ư y iê yê oa oă oe oo uâ uê uô uơ ươ uy uyê".split())
 
 # A run of letters holding a toned vowel, not followed by a stray combining mark
 # (re-placing the tone there could make NFC compose differently next time).
@@ -63,6 +65,8 @@ def _parse_syllable(plain_lower: str) -> tuple[str, str, str] | None:
     """Split a toneless lowercase word into (onset, nucleus, coda), or None if not Vietnamese."""
     match = _SYLLABLE_RE.fullmatch(plain_lower)
     if match is None or match.group(2) not in _NUCLEI:
+        return None
+    if match.group(3) and match.group(2) not in _CLOSABLE_NUCLEI:
         return None
     return match.group(1) or "", match.group(2), match.group(3) or ""
 
@@ -339,6 +343,143 @@ def _decode_tcvn3(data: bytes) -> str:
     return data.decode("latin-1").translate(_TCVN3_TABLE)
 
 
+# VNI (fonts "VNI-Times"...): a letter is its base letter followed by one or two mark characters
+# ("Vieät" = "Việt", "ngöôøi" = "người"); ơ, ư, đ and the toned i/ỵ are single characters.
+_VNI_TONES = "ùøûõï"  # sắc, huyền, hỏi, ngã, nặng after a plain vowel, ơ or ư
+_VNI_HAT_TONES = "âáàåãä"  # after a, e, o: circumflex alone, then with sắc, huyền, hỏi, ngã, nặng
+_VNI_BREVE_TONES = "êéèúüë"  # after a: breve alone, then with the five tones
+_TONE_COMBINING = ("\u0301", "\u0300", "\u0309", "\u0303", "\u0323")
+
+
+def _vni_table() -> dict[str, str]:
+    """VNI sequence -> letter; after a capital, Word files hold either case of the mark."""
+
+    def compose(*parts: str) -> str:
+        return unicodedata.normalize("NFC", "".join(parts))
+
+    small: dict[str, str] = {}
+    for letter, vni_letter in (*((vowel, vowel) for vowel in "aeouy"), ("ơ", "ô"), ("ư", "ö")):
+        for mark, tone in zip(_VNI_TONES, _TONE_COMBINING, strict=True):
+            small[vni_letter + mark] = compose(letter, tone)
+    for vowel in "aeo":
+        for mark, tone in zip(_VNI_HAT_TONES, ("", *_TONE_COMBINING), strict=True):
+            small[vowel + mark] = compose(vowel, "\u0302", tone)
+    for mark, tone in zip(_VNI_BREVE_TONES, ("", *_TONE_COMBINING), strict=True):
+        small["a" + mark] = compose("a", "\u0306", tone)
+    small.update({"ô": "ơ", "ö": "ư", "ñ": "đ", "æ": "ỉ", "ó": "ĩ", "ò": "ị", "î": "ỵ"})
+    table = dict(small)
+    for sequence, letter in small.items():
+        table[sequence.upper()] = table[sequence[0].upper() + sequence[1:]] = letter.upper()
+    return table
+
+
+_VNI_TABLE = _vni_table()
+_VNI_RE = re.compile("|".join(sorted(map(re.escape, _VNI_TABLE), key=len, reverse=True)))
+
+
+def _from_vni(text: str) -> str:
+    return _VNI_RE.sub(lambda match: _VNI_TABLE[match.group()], text)
+
+
+def _from_tcvn3(text: str) -> str:
+    return text.translate(_TCVN3_TABLE)
+
+
+_VIETNAMESE_LETTERS = frozenset(
+    unicodedata.normalize("NFC", base + hat + tone)
+    for base, hats in (
+        ("a", "\u0306\u0302"),
+        ("e", "\u0302"),
+        ("o", "\u0302\u031b"),
+        ("u", "\u031b"),
+        ("i", ""),
+        ("y", ""),
+    )
+    for hat in ("", *hats)
+    for tone in ("", *_TONE_COMBINING)
+) | {"đ"}
+_LEGACY_ONLY_CHARS = "".join(
+    sorted(
+        ch
+        for ch in {pair[1] for pair in _TCVN3_LETTERS.split()} | set("".join(_VNI_TABLE))
+        if not ch.isascii() and ch.lower() not in _VIETNAMESE_LETTERS
+    )
+)
+# Only a line with a sign of a legacy font is converted: a character no Vietnamese letter uses
+# ("µ", "ö"), a capital after a small letter ("ViÖt", TCVN3), or a VNI mark right after a vowel
+# ("aù", "eâ", "aê"); Unicode Vietnamese never writes those.
+_LEGACY_HINT_RE = re.compile(
+    "[" + re.escape(_LEGACY_ONLY_CHARS) + "]"
+    "|[a-zà-ỹ][À-Þ]"
+    f"|[aeiouyAEIOUYôöÔÖ][{_VNI_TONES}{_VNI_TONES.upper()}]"
+    "|[aeAE][âáàãÂÁÀÃ]|[oO][âÂ]|[aA][êéèúÊÉÈÚ]"
+)
+_EDGE_PUNCTUATION = " .,;:!?\"'()[]{}«»“”‘’…-–—/*"
+
+
+def _accented_token_kind(token: str) -> int:
+    """0: nothing non-ASCII inside the edge punctuation; 1: a Vietnamese word; 2: anything else."""
+    core = token.strip(_EDGE_PUNCTUATION)
+    if core.isascii():
+        return 0
+    letters_only = all(ch.isascii() or ch.isalpha() for ch in core)
+    runs = [run for run in _LETTER_RUN_RE.findall(core) if not run.isascii()]
+    # A capital after a small letter ("ViÖt", "nhÊt") is how TCVN3 writes its toned letters.
+    mixed_case = any(not run[1:].islower() and not run.isupper() for run in runs)
+    return 1 if letters_only and not mixed_case and all(map(is_vietnamese_syllable, runs)) else 2
+
+
+_ACCENTED_TOKENS: _TokenCache[int] = _TokenCache(_accented_token_kind)
+
+
+def _syllable_share(text: str) -> tuple[int, float]:
+    """(number of words with a non-ASCII character, share of them that are Vietnamese syllables)."""
+    kinds = [_ACCENTED_TOKENS[token] for token in text.split() if not token.isascii()]
+    counted = len(kinds) - kinds.count(0)
+    return counted, (kinds.count(1) / counted if counted else 0.0)
+
+
+def repair_legacy_encoding(text: str) -> str:
+    """Turn lines typed in the legacy TCVN3 (.VnTime) or VNI (VNI-Times) fonts into Unicode.
+
+    Word files and PDFs made with those fonts store the font's glyph codes, so
+    their extracted text reads "Céng hoµ x· héi chñ nghÜa ViÖt Nam" (TCVN3) or
+    "Coäng hoøa xaõ hoäi chuû nghóa Vieät Nam" (VNI). A line is converted when
+    the conversion turns its accented words into Vietnamese syllables (at least
+    80 % of them, and 20 points more than before), so a document mixing legacy
+    and Unicode runs is mended line by line, and Unicode Vietnamese, French or
+    German text is left alone. Capitals of TCVN3's all-caps fonts come out lowercase.
+
+    Args:
+        text: extracted text, before :func:`normalize_text`.
+
+    Returns:
+        The text with legacy-font lines converted (NFC); other lines unchanged.
+    """
+    if text.isascii() or not _LEGACY_HINT_RE.search(text):
+        return text
+    _ACCENTED_TOKENS.trim()
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        if not _LEGACY_HINT_RE.search(line):
+            continue
+        count, share = _syllable_share(line)
+        if count == 0 or share > 0.8:  # nothing accented, or already Vietnamese: no conversion can win
+            continue
+        best, best_share = line, max(0.8, share + 0.2)
+        for convert in (_from_tcvn3, _from_vni):
+            candidate = unicodedata.normalize("NFC", convert(line))
+            candidate_count, candidate_share = _syllable_share(candidate)
+            if candidate_count and candidate_share >= best_share:
+                best, best_share = candidate, candidate_share
+        lines[index] = best
+    return "\n".join(lines)
+
+
+def _decode_vni(data: bytes) -> str:
+    return _from_vni(data.decode("cp1252", errors="strict"))
+
+
 def _is_binary_text(text: str) -> bool:
     """True if over 1% of the start of ``text`` is control or replacement characters."""
     sample = text[:100_000]
@@ -386,7 +527,7 @@ def decode_bytes(data: bytes, name: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    for legacy in (_decode_cp1258, _decode_tcvn3):
+    for legacy in (_decode_cp1258, _decode_tcvn3, _decode_vni):
         text = _decode_if_vietnamese(data, legacy)
         if text is not None:
             return text

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from rag.normalize import decode_bytes, normalize_text
+from rag.normalize import decode_bytes, normalize_text, repair_legacy_encoding
 from rag.settings import Settings
 from rag.types import Chunk, Document, DocumentError
 
@@ -171,7 +171,11 @@ def load_document(path: Path, root: Path, settings: Settings) -> Document:
         reason = "no extractable text (scanned PDF?)" if extracted.paged else "no text (whitespace only)"
         raise DocumentError(f"{name}: {reason}")
     relative = relative_path(path, root)
-    title = _truncate(normalize_text(extracted.title)) or _first_line_title(text) or path.stem
+    title = (
+        _truncate(normalize_text(repair_legacy_encoding(extracted.title)))
+        or _first_line_title(text)
+        or path.stem
+    )
     return Document(
         doc_id=document_id(relative),
         path=relative,
@@ -192,8 +196,8 @@ def _one_line(err: BaseException) -> str:
 
 
 def _assemble(pages: list[str], paged: bool) -> tuple[str, tuple[int, ...]]:
-    """Normalise the pages, join them with a blank line and note where each page starts."""
-    normalized = [normalize_text(page) for page in pages]
+    """Mend legacy-font lines and normalise the pages; join them with a blank line, noting page starts."""
+    normalized = [normalize_text(repair_legacy_encoding(page)) for page in pages]
     parts: list[str] = []
     starts: list[int] = []
     offset = 0

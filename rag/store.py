@@ -350,7 +350,7 @@ class Index:
             raise IndexMismatchError(
                 f"the index in {self.folder} was built with other settings (fingerprint "
                 f"{meta.get('fingerprint')}, now {self.settings.fingerprint()}; embedding model, "
-                "chunking or index type changed): run `rag ingest --rebuild`"
+                "chunking, text normalisation or index type changed): run `rag ingest --rebuild`"
             )
         if self._embedder is not None:
             self._check_embedder(generation, self._embedder)

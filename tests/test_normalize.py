@@ -15,7 +15,9 @@ from rag.normalize import (
     decode_bytes,
     detect_language,
     fold_diacritics,
+    is_vietnamese_syllable,
     normalize_text,
+    repair_legacy_encoding,
     syllables,
 )
 from rag.types import DocumentError
@@ -198,6 +200,68 @@ TCVN3_SAMPLE = (
 def test_decode_tcvn3_legacy_encoding():
     text = normalize_text(decode_bytes(TCVN3_SAMPLE, "cu.txt"))
     assert text == "Đảng bộ thành phố Từ Sơn, ngành y tế ở Hà Nội thực hiện khám sức khỏe cho người cao tuổi."
+
+
+# How Word files and PDFs typed in the legacy fonts read once extracted: the national motto,
+# in TCVN3 (.VnTime) and in VNI (VNI-Times).
+MOTTO = "Cộng hòa xã hội chủ nghĩa Việt Nam\nĐộc lập - Tự do - Hạnh phúc"
+MOTTO_TCVN3 = "Céng hoµ x· héi chñ nghÜa ViÖt Nam\n§éc lËp - Tù do - H¹nh phóc"
+MOTTO_VNI = "Coäng hoøa xaõ hoäi chuû nghóa Vieät Nam\nÑoäc laäp - Töï do - Haïnh phuùc"
+
+
+@pytest.mark.parametrize("legacy", [MOTTO_TCVN3, MOTTO_VNI])
+def test_repair_legacy_font_text(legacy):
+    assert normalize_text(repair_legacy_encoding(legacy)) == MOTTO
+
+
+def test_repair_legacy_font_text_line_by_line():
+    mixed = "\n".join(
+        [
+            "Báo cáo của Thành ủy Từ Sơn",  # Unicode: kept
+            TCVN3_SAMPLE.decode("latin-1"),  # a .VnTime paragraph of a Word file
+            "Ñaûng boä phöôøng Höông Maïc laõnh ñaïo giaûi quyeát ñôn thö khieáu naïi.",  # VNI
+            "Zürich, señor, François, Ça va, Ångström, Müller, Petőfi",  # foreign words: kept
+        ]
+    )
+    assert normalize_text(repair_legacy_encoding(mixed)).split("\n") == [
+        "Báo cáo của Thành ủy Từ Sơn",
+        "Đảng bộ thành phố Từ Sơn, ngành y tế ở Hà Nội thực hiện khám sức khỏe cho người cao tuổi.",
+        "Đảng bộ phường Hương Mạc lãnh đạo giải quyết đơn thư khiếu nại.",
+        "Zürich, señor, François, Ça va, Ångström, Müller, Petőfi",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        SENTENCE,
+        unicodedata.normalize("NFD", SENTENCE),
+        "1572 – Giáo hoàng Piô V (s. 1504)",  # "Piô" is no syllable, but nothing hints at a legacy font
+        "Trích dẫn «Độc lập» © 2021 ® ½ · Lê Văn Nam",
+        "Le café de la gare est fermé; Straße, Öl, Düsseldorf",
+    ],
+)
+def test_repair_leaves_unicode_and_foreign_text_alone(text):
+    assert repair_legacy_encoding(text) == text
+
+
+def test_repair_leaves_the_seed_report_alone():
+    report = next((Path(__file__).parent.parent / "documents").glob("*.txt")).read_text(encoding="utf-8")
+    assert repair_legacy_encoding(report) == report
+
+
+def test_decode_vni_legacy_bytes():
+    data = MOTTO_VNI.encode("cp1252")
+    assert normalize_text(decode_bytes(data, "cu_vni.txt")) == MOTTO
+
+
+@pytest.mark.parametrize(
+    ("word", "is_syllable"),
+    [("toán", True), ("người", True), ("quyết", True), ("huynh", True), ("xoong", True), ("khuya", True),
+     ("cauc", False), ("caùc", False), ("hoaøn", False)],
+)  # fmt: skip
+def test_glide_nuclei_take_no_final_consonant(word, is_syllable):
+    assert is_vietnamese_syllable(word) is is_syllable
 
 
 def test_decode_western_european_legacy_text_is_not_taken_for_vietnamese():

@@ -346,6 +346,28 @@ def test_docx_paragraphs_and_table_cells(tmp_path, cfg):
     assert_chunk_invariants(doc, size=100, overlap=30)
 
 
+def test_docx_typed_in_legacy_fonts_reads_as_unicode(tmp_path, cfg):
+    import docx
+
+    document = docx.Document()
+    document.add_heading("B¸o c¸o c«ng t¸c y tÕ n¨m 2022", level=1)  # .VnTime (TCVN3)
+    document.add_paragraph("Ngµnh y tÕ Hµ Néi t¨ng c­êng ch¨m sãc søc kháe ban ®Çu.")
+    document.add_paragraph("Haø Noäi seõ naâng caáp 30 traïm y teá.")  # VNI-Times
+    document.add_paragraph("Bảo hiểm y tế đạt 92,5%.")  # Unicode, in the same file
+    path = tmp_path / "bao_cao_cu.docx"
+    document.save(str(path))
+
+    doc = load(path, tmp_path, cfg)
+    assert doc.title == "Báo cáo công tác y tế năm 2022"
+    assert [line for line in doc.text.split("\n") if line] == [
+        "Báo cáo công tác y tế năm 2022",
+        "Ngành y tế Hà Nội tăng cường chăm sóc sức khỏe ban đầu.",
+        "Hà Nội sẽ nâng cấp 30 trạm y tế.",
+        "Bảo hiểm y tế đạt 92,5%.",
+    ]
+    assert_chunk_invariants(doc, size=100, overlap=30)
+
+
 HTML_PAGE = """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>Từ Sơn: học và làm theo Bác</title>
 <style>body { color: red; }</style><script>var tracking = "Không được xuất hiện";</script></head>
