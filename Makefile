@@ -60,7 +60,7 @@ models: install
 	$(BIN)/rag models --provision
 
 index: models
-	$(BIN)/rag ingest
+	$(BIN)/rag ingest --rebuild-if-stale
 
 run: index
 	$(BIN)/python app.py

@@ -137,14 +137,28 @@ def models(ctx: click.Context, provision: bool, as_json: bool) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--rebuild", is_flag=True, help="Discard the index and start over.")
+@click.option(
+    "--rebuild-if-stale",
+    is_flag=True,
+    help="Start over only when the index was built with other settings or by an older version "
+    "(what `make run` does after an upgrade); otherwise update it.",
+)
 @click.option("--strict", is_flag=True, help="Exit with an error if any file fails.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[Path, ...], rebuild: bool, strict: bool, as_json: bool) -> None:
+def ingest(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    rebuild: bool,
+    rebuild_if_stale: bool,
+    strict: bool,
+    as_json: bool,
+) -> None:
     """Index the documents folder (or only PATHS): new, changed and removed files."""
     from tqdm import tqdm
 
     from rag.pipeline import Assistant
+    from rag.types import IndexMismatchError
 
     assistant = Assistant(_settings(ctx))
     bar = tqdm(total=0, unit="file", disable=as_json or not sys.stderr.isatty(), file=sys.stderr)
@@ -155,7 +169,13 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], rebuild: bool, strict: b
         bar.set_postfix_str(Path(path).name[:40] if path else "")
         bar.refresh()
 
-    report = assistant.ingest(list(paths) or None, rebuild=rebuild, progress=progress)
+    try:
+        report = assistant.ingest(list(paths) or None, rebuild=rebuild, progress=progress)
+    except IndexMismatchError as err:
+        if not rebuild_if_stale:
+            raise
+        click.echo(f"rebuilding the index: {err}", err=True)
+        report = assistant.ingest(list(paths) or None, rebuild=True, progress=progress)
     bar.close()
     if as_json:
         _print_json(report)

@@ -113,6 +113,18 @@ def test_ingest_reports_bad_files_and_strict_fails(workspace):
     assert "unchanged 4" in strict.output
 
 
+def test_ingest_rebuilds_a_stale_index_only_when_asked(workspace, monkeypatch):
+    run(workspace, "ingest")
+    monkeypatch.setenv("RAG_CHUNKING__SIZE", "600")  # the index now has other settings
+    stale = run(workspace, "ingest", expect=1)
+    assert "rag ingest --rebuild" in stale.output and "Traceback" not in stale.output
+    rebuilt = run(workspace, "ingest", "--rebuild-if-stale")
+    assert "rebuilding the index" in rebuilt.output
+    assert "added 4," in rebuilt.output  # every document indexed again with the new settings
+    again = run(workspace, "ingest", "--rebuild-if-stale")
+    assert "rebuilding" not in again.output and "unchanged 4" in again.output
+
+
 def test_invalid_setting_is_a_clean_error(workspace, monkeypatch):
     monkeypatch.setenv("RAG_RETRIEVAL__TOP_K", "many")
     result = run(workspace, "config", expect=1)
