@@ -239,10 +239,28 @@ def test_repair_legacy_font_text_line_by_line():
         "1572 – Giáo hoàng Piô V (s. 1504)",  # "Piô" is no syllable, but nothing hints at a legacy font
         "Trích dẫn «Độc lập» © 2021 ® ½ · Lê Văn Nam",
         "Le café de la gare est fermé; Straße, Öl, Düsseldorf",
+        # Lines of Vietnamese Wikipedia that an earlier, looser rule converted:
+        "Alain Chabat, - Le Goût des autres",
+        "^ Bergsland, Einar (1946): På ski. Oslo: Aschehoug.",
+        "Tiếng Khün (Thái Ngân) (kkh) (Myanma)",
+        "hän ei ole - anh/chị ấy không là",
+        "O'Fahey, Rex Seán; Spauling, Jay Lloyd (1974). Kingdoms of the Sudan. (Luân Đôn).",
     ],
 )
 def test_repair_leaves_unicode_and_foreign_text_alone(text):
     assert repair_legacy_encoding(text) == text
+
+
+@pytest.mark.parametrize(
+    ("legacy", "unicode"),
+    [
+        ("Bangkrak, Silom vaø Patpong", "Bangkrak, Silom và Patpong"),  # VNI left in Vietnamese Wikipedia
+        ("=== Thaùng 2 ===", "=== Tháng 2 ==="),  # one VNI word, with a mark French never writes there
+        ("Ngµy 2", "Ngày 2"),  # one TCVN3 word, with a code no language uses as a letter
+    ],
+)
+def test_repair_short_legacy_lines(legacy, unicode):
+    assert repair_legacy_encoding(legacy) == unicode
 
 
 def test_repair_leaves_the_seed_report_alone():
