@@ -263,6 +263,34 @@ def test_repair_short_legacy_lines(legacy, unicode):
     assert repair_legacy_encoding(legacy) == unicode
 
 
+def test_repair_leaves_real_vietnamese_wikipedia_alone():
+    corpus = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "viwiki" / "viwiki.jsonl.gz"
+    if not corpus.exists():
+        pytest.skip(f"shared corpus missing: {corpus}")
+    from eval.datasets import viwiki_articles
+
+    changed = [name for name, text in viwiki_articles(300) if repair_legacy_encoding(text) != text]
+    assert changed == []
+
+
+def test_legacy_benchmark_prints_its_figures(capsys):
+    corpus = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "viwiki" / "viwiki.jsonl.gz"
+    if not corpus.exists():
+        pytest.skip(f"shared corpus missing: {corpus}")
+    from eval.bench_legacy import main
+
+    assert main(["--limit", "20"]) == 0
+    out = capsys.readouterr().out
+    assert "left alone: 0 Unicode lines changed" in out
+    restored = {
+        line.split(":")[0]: float(line.split("(")[1].split(")")[0])
+        for line in out.splitlines()
+        if "restored" in line
+    }
+    assert set(restored) == {"restored VNI", "restored TCVN3"}
+    assert min(restored.values()) > 0.85
+
+
 def test_repair_leaves_the_seed_report_alone():
     report = next((Path(__file__).parent.parent / "documents").glob("*.txt")).read_text(encoding="utf-8")
     assert repair_legacy_encoding(report) == report
