@@ -490,7 +490,7 @@ def repair_legacy_encoding(text: str) -> str:
 
 
 def _decode_vni(data: bytes) -> str:
-    return _from_vni(data.decode("cp1252", errors="strict"))
+    return _from_vni(data.decode("cp1252"))
 
 
 def _is_binary_text(text: str) -> bool:
