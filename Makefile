@@ -25,7 +25,7 @@ LLAMA_CMAKE_ARGS += -DGGML_AVX512=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON
 endif
 LLAMA_WHEELS := $(HOME)/.cache/rag-wheels/llama-cpp-python-$(LLAMA_VERSION)-$(LLAMA_VARIANT)
 
-.PHONY: install models index run test test-fast bench chromium lint clean
+.PHONY: install models index run test test-fast bench chromium tesseract tesseract-if-possible lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,16 +59,24 @@ install: $(STAMPS)/deps
 models: install
 	$(BIN)/rag models --provision
 
-index: models
+index: models tesseract-if-possible
 	$(BIN)/rag ingest --rebuild-if-stale
 
 run: index
 	$(BIN)/python app.py
 
+# OCR for scanned PDFs (Debian packages; needs root). `make run` goes on without it, `make test` needs it.
+tesseract:
+	@command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>&1 | grep -qx vie || \
+		(apt-get update -q && apt-get install -y -q tesseract-ocr tesseract-ocr-vie)
+
+tesseract-if-possible:
+	@$(MAKE) --no-print-directory tesseract || echo "OCR unavailable: scanned PDFs are skipped (apt-get install tesseract-ocr tesseract-ocr-vie)"
+
 chromium:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q chromium)
 
-test: models chromium
+test: models chromium tesseract
 	$(BIN)/python -m pytest
 
 test-fast: models

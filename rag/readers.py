@@ -7,14 +7,17 @@ and every chunk's text is exactly ``doc.text[chunk.start:chunk.end]``.
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import io
 import logging
 import os
 import re
+import shutil
+import subprocess
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rag.normalize import decode_bytes, normalize_text, repair_legacy_encoding
 from rag.settings import Settings
@@ -159,7 +162,10 @@ def load_document(path: Path, root: Path, settings: Settings) -> Document:
 
     extract = _EXTRACTORS[path.suffix.lower()]
     try:
-        extracted = extract(data, name)
+        if extract is _extract_pdf:
+            extracted = _extract_pdf(data, name, ocr_languages=settings.ingest.ocr_languages)
+        else:
+            extracted = extract(data, name)
     except DocumentError:
         raise
     except Exception as err:  # parsers raise anything on corrupt input
@@ -168,7 +174,11 @@ def load_document(path: Path, root: Path, settings: Settings) -> Document:
 
     text, page_starts = _assemble(extracted.pages, extracted.paged)
     if not text:
-        reason = "no extractable text (scanned PDF?)" if extracted.paged else "no text (whitespace only)"
+        reason = "no text (whitespace only)"
+        if extracted.paged:
+            reason = "no extractable text (a scan?" + (
+                "; OCR found none)" if ocr_available(settings.ingest.ocr_languages) else f"; {_OCR_MISSING})"
+            )
         raise DocumentError(f"{name}: {reason}")
     relative = relative_path(path, root)
     title = (
@@ -282,7 +292,7 @@ def _extract_html(data: bytes, name: str) -> _Extracted:
     return _Extracted([text], title, paged=False)
 
 
-def _extract_pdf(data: bytes, name: str) -> _Extracted:
+def _extract_pdf(data: bytes, name: str, ocr_languages: str = "") -> _Extracted:
     if b"%PDF" not in data[:1024]:
         raise DocumentError(f"{name}: not a PDF file (no %PDF header)")
     from pypdf import PdfReader
@@ -294,6 +304,12 @@ def _extract_pdf(data: bytes, name: str) -> _Extracted:
         except Exception as err:
             raise DocumentError(f"{name}: encrypted PDF (a password is needed)") from err
     pages = [_reflow_pdf_lines(page.extract_text() or "") for page in reader.pages]
+    if ocr_available(ocr_languages):
+        for number, page in enumerate(reader.pages):
+            if len(pages[number].strip()) < _OCR_BELOW_CHARS:
+                scanned = _ocr_page(page, ocr_languages, f"{name} page {number + 1}")
+                if len(scanned.strip()) > len(pages[number].strip()):
+                    pages[number] = _reflow_pdf_lines(scanned)
     metadata_title = ""
     try:
         if reader.metadata is not None and reader.metadata.title:
@@ -301,6 +317,48 @@ def _extract_pdf(data: bytes, name: str) -> _Extracted:
     except Exception:  # broken metadata does not make the text unusable
         logger.debug("%s: unreadable PDF metadata", name)
     return _Extracted(pages, metadata_title, paged=True)
+
+
+# A page with less text than this (a scan, perhaps with a stamped page number) is read by OCR.
+_OCR_BELOW_CHARS = 20
+_OCR_TIMEOUT_S = 120
+_OCR_MISSING = "install Debian's tesseract-ocr and tesseract-ocr-vie to read scans"
+
+
+@functools.lru_cache(maxsize=8)
+def ocr_available(languages: str) -> bool:
+    """Whether the ``tesseract`` program is installed with every one of ``languages`` ("vie+eng")."""
+    if not languages or shutil.which("tesseract") is None:
+        return False
+    try:
+        result = subprocess.run(
+            ["tesseract", "--list-langs"], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    listed = (result.stdout + result.stderr).split()  # older versions print the list on stderr
+    return all(language in listed for language in languages.split("+"))
+
+
+def _ocr_page(page: Any, languages: str, where: str) -> str:
+    """The text tesseract reads in the images of one PDF page ("" when it reads none)."""
+    texts: list[str] = []
+    for image in page.images:
+        try:
+            picture = io.BytesIO()
+            image.image.convert("RGB").save(picture, format="PNG")
+            result = subprocess.run(
+                ["tesseract", "stdin", "stdout", "-l", languages],
+                input=picture.getvalue(),
+                capture_output=True,
+                timeout=_OCR_TIMEOUT_S,
+                check=True,
+            )
+        except (OSError, ValueError, subprocess.SubprocessError) as err:
+            logger.warning("%s: OCR failed (%s)", where, _one_line(err))
+            continue
+        texts.append(result.stdout.decode("utf-8", errors="replace"))
+    return "\n".join(texts)
 
 
 _SENTENCE_TERMINATORS = ".!?…;"

@@ -160,6 +160,11 @@ class IngestSettings(_Group):
     extensions: tuple[str, ...] = Field(
         (".txt", ".md", ".html", ".htm", ".pdf", ".docx"), description="File types ingested."
     )
+    ocr_languages: str = Field(
+        "vie+eng",
+        description="Tesseract languages for PDF pages that are only images (scans); '' turns OCR off. "
+        "Used when the `tesseract` program is installed (Debian: tesseract-ocr tesseract-ocr-vie).",
+    )
 
 
 class UISettings(_Group):

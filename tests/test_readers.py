@@ -368,6 +368,47 @@ def test_docx_typed_in_legacy_fonts_reads_as_unicode(tmp_path, cfg):
     assert_chunk_invariants(doc, size=100, overlap=30)
 
 
+SCANNED_LINES = (
+    "Tỷ lệ hộ nghèo của phường Phù Chẩn giảm từ 0,58% xuống 0,22%.",
+    "Đảng bộ thành phố Từ Sơn lựa chọn hai nội dung đột phá.",
+)
+
+
+def _scanned_pdf(path: Path) -> None:
+    """A PDF whose only page is a picture of Vietnamese text, as a scanner makes it."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 36)
+    picture = Image.new("RGB", (1500, 260), "white")
+    for number, line in enumerate(SCANNED_LINES):
+        ImageDraw.Draw(picture).text((60, 60 + number * 90), line, fill="black", font=font)
+    picture.save(path, resolution=200)
+
+
+@pytest.mark.skipif(
+    not Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf").exists(), reason="no DejaVu font"
+)
+def test_scanned_pdf_is_read_by_ocr(tmp_path, cfg):
+    from rag.readers import ocr_available
+
+    if not ocr_available(cfg.ingest.ocr_languages):
+        pytest.fail("tesseract with Vietnamese is missing: `make test` installs it (make tesseract)")
+    _scanned_pdf(tmp_path / "scan.pdf")
+    doc = load(tmp_path / "scan.pdf", tmp_path, cfg)
+    assert [line for line in doc.text.split("\n") if line] == list(SCANNED_LINES)
+    assert doc.page_starts == (0,)
+
+
+@pytest.mark.skipif(
+    not Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf").exists(), reason="no DejaVu font"
+)
+def test_scanned_pdf_without_ocr_is_a_clear_error(tmp_path):
+    _scanned_pdf(tmp_path / "scan.pdf")
+    no_ocr = get_settings(ingest={"ocr_languages": ""})
+    with pytest.raises(DocumentError, match=r"scan\.pdf: no extractable text .*tesseract-ocr-vie"):
+        load(tmp_path / "scan.pdf", tmp_path, no_ocr)
+
+
 HTML_PAGE = """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>Từ Sơn: học và làm theo Bác</title>
 <style>body { color: red; }</style><script>var tracking = "Không được xuất hiện";</script></head>
