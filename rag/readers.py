@@ -343,10 +343,15 @@ def ocr_available(languages: str) -> bool:
 def _ocr_page(page: Any, languages: str, where: str) -> str:
     """The text tesseract reads in the images of one PDF page ("" when it reads none)."""
     texts: list[str] = []
-    for image in page.images:
+    try:
+        images = list(page.images)
+    except Exception as err:  # pypdf raises anything on an image it cannot parse
+        logger.warning("%s: images unreadable, no OCR (%s)", where, _one_line(err))
+        return ""
+    for image in images:
         try:
             picture = io.BytesIO()
-            image.image.convert("RGB").save(picture, format="PNG")
+            image.image.convert("RGB").save(picture, format="PNG")  # JBIG2 & co. raise here
             result = subprocess.run(
                 ["tesseract", "stdin", "stdout", "-l", languages],
                 input=picture.getvalue(),
@@ -354,7 +359,7 @@ def _ocr_page(page: Any, languages: str, where: str) -> str:
                 timeout=_OCR_TIMEOUT_S,
                 check=True,
             )
-        except (OSError, ValueError, subprocess.SubprocessError) as err:
+        except Exception as err:  # one bad image costs its own text, not the document
             logger.warning("%s: OCR failed (%s)", where, _one_line(err))
             continue
         texts.append(result.stdout.decode("utf-8", errors="replace"))

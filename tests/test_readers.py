@@ -399,6 +399,34 @@ def test_scanned_pdf_is_read_by_ocr(tmp_path, cfg):
     assert doc.page_starts == (0,)
 
 
+def test_ocr_failure_costs_only_that_page(tmp_path, cfg, monkeypatch, caplog):
+    from fpdf import FPDF
+
+    import rag.readers as readers
+
+    pdf = FPDF()
+    pdf.add_font("dejavu", fname="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    pdf.set_font("dejavu", size=12)
+    pdf.add_page()
+    pdf.multi_cell(0, 8, "Đảng bộ thành phố Từ Sơn lựa chọn hai nội dung đột phá.")
+    pdf.add_page()  # a page that reads as nothing, like a scan whose image cannot be decoded
+    pdf.output(str(tmp_path / "mixed.pdf"))
+    ocr_page = readers._ocr_page
+    monkeypatch.setattr(readers, "ocr_available", lambda languages: True)
+    monkeypatch.setattr(readers, "_ocr_page", lambda page, languages, where: "")
+    doc = load(tmp_path / "mixed.pdf", tmp_path, cfg)
+    assert doc.text == "Đảng bộ thành phố Từ Sơn lựa chọn hai nội dung đột phá."
+
+    class Unreadable:
+        @property
+        def images(self):
+            raise NotImplementedError("JBIG2Decode")
+
+    with caplog.at_level("WARNING", logger="rag.readers"):
+        assert ocr_page(Unreadable(), "vie", "mixed.pdf page 2") == ""
+    assert "mixed.pdf page 2: images unreadable" in caplog.text
+
+
 @pytest.mark.skipif(
     not Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf").exists(), reason="no DejaVu font"
 )
