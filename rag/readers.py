@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rag.normalize import decode_bytes, normalize_text, repair_legacy_encoding
-from rag.settings import Settings
+from rag.settings import IMAGE_EXTENSIONS, Settings
 from rag.types import Chunk, Document, DocumentError
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-SUPPORTED_EXTENSIONS: tuple[str, ...] = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
+SUPPORTED_EXTENSIONS: tuple[str, ...] = (".txt", ".md", ".html", ".htm", ".pdf", ".docx", *IMAGE_EXTENSIONS)
 
 TITLE_MAX_CHARS = 120
 
@@ -160,12 +160,12 @@ def load_document(path: Path, root: Path, settings: Settings) -> Document:
     except OSError as err:
         raise DocumentError(f"{name}: cannot read file ({_one_line(err)})") from err
 
-    extract = _EXTRACTORS[path.suffix.lower()]
+    suffix = path.suffix.lower()
     try:
-        if extract is _extract_pdf:
-            extracted = _extract_pdf(data, name, ocr_languages=settings.ingest.ocr_languages)
+        if suffix in _OCR_EXTRACTORS:
+            extracted = _OCR_EXTRACTORS[suffix](data, name, settings.ingest.ocr_languages)
         else:
-            extracted = extract(data, name)
+            extracted = _EXTRACTORS[suffix](data, name)
     except DocumentError:
         raise
     except Exception as err:  # parsers raise anything on corrupt input
@@ -179,6 +179,8 @@ def load_document(path: Path, root: Path, settings: Settings) -> Document:
             reason = "no extractable text (a scan?" + (
                 "; OCR found none)" if ocr_available(settings.ingest.ocr_languages) else f"; {_OCR_MISSING})"
             )
+        elif suffix in IMAGE_EXTENSIONS:
+            reason = "OCR found no text in the picture"
         raise DocumentError(f"{name}: {reason}")
     relative = relative_path(path, root)
     title = (
@@ -340,6 +342,20 @@ def ocr_available(languages: str) -> bool:
     return all(language in listed for language in languages.split("+"))
 
 
+def _ocr_picture(picture: Any, languages: str) -> str:
+    """The text tesseract reads in one PIL image."""
+    png = io.BytesIO()
+    picture.convert("RGB").save(png, format="PNG")
+    result = subprocess.run(
+        ["tesseract", "stdin", "stdout", "-l", languages],
+        input=png.getvalue(),
+        capture_output=True,
+        timeout=_OCR_TIMEOUT_S,
+        check=True,
+    )
+    return result.stdout.decode("utf-8", errors="replace")
+
+
 def _ocr_page(page: Any, languages: str, where: str) -> str:
     """The text tesseract reads in the images of one PDF page ("" when it reads none)."""
     texts: list[str] = []
@@ -350,20 +366,30 @@ def _ocr_page(page: Any, languages: str, where: str) -> str:
         return ""
     for image in images:
         try:
-            picture = io.BytesIO()
-            image.image.convert("RGB").save(picture, format="PNG")  # JBIG2 & co. raise here
-            result = subprocess.run(
-                ["tesseract", "stdin", "stdout", "-l", languages],
-                input=picture.getvalue(),
-                capture_output=True,
-                timeout=_OCR_TIMEOUT_S,
-                check=True,
-            )
+            texts.append(_ocr_picture(image.image, languages))  # JBIG2 & co. raise here
         except Exception as err:  # one bad image costs its own text, not the document
             logger.warning("%s: OCR failed (%s)", where, _one_line(err))
-            continue
-        texts.append(result.stdout.decode("utf-8", errors="replace"))
     return "\n".join(texts)
+
+
+def _extract_image(data: bytes, name: str, ocr_languages: str = "") -> _Extracted:
+    """A photographed or scanned page (PNG, JPEG; a TIFF may hold several pages), read by OCR."""
+    if not ocr_available(ocr_languages):
+        raise DocumentError(f"{name}: a picture is read by OCR only; {_OCR_MISSING}")
+    from PIL import Image, ImageSequence, UnidentifiedImageError
+
+    try:
+        picture = Image.open(io.BytesIO(data))
+        frames = [frame.copy() for frame in ImageSequence.Iterator(picture)]
+    except (UnidentifiedImageError, OSError) as err:
+        raise DocumentError(f"{name}: not a readable image ({_one_line(err)})") from err
+    pages: list[str] = []
+    for number, frame in enumerate(frames):
+        try:
+            pages.append(_reflow_pdf_lines(_ocr_picture(frame, ocr_languages)))
+        except (OSError, subprocess.SubprocessError) as err:
+            raise DocumentError(f"{name}: OCR failed on page {number + 1} ({_one_line(err)})") from err
+    return _Extracted(pages, "", paged=len(pages) > 1)
 
 
 _SENTENCE_TERMINATORS = ".!?…;"
@@ -435,8 +461,12 @@ _EXTRACTORS: dict[str, Callable[[bytes, str], _Extracted]] = {
     ".md": _extract_text,
     ".html": _extract_html,
     ".htm": _extract_html,
-    ".pdf": _extract_pdf,
     ".docx": _extract_docx,
+}
+# Extractors that may read pictures, given the OCR languages.
+_OCR_EXTRACTORS: dict[str, Callable[[bytes, str, str], _Extracted]] = {
+    ".pdf": _extract_pdf,
+    **dict.fromkeys(IMAGE_EXTENSIONS, _extract_image),
 }
 
 

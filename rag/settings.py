@@ -153,16 +153,22 @@ class RetrievalSettings(_Group):
     )
 
 
+# Photographed or scanned pages, read by OCR like the pages of a scanned PDF.
+IMAGE_EXTENSIONS: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+
+
 class IngestSettings(_Group):
     """Which files are accepted."""
 
     max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are skipped.")
     extensions: tuple[str, ...] = Field(
-        (".txt", ".md", ".html", ".htm", ".pdf", ".docx"), description="File types ingested."
+        (".txt", ".md", ".html", ".htm", ".pdf", ".docx", *IMAGE_EXTENSIONS),
+        description="File types ingested (pictures are read by OCR).",
     )
     ocr_languages: str = Field(
         "vie+eng",
-        description="Tesseract languages for PDF pages that are only images (scans); '' turns OCR off. "
+        description="Tesseract languages for pictures and PDF pages that are only pictures (scans); '' turns "
+        "OCR off. "
         "Used when the `tesseract` program is installed (Debian: tesseract-ocr tesseract-ocr-vie).",
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -91,7 +92,10 @@ def test_discover_default_documents_dir_finds_fixtures(settings):
 
 
 def test_supported_extensions():
-    assert set(SUPPORTED_EXTENSIONS) == {".txt", ".md", ".html", ".htm", ".pdf", ".docx"}
+    assert set(SUPPORTED_EXTENSIONS) == {
+        *(".txt", ".md", ".html", ".htm", ".pdf", ".docx"),
+        *(".png", ".jpg", ".jpeg", ".tif", ".tiff"),  # read by OCR
+    }
 
 
 # ---------------------------------------------------------------- text files and encodings
@@ -397,6 +401,46 @@ def test_scanned_pdf_is_read_by_ocr(tmp_path, cfg):
     doc = load(tmp_path / "scan.pdf", tmp_path, cfg)
     assert [line for line in doc.text.split("\n") if line] == list(SCANNED_LINES)
     assert doc.page_starts == (0,)
+
+
+def _page_picture(lines: Sequence[str]):
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 36)
+    picture = Image.new("RGB", (1500, 80 + 90 * len(lines)), "white")
+    for number, line in enumerate(lines):
+        ImageDraw.Draw(picture).text((60, 40 + number * 90), line, fill="black", font=font)
+    return picture
+
+
+def test_photographed_pages_are_read_by_ocr(tmp_path, cfg):
+    _page_picture(SCANNED_LINES).save(tmp_path / "trang.jpg", quality=90)
+    first, second = _page_picture(SCANNED_LINES[:1]), _page_picture(SCANNED_LINES[1:])
+    first.save(tmp_path / "ban_quet.tiff", save_all=True, append_images=[second])
+
+    photo = load(tmp_path / "trang.jpg", tmp_path, cfg)
+    assert [line for line in photo.text.split("\n") if line] == list(SCANNED_LINES)
+    assert photo.page_starts == ()
+    scan = load(tmp_path / "ban_quet.tiff", tmp_path, cfg)  # a multi-page TIFF keeps its pages
+    assert scan.text.split("\n\n") == list(SCANNED_LINES)
+    assert scan.page_starts == (0, len(SCANNED_LINES[0]) + 2)
+
+
+def test_pictures_without_ocr_or_broken_are_clear_errors(tmp_path, cfg):
+    _page_picture(SCANNED_LINES).save(tmp_path / "trang.png")
+    no_ocr = get_settings(ingest={"ocr_languages": ""})
+    with pytest.raises(
+        DocumentError, match=r"trang\.png: a picture is read by OCR only; .*tesseract-ocr-vie"
+    ):
+        load(tmp_path / "trang.png", tmp_path, no_ocr)
+    (tmp_path / "hong.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"broken" * 20)
+    with pytest.raises(DocumentError, match=r"hong\.png: not a readable image"):
+        load(tmp_path / "hong.png", tmp_path, cfg)
+    from PIL import Image
+
+    Image.new("RGB", (400, 300), "white").save(tmp_path / "trang_trang.png")
+    with pytest.raises(DocumentError, match=r"trang_trang\.png: OCR found no text in the picture"):
+        load(tmp_path / "trang_trang.png", tmp_path, cfg)
 
 
 def test_ocr_failure_costs_only_that_page(tmp_path, cfg, monkeypatch, caplog):
