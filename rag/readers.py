@@ -352,6 +352,9 @@ def _ocr_picture(picture: Any, languages: str) -> str:
         capture_output=True,
         timeout=_OCR_TIMEOUT_S,
         check=True,
+        # Tesseract's OpenMP threads fight over 2 cores: an A4 page at 300 dpi took 18.8 s
+        # with them and 4.3 s with one (eval/bench_ocr.py).
+        env={**os.environ, "OMP_THREAD_LIMIT": os.environ.get("OMP_THREAD_LIMIT", "1")},
     )
     return result.stdout.decode("utf-8", errors="replace")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from eval.bench_translate import adaptive_table
 
 
@@ -31,3 +33,15 @@ def test_adaptive_table_translates_the_least_sure_questions_first():
     assert rows["0%"].endswith("| 0.500 | 0.500 |")  # the English search alone
     assert rows["50%"].endswith("| 1.000 | 1.000 |")  # translate the two unsure ones only
     assert rows["100%"].endswith("| 0.750 | 0.750 |")  # translate everything
+
+
+def test_ocr_benchmark_reads_a_rendered_page_of_the_seed_report(capsys):
+    from eval.bench_ocr import FONT, main
+
+    if not FONT.exists():
+        pytest.skip(f"font missing: {FONT}")
+    assert main(["--pages", "1"]) == 0
+    rows = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()[1:]}
+    assert set(rows) == {"scan.pdf", "photo.tiff"}
+    for row in rows.values():  # "scan.pdf 4.1 s/page characters 0.998 words found 0.996"
+        assert float(row[4]) > 0.95 and float(row[7]) > 0.95, row
