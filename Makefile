@@ -65,13 +65,14 @@ index: models tesseract-if-possible
 run: index
 	$(BIN)/python app.py
 
-# OCR for scanned PDFs (Debian packages; needs root). `make run` goes on without it, `make test` needs it.
+# OCR for scans: pictures and PDF pages without text (Debian packages; needs root).
+# `make run` goes on without it, `make test` needs it.
 tesseract:
 	@command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>&1 | grep -qx vie || \
 		(apt-get update -q && apt-get install -y -q tesseract-ocr tesseract-ocr-vie)
 
 tesseract-if-possible:
-	@$(MAKE) --no-print-directory tesseract || echo "OCR unavailable: scanned PDFs are skipped (apt-get install tesseract-ocr tesseract-ocr-vie)"
+	@$(MAKE) --no-print-directory tesseract || echo "OCR unavailable: scans are skipped (apt-get install tesseract-ocr tesseract-ocr-vie)"
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q chromium)

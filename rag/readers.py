@@ -294,7 +294,7 @@ def _extract_html(data: bytes, name: str) -> _Extracted:
     return _Extracted([text], title, paged=False)
 
 
-def _extract_pdf(data: bytes, name: str, ocr_languages: str = "") -> _Extracted:
+def _extract_pdf(data: bytes, name: str, ocr_languages: str) -> _Extracted:
     if b"%PDF" not in data[:1024]:
         raise DocumentError(f"{name}: not a PDF file (no %PDF header)")
     from pypdf import PdfReader
@@ -375,7 +375,7 @@ def _ocr_page(page: Any, languages: str, where: str) -> str:
     return "\n".join(texts)
 
 
-def _extract_image(data: bytes, name: str, ocr_languages: str = "") -> _Extracted:
+def _extract_image(data: bytes, name: str, ocr_languages: str) -> _Extracted:
     """A photographed or scanned page (PNG, JPEG; a TIFF may hold several pages), read by OCR."""
     if not ocr_available(ocr_languages):
         raise DocumentError(f"{name}: a picture is read by OCR only; {_OCR_MISSING}")

@@ -167,9 +167,9 @@ class IngestSettings(_Group):
     )
     ocr_languages: str = Field(
         "vie+eng",
-        description="Tesseract languages for pictures and PDF pages that are only pictures (scans); '' turns "
-        "OCR off. "
-        "Used when the `tesseract` program is installed (Debian: tesseract-ocr tesseract-ocr-vie).",
+        description="Tesseract languages for pictures and for PDF pages that are only pictures (scans), "
+        "used when the `tesseract` program is installed (Debian: tesseract-ocr tesseract-ocr-vie); '' turns "
+        "OCR off.",
     )
 
 
