@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from itertools import chain, compress
 from operator import ne
 from typing import Literal, TypeVar
@@ -304,15 +304,6 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
-def _vietnamese_share(words: Iterable[str]) -> tuple[int, float]:
-    """(number of words, share of them that are Vietnamese syllables)."""
-    total = valid = 0
-    for word in words:
-        total += 1
-        valid += is_vietnamese_syllable(word)
-    return total, (valid / total if total else 0.0)
-
-
 # TCVN3 ("ABC", fonts .VnTime...): the legacy 8-bit Vietnamese encoding, byte -> letter.
 # Capital toned letters shared the lowercase codes (shown by the ".VnTimeH" fonts),
 # so they decode as lowercase.
@@ -330,8 +321,7 @@ def _decode_if_vietnamese(data: bytes, decode: Callable[[bytes], str]) -> str | 
         text = unicodedata.normalize("NFC", decode(data))
     except UnicodeDecodeError:
         return None
-    accented = (word for word in _LETTER_RUN_RE.findall(text[:200_000]) if not word.isascii())
-    count, share = _vietnamese_share(accented)
+    count, share = _syllable_share(text[:200_000])
     return text if count >= 1 and share >= 0.8 else None
 
 
