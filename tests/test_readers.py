@@ -455,11 +455,13 @@ def test_ocr_failure_costs_only_that_page(tmp_path, cfg, monkeypatch, caplog):
     pdf.multi_cell(0, 8, "Đảng bộ thành phố Từ Sơn lựa chọn hai nội dung đột phá.")
     pdf.add_page()  # a page that reads as nothing, like a scan whose image cannot be decoded
     pdf.output(str(tmp_path / "mixed.pdf"))
-    ocr_page = readers._ocr_page
+    page_pictures = readers._page_pictures
     monkeypatch.setattr(readers, "ocr_available", lambda languages: True)
-    monkeypatch.setattr(readers, "_ocr_page", lambda page, languages, where: "")
-    doc = load(tmp_path / "mixed.pdf", tmp_path, cfg)
+    monkeypatch.setattr(readers, "_page_pictures", lambda page, where: [object()])  # not a picture
+    with caplog.at_level("WARNING", logger="rag.readers"):
+        doc = load(tmp_path / "mixed.pdf", tmp_path, cfg)
     assert doc.text == "Đảng bộ thành phố Từ Sơn lựa chọn hai nội dung đột phá."
+    assert "mixed.pdf page 2: OCR failed" in caplog.text
 
     class Unreadable:
         @property
@@ -467,7 +469,7 @@ def test_ocr_failure_costs_only_that_page(tmp_path, cfg, monkeypatch, caplog):
             raise NotImplementedError("JBIG2Decode")
 
     with caplog.at_level("WARNING", logger="rag.readers"):
-        assert ocr_page(Unreadable(), "vie", "mixed.pdf page 2") == ""
+        assert page_pictures(Unreadable(), "mixed.pdf page 2") == []
     assert "mixed.pdf page 2: images unreadable" in caplog.text
 
 
