@@ -10,12 +10,13 @@ import bisect
 import functools
 import hashlib
 import io
+import itertools
 import logging
 import os
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -308,25 +309,22 @@ def _extract_pdf(data: bytes, name: str, ocr_languages: str) -> _Extracted:
             raise DocumentError(f"{name}: encrypted PDF (a password is needed)") from err
     pages = [_reflow_pdf_lines(page.extract_text() or "") for page in reader.pages]
     if ocr_available(ocr_languages):
-        scans = [number for number, text in enumerate(pages) if len(text.strip()) < _OCR_BELOW_CHARS]
-        for batch_start in range(0, len(scans), _OCR_WORKERS):  # a batch's pictures only in memory
-            batch = scans[batch_start : batch_start + _OCR_WORKERS]
-            pictures = [
-                (number, picture)
-                for number in batch
-                for picture in _page_pictures(reader.pages[number], f"{name} page {number + 1}")
-            ]
-            read: dict[int, list[str]] = {}
-            results = _ocr_all([picture for _, picture in pictures], ocr_languages)
-            for (number, _), result in zip(pictures, results, strict=True):
-                if isinstance(result, Exception):  # one bad image costs its own text, not the document
-                    logger.warning("%s page %d: OCR failed (%s)", name, number + 1, _one_line(result))
-                else:
-                    read.setdefault(number, []).append(result)
-            for number, texts in read.items():
-                scanned = "\n".join(texts)
-                if len(scanned.strip()) > len(pages[number].strip()):
-                    pages[number] = _reflow_pdf_lines(scanned)
+        pictures = (
+            (number, picture)
+            for number, text in enumerate(pages)
+            if len(text.strip()) < _OCR_BELOW_CHARS
+            for picture in _page_pictures(reader.pages[number], f"{name} page {number + 1}")
+        )
+        read: dict[int, list[str]] = {}
+        for number, result in _ocr_in_batches(pictures, ocr_languages):
+            if isinstance(result, Exception):  # one bad image costs its own text, not the document
+                logger.warning("%s page %d: OCR failed (%s)", name, number + 1, _one_line(result))
+            else:
+                read.setdefault(number, []).append(result)
+        for number, texts in read.items():
+            scanned = "\n".join(texts)
+            if len(scanned.strip()) > len(pages[number].strip()):
+                pages[number] = _reflow_pdf_lines(scanned)
     metadata_title = ""
     try:
         if reader.metadata is not None and reader.metadata.title:
@@ -377,8 +375,14 @@ def _ocr_picture(picture: Any, languages: str) -> str:
     return result.stdout.decode("utf-8", errors="replace")
 
 
-def _ocr_all(pictures: Sequence[Any], languages: str) -> list[str | Exception]:
-    """Each picture's OCR text (or the error it raised), one tesseract process per core at a time."""
+def _ocr_in_batches(
+    pictures: Iterable[tuple[int, Any]], languages: str
+) -> Iterator[tuple[int, str | Exception]]:
+    """``(page number, OCR text or the error it raised)`` for each ``(page number, PIL image)``, in order.
+
+    One tesseract process per core at a time; only that many pictures are taken from
+    ``pictures`` at once, so a long scan is never all in memory.
+    """
 
     def read(picture: Any) -> str | Exception:
         try:
@@ -386,10 +390,11 @@ def _ocr_all(pictures: Sequence[Any], languages: str) -> list[str | Exception]:
         except Exception as err:  # reported by the caller, with the page it belongs to
             return err
 
-    if len(pictures) <= 1:
-        return [read(picture) for picture in pictures]
+    items = iter(pictures)
     with ThreadPoolExecutor(max_workers=_OCR_WORKERS) as pool:
-        return list(pool.map(read, pictures))
+        while batch := list(itertools.islice(items, _OCR_WORKERS)):
+            numbers = [number for number, _ in batch]
+            yield from zip(numbers, pool.map(read, [picture for _, picture in batch]), strict=True)
 
 
 def _page_pictures(page: Any, where: str) -> list[Any]:
@@ -416,16 +421,14 @@ def _extract_image(data: bytes, name: str, ocr_languages: str) -> _Extracted:
 
     try:
         picture = Image.open(io.BytesIO(data))
-        frames = [frame.copy() for frame in ImageSequence.Iterator(picture)]
-    except (UnidentifiedImageError, OSError) as err:
-        raise DocumentError(f"{name}: not a readable image ({_one_line(err)})") from err
-    pages: list[str] = []
-    for batch_start in range(0, len(frames), _OCR_WORKERS):
-        results = _ocr_all(frames[batch_start : batch_start + _OCR_WORKERS], ocr_languages)
-        for number, result in enumerate(results, start=batch_start + 1):
+        frames = ((number, frame.copy()) for number, frame in enumerate(ImageSequence.Iterator(picture), 1))
+        pages: list[str] = []
+        for number, result in _ocr_in_batches(frames, ocr_languages):
             if isinstance(result, Exception):
                 raise DocumentError(f"{name}: OCR failed on page {number} ({_one_line(result)})") from result
             pages.append(_reflow_pdf_lines(result))
+    except (UnidentifiedImageError, OSError) as err:  # also a TIFF page that cannot be decoded
+        raise DocumentError(f"{name}: not a readable image ({_one_line(err)})") from err
     return _Extracted(pages, "", paged=len(pages) > 1)
 
 

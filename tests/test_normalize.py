@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from eval.datasets import VIWIKI, viwiki_articles
 from rag.normalize import (
     NORMALIZER_VERSION,
     bm25_query_tokens,
@@ -264,19 +265,16 @@ def test_repair_short_legacy_lines(legacy, unicode):
 
 
 def test_repair_leaves_real_vietnamese_wikipedia_alone():
-    corpus = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "viwiki" / "viwiki.jsonl.gz"
-    if not corpus.exists():
-        pytest.skip(f"shared corpus missing: {corpus}")
-    from eval.datasets import viwiki_articles
+    if not VIWIKI.exists():
+        pytest.skip(f"shared corpus missing: {VIWIKI}")
 
     changed = [name for name, text in viwiki_articles(300) if repair_legacy_encoding(text) != text]
     assert changed == []
 
 
 def test_legacy_benchmark_prints_its_figures(capsys):
-    corpus = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "viwiki" / "viwiki.jsonl.gz"
-    if not corpus.exists():
-        pytest.skip(f"shared corpus missing: {corpus}")
+    if not VIWIKI.exists():
+        pytest.skip(f"shared corpus missing: {VIWIKI}")
     from eval.bench_legacy import main
 
     assert main(["--limit", "20"]) == 0
