@@ -963,11 +963,23 @@ _NEXT_WORD = re.compile(r"[ \t]+(?P<word>[^\s]+)")
 _BARE_YEAR = re.compile(r"(?:1[0-9]|20|21)[0-9]{2}")
 # "năm", with the word placing the year when there is one: "cuối năm 2021" is late 2021. Not the
 # "đầu" of "lần đầu năm 2010" (for the first time in 2010).
+_TIME_QUALIFIER = "(?:" + "|".join(map(re.escape, TIME_QUALIFIERS_EN)) + r")(?<!lần[ \t]đầu)[ \t]+"
+# A decade's words too: "những năm 1950" is the 1950s, "thập niên 1960" the 1960s.
 _YEAR_WORD_BEFORE = re.compile(
-    r"(?<![^\W_])((?:(?:"
-    + "|".join(map(re.escape, TIME_QUALIFIERS_EN))
-    + r")(?<!lần[ \t]đầu)[ \t]+)?năm)[ \t]+$",
+    r"(?<![^\W_])((?:"
+    + _TIME_QUALIFIER
+    + r")?(?:(?:những|các)[ \t]+năm|thập[ \t]+(?:niên|kỷ|kỉ)|năm))[ \t]+$",
     re.IGNORECASE,
+)
+# "năm 1950" copied from "những năm 1950" takes its "những" (or "các").
+_DECADE_YEAR = re.compile(r"năm[ \t]+(?:1[0-9]{2}0|20[0-9]0)", re.IGNORECASE)
+_DECADE_WORD_BEFORE = re.compile(
+    r"(?<![^\W_])((?:" + _TIME_QUALIFIER + r")?(?:những|các))[ \t]+$", re.IGNORECASE
+)
+# A century's number, in digits or Roman numerals, takes its "thế kỷ": "XIX" → "thế kỷ XIX".
+_CENTURY_NUMBER = re.compile(r"[0-9]{1,2}|[IVXL]{1,6}")
+_CENTURY_WORD_BEFORE = re.compile(
+    r"(?<![^\W_])((?:" + _TIME_QUALIFIER + r")?thế[ \t]+k[ỷỉ])[ \t]+$", re.IGNORECASE
 )
 # "1500 đến 1850": a range of figures (dates, amounts) copied without the "từ" that opens it.
 _OPEN_RANGE = re.compile(
@@ -985,21 +997,26 @@ _APPROXIMATOR_BEFORE = re.compile(
 )
 
 # What a copied phrase of each shape takes back from just before it in its passage (the first
-# shape that fits decides): a bare year its "năm" (with the word placing it), a range of figures
-# its "từ", any other figure the word that makes it approximate or a bound.
+# shape that fits and finds its word decides; a shape marked final decides even when it finds
+# none): a century's number its "thế kỷ", a bare year its "năm" or its decade's words (with the
+# word placing it), a range of figures its "từ", any other figure the word that makes it
+# approximate or a bound.
 _TAKEN_BACK = (
-    (lambda phrase: _BARE_YEAR.fullmatch(phrase.strip(EDGE_PUNCT)), _YEAR_WORD_BEFORE),
-    (_OPEN_RANGE.match, _RANGE_WORD_BEFORE),
-    (_OPENS_WITH_FIGURE.match, _APPROXIMATOR_BEFORE),
+    (lambda phrase: _CENTURY_NUMBER.fullmatch(phrase.strip(EDGE_PUNCT)), _CENTURY_WORD_BEFORE, False),
+    (lambda phrase: _BARE_YEAR.fullmatch(phrase.strip(EDGE_PUNCT)), _YEAR_WORD_BEFORE, True),
+    (lambda phrase: _DECADE_YEAR.fullmatch(phrase.strip(EDGE_PUNCT)), _DECADE_WORD_BEFORE, False),
+    (_OPEN_RANGE.match, _RANGE_WORD_BEFORE, True),
+    (_OPENS_WITH_FIGURE.match, _APPROXIMATOR_BEFORE, True),
 )
 
 
 def _word_taken_back(phrase: str, text: str, start: int) -> str | None:
     """The word(s) ``text`` writes just before ``start`` that the copied ``phrase`` needs, or None."""
-    for fits, word_before in _TAKEN_BACK:
+    for fits, word_before, final in _TAKEN_BACK:
         if fits(phrase):
             taken = word_before.search(text, 0, start)
-            return taken.group(1) if taken else None
+            if taken or final:
+                return taken.group(1) if taken else None
     return None
 
 
@@ -1039,7 +1056,8 @@ def complete_span_answer(
     mark (left out) if that comes within ``max_extra_words`` words on the same line;
     otherwise it is left as it was. A shorter part is where the model chose to stop
     ("Từ Sơn"). A bare year takes the "năm" the passage writes before it ("1946" →
-    "năm 1946"), the way a Vietnamese answer names a year, a range of figures the "từ"
+    "năm 1946") or its decade's words ("1990" → "những năm 1990"), the way a Vietnamese
+    answer names a year, a century's number its "thế kỷ" ("XIX" → "thế kỷ XIX"), a range of figures the "từ"
     that opens it ("1500 đến 1850" → "từ 1500 đến 1850"), and any other figure the word
     that makes it approximate or a bound ("53 triệu" → "gần 53 triệu", "hơn 14.000"). The
     result is still copied word for word from the passage.

@@ -307,8 +307,53 @@ _NUMBER_SIGNS = frozenset({"số", "no"})
 _RANGE_TO = frozenset({"đến", "tới"})
 
 
+_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+
+
+def _century_number(word: str) -> int | None:
+    """19 for "19" or "XIX" (how Vietnamese writes centuries), None for anything else."""
+    if word.isdigit() and len(word) <= 2:
+        return int(word)
+    if not word or any(c not in _ROMAN for c in word):
+        return None
+    values = [_ROMAN[c] for c in word]
+    total = sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
+    return total if 0 < total <= 30 else None
+
+
+def _ordinal(number: int) -> str:
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def _era(words: list[str], lowered: list[str]) -> str:
+    """A decade or a century: "những năm 1950" → "1950s", "thế kỷ XIX" → "19th century"."""
+    for i in range(len(words) - 1):
+        pair = f"{lowered[i]} {lowered[i + 1]}"
+        following = words[i + 2] if i + 2 < len(words) else ""
+        if pair in _DECADE_WORDS and _DECADE.fullmatch(following):
+            also = words[i + 4] if i + 4 < len(words) and lowered[i + 3] == "và" else ""
+            return f"{following}s and {also}s" if _DECADE.fullmatch(also) else f"{following}s"
+        if pair in _CENTURY_WORDS:
+            number = _century_number(following)
+            if number is not None:
+                return f"{_ordinal(number)} century"
+    return ""
+
+
+# A decade is "những năm 1950", "các năm 1950", "thập niên 1950" or "thập kỷ 1950"; a century
+# "thế kỷ 19" or "thế kỷ XIX" ("kỉ" is the other spelling).
+_DECADE_WORDS = frozenset({"những năm", "các năm", "thập niên", "thập kỷ", "thập kỉ"})
+_CENTURY_WORDS = frozenset({"thế kỷ", "thế kỉ"})
+_DECADE = re.compile(r"1[0-9]{2}0|20[0-9]0")
+_PREPOSITIONS = frozenset({"before", "after", "since", "around"})
+
+
 def _time(words: list[str]) -> str:
     lowered = [w.lower() for w in words]
+    era = _era(words, lowered)
+    if era:
+        return era
     for i, word in enumerate(lowered):  # "(ngày 2) tháng 9 (năm 1945)" → "(2) September (1945)"
         if word == "tháng" and i + 1 < len(words) and words[i + 1].isdigit() and 1 <= int(words[i + 1]) <= 12:
             parts = [_MONTHS_EN[int(words[i + 1]) - 1]]
@@ -327,10 +372,13 @@ def _time(words: list[str]) -> str:
             break
     while head and not _DIGITS.search(head[-1]):
         head.pop()
+    if len(head) == 1 and re.fullmatch(r"\d{1,2}", head[0]) and not _DATE_WORDS & set(lowered):
+        return ""  # "Eurobird 1": a number of two digits or fewer, with no date word, is no date
     return " ".join(head)
 
 
 _DATE_WORDS = frozenset({"năm", "tháng", "ngày"})
+_ERA_OPENERS = frozenset({"những", "các", "thập", "thế"})
 _READERS = {"quantity": _quantity, "time": _time}  # a span's figure or date, read in English
 
 
@@ -408,7 +456,7 @@ def _qualifier(words: list[str], kind: str) -> tuple[str, list[str]]:
     for size in (2, 1):
         opening = " ".join(words[:size]).lower()
         if len(words) > size and opening in qualifiers:
-            placed = words[size].lower() in _DATE_WORDS or _DIGITS.match(words[size])
+            placed = words[size].lower() in _DATE_WORDS | _ERA_OPENERS or _DIGITS.match(words[size])
             if kind != "time" or placed:  # "đầu tiên năm 2010" is "first in 2010", not "early 2010"
                 return qualifiers[opening], words[size:]
     return "", words
@@ -420,6 +468,7 @@ def factoid_in_english(span: str, kind: str | None) -> str:
     "53 triệu đồng/người/năm" → "53 million VND/person/year", "0,58%" → "0.58%",
     "gần 53 triệu đồng" → "nearly 53 million VND", "cuối năm 2021" → "late 2021",
     "từ 1500 đến 1850" → "from 1500 to 1850", "2021 đến nay" → "since 2021",
+    "cuối những năm 1980" → "late 1980s", "thế kỷ XIX" → "19th century",
     "Đồng chí Đàm Đức Hà, Bí thư" → "Đàm Đức Hà". Returns "" when the span has no such core:
     the copied phrase does not answer the question (the caller refuses).
     """
@@ -433,7 +482,11 @@ def factoid_in_english(span: str, kind: str | None) -> str:
         figure = _READERS[kind](rest if qualifier else opened)
         if not (qualifier and figure):
             return figure
-        return f"{qualifier}{figure}" if qualifier.endswith("-") else f"{qualifier} {figure}"
+        if qualifier.endswith("-"):
+            return f"{qualifier}{figure}"
+        if qualifier in _PREPOSITIONS and figure.endswith(("0s", "century")):
+            return f"{qualifier} the {figure}"  # "since the 1990s", but "late 1980s"
+        return f"{qualifier} {figure}"
     if kind == "person":
         return _person(span)
     return ""

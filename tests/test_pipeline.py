@@ -1162,6 +1162,21 @@ def test_a_bare_year_keeps_the_word_that_places_it():
     assert complete("2010 [1]") == "năm 2010 [1]"  # "lần đầu": for the first time, not early 2010
 
 
+def test_a_decade_or_century_takes_the_words_that_make_it_one():
+    complete = _completer(
+        "Tesla được quan tâm trở lại từ cuối những năm 1990; thập niên 1960 có 12 tập. Phong trào "
+        "bắt đầu vào giữa thế kỷ 18, kéo dài đến thế kỉ XIX với hơn 19 nhà thờ, Apollo 11 và năm 1950."
+    )
+    assert complete("1990 [1]") == "cuối những năm 1990 [1]"
+    assert complete("năm 1990 [1]") == "cuối những năm 1990 [1]"
+    assert complete("1960 [1]") == "thập niên 1960 [1]"
+    assert complete("18 [1]") == "giữa thế kỷ 18 [1]"
+    assert complete("XIX [1]") == "thế kỉ XIX [1]"
+    assert complete("19 [1]") == "hơn 19 [1]"  # no century there: the bound still comes back
+    assert complete("11 [1]") == "11 [1]"
+    assert complete("1950 [1]") == "năm 1950 [1]"  # a year, not a decade
+
+
 def test_a_range_of_figures_takes_the_tu_that_opens_it():
     complete = _completer(
         "Dịch bệnh xuất hiện từ 1500 đến 1850. Dân số tăng từ năm 2010 đến năm 2020, và 5 tới 7 người."
@@ -1220,6 +1235,17 @@ def test_a_figure_takes_the_word_that_makes_it_approximate_or_a_bound():
         ("trước năm 1990", "time", "before 1990"),
         ("đầu tháng 3 năm 2015", "time", "early March 2015"),
         ("đầu tiên vào năm 2010", "time", "2010"),  # "first", not "early"
+        # decades and centuries, as XQuAD-vi writes them
+        ("những năm 1990", "time", "1990s"),
+        ("cuối những năm 1980", "time", "late 1980s"),
+        ("từ những năm 1990", "time", "since the 1990s"),
+        ("trước thế kỷ 19", "time", "before the 19th century"),
+        ("thập niên 1960 và 1970", "time", "1960s and 1970s"),
+        ("giữa thế kỷ 18", "time", "mid-18th century"),
+        ("thế kỉ XIX", "time", "19th century"),
+        ("đầu thế kỷ XXI", "time", "early 21st century"),
+        ("Eurobird 1", "time", ""),  # a small number with no date word is no date
+        ("ngày 2", "time", "2"),
         ("Đồng chí Đàm Đức Hà, Bí thư Đảng ủy", "person", "Đàm Đức Hà"),
         ("James O. McKinsey thành lập", "person", "James O. McKinsey"),
         ("năm ngoái", "time", ""),
