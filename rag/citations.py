@@ -24,7 +24,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from rag.normalize import detect_language, fold_diacritics
-from rag.prompts import APPROXIMATORS_EN, EDGE_PUNCT, TIME_QUALIFIERS_EN
+from rag.prompts import (
+    APPROXIMATORS_EN,
+    CENTURY_WORDS,
+    DECADE_WORDS,
+    DECADE_YEAR,
+    EDGE_PUNCT,
+    TIME_QUALIFIERS_EN,
+)
 from rag.readers import split_sentences as reader_sentences
 from rag.types import Chunk, Citation, Passage
 
@@ -961,25 +968,30 @@ def _find_phrase(words: Sequence[str], text: str) -> re.Match[str] | None:
 
 _NEXT_WORD = re.compile(r"[ \t]+(?P<word>[^\s]+)")
 _BARE_YEAR = re.compile(r"(?:1[0-9]|20|21)[0-9]{2}")
-# "năm", with the word placing the year when there is one: "cuối năm 2021" is late 2021. Not the
-# "đầu" of "lần đầu năm 2010" (for the first time in 2010).
 _TIME_QUALIFIER = "(?:" + "|".join(map(re.escape, TIME_QUALIFIERS_EN)) + r")(?<!lần[ \t]đầu)[ \t]+"
-# A decade's words too: "những năm 1950" is the 1950s, "thập niên 1960" the 1960s.
+
+
+def _words_pattern(phrases: Sequence[str]) -> str:
+    return "|".join(re.escape(phrase).replace(r"\ ", r"[ \t]+") for phrase in phrases)
+
+
+# "năm", or a decade's words ("những năm 1950" is the 1950s), with the word placing the year when
+# there is one: "cuối năm 2021" is late 2021. Not the "đầu" of "lần đầu năm 2010" (for the first
+# time in 2010).
 _YEAR_WORD_BEFORE = re.compile(
-    r"(?<![^\W_])((?:"
-    + _TIME_QUALIFIER
-    + r")?(?:(?:những|các)[ \t]+năm|thập[ \t]+(?:niên|kỷ|kỉ)|năm))[ \t]+$",
+    r"(?<![^\W_])((?:" + _TIME_QUALIFIER + r")?(?:" + _words_pattern((*DECADE_WORDS, "năm")) + r"))[ \t]+$",
     re.IGNORECASE,
 )
 # "năm 1950" copied from "những năm 1950" takes its "những" (or "các").
-_DECADE_YEAR = re.compile(r"năm[ \t]+(?:1[0-9]{2}0|20[0-9]0)", re.IGNORECASE)
+_DECADE_YEAR = re.compile(r"năm[ \t]+(?:" + DECADE_YEAR + ")", re.IGNORECASE)
 _DECADE_WORD_BEFORE = re.compile(
     r"(?<![^\W_])((?:" + _TIME_QUALIFIER + r")?(?:những|các))[ \t]+$", re.IGNORECASE
 )
 # A century's number, in digits or Roman numerals, takes its "thế kỷ": "XIX" → "thế kỷ XIX".
 _CENTURY_NUMBER = re.compile(r"[0-9]{1,2}|[IVXL]{1,6}")
 _CENTURY_WORD_BEFORE = re.compile(
-    r"(?<![^\W_])((?:" + _TIME_QUALIFIER + r")?thế[ \t]+k[ỷỉ])[ \t]+$", re.IGNORECASE
+    r"(?<![^\W_])((?:" + _TIME_QUALIFIER + r")?(?:" + _words_pattern(CENTURY_WORDS) + r"))[ \t]+$",
+    re.IGNORECASE,
 )
 # "1500 đến 1850": a range of figures (dates, amounts) copied without the "từ" that opens it.
 _OPEN_RANGE = re.compile(

@@ -374,6 +374,11 @@ TIME_QUALIFIERS_EN = {
     "trước": "before", "sau": "after", "cuối": "late", "đầu": "early", "giữa": "mid-",
     "khoảng": "around", "từ": "since",
 }  # fmt: skip
+# The words that make a year a decade ("những năm 1950", "thập niên 1960") and a number a
+# century ("thế kỷ 19", "thế kỷ XIX"; "kỉ" is the other spelling), and a decade's year.
+DECADE_WORDS = ("những năm", "các năm", "thập niên", "thập kỷ", "thập kỉ")
+CENTURY_WORDS = ("thế kỷ", "thế kỉ")
+DECADE_YEAR = r"1[0-9]{2}0|20[0-9]0"
 
 
 def _is_number_word(word: str, following: str = "") -> bool:

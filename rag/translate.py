@@ -48,7 +48,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from rag.normalize import detect_language, fold_diacritics, is_vietnamese_word, normalize_text, syllables
-from rag.prompts import APPROXIMATORS_EN, EDGE_PUNCT, MAGNITUDE_WORDS, SYSTEM_PROMPT, TIME_QUALIFIERS_EN
+from rag.prompts import (
+    APPROXIMATORS_EN,
+    CENTURY_WORDS,
+    DECADE_WORDS,
+    DECADE_YEAR,
+    EDGE_PUNCT,
+    MAGNITUDE_WORDS,
+    SYSTEM_PROMPT,
+    TIME_QUALIFIERS_EN,
+)
 from rag.retrieve import name_and_number_words
 
 LANGUAGE_NAMES = {"vi": "Vietnamese", "en": "English"}
@@ -341,11 +350,9 @@ def _era(words: list[str], lowered: list[str]) -> str:
     return ""
 
 
-# A decade is "những năm 1950", "các năm 1950", "thập niên 1950" or "thập kỷ 1950"; a century
-# "thế kỷ 19" or "thế kỷ XIX" ("kỉ" is the other spelling).
-_DECADE_WORDS = frozenset({"những năm", "các năm", "thập niên", "thập kỷ", "thập kỉ"})
-_CENTURY_WORDS = frozenset({"thế kỷ", "thế kỉ"})
-_DECADE = re.compile(r"1[0-9]{2}0|20[0-9]0")
+_DECADE_WORDS = frozenset(DECADE_WORDS)
+_CENTURY_WORDS = frozenset(CENTURY_WORDS)
+_DECADE = re.compile(DECADE_YEAR)
 _PREPOSITIONS = frozenset({"before", "after", "since", "around"})
 
 
@@ -378,7 +385,7 @@ def _time(words: list[str]) -> str:
 
 
 _DATE_WORDS = frozenset({"năm", "tháng", "ngày"})
-_ERA_OPENERS = frozenset({"những", "các", "thập", "thế"})
+_ERA_OPENERS = frozenset(words.split()[0] for words in (*DECADE_WORDS, *CENTURY_WORDS))
 _READERS = {"quantity": _quantity, "time": _time}  # a span's figure or date, read in English
 
 
