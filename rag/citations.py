@@ -20,7 +20,7 @@ import logging
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from rag.normalize import detect_language, fold_diacritics
@@ -960,10 +960,33 @@ def make_citation(
 _SPAN_PART = re.compile(r"\s*(?P<text>.+?)\s*\[(?P<n>\d{1,3})\]\s*(?:;|$)", re.DOTALL)
 
 
-def _find_phrase(words: Sequence[str], text: str) -> re.Match[str] | None:
-    """Where ``words`` (edge punctuation stripped) stand in ``text`` in a row, whole words only."""
+def _find_phrase(words: Sequence[str], text: str, shown: str = "") -> re.Match[str] | None:
+    """Where ``words`` (edge punctuation stripped) stand in ``text`` in a row, whole words only.
+
+    Of several places, the one whose surroundings are in ``shown`` (the excerpt the model
+    copied from) wins, else the first: "1950" is the "từ những năm 1950" of the sentence
+    shown, not the "(1883–1950)" of a sentence left out.
+    """
     pattern = r"[\W_]*\s+[\W_]*".join(re.escape(w) for w in words)
-    return re.search(rf"(?<![^\W_]){pattern}(?![^\W_])", text)
+    found = list(re.finditer(rf"(?<![^\W_]){pattern}(?![^\W_])", text))
+    if len(found) < 2 or not shown:
+        return found[0] if found else None
+    return max(found, key=lambda match: _context_shown(match, text, shown))
+
+
+def _context_shown(match: re.Match[str], text: str, shown: str) -> int:
+    """How many characters before plus after ``match`` ``shown`` repeats around it.
+
+    Each side is measured on its own (0, 8, 16, 32 or 64): an excerpt often ends right
+    after the copied phrase, or starts right before it.
+    """
+    before = next(
+        (reach for reach in (64, 32, 16, 8) if text[max(0, match.start() - reach) : match.end()] in shown), 0
+    )
+    after = next(
+        (reach for reach in (64, 32, 16, 8) if text[match.start() : match.end() + reach] in shown), 0
+    )
+    return before + after
 
 
 _NEXT_WORD = re.compile(r"[ \t]+(?P<word>[^\s]+)")
@@ -1041,9 +1064,13 @@ def span_parts(answer: str) -> list[tuple[str, int]] | None:
 
 
 def _located_parts(
-    answer: str, passages: Sequence[Passage]
+    answer: str, passages: Sequence[Passage], shown: Mapping[int, str] | None = None
 ) -> list[tuple[str, int, Passage | None, re.Match[str] | None]] | None:
-    """Each part of a span answer with its passage and where its words stand there (None if not)."""
+    """Each part of a span answer with its passage and where its words stand there (None if not).
+
+    ``shown``: passage number -> the excerpt the model was shown, to tell apart two places
+    of the same words.
+    """
     parts = span_parts(answer)
     if parts is None:
         return None
@@ -1052,13 +1079,21 @@ def _located_parts(
     for text, n in parts:
         passage = by_n.get(n)
         words = [w for w in (w.strip(EDGE_PUNCT) for w in text.split()) if w]
-        found = _find_phrase(words, passage.text) if passage is not None and words else None
+        found = (
+            _find_phrase(words, passage.text, (shown or {}).get(n, ""))
+            if passage is not None and words
+            else None
+        )
         located.append((text, n, passage, found))
     return located
 
 
 def complete_span_answer(
-    answer: str, passages: Sequence[Passage], cap_words: int, max_extra_words: int = 4
+    answer: str,
+    passages: Sequence[Passage],
+    cap_words: int,
+    max_extra_words: int = 4,
+    shown: Mapping[int, str] | None = None,
 ) -> str:
     """A span answer whose parts the word cap cut mid-phrase go on to the phrase's end, when near.
 
@@ -1072,9 +1107,10 @@ def complete_span_answer(
     answer names a year, a century's number its "thế kỷ" ("XIX" → "thế kỷ XIX"), a range of figures the "từ"
     that opens it ("1500 đến 1850" → "từ 1500 đến 1850"), and any other figure the word
     that makes it approximate or a bound ("53 triệu" → "gần 53 triệu", "hơn 14.000"). The
-    result is still copied word for word from the passage.
+    result is still copied word for word from the passage. ``shown``: the excerpts the model
+    copied from, by passage number (which place of the phrase it copied).
     """
-    located = _located_parts(answer, passages)
+    located = _located_parts(answer, passages, shown)
     if located is None:
         return answer
     completed: list[str] = []
@@ -1118,6 +1154,7 @@ def span_citations(
     passages: Sequence[Passage],
     document_text: Callable[[str], str] | None = None,
     chunk_lookup: Callable[[str], Chunk] | None = None,
+    shown: Mapping[int, str] | None = None,
 ) -> list[Citation] | None:
     """Citations of a span answer ("phrase [n]; phrase [m]"), each phrase found in its passage.
 
@@ -1125,9 +1162,10 @@ def span_citations(
     construction (words in order, edge punctuation optional), so the citation is
     verified and quotes the sentence holding the phrase. Returns None when the
     answer is not in that shape or a phrase is not in its passage (e.g. a server
-    that ignored the grammar); the caller then verifies it as free text.
+    that ignored the grammar); the caller then verifies it as free text. ``shown``: the
+    excerpts the model copied from, by passage number (which place of the phrase it copied).
     """
-    located = _located_parts(answer, passages)
+    located = _located_parts(answer, passages, shown)
     if located is None:
         return None
     citations: list[Citation] = []

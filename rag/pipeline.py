@@ -1395,6 +1395,7 @@ class Assistant:
                 span_kind=kind if grammar else None,
                 factoid=factoid_across,
                 translation=translation,
+                excerpts=excerpts,
             )
         )
 
@@ -1552,6 +1553,7 @@ class Assistant:
         span_kind: str | None = None,
         factoid: bool = False,
         translation: str = "",
+        excerpts: Mapping[int, str] | None = None,
     ) -> Answer:
         """Check, cite and (when checks fail) refuse or quote the model's answer.
 
@@ -1562,6 +1564,7 @@ class Assistant:
         ``factoid`` marks a span copied from passages in another language than the question:
         the answer shown is the span's figure, date or name of ``span_kind``. ``translation`` is
         the question in the passages' language, when it was translated for the search.
+        ``excerpts`` are what the model was shown of each passage.
         """
         factoid_kind = span_kind if factoid else None
         raw = answer.raw_answer
@@ -1577,8 +1580,10 @@ class Assistant:
             # An English figure question takes the figure's unit from the passage even when the
             # model stopped at the bare number ("53" → "53 triệu đồng/người/năm" → "53 million …").
             cap = 1 if factoid_kind == "quantity" else span_max_words
-            raw = cite.complete_span_answer(raw, passages, cap_words=cap)
-        copied = cite.span_citations(raw, passages, document_text, chunk_lookup) if span else None
+            raw = cite.complete_span_answer(raw, passages, cap_words=cap, shown=excerpts)
+        copied = (
+            cite.span_citations(raw, passages, document_text, chunk_lookup, shown=excerpts) if span else None
+        )
         cross_lingual = False
         if copied:
             # Phrases copied under the grammar: each is in its passage by construction.

@@ -1733,3 +1733,23 @@ def test_an_english_answer_naming_its_passage_is_shown_as_its_claim(passages, te
     answer = assistant.ask("What happened to the poverty rate of Phu Chan ward?")
     assert answer.answer == "The poverty rate fell to 0.58% [2]." and answer.verified
     assert answer.raw_answer == "The poverty rate fell to 0.58% [2]."
+
+
+def test_a_phrase_found_twice_is_cited_where_the_model_was_shown_it():
+    from rag.citations import complete_span_answer, span_citations
+    from rag.types import Passage
+
+    text = (
+        "Các nhà lý luận như Joseph Schumpeter (1883–1950) bàn về chủ nghĩa đế quốc. "
+        "Họ chú ý tới sự nổi lên của tổ hợp quân sự-chính trị tại Mỹ từ những năm 1950. "
+        "Hobson lập luận rằng chủ nghĩa đế quốc là một hệ quả của chủ nghĩa tư bản."
+    )
+    # the excerpt ends right after the phrase: its left side alone tells the two places apart
+    passage = Passage(1, "d", "t", text, 0, len(text), ("c",), 1.0)
+    shown = {1: "… Họ chú ý tới sự nổi lên của tổ hợp quân sự-chính trị tại Mỹ từ những năm 1950."}
+    assert complete_span_answer("1950 [1]", [passage], cap_words=8, shown=shown) == "từ những năm 1950 [1]"
+    citations = span_citations("1950 [1]", [passage], shown=shown)
+    assert citations is not None and citations[0].quote.startswith("Họ chú ý")
+    # without the excerpt the first place stands, as before
+    assert complete_span_answer("1950 [1]", [passage], cap_words=8) == "1950 [1]"
+    assert span_citations("1950 [1]", [passage])[0].quote.startswith("Các nhà lý luận")
