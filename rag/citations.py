@@ -370,6 +370,8 @@ def numbers_of(text: str) -> set[str]:
 
 
 STOPWORDS = frozenset(fold(w) for w in (_VI_STOP + " " + _EN_STOP).split()) - {"tu"}  # "Từ Sơn"
+# The same words as written: "cơ" (of "cơ bản") is no stopword, though it folds to "có"'s "co".
+EXACT_STOPWORDS = frozenset((_VI_STOP + " " + _EN_STOP).split())
 
 
 @dataclass(frozen=True)
@@ -915,6 +917,15 @@ def _check_claim(
         elif match:
             final_markers.append(n)
             pairs.append((match, False))
+    for match, ok in list(pairs):
+        extra = complement_span(claim_text, matcher.question, match, matcher) if ok else None
+        if extra is not None and extra not in (m for m, _ in pairs):
+            logger.debug(
+                "claim %r also cites [%d] for what [%d] leaves out", claim_text[:60], extra.n, match.n
+            )
+            pairs.append((extra, True))
+            if extra.n not in final_markers:
+                final_markers.append(extra.n)
     verified_support = [m.support for m, ok in pairs if ok]
     all_support = [m.support for m, _ in pairs]
     check = ClaimCheck(
@@ -925,6 +936,58 @@ def _check_claim(
         system_attached=moved,
     )
     return check, final_markers, pairs
+
+
+def complement_span(claim_text: str, question: str, match: Match, matcher: _PassageMatcher) -> Match | None:
+    """The sentence holding what a claim's verified span leaves out, when the claim joins two places.
+
+    The 1.5B model sometimes writes one sentence out of two far apart ("Để giải quyết những vấn
+    đề nổi cộm … cơ bản được giải quyết": the first part from the secretary's quote, "cơ bản được
+    giải quyết" from "Đến nay, tình trạng lấn chiếm đất đai … cơ bản được giải quyết"). Its best
+    span supports it well enough, but the user should also reach the sentence the rest came
+    from. That sentence must hold a word pair of the claim, exactly as written, that the span
+    lacks and the question does not hold, neither word a stopword and at least one word new
+    to both: a lone common word, or the span's own words joined anew, prove nothing. Words are
+    compared unfolded, since folding makes the "bản" of "cơ bản" the "ban" of "ban hành". Of
+    such sentences, the one holding most of those pairs wins, the cited passage first. Only
+    passages in the claim's language are searched; None when nothing is missing or no
+    sentence holds it.
+    """
+    if matcher.cross_lingual[match.n]:
+        return None
+    passage = matcher.passages[match.n]
+    known_text = f"{passage.text[match.start : match.end]} {question}"
+    known_words = set(_exact_words(known_text))
+    missing = {
+        pair
+        for pair in _exact_pairs(claim_text) - _exact_pairs(known_text)
+        if not any(word in EXACT_STOPWORDS for word in pair.split(" "))
+        and not all(word in known_words for word in pair.split(" "))
+    }
+    if not missing:
+        return None
+    best: tuple[int, Match] | None = None
+    for n, other in matcher.passages.items():
+        if matcher.cross_lingual[n]:
+            continue
+        for start, end in split_sentences(other.text):
+            if n == match.n and start < match.end and end > match.start:
+                continue  # inside the span already cited
+            found = len(missing & _exact_pairs(other.text[start:end]))
+            if found and (best is None or found > best[0] or found == best[0] and n == match.n != best[1].n):
+                best = (found, Match(n, start, end, match.support))
+    return best[1] if best else None
+
+
+def _exact_words(text: str) -> list[str]:
+    """Words of ``text``, lowercased NFC, diacritics kept ("cơ bản")."""
+    return [unicodedata.normalize("NFC", w.lower()) for w in _WORD_RE.findall(text)]
+
+
+def _exact_pairs(text: str) -> set[str]:
+    """Adjacent word pairs of ``text`` (see :func:`_exact_words`)."""
+    words = _exact_words(text)
+    return {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
 
 
 def make_citation(

@@ -26,6 +26,7 @@ from rag.citations import (
     strip_markers,
     without_unfinished_marker,
 )
+from rag.types import Passage
 
 VALID = (1, 2, 3)
 
@@ -334,3 +335,48 @@ def test_a_qualifier_the_claim_leaves_out_is_found(claim, quote, left_out):
     assert (found.phrase if found else None) == left_out
     if found is not None:
         assert quote[found.start : found.end] == found.phrase
+
+
+ENCROACHMENT_Q = "Đến nay, tình trạng lấn chiếm đất đai ở phường Hương Mạc ra sao?"
+
+
+def _whole_report() -> Passage:
+    text = seed_text()
+    return Passage(1, DOC_ID, "Báo cáo", text, 0, len(text), ("c1",), 1.0)
+
+
+def test_a_claim_joining_two_sentences_cites_both():
+    # The model grafted "cơ bản được giải quyết" (from "Đến nay, tình trạng lấn chiếm …") onto
+    # the secretary's sentence: that sentence alone verifies the claim, but is not where the
+    # status asked about comes from.
+    result = resolve(
+        "Để giải quyết những vấn đề nổi cộm, bức xúc trong nhân dân về ô nhiễm môi trường, lấn chiếm "
+        "đất đai, sử dụng đất sai mục đích cơ bản được giải quyết [1].",
+        [_whole_report()],
+        question=ENCROACHMENT_Q,
+    )
+    assert result.verified and result.text.endswith("[1].")
+    quotes = [c.quote for c in result.citations]
+    assert len(quotes) == 2 and all(c.verified for c in result.citations)
+    assert "Để giải quyết những vấn đề nổi cộm" in quotes[0]
+    assert (
+        quotes[1].startswith("Đến nay, tình trạng lấn chiếm đất đai")
+        and "cơ bản được giải quyết" in quotes[1]
+    )
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        # all in one sentence
+        "Đến nay, tình trạng lấn chiếm đất đai, sử dụng đất không đúng mục đích cơ bản được giải quyết [1].",
+        # the words the sentence lacks are the question's own or stopwords ("ở phường Hương Mạc", "đến nay")
+        "Đến nay, ở phường Hương Mạc tình trạng lấn chiếm đất đai cơ bản được giải quyết [1].",
+    ],
+)
+def test_a_claim_from_one_sentence_cites_one(answer):
+    result = resolve(answer, [_whole_report()], question=ENCROACHMENT_Q)
+    assert result.verified
+    assert len(result.citations) == 1 and result.citations[0].quote.startswith(
+        "Đến nay, tình trạng lấn chiếm"
+    )
