@@ -320,6 +320,11 @@ STOPWORDS: frozenset[str] = frozenset()  # filled below, folded
 _WORD_RE = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+", re.UNICODE)
 
 
+def exact_words(text: str) -> list[str]:
+    """Words of ``text`` lowercased and NFC, diacritics kept ("cơ bản", not folded "co ban")."""
+    return [unicodedata.normalize("NFC", w.lower()) for w in _WORD_RE.findall(text)]
+
+
 def fold(text: str) -> str:
     """Lower-case, strip diacritics (đ → d): the form compared when matching."""
     return fold_diacritics(text)
@@ -416,7 +421,7 @@ def bigrams(token_list: Sequence[str]) -> list[str]:
 def span_features(text: str) -> frozenset[str]:
     """Unigrams, bigrams and exact (``=``-prefixed, unfolded) words: what a claim is matched against."""
     token_list = tokens(text)
-    exact = {"=" + unicodedata.normalize("NFC", w.lower()) for w in _WORD_RE.findall(text)}
+    exact = {"=" + w for w in exact_words(text)}
     return frozenset(token_list) | frozenset(bigrams(token_list)) | frozenset(exact)
 
 
@@ -645,7 +650,7 @@ def anchor_support(claim_text: str, question: str, span_tokens: frozenset[str]) 
     for quoted in _QUOTED.findall(claim_text):
         # A phrase quoted word for word from the passage ("The topic is “Phát huy ý chí tự lực,
         # tự cường …”") is checked by its own words, exactly, diacritics included.
-        exact = {"=" + unicodedata.normalize("NFC", w.lower()) for w in _WORD_RE.findall(quoted)}
+        exact = {"=" + w for w in exact_words(quoted)}
         if (
             len(exact) >= QUOTED_MIN_WORDS
             and exact <= span_tokens
@@ -957,7 +962,7 @@ def complement_span(claim_text: str, question: str, match: Match, matcher: _Pass
         return None
     passage = matcher.passages[match.n]
     known_text = f"{passage.text[match.start : match.end]} {question}"
-    known_words = set(_exact_words(known_text))
+    known_words = set(exact_words(known_text))
     missing = {
         pair
         for pair in _exact_pairs(claim_text) - _exact_pairs(known_text)
@@ -979,14 +984,9 @@ def complement_span(claim_text: str, question: str, match: Match, matcher: _Pass
     return best[1] if best else None
 
 
-def _exact_words(text: str) -> list[str]:
-    """Words of ``text``, lowercased NFC, diacritics kept ("cơ bản")."""
-    return [unicodedata.normalize("NFC", w.lower()) for w in _WORD_RE.findall(text)]
-
-
 def _exact_pairs(text: str) -> set[str]:
-    """Adjacent word pairs of ``text`` (see :func:`_exact_words`)."""
-    words = _exact_words(text)
+    """Adjacent word pairs of ``text`` (see :func:`exact_words`)."""
+    words = exact_words(text)
     return {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
 
 
