@@ -743,6 +743,29 @@ def test_span_answer_is_held_by_a_grammar_built_from_the_excerpts(passages, text
     )
 
 
+def test_span_citations_are_told_what_the_model_was_shown(passages, text, monkeypatch):
+    # Of two places of a copied phrase, the citation goes where the model saw it: the excerpts of
+    # the prompt must reach both the completion and the citation of the span.
+    import rag.citations as cite
+
+    received: list[object] = []
+    for name in ("complete_span_answer", "span_citations"):
+        original = getattr(cite, name)
+
+        def spy(*args, _original=original, **kwargs):  # type: ignore[no-untyped-def]
+            received.append(kwargs.get("shown"))
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(cite, name, spy)
+    assistant, llm, _ = make_assistant(passages, text, ["0,58%, [2]"], supports_grammar=True)
+    answer = assistant.ask(POVERTY_Q)
+    assert answer.answer == "0,58% [2]"
+    prompt = llm.prompts[0][-1]["content"]
+    assert len(received) == 2
+    for shown in received:
+        assert isinstance(shown, dict) and shown[2] and shown[2] in prompt
+
+
 def test_a_question_about_a_place_no_passage_mentions_is_refused(passages, text):
     from rag.pipeline import name_phrases
 
