@@ -34,7 +34,7 @@ from rag.prompts import (
     left_out_note_for,
 )
 from rag.settings import get_settings
-from rag.types import DoneEvent, SourcesEvent, TokenEvent
+from rag.types import DoneEvent, Passage, SourcesEvent, TokenEvent
 
 POVERTY_Q = "Tỷ lệ hộ nghèo của phường Phù Chẩn là bao nhiêu?"
 FINES_Q = "Thành phố Từ Sơn xử phạt bao nhiêu trường hợp vi phạm đất đai?"
@@ -368,6 +368,25 @@ def test_a_date_question_is_shown_the_sentence_that_holds_a_date(passages):
     assert year_sentence in shown(answer_start=answer_start_filters("Từ năm nào?")[-1])
 
 
+def test_a_sentence_of_the_asked_kind_competes_beyond_its_passages_best_few():
+    from rag.prompts import answer_start_filters
+
+    # The year sentence matches the question's words least of its passage: the answer-kind
+    # bonus must reach it before each passage's few best sentences are kept, not after.
+    text = (
+        "Ban Thường vụ Thành ủy lựa chọn nội dung đột phá về quản lý đất đai. "
+        "Ban Thường vụ chỉ đạo quản lý trật tự xây dựng. "
+        "Từ năm 2021, Ban Thường vụ Thành ủy lựa chọn hai nội dung đột phá."
+    )
+    passage = Passage(1, "d", "Từ Sơn", text, 0, len(text), ("c",), 1.0)
+    query = "Từ năm nào Ban Thường vụ Thành ủy lựa chọn nội dung đột phá về quản lý?"
+    year_filter = answer_start_filters("Từ năm nào?")[-1]
+    plain = select_excerpts(query, [passage], 200, approx_tokens, per_passage=1)
+    assert "2021" not in plain[1]
+    kind = select_excerpts(query, [passage], 200, approx_tokens, per_passage=1, answer_start=year_filter)
+    assert kind[1].startswith("Từ năm 2021")
+
+
 def test_answer_to_dict_is_json_with_expected_keys(passages, text):
     assistant, _, _ = make_assistant(passages, text, ["Tỷ lệ hộ nghèo giảm còn 0,58% [2]."])
     data = answer_to_dict(assistant.ask(POVERTY_Q))
@@ -534,6 +553,10 @@ def test_cross_lingual_answer_without_checkable_anchor_is_followed_by_the_closes
     reply = "The Tu Son Standing Committee has focused on the development of the economy [1]."
     question = "Which two breakthrough areas has the Standing Committee of Từ Sơn chosen since 2021?"
     assistant, _, _ = make_assistant(passages, text, [reply])
+    # The fake embedder's hash vectors rank sentences at random: the sentence is chosen by its
+    # words here ("2021"); the embeddings' part is tested with embeddings that mean something
+    # (test_the_sentence_closest_to_a_question_in_another_language_is_shown).
+    assistant._semantic_bonus = lambda language, passages: None  # type: ignore[method-assign]
     answer = assistant.ask(question)
     assert not answer.refused and not answer.verified and answer.raw_answer == reply
     # the model's English stays, without its unchecked marker, followed by the quote
@@ -1776,3 +1799,56 @@ def test_a_phrase_found_twice_is_cited_where_the_model_was_shown_it():
     # without the excerpt the first place stands, as before
     assert complete_span_answer("1950 [1]", [passage], cap_words=8) == "1950 [1]"
     assert span_citations("1950 [1]", [passage])[0].quote.startswith("Các nhà lý luận")
+
+
+class _ClosenessEmbedder:
+    """Sentence vectors whose cosine to the query falls in a set order (the first sentence closest)."""
+
+    def __init__(self, order: list[str]) -> None:
+        import numpy as np
+
+        self.vectors = {}
+        for i, sentence in enumerate(order):
+            vector = np.zeros(len(order) + 1, dtype=np.float32)
+            vector[0] = 1.0 - 0.1 * i
+            vector[i + 1] = 0.3 + 0.1 * i
+            self.vectors[sentence] = vector / np.linalg.norm(vector)
+
+    def embed_documents(self, texts):
+        import numpy as np
+
+        return np.stack([self.vectors[t] for t in texts])
+
+    def embed_query(self, text):
+        import numpy as np
+
+        query = np.zeros(len(self.vectors) + 1, dtype=np.float32)
+        query[0] = 1.0
+        return query
+
+
+def test_the_sentence_closest_to_a_question_in_another_language_is_shown():
+    # An English question shares only the place name with most sentences of a Vietnamese
+    # report, and no word with the one that answers it: the sentence embeddings must carry
+    # that one into a short excerpt ahead of those that only name the place.
+    from rag.pipeline import _SentenceRanker
+
+    answer = "Ban Thường vụ lựa chọn hai nội dung đột phá là quản lý đất đai và trật tự xây dựng."
+    generic = [
+        "Kinh tế - xã hội thành phố Từ Sơn ngày càng phát triển.",
+        "Thành ủy Từ Sơn xây dựng kế hoạch, chương trình hành động cụ thể.",
+        "Đồng chí Lê Văn Nam, Trưởng Ban Tuyên giáo Thành ủy Từ Sơn, cho biết như vậy.",
+        "Các cấp ủy ở Từ Sơn tập trung chỉ đạo giải quyết các vấn đề bức xúc.",
+        "Nhân dân Từ Sơn đồng tình, ủng hộ chủ trương của thành phố.",
+        "Đảng bộ Từ Sơn tiếp tục nhân rộng việc học tập và làm theo Bác.",
+    ]
+    text = " ".join([*generic[:3], answer, *generic[3:]])
+    passage = Passage(1, "d", "Từ Sơn", text, 0, len(text), ("c",), 1.0)
+    ranker = _SentenceRanker(_ClosenessEmbedder([answer, *generic]))  # type: ignore[arg-type]
+    question = "Which two breakthrough areas has the Tu Son Standing Committee chosen?"
+    bonus = ranker(question, [answer, *generic])
+    assert bonus[0] == max(bonus)  # the embeddings do rank the answer first
+    words = lambda s: len(s.split())  # noqa: E731
+    # a budget for one sentence: the answer, not the place-naming one the embeddings rank second
+    excerpts = select_excerpts(question, [passage], budget_tokens=30, count_tokens=words, semantic=ranker)
+    assert excerpts[1] == answer
