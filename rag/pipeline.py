@@ -1352,8 +1352,10 @@ class Assistant:
         )
         start_filters = answer_start_filters(asking) if copies_span else []
         excerpts = select_excerpts(
-            # A translation that kept the question's names shares the passages' words.
-            f"{query} {translation}" if keeps_names(query, translation) else query,
+            # The translation shares the passages' words even when it lost the question's names:
+            # on 161 answerable English XQuAD questions the Vietnamese answer was shown for 143 with
+            # every translation, 140 when only those keeping the question's names took part.
+            f"{query} {translation}".strip(),
             passages,
             self.context_budget_tokens,
             llm.count_tokens,

@@ -1852,3 +1852,35 @@ def test_the_sentence_closest_to_a_question_in_another_language_is_shown():
     # a budget for one sentence: the answer, not the place-naming one the embeddings rank second
     excerpts = select_excerpts(question, [passage], budget_tokens=30, count_tokens=words, semantic=ranker)
     assert excerpts[1] == answer
+
+
+def test_an_english_question_is_shown_what_its_translation_matches_even_without_its_names(
+    passages, text, monkeypatch
+):
+    import rag.pipeline as pipeline
+    from rag.translate import clear_translation_cache, keeps_names
+
+    clear_translation_cache()
+    question = "What two breakthrough areas has the Tu Son Standing Committee focused on?"
+    # a loose translation that lost the question's names but kept what it asks about
+    translation = "Ban lãnh đạo tập trung vào hai nội dung đột phá nào?"
+    assert not keeps_names(question, translation)
+    queries = []
+    choose = pipeline.select_excerpts
+
+    def recording(query, *args, **kwargs):
+        queries.append(query)
+        return choose(query, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "select_excerpts", recording)
+    llm = FakeLLM([translation, "Land management and construction order management [1]."])
+    assistant = Assistant(
+        get_settings({"retrieval": {"top_k": 4}}),
+        index=FakeIndex({DOC_ID: text}, passages),
+        embedder=FakeEmbedder(),
+        llm=llm,
+        retriever=_TranslatingRetriever(passages),
+    )
+    assistant.ask(question)
+    # the sentences shown compete on the translation's words too ("hai nội dung đột phá")
+    assert queries == [f"{question} {translation}"]
