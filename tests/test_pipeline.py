@@ -115,6 +115,31 @@ def test_wrong_number_falls_back_to_extractive_answer(passages, text):
     assert text[answer.citations[0].start : answer.citations[0].end] == answer.citations[0].quote
 
 
+def test_a_wrong_answer_does_not_pull_the_quote_off_the_question():
+    # From XQuAD-vi: the model copied a sentence of the other passage, and the quote chosen by
+    # the question and that answer together was the same sentence, about building.
+    paragraphs = [
+        "Thông báo được đưa ra một ngày sau khi Setanta Sports xác nhận rằng họ sẽ ra mắt vào tháng Ba "
+        "trên nền tảng kỹ thuật số mặt đất. Kênh này có trụ sở tại Dublin và phát sóng bóng đá Scotland.",
+        "Xây dựng là một quy trình thiết kế và thi công nên các cơ sở hạ tầng hoặc công trình, nhà ở. "
+        "Xây dựng khác với sản xuất ở chỗ sản xuất thường tạo ra hàng loạt mặt hàng tương tự mà không "
+        "có người mua được chỉ định.",
+    ]
+    text = "\n\n".join(paragraphs)
+    passages = [
+        Passage(n, DOC_ID, "Tin thể thao", p, text.index(p), text.index(p) + len(p), (f"c{n}",), 1.0 / n)
+        for n, p in enumerate(paragraphs, start=1)
+    ]
+    reply = f"{paragraphs[1]} [2]"
+    assistant, _, _ = make_assistant(passages, text, [reply], dense=[0.9, 0.8])
+    answer = assistant.ask("Setanta Sports đã lên kế hoạch ra mắt trên nền tảng nào?")
+    assert not answer.refused and answer.verified
+    assert answer.answer.startswith(extractive_note_for("vi"))
+    assert "kỹ thuật số mặt đất" in answer.answer and "Xây dựng" not in answer.answer
+    (citation,) = answer.citations
+    assert citation.n == 1 and text[citation.start : citation.end] == citation.quote
+
+
 def test_without_fallback_unverified_answer_is_kept_and_flagged(passages, text):
     reply = "Thành phố Từ Sơn xử phạt 16 trường hợp vi phạm công tác quản lý, sử dụng đất đai [3]."
     assistant, _, _ = make_assistant(passages, text, [reply], fallback="none")
@@ -151,8 +176,9 @@ def test_default_evidence_thresholds_refuse_a_low_overlap_question_unless_dense_
     refused, llm = ask(off_topic, 0.85)
     assert refused.refused and llm.prompts == [] and refused.evidence["lexical_overlap"] < 0.45
     assert refused.refusal_reason.startswith("best dense score 0.850")
-    answered, llm = ask(off_topic, 0.87)
-    assert not answered.refused and llm.prompts
+    asked, llm = ask(off_topic, 0.87)
+    assert llm.prompts  # convincing enough to ask the model; its answer then cites nothing asked
+    assert asked.refused and "barely match" in asked.refusal_reason
     # most of its words in a passage: answered even at .85
     on_topic, _ = ask(POVERTY_Q, 0.85)
     assert not on_topic.refused and on_topic.evidence["lexical_overlap"] >= 0.45
@@ -1410,9 +1436,32 @@ def test_answer_relevance_is_recorded_and_low_relevance_refuses(passages, text, 
     assert 0.3 < relevance <= 1.0 and "best_dense" in answer.evidence
     monkeypatch.setattr(pipeline, "MIN_ANSWER_RELEVANCE", relevance + 0.01)
     assistant, _, _ = make_assistant(passages, text, ["0,58% [2]"], supports_grammar=True)
+    kept = assistant.ask(POVERTY_Q)  # the passages hold the question's words: no refusal
+    assert not kept.refused and answer.evidence["lexical_overlap"] >= pipeline.ANSWER_RELEVANCE_OVERLAP
+    monkeypatch.setattr(pipeline, "ANSWER_RELEVANCE_OVERLAP", 1.01)
+    assistant, _, _ = make_assistant(passages, text, ["0,58% [2]"], supports_grammar=True)
     refused = assistant.ask(POVERTY_Q)
     assert refused.refused and "barely match" in refused.refusal_reason
     assert answer_to_dict(refused)["refusal_reason"] == refused.refusal_reason
+
+
+@pytest.mark.parametrize(
+    ("question", "reply", "span"),
+    [
+        ("Ai phụ trách thư viện tỉnh?", "Nguyễn Công Giang [2]", True),
+        ("Bệnh nào gây suy giảm miễn dịch ở người?", "Dịch bệnh COVID-19 ảnh hưởng đến phường [2].", False),
+    ],
+)
+def test_an_answer_to_a_question_the_passages_barely_hold_is_refused(passages, text, question, reply, span):
+    # The retriever was convinced (dense .9), the model copied a real phrase, but neither the
+    # passages (overlap) nor the cited sentence (relevance) hold much of the question.
+    assistant, _, _ = make_assistant(
+        passages, text, [reply], dense=[0.9, 0.85, 0.8, 0.7], supports_grammar=span
+    )
+    answer = assistant.ask(question)
+    assert answer.refused and answer.answer == REFUSAL_VI and not answer.citations
+    assert "barely match" in answer.refusal_reason and answer.related
+    assert answer.evidence["answer_relevance"] < 0.3 and answer.evidence["lexical_overlap"] < 0.5
 
 
 def test_one_word_span_answer_is_verified_not_refused(passages, text):
