@@ -136,7 +136,11 @@ QUOTE_INSTEAD_OF_REFUSAL_OVERLAP = 0.6
 # ... and only when the quoted sentence holds the question's rarer words (its
 # ``citations.rank_sentences`` score for the question, within its passage). Seen on five
 # XQuAD-vi-holdout runs: quotes scoring >= .65 held the gold answer 9 times in 10; those below .6
-# held it 2 times in 5, and one answered an unanswerable question.
+# held it 2 times in 5, and one answered an unanswerable question. For a figure, date or person
+# question the sentence must also hold what is asked: XQuAD-vi-holdout (250 questions each of
+# seeds 0 and 1), 5 of 21 such refusals (and copied phrases without a name) became right quotes,
+# and no unanswerable question was answered, here or on the reports set (without that check, 2
+# of its "how many" questions were, by a sentence naming the ward).
 QUOTE_INSTEAD_OF_REFUSAL_RANK = 0.6
 # The sentence quoted after an unverifiable answer is chosen with the answer's words too, so a
 # wrong answer can pull it off the question ("Xây dựng là một quy trình…" quoted for a question
@@ -1671,8 +1675,14 @@ class Assistant:
             elif span_kind == "person" and not any(
                 names_a_person(text) for text, _ in cite.span_parts(raw) or []
             ):
-                return self._refuse(
-                    answer, passages, started, f"no name in the copied phrase: {raw.strip()!r}"
+                return self._quote_or_refuse(
+                    answer,
+                    passages,
+                    question,
+                    "",
+                    language,
+                    started,
+                    f"no name in the copied phrase: {raw.strip()!r}",
                 )
         else:
             result = cite.resolve(
@@ -1761,24 +1771,31 @@ class Assistant:
     ) -> Answer:
         """Refuse for ``reason``, or quote the best sentence when the passages hold the question.
 
-        Only for a question asking for a thing (not a figure, date or person: there the model's
-        refusal is right when the figure is missing, whatever words the passages share) in the
-        passages' language, when the passages hold at least ``QUOTE_INSTEAD_OF_REFUSAL_OVERLAP``
-        of its words and the quoted sentence ranks at least ``QUOTE_INSTEAD_OF_REFUSAL_RANK`` for it.
+        Only for a question in the passages' language, when the passages hold at least
+        ``QUOTE_INSTEAD_OF_REFUSAL_OVERLAP`` of its words and the quoted sentence ranks at least
+        ``QUOTE_INSTEAD_OF_REFUSAL_RANK`` for it. A question asking for a figure, date or person
+        is quoted only with a sentence holding what it asks (a word its strictest answer-start
+        filter accepts, :func:`prompts.answer_start_filters`: "1.345.596 người" for "bao nhiêu
+        người"): the model's refusal is right when the figure is missing, whatever words the
+        passages share; any other question must ask for a thing ("gì", "nào", "what", …).
         """
         asked = answer.standalone_question or question
         overlap = answer.evidence.get("lexical_overlap", 0.0)
+        kind = asked_kind(asked)
         asks_thing = any(word in _THING_QUESTION_WORDS for word in syllables(asked))
+        filters = answer_start_filters(asked) if kind is not None else []
         if (
             self.fallback == "extractive"
             and overlap >= QUOTE_INSTEAD_OF_REFUSAL_OVERLAP
-            and asks_thing
-            and asked_kind(asked) is None
+            and (asks_thing if kind is None else bool(filters))
             and not in_other_language(language, passages)
         ):
             extractive = self._extractive(
                 asked, raw, passages, language, min_question_rank=QUOTE_INSTEAD_OF_REFUSAL_RANK
             )
+            if extractive is not None and filters:
+                holds_asked = starting_words(extractive[1][0].quote, filters[0])
+                extractive = extractive if holds_asked else None
             if extractive is not None:
                 logger.info("quoted instead of refusing %r: %s", answer.question[:80], reason)
                 answer.answer, answer.citations = extractive

@@ -209,12 +209,47 @@ def test_model_refusal_of_a_question_one_sentence_holds_quotes_that_sentence(pas
     assert citation.n == 2 and "được đưa vào chương trình" in citation.quote
     assert text[citation.start : citation.end] == citation.quote
     assert answer.evidence["quoted_instead_of_refusal"] == 1.0
-    # a figure question is refused whatever its words: the figure is what is missing
+    # the poverty rate's clause ranks just under QUOTE_INSTEAD_OF_REFUSAL_RANK (.596) for its question
     assistant, _, _ = make_assistant(passages, text, [REFUSAL_VI])
     assert assistant.ask(POVERTY_Q).refused
     # without the extractive fallback the refusal stands
     assistant, _, _ = make_assistant(passages, text, [REFUSAL_VI], fallback="none")
     assert assistant.ask(question).refused
+
+
+@pytest.mark.parametrize(
+    ("question", "quoted"),
+    [
+        ("Phường Phù Chẩn có bao nhiêu khu dân cư đạt danh hiệu Khu phố văn hóa?", "3/3 khu dân cư"),
+        ("Từ năm nào Ban Thường vụ Thành ủy Từ Sơn lựa chọn hai nội dung đột phá?", "Từ năm 2021"),
+        ("Ai là Phó Bí thư Thường trực Đảng ủy phường Phù Chẩn?", "Nguyễn Công Giang"),
+        # what the question asks is in no sentence holding its words: the refusal stands
+        ("Dân số của phường Phù Chẩn là bao nhiêu người?", None),
+        ("Đảng bộ phường Phù Chẩn có bao nhiêu đảng viên?", None),
+    ],
+)
+def test_model_refusal_of_a_figure_date_or_person_question_quotes_a_sentence_holding_it(
+    passages, text, question, quoted
+):
+    assistant, _, _ = make_assistant(passages, text, [REFUSAL_VI])
+    answer = assistant.ask(question)
+    if quoted is None:
+        assert answer.refused and answer.answer == REFUSAL_VI
+        return
+    assert not answer.refused and answer.verified
+    assert answer.answer.startswith(extractive_note_for("vi")) and quoted in answer.answer
+    assert answer.evidence["quoted_instead_of_refusal"] == 1.0
+    (citation,) = answer.citations
+    assert quoted in citation.quote and text[citation.start : citation.end] == citation.quote
+
+
+def test_a_copied_phrase_without_a_name_gives_way_to_the_sentence_naming_the_person(passages, text):
+    assistant, _, _ = make_assistant(
+        passages, text, ["Thường trực Đảng ủy phường [2]"], supports_grammar=True, answer_format="span"
+    )
+    answer = assistant.ask("Ai là Phó Bí thư Thường trực Đảng ủy phường Phù Chẩn?")
+    assert not answer.refused and "Nguyễn Công Giang" in answer.answer
+    assert answer.evidence["quoted_instead_of_refusal"] == 1.0
 
 
 def test_english_question_gets_english_refusal_and_english_prompt(passages, text):
