@@ -471,6 +471,34 @@ def _resolve_person_reference(question: str, turn: tuple[str, str]) -> str:
     return ""
 
 
+def place_of_person(kind: str, name: str, text: str) -> str:
+    """The place of ``kind`` ("phường") where ``text`` introduces the person ``name``, or "".
+
+    "Đồng chí Đàm Đức Hà, Bí thư Đảng ủy phường Hương Mạc cho biết" names it in the sentence
+    that names the person; "Ở Đảng bộ phường Phù Chẩn … Đồng chí Nguyễn Công Giang, Phó Bí thư
+    Thường trực Đảng ủy phường chia sẻ" before it, within ``PLACE_LOOKBACK_CHARS``. The name is
+    matched without diacritics ("Nguyen Cong Giang"); the first mention that has a place wins.
+    """
+    wanted = fold_diacritics(name).split()
+    if not wanted:
+        return ""
+    words = list(re.finditer(r"[^\W_]+", text))
+    folded = [fold_diacritics(word.group(0)) for word in words]
+    sentences = _full_sentences(text)
+    for i in range(len(words) - len(wanted) + 1):
+        if folded[i : i + len(wanted)] != wanted:
+            continue
+        start, end = words[i].start(), words[i + len(wanted) - 1].end()
+        sentence_end = next((e for s, e in sentences if s <= start < e), end)
+        named = (
+            place_mentions(kind, text[end:sentence_end])
+            or place_mentions(kind, text[max(0, start - PLACE_LOOKBACK_CHARS) : start])[-1:]
+        )
+        if named:
+            return f"{kind} {named[0][0]}"
+    return ""
+
+
 def _person_name(text: str) -> str:
     """The first run of two or more capitalised words that is not a place ("phường Hương Mạc")."""
     words = list(re.finditer(r"[^\W\d_]+", text))
@@ -1289,6 +1317,9 @@ class Assistant:
         question_text = normalize_text(question or "").strip()
         language = detect_language(question_text) if question_text else "vi"
         standalone, query = rewrite_followup(question_text, history)
+        if standalone == question_text and history:
+            placed = self._place_of_previous_person(question_text, history[-1])
+            standalone, query = (placed, placed) if placed else (standalone, query)
         if self.rewrite_with_llm and query != standalone:
             standalone = query = self._rewrite_with_llm(question_text, history) or standalone
         previous_question = history[-1][0] if history and query != standalone else None
@@ -1514,6 +1545,33 @@ class Assistant:
         except Exception:  # noqa: BLE001 - a fingerprint must never stop an answer
             logger.debug("settings fingerprint unavailable", exc_info=True)
             return ""
+
+    def _place_of_previous_person(self, question: str, turn: tuple[str, str]) -> str:
+        """``question`` with "his ward" / "phường đó" naming the previous turn's person's place, or "".
+
+        The place is where the documents introduce that person (:func:`place_of_person`):
+        "Who is Nguyen Cong Giang?" names no ward, nor does its answer ("Phó Bí thư Thường trực
+        Đảng ủy phường"); the report names it a few sentences before.
+        """
+        reference = _KIND_REFERENCE.search(question)
+        if not reference:
+            return ""
+        kind = (reference.group("kind") or reference.group("kind_en")).lower()
+        place_kind = _PLACE_KINDS_FROM_EN.get(kind, kind)
+        if place_kind not in _PLACE_KINDS:
+            return ""
+        index = self.index
+        for source in (turn[1], turn[0]):
+            name = _person_name(cite.strip_markers(source or ""))
+            if not name:
+                continue
+            doc_ids = dict.fromkeys(hit.chunk.doc_id for hit in self.retriever.search(name))
+            for doc_id in doc_ids:
+                place = place_of_person(place_kind, name, index.document_text(doc_id))
+                if place:
+                    logger.info("%r: %r read as %s", question[:80], reference.group(0), place)
+                    return question[: reference.start()] + place + question[reference.end() :]
+        return ""
 
     def _rewrite_with_llm(self, question: str, history: History) -> str:
         """The model's standalone version of a follow-up ("" when it gives nothing usable)."""

@@ -331,7 +331,8 @@ _ASKS_QUANTITY = (
     r"\b(?:bao nhiêu|mấy (?:người|năm|lần|ha|km|triệu|tỷ|phần trăm|ngàn|nghìn)|how (?:many|much)|"
     r"what (?:percentage|percent|proportion|number)|"
     r"what (?:is|was|are|were) the (?:[a-z-]+ ){0,3}"
-    r"(?:rate|income|percentage|share|total|amount|population))\b"
+    r"(?:rate|income|percentage|share|total|amount|population)|"
+    r"what (?:[a-z-]+ ){0,2}(?:rate|percentage) (?:did|does|do|has|have|had|is|was|were))\b"
 )
 # Not "thập kỷ nào" (which decade): copied as a time span, "năm 1970" was kept for "đầu những năm
 # 1970", 0 of 3 XQuAD-vi decade questions right vs 2 of 3 answered freely.

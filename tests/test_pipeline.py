@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -20,6 +21,7 @@ from rag.pipeline import (
     Assistant,
     answer_to_dict,
     looks_like_followup,
+    place_of_person,
     rewrite_followup,
     select_excerpts,
 )
@@ -564,6 +566,35 @@ def test_rewrite_followup_resolves_a_person_named_in_the_previous_answer(answer,
     assert refused == (question, f"{previous} {question}")
 
 
+@pytest.mark.parametrize(
+    ("name", "place"),
+    [
+        ("Nguyen Cong Giang", "phường Phù Chẩn"),  # named sentences before: "Ở Đảng bộ phường Phù Chẩn …"
+        (unicodedata.normalize("NFD", "Nguyễn Công Giang"), "phường Phù Chẩn"),
+        ("Đàm Đức Hà", "phường Hương Mạc"),  # "…, Bí thư Đảng ủy phường Hương Mạc cho biết"
+        ("Trần Văn Nam", ""),  # not in the report
+    ],
+)
+def test_place_of_person_is_where_the_report_introduces_them(text, name, place):
+    assert place_of_person("phường", name, text) == place
+
+
+def test_followup_about_the_previous_persons_ward_asks_about_that_ward(passages, text):
+    assistant, _, retriever = make_assistant(passages, text, ["0,58% [2]"])
+    previous = (
+        "Nguyễn Công Giang là ai?",
+        "Trích nguyên văn: “Đồng chí Nguyễn Công Giang, Phó Bí thư Thường trực Đảng ủy phường chia sẻ” [2]",
+    )
+    answer = assistant.ask("Tỷ lệ hộ nghèo của phường đó là bao nhiêu?", history=[previous])
+    assert answer.standalone_question == "Tỷ lệ hộ nghèo của phường Phù Chẩn là bao nhiêu?"
+    assert retriever.queries[-1] == answer.standalone_question
+    # a person the documents never mention leaves the follow-up as it was: turns merged
+    unknown = ("Trần Văn Nam là ai?", "Không tìm thấy thông tin trong tài liệu.")
+    answer = assistant.ask("Tỷ lệ hộ nghèo của phường đó là bao nhiêu?", history=[unknown])
+    assert answer.standalone_question == "Tỷ lệ hộ nghèo của phường đó là bao nhiêu?"
+    assert retriever.queries[-1] == f"{unknown[0]} {answer.standalone_question}"
+
+
 def test_format_context_numbers_passages_and_names_each_document_once(passages):
     from rag.prompts import SAME_DOCUMENT, format_context
 
@@ -969,6 +1000,9 @@ def test_other_questions_only_keep_answers_from_starting_with_their_own_words():
     )
     assert asked_kind("Ai đóng vai Doctor Who đầu tiên?") == "person"
     assert asked_kind("Who played the first Doctor Who?") == "person"
+    assert asked_kind("What poverty rate did Phu Chan ward reach?") == "quantity"
+    assert asked_kind("What percentage has the ward reached?") == "quantity"
+    assert asked_kind("What happened to the rate of growth?") is None
     accepts = answer_start_filter("Tên của cây cầu qua sông Charles là gì?")
     assert accepts("John") and not accepts("Cầu") and not accepts("Charles")
     assert answer_start_filter("  ") is None
