@@ -41,6 +41,7 @@ from rag.prompts import (
     INSTRUCTION_TEXT,
     PLACE_KINDS_EN,
     answer_start_filters,
+    asked_about_person,
     asked_kind,
     asks_for_total,
     asks_quoted_people,
@@ -479,9 +480,15 @@ def place_of_person(kind: str, name: str, text: str) -> str:
     Thường trực Đảng ủy phường chia sẻ" before it, within ``PLACE_LOOKBACK_CHARS``. The name is
     matched without diacritics ("Nguyen Cong Giang"); the first mention that has a place wins.
     """
+    found = _place_of_person_span(kind, name, text)
+    return f"{kind} {found[0]}" if found else ""
+
+
+def _place_of_person_span(kind: str, name: str, text: str) -> tuple[str, int, int] | None:
+    """:func:`place_of_person` as (name of the place, start, end of "kind + name" in ``text``)."""
     wanted = fold_diacritics(name).split()
     if not wanted:
-        return ""
+        return None
     words = list(re.finditer(r"[^\W_]+", text))
     folded = [fold_diacritics(word.group(0)) for word in words]
     sentences = _full_sentences(text)
@@ -490,13 +497,15 @@ def place_of_person(kind: str, name: str, text: str) -> str:
             continue
         start, end = words[i].start(), words[i + len(wanted) - 1].end()
         sentence_end = next((e for s, e in sentences if s <= start < e), end)
-        named = (
-            place_mentions(kind, text[end:sentence_end])
-            or place_mentions(kind, text[max(0, start - PLACE_LOOKBACK_CHARS) : start])[-1:]
-        )
+        after = [(place, end + s, end + e) for place, s, e in place_mentions(kind, text[end:sentence_end])]
+        lookback = max(0, start - PLACE_LOOKBACK_CHARS)
+        before = [
+            (place, lookback + s, lookback + e) for place, s, e in place_mentions(kind, text[lookback:start])
+        ]
+        named = after[:1] or before[-1:]
         if named:
-            return f"{kind} {named[0][0]}"
-    return ""
+            return named[0]
+    return None
 
 
 def _person_name(text: str) -> str:
@@ -1372,6 +1381,12 @@ class Assistant:
             yield DoneEvent(self._refuse(answer, passages, started, weak))
             return
 
+        person = asked_about_person(standalone)
+        described = self._person_position(person, passages, language) if person else None
+        if described is not None:
+            yield DoneEvent(self._read_off(answer, described, started, "person_position"))
+            return
+
         listed = self._listed_places(standalone, passages, language)
         if listed is not None:
             yield DoneEvent(self._read_off(answer, listed, started, "listed_places"))
@@ -1993,6 +2008,32 @@ class Assistant:
         if not found:
             return None
         return "; ".join(found.values()) + ".", citations
+
+    def _person_position(
+        self, name: str, passages: Sequence[Passage], language: str
+    ) -> tuple[str, list[cite.Citation]] | None:
+        """What the passages say ``name`` is: "Đàm Đức Hà là Bí thư Đảng ủy phường Hương Mạc [1].".
+
+        Read off the report's way of quoting people, "Đồng chí <name>, <position> cho biết"
+        (:func:`quoted_people`), the name matched without diacritics. A position ending at a
+        bare kind word ("… Đảng ủy phường") is completed with the place where the passage
+        introduces the person (:func:`place_of_person`), cited too. None when no passage quotes
+        ``name``: the model answers. The position stays as the report words it in English too.
+        """
+        wanted = fold_diacritics(name)
+        for passage in passages:
+            for quoted, position, start, end in quoted_people(passage.text):
+                if not _one_edit_apart(fold_diacritics(quoted), wanted):
+                    continue
+                citations = [self._cite_span(passage, start, end)]
+                text = f"{quoted} {'là' if language == 'vi' else 'is'} {position} [{passage.n}]"
+                kind = position.split()[-1].lower()
+                place = _place_of_person_span(kind, quoted, passage.text) if kind in _PLACE_KINDS else None
+                if place is not None:
+                    citations.append(self._cite_span(passage, place[1], place[2]))
+                    text += f" ({kind} {place[0]} [{passage.n}])"
+                return f"{text}.", citations
+        return None
 
     def _counted_total(
         self, question: str, query: str, passages: Sequence[Passage], language: str

@@ -453,8 +453,33 @@ def place_kind_in_english(kind: str) -> str:
     return english.get(kind, kind)
 
 
+# "Nguyễn Công Giang là ai?", "Who is Nguyen Cong Giang?": the question names the person and
+# asks what they are; every word of the name is capitalised ("Chủ tịch của IPCC là ai?" asks a name).
+_WHO_IS = (
+    re.compile(
+        r"^\s*(?:(?:đồng chí|ông|bà)\s+)?(?P<name>[^\W\d_]+(?:\s+[^\W\d_]+){1,4})\s+là\s+ai\s*[?？]?\s*$",
+        re.I,
+    ),
+    re.compile(r"^\s*who\s+(?:is|was)\s+(?P<name>[^\W\d_]+(?:\s+[^\W\d_]+){1,4})\s*[?？]?\s*$", re.I),
+)
+
+
+def asked_about_person(question: str) -> str:
+    """The person a "who is <name>?" question names ("Nguyễn Công Giang"), or ""."""
+    for pattern in _WHO_IS:
+        match = pattern.match(question)
+        if match and all(word[:1].isupper() for word in match.group("name").split()):
+            return match.group("name")
+    return ""
+
+
 def asked_kind(question: str) -> str | None:
-    """What a question asks for: "quantity", "time", "person", or None for anything else."""
+    """What a question asks for: "quantity", "time", "person", or None for anything else.
+
+    "Who is <name>?" asks what the person is, not for a name: None.
+    """
+    if asked_about_person(question):
+        return None
     for kind, pattern in (("quantity", _ASKS_QUANTITY), ("time", _ASKS_TIME), ("person", _ASKS_PERSON)):
         if _matches(pattern, question):
             return kind

@@ -595,6 +595,31 @@ def test_followup_about_the_previous_persons_ward_asks_about_that_ward(passages,
     assert retriever.queries[-1] == f"{unknown[0]} {answer.standalone_question}"
 
 
+def test_who_is_a_quoted_person_is_answered_with_their_position_read_off_the_report(passages, text):
+    assistant, llm, _ = make_assistant(passages, text)
+    answer = assistant.ask("Nguyễn Công Giang là ai?")
+    assert not answer.refused and answer.verified and not llm.prompts
+    n = answer.citations[0].n
+    assert answer.answer == (
+        f"Nguyễn Công Giang là Phó Bí thư Thường trực Đảng ủy phường [{n}] (phường Phù Chẩn [{n}])."
+    )
+    position, place = answer.citations
+    assert "Nguyễn Công Giang, Phó Bí thư Thường trực Đảng ủy phường chia sẻ" in position.quote
+    assert place.quote == "phường Phù Chẩn" and text[place.start : place.end] == place.quote
+    assert answer.evidence["person_position"] == 2.0
+
+    english = assistant.ask("Who is Dam Duc Ha?")
+    n = english.citations[0].n
+    assert english.answer == f"Đàm Đức Hà is Bí thư Đảng ủy phường Hương Mạc [{n}]."
+    assert len(english.citations) == 1 and english.citations[0].verified
+
+
+def test_who_is_someone_the_report_does_not_quote_is_left_to_the_model(passages, text):
+    assistant, llm, _ = make_assistant(passages, text, [REFUSAL_VI])
+    answer = assistant.ask("Hồ Chí Minh là ai?")  # named in "tư tưởng Hồ Chí Minh", quoted nowhere
+    assert len(llm.prompts) == 1 and "person_position" not in answer.evidence
+
+
 def test_format_context_numbers_passages_and_names_each_document_once(passages):
     from rag.prompts import SAME_DOCUMENT, format_context
 
