@@ -453,19 +453,29 @@ def place_kind_in_english(kind: str) -> str:
     return english.get(kind, kind)
 
 
-# "Nguyễn Công Giang là ai?", "Who is Nguyen Cong Giang?": the question names the person and
-# asks what they are; every word of the name is capitalised ("Chủ tịch của IPCC là ai?" asks a name).
-_WHO_IS = (
-    re.compile(
-        r"^\s*(?:(?:đồng chí|ông|bà)\s+)?(?P<name>[^\W\d_]+(?:\s+[^\W\d_]+){1,4})\s+là\s+ai\s*[?？]?\s*$",
-        re.I,
-    ),
-    re.compile(r"^\s*who\s+(?:is|was)\s+(?P<name>[^\W\d_]+(?:\s+[^\W\d_]+){1,4})\s*[?？]?\s*$", re.I),
+# "Nguyễn Công Giang là ai?", "Who is Nguyen Cong Giang?", "Đồng chí Lê Văn Nam giữ những chức vụ
+# gì?", "What position does Le Van Nam hold?": the question names the person and asks what they
+# are. Every word of the name is capitalised ("Chủ tịch của IPCC là ai?" asks for a name).
+_NAME = r"(?P<name>[^\W\d_]+(?:\s+[^\W\d_]+){1,4})"
+_HONORIFIC_VI = r"(?:(?:đồng chí|ông|bà)\s+)?"
+_POSITION_VI = r"(?:chức vụ|chức danh|vị trí|cương vị)"
+_POSITION_EN = r"(?:position|positions|post|posts|role|roles|title|titles|office)"
+_WHO_IS = tuple(
+    re.compile(rf"^\s*{pattern}\s*[?？]?\s*$", re.I)
+    for pattern in (
+        rf"{_HONORIFIC_VI}{_NAME}\s+là\s+ai",
+        rf"{_HONORIFIC_VI}{_NAME}\s+(?:giữ|đảm nhiệm|đảm nhận)\s+(?:những\s+|các\s+)?"
+        rf"{_POSITION_VI}\s+(?:gì|nào)",
+        rf"{_POSITION_VI}\s+của\s+{_HONORIFIC_VI}{_NAME}\s+là\s+gì",
+        rf"who\s+(?:is|was)\s+{_NAME}",
+        rf"what\s+{_POSITION_EN}\s+(?:does|did)\s+{_NAME}\s+hold",
+        rf"what\s+(?:is|was|are|were)\s+{_NAME}'s\s+{_POSITION_EN}",
+    )
 )
 
 
 def asked_about_person(question: str) -> str:
-    """The person a "who is <name>?" question names ("Nguyễn Công Giang"), or ""."""
+    """The person a "who is <name>?" / "what position does <name> hold?" question names, or ""."""
     for pattern in _WHO_IS:
         match = pattern.match(question)
         if match and all(word[:1].isupper() for word in match.group("name").split()):

@@ -595,6 +595,27 @@ def test_followup_about_the_previous_persons_ward_asks_about_that_ward(passages,
     assert retriever.queries[-1] == f"{unknown[0]} {answer.standalone_question}"
 
 
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [
+        ("Nguyễn Công Giang là ai?", "Nguyễn Công Giang"),
+        ("Đồng chí Lê Văn Nam giữ những chức vụ gì?", "Lê Văn Nam"),
+        ("Chức vụ của ông Đàm Đức Hà là gì?", "Đàm Đức Hà"),
+        ("Who is Nguyen Cong Giang?", "Nguyen Cong Giang"),
+        ("What position does Le Van Nam hold?", "Le Van Nam"),
+        ("What is Le Van Nam's role?", "Le Van Nam"),
+        ("Ai là Bí thư Đảng ủy phường Hương Mạc?", ""),  # asks for a name
+        ("Chủ tịch của IPCC là ai?", ""),  # "Chủ tịch của IPCC" is no name
+        ("Who was Count of Melfi", ""),
+    ],
+)
+def test_asked_about_person_is_the_name_a_what_is_this_person_question_gives(question, name):
+    from rag.prompts import asked_about_person, asked_kind
+
+    assert asked_about_person(question) == name
+    assert (asked_kind(question) is None) == bool(name)  # a position is asked, not a person
+
+
 def test_who_is_a_quoted_person_is_answered_with_their_position_read_off_the_report(passages, text):
     assistant, llm, _ = make_assistant(passages, text)
     answer = assistant.ask("Nguyễn Công Giang là ai?")
@@ -612,6 +633,10 @@ def test_who_is_a_quoted_person_is_answered_with_their_position_read_off_the_rep
     n = english.citations[0].n
     assert english.answer == f"Đàm Đức Hà is Bí thư Đảng ủy phường Hương Mạc [{n}]."
     assert len(english.citations) == 1 and english.citations[0].verified
+
+    role = assistant.ask("Đồng chí Lê Văn Nam giữ những chức vụ gì?")
+    n = role.citations[0].n
+    assert role.answer == f"Lê Văn Nam là Ủy viên Ban Thường vụ, Trưởng Ban Tuyên giáo Thành ủy Từ Sơn [{n}]."
 
 
 def test_who_is_someone_the_report_does_not_quote_is_left_to_the_model(passages, text):
