@@ -228,6 +228,8 @@ _KIND_REFERENCE = re.compile(
 
 # "ông ấy" / "bà ta": a person named in the previous turn (Vietnamese: the honorific stays).
 _PERSON_REFERENCE = re.compile(r"\b(?P<title>ông|bà|anh|chị|cô)\s+(?:ấy|ta)\b", re.IGNORECASE)
+# "he" / "she" / "him" / "her" / "his" (a "his ward" is a place, resolved before).
+_PERSON_REFERENCE_EN = re.compile(r"\b(?P<pronoun>he|she|him|her|his)\b", re.IGNORECASE)
 
 
 def looks_like_followup(question: str) -> bool:
@@ -455,19 +457,24 @@ def cited_place_elsewhere(
 
 
 def _resolve_person_reference(question: str, turn: tuple[str, str]) -> str:
-    """Replace "ông ấy" / "bà ta" with the person the previous answer (or question) names.
+    """Replace "ông ấy" / "bà ta" / "he" / "his" with the person the previous answer (or question) names.
 
     "Theo ông ấy, …" after "Ai là Bí thư Đảng ủy phường Hương Mạc?" answered "… là Đàm Đức
     Hà [1]" becomes "Theo ông Đàm Đức Hà, …". Returns "" when there is no such reference or
     the previous turn names no person (a place such as "phường Hương Mạc" is no person).
     """
-    reference = _PERSON_REFERENCE.search(question)
+    reference = _PERSON_REFERENCE.search(question) or _PERSON_REFERENCE_EN.search(question)
     if not reference:
         return ""
-    for source in (turn[1], turn[0]):
+    title = reference.groupdict().get("title")
+    # An English question's capitalised titles are no names ("Who is the Party Secretary …?"):
+    # only a "who is <name>?" question names its person.
+    sources = (turn[1], turn[0]) if title else (turn[1], asked_about_person(turn[0]))
+    for source in sources:
         name = _person_name(cite.strip_markers(source))
         if name:
-            person = f"{reference.group('title')} {name}"
+            pronoun = (reference.groupdict().get("pronoun") or "").lower()
+            person = f"{title} {name}" if title else f"{name}'s" if pronoun == "his" else name
             return question[: reference.start()] + person + question[reference.end() :]
     return ""
 
@@ -1325,6 +1332,8 @@ class Assistant:
         started = time.perf_counter()
         question_text = normalize_text(question or "").strip()
         language = detect_language(question_text) if question_text else "vi"
+        # Earlier turns come back from the chat as typed (decomposed on some keyboards): NFC, as the question.
+        history = [(normalize_text(asked or ""), normalize_text(said or "")) for asked, said in history]
         standalone, query = rewrite_followup(question_text, history)
         if standalone == question_text and history:
             placed = self._place_of_previous_person(question_text, history[-1])

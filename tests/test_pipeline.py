@@ -341,6 +341,19 @@ def test_followup_is_rewritten_by_template(passages, text):
     assert "Question: Tỷ lệ hộ nghèo của phường Phù Chẩn là bao nhiêu?" in llm.prompts[-1][-1]["content"]
 
 
+def test_a_decomposed_earlier_turn_is_read_as_nfc(passages, text):
+    assistant, llm, retriever = make_assistant(passages, text, ["Tỷ lệ hộ nghèo giảm còn 0,58% [2]."])
+    previous = "Thu nhập bình quân đầu người ở phường Phù Chẩn là bao nhiêu?"
+    history = [
+        (unicodedata.normalize("NFD", previous), unicodedata.normalize("NFD", "gần 53 triệu đồng [2]"))
+    ]
+    answer = assistant.ask("Còn tỷ lệ hộ nghèo thì sao?", history=history)
+    assert answer.standalone_question == "Tỷ lệ hộ nghèo ở phường Phù Chẩn là bao nhiêu?"
+    assert retriever.queries[-1] == answer.standalone_question
+    prompt = llm.prompts[-1][-1]["content"]
+    assert unicodedata.is_normalized("NFC", prompt)
+
+
 @pytest.mark.parametrize(
     ("previous", "question", "standalone"),
     [
@@ -643,6 +656,25 @@ def test_who_is_someone_the_report_does_not_quote_is_left_to_the_model(passages,
     assistant, llm, _ = make_assistant(passages, text, [REFUSAL_VI])
     answer = assistant.ask("Hồ Chí Minh là ai?")  # named in "tư tưởng Hồ Chí Minh", quoted nowhere
     assert len(llm.prompts) == 1 and "person_position" not in answer.evidence
+
+
+@pytest.mark.parametrize(
+    ("question", "standalone"),
+    [
+        ("What did he say about waste?", "What did Đàm Đức Hà say about waste?"),
+        ("What is his position?", "What is Đàm Đức Hà's position?"),
+        ("What did the ward ask of him?", "What did the ward ask of Đàm Đức Hà?"),
+    ],
+)
+def test_rewrite_followup_resolves_english_pronouns_to_the_person_named(question, standalone):
+    previous = ("Who is the Party Secretary of Huong Mac ward?", "Đàm Đức Hà [1]")
+    assert rewrite_followup(question, [previous]) == (standalone, standalone)
+    refused = rewrite_followup(question, [(previous[0], "The documents do not contain this information.")])
+    assert refused == (question, f"{previous[0]} {question}")  # "Party Secretary" is no name
+    named = rewrite_followup(
+        question, [("Who is Dam Duc Ha?", "The documents do not contain this information.")]
+    )
+    assert named[0] == standalone.replace("Đàm Đức Hà", "Dam Duc Ha")
 
 
 def test_format_context_numbers_passages_and_names_each_document_once(passages):
