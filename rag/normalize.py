@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from itertools import chain, compress
 from operator import ne
 from typing import Literal, TypeVar
@@ -607,3 +608,143 @@ def detect_language(text: str) -> Literal["vi", "en"]:
         else:
             vietnamese += 0.5
     return "en" if english > vietnamese else "vi"
+
+
+# ---------------------------------------------------------------- unaccented questions
+
+
+def _spelling_table(pairs: str) -> dict[tuple[str, ...], tuple[str, ...]]:
+    """``bao nhieu=bao nhiêu; la=là`` -> {("bao", "nhieu"): ("bao", "nhiêu"), ("la",): ("là",)}."""
+    table = {}
+    for pair in pairs.split(";"):
+        folded, accented = pair.split("=")
+        table[tuple(folded.split())] = tuple(accented.split())
+    return table
+
+
+# How a Vietnamese question ends, typed without diacritics: "… lay tu dau?" asks "từ đâu", even where
+# the passages say "từ đầu" (from the start).
+_QUESTION_ENDINGS = _spelling_table(
+    "nhu the nao=như thế nào; the nao=thế nào; bao nhieu=bao nhiêu; bao lau=bao lâu; bao gio=bao giờ;"
+    "khi nao=khi nào; nam nao=năm nào; o dau=ở đâu; tu dau=từ đâu; den dau=đến đâu; la gi=là gì;"
+    "la ai=là ai; ra sao=ra sao; thi sao=thì sao; phai khong=phải không; dau=đâu; gi=gì; nao=nào;"
+    "khong=không; chua=chưa"
+)
+# Words whose one usual spelling beats what a few passages hold ("gì", not the "gỉ" of rust).
+_FUNCTION_WORDS = _spelling_table(
+    "nhu the nao=như thế nào; the nao=thế nào; bao nhieu=bao nhiêu; bao lau=bao lâu; bao gio=bao giờ;"
+    "khi nao=khi nào; nam nao=năm nào; o dau=ở đâu; la gi=là gì; la ai=là ai;"
+    "tai sao=tại sao; vi sao=vì sao; nhung gi=những gì; ai=ai; may=mấy; nao=nào; la=là; gi=gì;"
+    "cua=của; o=ở; duoc=được;"
+    "nhung=những; cac=các; co=có; khong=không; va=và; voi=với; den=đến; ve=về; da=đã; se=sẽ; thi=thì;"
+    "nguoi=người; khi=khi; mot=một; nhu=như; nhieu=nhiều"
+)
+_RESTORE_MAX_WORDS = 4
+_SENTENCE_START = re.compile(r"((?:^|[.!?:…]\s+|\n)[\"“'(\[]*)([^\W\d_])", re.M)
+
+
+def lacks_diacritics(text: str) -> bool:
+    """True when ``text`` has letters and none of them carries a diacritic ("ty le ho ngheo")."""
+    letters = "".join(_LETTER_RUN_RE.findall(text))
+    return bool(letters) and letters.isascii()
+
+
+def restore_diacritics(question: str, texts: Sequence[str], known: Mapping[str, str] | None = None) -> str:
+    """``question`` typed without diacritics, with each word spelled as ``texts`` spell it.
+
+    "ty le ho ngheo phuong phu chan la bao nhieu?" over a report holding "tỷ lệ hộ nghèo" and
+    "phường Phù Chẩn" becomes "tỷ lệ hộ nghèo phường Phù Chẩn là bao nhiêu?". In order: the
+    question's ending ("… bao nhieu?", "… o dau?"); runs of 2 to ``_RESTORE_MAX_WORDS`` words as
+    ``texts`` hold them (the context picks "tỷ lệ" over "tự lệ"), each run's most frequent spelling;
+    common function words ("là", "của", "gì"); single words as ``texts`` hold them; ``known``
+    (folded word -> its usual spelling, e.g. from the whole index's vocabulary); else as typed.
+    A word typed capitalised stays so, and a name the texts capitalise is capitalised ("Phù Chẩn").
+    Text that already has diacritics is returned unchanged.
+    """
+    if not lacks_diacritics(question):
+        return question
+    words = list(_LETTER_RUN_RE.finditer(question))
+    if not words:
+        return question
+    folded_question = [word.group().lower() for word in words]
+    spellings = _run_spellings(texts, set(folded_question))
+    known = known or {}
+
+    def adjacent(first: int, size: int) -> bool:
+        """The words typed as one run ("ty le"), not across punctuation ("ty, le")."""
+        gaps = (question[words[j].end() : words[j + 1].start()] for j in range(first, first + size - 1))
+        return not any(gap.strip() for gap in gaps)
+
+    def spelled(first: int, size: int) -> tuple[str, ...] | None:
+        key = tuple(folded_question[first : first + size])
+        if first + size == len(words) and key in _QUESTION_ENDINGS:
+            return _QUESTION_ENDINGS[key]
+        found = spellings.get(key)
+        if size > 1:
+            return _usual_spelling(found) if found else _FUNCTION_WORDS.get(key)
+        if key in _FUNCTION_WORDS:
+            return _FUNCTION_WORDS[key]
+        if key[0] in known:
+            return (known[key[0]],)
+        return _usual_spelling(found) if found else None
+
+    restored: list[str] = []
+    i = 0
+    while i < len(words):
+        for size in range(min(_RESTORE_MAX_WORDS, len(words) - i), 0, -1):
+            spelling = spelled(i, size) if adjacent(i, size) else None
+            if spelling:
+                for word, spelled_word in zip(words[i : i + size], spelling, strict=True):
+                    typed = word.group()
+                    restored.append(
+                        spelled_word[:1].upper() + spelled_word[1:] if typed[:1].isupper() else spelled_word
+                    )
+                i += size
+                break
+        else:
+            restored.append(words[i].group())
+            i += 1
+    pieces, last = [], 0
+    for word, spelled_word in zip(words, restored, strict=True):
+        pieces.append(question[last : word.start()])
+        pieces.append(spelled_word)
+        last = word.end()
+    pieces.append(question[last:])
+    return "".join(pieces)
+
+
+def _run_spellings(texts: Sequence[str], wanted: set[str]) -> dict[tuple[str, ...], Counter[tuple[str, ...]]]:
+    """Each run of 1 to ``_RESTORE_MAX_WORDS`` words of ``texts`` that starts at a ``wanted`` word.
+
+    Keyed by the run folded ("ty", "le"), counting each spelling ("tỷ", "lệ").
+    """
+    spellings: dict[tuple[str, ...], Counter[tuple[str, ...]]] = {}
+    for text in texts:
+        # A sentence's first word is capitalised whatever it is: counted in lower case.
+        text = _SENTENCE_START.sub(lambda m: m.group(1) + m.group(2).lower(), _nfc(text))
+        # Runs of words within one clause: letters only, as the question's words are.
+        for clause in re.split(r"[^\w\s]|\d", text):
+            run = clause.split()
+            folded_run = [fold_diacritics(word) for word in run]
+            for i, first in enumerate(folded_run):
+                if first not in wanted:
+                    continue
+                for size in range(1, min(_RESTORE_MAX_WORDS, len(run) - i) + 1):
+                    key = tuple(folded_run[i : i + size])
+                    spellings.setdefault(key, Counter())[tuple(run[i : i + size])] += 1
+    return spellings
+
+
+def _usual_spelling(found: Counter[tuple[str, ...]]) -> tuple[str, ...]:
+    """The most frequent spelling of a run of words, each word capitalised where it mostly is ("Phù Chẩn")."""
+    by_lower: dict[tuple[str, ...], list[tuple[tuple[str, ...], int]]] = {}
+    for spelling, count in found.items():
+        by_lower.setdefault(tuple(word.lower() for word in spelling), []).append((spelling, count))
+    lower, variants = max(by_lower.items(), key=lambda item: sum(count for _, count in item[1]))
+    total = sum(count for _, count in variants)
+    return tuple(
+        word[:1].upper() + word[1:]
+        if 2 * sum(count for spelling, count in variants if spelling[k][:1].isupper()) > total
+        else word
+        for k, word in enumerate(lower)
+    )

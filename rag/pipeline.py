@@ -32,7 +32,9 @@ from rag.normalize import (
     detect_language,
     fold_diacritics,
     is_vietnamese_word,
+    lacks_diacritics,
     normalize_text,
+    restore_diacritics,
     syllables,
 )
 from rag.prompts import (
@@ -230,6 +232,10 @@ _KIND_REFERENCE = re.compile(
 _PERSON_REFERENCE = re.compile(r"\b(?P<title>ông|bà|anh|chị|cô)\s+(?:ấy|ta)\b", re.IGNORECASE)
 # "he" / "she" / "him" / "her" / "his" (a "his ward" is a place, resolved before).
 _PERSON_REFERENCE_EN = re.compile(r"\b(?P<pronoun>he|she|him|her|his)\b", re.IGNORECASE)
+
+
+# How many chunks found by a question typed without diacritics show how its words are spelled.
+SPELLING_CONTEXT_CHUNKS = 30
 
 
 def looks_like_followup(question: str) -> bool:
@@ -1334,9 +1340,10 @@ class Assistant:
         language = detect_language(question_text) if question_text else "vi"
         # Earlier turns come back from the chat as typed (decomposed on some keyboards): NFC, as the question.
         history = [(normalize_text(asked or ""), normalize_text(said or "")) for asked, said in history]
-        standalone, query = rewrite_followup(question_text, history)
-        if standalone == question_text and history:
-            placed = self._place_of_previous_person(question_text, history[-1])
+        asked_text = self.with_diacritics(question_text) if language == "vi" else question_text
+        standalone, query = rewrite_followup(asked_text, history)
+        if standalone == asked_text and history:
+            placed = self._place_of_previous_person(asked_text, history[-1])
             standalone, query = (placed, placed) if placed else (standalone, query)
         if self.rewrite_with_llm and query != standalone:
             standalone = query = self._rewrite_with_llm(question_text, history) or standalone
@@ -1569,6 +1576,25 @@ class Assistant:
         except Exception:  # noqa: BLE001 - a fingerprint must never stop an answer
             logger.debug("settings fingerprint unavailable", exc_info=True)
             return ""
+
+    def with_diacritics(self, question: str) -> str:
+        """``question`` as typed, or, typed without diacritics, spelled as the passages it finds spell it.
+
+        "ty le ho ngheo phuong phu chan la bao nhieu?" finds the report's passages through its
+        embedding alone (BM25 matches no syllable of it) and the model refused it; spelled
+        "tỷ lệ hộ nghèo phường Phù Chẩn là bao nhiêu?" (:func:`restore_diacritics`) it is
+        searched and answered as any other question.
+        """
+        if not lacks_diacritics(question):
+            return question
+        found = self.retriever.search(question, SPELLING_CONTEXT_CHUNKS)
+        usual_spellings = getattr(self.index, "usual_spellings", None)
+        words = re.findall(r"[^\W\d_]+", question.lower())
+        known = usual_spellings(words) if callable(usual_spellings) else {}
+        restored = restore_diacritics(question, [hit.chunk.text for hit in found], known)
+        if restored != question:
+            logger.info("%r typed without diacritics, read as %r", question[:80], restored[:80])
+        return restored
 
     def _place_of_previous_person(self, question: str, turn: tuple[str, str]) -> str:
         """``question`` with "his ward" / "phường đó" naming the previous turn's person's place, or "".

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rag.normalize import bm25_tokens, detect_language, normalize_text
+from rag.normalize import bm25_tokens, detect_language, fold_diacritics, normalize_text
 from rag.readers import chunk_document, discover, load_document
 from rag.settings import Settings
 from rag.types import (
@@ -252,6 +252,7 @@ class Index:
         self._faiss: Any = None
         self._bm25: Any = None
         self._bm25_vocab: dict[str, int] | None = None
+        self._spellings: dict[str, str] | None = None
 
     # ------------------------------------------------------------ opening
 
@@ -333,6 +334,7 @@ class Index:
         self._faiss = None
         self._bm25 = None
         self._bm25_vocab = None
+        self._spellings = None
 
     def close(self) -> None:
         """Release the open files (the index can still be used; it reopens lazily)."""
@@ -526,6 +528,45 @@ class Index:
             if not tokens or self._bm25_vocab is None:
                 return 0.0
             return sum(token in self._bm25_vocab for token in tokens) / len(tokens)
+
+    def usual_spellings(self, words: Iterable[str]) -> dict[str, str]:
+        """For each word typed without diacritics ("gi", "tu"), its most frequent spelling in the chunks.
+
+        Counted in chunks, from BM25's vocabulary, where each accented syllable is also indexed
+        folded: the chunks holding the bare "trong" are those holding its folded token minus
+        those holding an accented "trông"/"tròng", so "trong" stays "trong" while "gi" becomes
+        "gì". Words the chunks never hold are left out.
+        """
+        with self._lock:
+            generation = self._require_generation()
+            self._load_search_structures(generation)
+            if self._bm25 is None or self._bm25_vocab is None:
+                return {}
+            if self._spellings is None:
+                indptr = self._bm25.scores["indptr"]
+
+                def chunks_holding(token: str) -> int:
+                    row = self._bm25_vocab[token]  # type: ignore[index]
+                    return int(indptr[row + 1] - indptr[row])
+
+                best: dict[str, tuple[int, str]] = {}
+                accented_total: dict[str, int] = {}
+                for token in self._bm25_vocab:
+                    if token.isascii():
+                        continue
+                    folded = fold_diacritics(token)
+                    count = chunks_holding(token)
+                    accented_total[folded] = accented_total.get(folded, 0) + count
+                    if count > best.get(folded, (0, ""))[0]:
+                        best[folded] = (count, token)
+                spellings = {}
+                for folded, (count, token) in best.items():
+                    bare = (
+                        chunks_holding(folded) - accented_total[folded] if folded in self._bm25_vocab else 0
+                    )
+                    spellings[folded] = folded if bare > count else token
+                self._spellings = spellings
+            return {word: self._spellings[word] for word in words if word in self._spellings}
 
     def token_idf(self, tokens: Iterable[str]) -> dict[str, float]:
         """BM25's (Lucene) idf of each token over the indexed chunks; a token in no chunk gets the most."""

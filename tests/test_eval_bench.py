@@ -45,3 +45,14 @@ def test_ocr_benchmark_reads_a_rendered_page_of_the_seed_report(capsys):
     assert set(rows) == {"scan.pdf", "photo.tiff"}
     for row in rows.values():  # "scan.pdf 4.1 s/page characters 0.998 words found 0.996"
         assert float(row[4]) > 0.95 and float(row[7]) > 0.95, row
+
+
+def test_unaccented_benchmark_strips_diacritics_and_scores_the_spelling_back():
+    import unicodedata
+
+    from eval.bench_unaccented import spelling_scores, strip_diacritics
+
+    question = unicodedata.normalize("NFD", "Tỷ lệ hộ nghèo của phường Phù Chẩn?")
+    assert strip_diacritics(question) == "Ty le ho ngheo cua phuong Phu Chan?"
+    assert spelling_scores(question, "tỷ lệ hộ nghèo cua phường Phù Chẩn?") == (7, 8)
+    assert spelling_scores(question, "Ty le ho") == (0, 8)  # words lost: nothing counts

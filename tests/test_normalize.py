@@ -379,3 +379,41 @@ def test_a_word_is_vietnamese_when_every_run_of_letters_is_a_syllable(word, viet
     from rag.normalize import is_vietnamese_word
 
     assert is_vietnamese_word(word) is vietnamese
+
+
+SEED_REPORT = Path(__file__).resolve().parents[1] / "documents" / "000_d6dbdd2ddfa3846f.txt"
+
+
+@pytest.mark.parametrize(
+    ("typed", "spelled"),
+    [
+        ("ty le ho ngheo phuong phu chan la bao nhieu?", "tỷ lệ hộ nghèo phường Phù Chẩn là bao nhiêu?"),
+        ("Ai la bi thu dang uy phuong Huong Mac", "Ai là Bí thư Đảng ủy phường Hương Mạc"),
+        ("Dam Duc Ha la ai?", "Đàm Đức Hà là ai?"),
+        (
+            "Tu Son chon nhung noi dung dot pha nao nam 2021?",
+            "Từ Sơn chọn những nội dung đột phá nào năm 2021?",
+        ),
+        ("thu nhap binh quan o phu chan, ty le ho ngheo?", "thu nhập bình quân ở Phù Chẩn, tỷ lệ hộ nghèo?"),
+        ("Tỷ lệ hộ nghèo?", "Tỷ lệ hộ nghèo?"),  # already accented: unchanged
+    ],
+)
+def test_restore_diacritics_spells_words_as_the_report_does(typed, spelled):
+    from rag.normalize import restore_diacritics
+
+    assert restore_diacritics(typed, [SEED_REPORT.read_text(encoding="utf-8")]) == spelled
+
+
+def test_restore_diacritics_endings_function_words_and_known_spellings():
+    from rag.normalize import lacks_diacritics, restore_diacritics
+
+    # the question's ending wins over the passage's "từ đầu"; "gì" over the passage's "gỉ"
+    assert restore_diacritics("sat lay tu dau?", ["Sắt gỉ từ đầu."]) == "sắt lay từ đâu?"
+    assert restore_diacritics("Sat la gi?", ["Gỉ sắt. Sắt là kim loại."]) == "Sắt là gì?"
+    # the index's usual spelling of a word the passages lack; unknown words stay as typed
+    assert restore_diacritics("sat xyz lay", ["Sắt."], {"lay": "lấy"}) == "sắt xyz lấy"
+    assert (
+        lacks_diacritics("ty le ho ngheo 2021?")
+        and not lacks_diacritics("tỷ lệ")
+        and not lacks_diacritics("2021")
+    )

@@ -341,6 +341,19 @@ def test_followup_is_rewritten_by_template(passages, text):
     assert "Question: Tỷ lệ hộ nghèo của phường Phù Chẩn là bao nhiêu?" in llm.prompts[-1][-1]["content"]
 
 
+def test_a_question_typed_without_diacritics_is_spelled_as_the_passages_spell_it(passages, text):
+    assistant, llm, retriever = make_assistant(passages, text, ["0,58% [2]"])
+    answer = assistant.ask("ty le ho ngheo phuong phu chan la bao nhieu?")
+    assert answer.question == "ty le ho ngheo phuong phu chan la bao nhieu?"  # as typed
+    assert answer.standalone_question == "tỷ lệ hộ nghèo phường Phù Chẩn là bao nhiêu?"
+    assert retriever.queries == ["ty le ho ngheo phuong phu chan la bao nhieu?", answer.standalone_question]
+    assert "Question: tỷ lệ hộ nghèo phường Phù Chẩn là bao nhiêu?" in llm.prompts[-1][-1]["content"]
+    # English has no diacritics to restore: searched once, as typed
+    english = assistant.ask("What is the poverty rate of Phu Chan ward?")
+    assert english.standalone_question == "What is the poverty rate of Phu Chan ward?"
+    assert retriever.queries[-1] == english.standalone_question and len(retriever.queries) == 3
+
+
 def test_a_decomposed_earlier_turn_is_read_as_nfc(passages, text):
     assistant, llm, retriever = make_assistant(passages, text, ["Tỷ lệ hộ nghèo giảm còn 0,58% [2]."])
     previous = "Thu nhập bình quân đầu người ở phường Phù Chẩn là bao nhiêu?"

@@ -269,6 +269,13 @@ def test_token_idf_follows_document_frequency(index: Index) -> None:
     assert idf["zzzz"] >= idf["hoàn"]  # a word no chunk has is as rare as it gets
 
 
+def test_usual_spellings_are_the_chunks_commonest_spelling_of_each_unaccented_word(index: Index) -> None:
+    spellings = index.usual_spellings(["ha", "noi", "co", "tu", "son", "zzzz", "lua"])
+    # "có" twice, "cổ" once; "Hà"/"Nội" as indexed (lowercase); "zzzz" is in no chunk
+    assert spellings == {"ha": "hà", "noi": "nội", "co": "có", "tu": "từ", "son": "sơn", "lua": "lúa"}
+    assert index.usual_spellings(["long"]) == {}  # "Long" is only ever unaccented: nothing to add
+
+
 WORDING_DOCS = {
     # the question's words, scattered over sentences and repeated: BM25 likes this short chunk
     "scattered.txt": "Quy mô tăng. Khoản vay lớn. Tài trợ nhiều. Trường mới. Quy mô tài trợ.",
