@@ -226,6 +226,12 @@ def render_answer(answer: Answer, turn_index: int, language: str) -> str:
     targets = citation_targets(answer)
     body = link_markers(answer.answer, targets, turn_index, language)
     parts = [f'<div class="rag-answer">{body}</div>']
+    read_as = answer.standalone_question
+    if read_as and read_as != answer.question:
+        # a follow-up made standalone, or a question typed without diacritics spelled back
+        parts.insert(
+            0, f'<div class="rag-read-as">{escape(ui_text(language, "read_as", question=read_as))}</div>'
+        )
     if answer.refused and answer.related:
         parts.append(f'<div class="rag-badge rag-refused">{escape(ui_text(language, "refused_badge"))}</div>')
     elif not answer.verified:
@@ -686,6 +692,7 @@ a.rag-cite.rag-unverified { background: #fef3c7; color: #92400e !important; }
 .rag-warning { background: #fef3c7; color: #92400e; border: 1px solid #f59e0b; }
 .rag-refused { background: #f1f5f9; color: #334155; border: 1px solid #cbd5e1; }
 .rag-references { margin-top: .5em; font-size: .85em; color: #475569; }
+.rag-read-as { margin-bottom: .4em; font-size: .85em; color: #475569; font-style: italic; }
 .rag-sources { max-height: 70vh; overflow-y: auto; padding-right: .25em; }
 .rag-sources details.rag-turn > summary { font-weight: 600; margin: .4em 0; cursor: pointer; }
 .rag-source { border: 1px solid #e2e8f0; border-radius: .5em; padding: .4em .6em; margin: .4em 0;

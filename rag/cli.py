@@ -218,6 +218,8 @@ def search(ctx: click.Context, query: str, top_k: int, as_json: bool) -> None:
 
 
 def _print_answer(answer: Any) -> None:
+    if answer.standalone_question and answer.standalone_question != answer.question:
+        click.echo(f"(read as: {answer.standalone_question})", err=True)
     click.echo(answer.answer)
     if answer.refused and answer.related:
         click.echo("\nPossibly related / Có thể liên quan:")

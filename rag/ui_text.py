@@ -49,6 +49,7 @@ _VI = {
     "generating": "Đang soạn câu trả lời…",
     "stopped": "(đã dừng)",
     "unverified_badge": "⚠ Chưa kiểm chứng được trích dẫn — hãy đối chiếu với nguồn trước khi dùng.",
+    "read_as": "Câu hỏi được hiểu là: “{question}”",
     "unverified_citation": "Trích dẫn này chưa được kiểm chứng",
     "refused_badge": "Các đoạn có thể liên quan được liệt kê ở khung Nguồn trích dẫn bên cạnh.",
     "error_index_missing": "Chưa có chỉ mục tài liệu. Hãy thêm tài liệu ở thẻ **Tài liệu** "
@@ -115,6 +116,7 @@ _EN = {
     "generating": "Writing the answer…",
     "stopped": "(stopped)",
     "unverified_badge": "⚠ Citations could not be verified — check the sources before relying on this.",
+    "read_as": "Read as: “{question}”",
     "unverified_citation": "This citation could not be verified",
     "refused_badge": "Possibly related passages are listed in the Sources panel.",
     "error_index_missing": "No document index yet. Add documents in the **Documents** tab "

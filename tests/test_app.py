@@ -168,6 +168,20 @@ def test_render_answer_leaves_unknown_marker_as_text():
     assert "[7]" in html and 'data-n="7"' not in html
 
 
+def test_a_question_read_otherwise_shows_how_it_was_read():
+    typed = "ty le ho ngheo phuong phu chan la bao nhieu?"
+    answer = make_answer(question=typed, standalone_question="tỷ lệ hộ nghèo phường Phù Chẩn là bao nhiêu?")
+    html = app.render_answer(answer, 0, "vi")
+    assert (
+        "rag-read-as" in html
+        and "Câu hỏi được hiểu là: “tỷ lệ hộ nghèo phường Phù Chẩn là bao nhiêu?”" in html
+    )
+    assert "Read as:" in app.render_answer(answer, 0, "en")
+    same = make_answer(standalone_question="Từ Sơn chọn đột phá nào?")
+    assert "rag-read-as" not in app.render_answer(same, 0, "vi")
+    assert "rag-read-as" not in app.render_answer(make_answer(), 0, "vi")  # no standalone question
+
+
 def test_unverified_answer_shows_warning_badge():
     answer = make_answer(verified=False, citations=[make_citation(verified=False)])
     html = app.render_answer(answer, 0, "vi")
