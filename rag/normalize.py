@@ -637,7 +637,11 @@ _FUNCTION_WORDS = _spelling_table(
     "tai sao=tại sao; vi sao=vì sao; nhung gi=những gì; ai=ai; may=mấy; nao=nào; la=là; gi=gì;"
     "cua=của; o=ở; duoc=được;"
     "nhung=những; cac=các; co=có; khong=không; va=và; voi=với; den=đến; ve=về; da=đã; se=sẽ; thi=thì;"
-    "nguoi=người; khi=khi; mot=một; nhu=như; nhieu=nhiều"
+    "nguoi=người; khi=khi; mot=một; nhu=như; nhieu=nhiều; ten=tên;"
+    # how officials refer to the report and ask about it
+    "bai viet=bài viết; bai bao=bài báo; bao cao=báo cáo; tai lieu=tài liệu; van ban=văn bản; noi ve=nói về;"
+    "nhac toi=nhắc tới; nhac den=nhắc đến; de cap=đề cập; hay neu=hãy nêu; hay cho biet=hãy cho biết;"
+    "cho biet=cho biết; trich loi=trích lời; cua ho=của họ"
 )
 _RESTORE_MAX_WORDS = 4
 _SENTENCE_START = re.compile(r"((?:^|[.!?:…]\s+|\n)[\"“'(\[]*)([^\W\d_])", re.M)

@@ -90,6 +90,25 @@ class FakeIndex:
     def documents(self):
         return []
 
+    def usual_spellings(self, words):
+        """The commonest accented spelling of each bare word in the texts (as the real index counts)."""
+        from collections import Counter
+
+        from rag.normalize import fold_diacritics, syllables
+
+        counts: dict[str, Counter[str]] = {}
+        for text in self.texts.values():
+            for word in syllables(text):
+                counts.setdefault(fold_diacritics(word), Counter())[word] += 1
+        found = {}
+        for word in words:
+            spellings = counts.get(word)
+            if spellings:
+                best = spellings.most_common(1)[0][0]
+                if best != word:
+                    found[word] = best
+        return found
+
 
 class FakeRetriever:
     """Returns fixed passages (best first) with the given dense scores; records queries."""

@@ -348,10 +348,25 @@ def test_a_question_typed_without_diacritics_is_spelled_as_the_passages_spell_it
     assert answer.standalone_question == "tỷ lệ hộ nghèo phường Phù Chẩn là bao nhiêu?"
     assert retriever.queries == ["ty le ho ngheo phuong phu chan la bao nhieu?", answer.standalone_question]
     assert "Question: tỷ lệ hộ nghèo phường Phù Chẩn là bao nhiêu?" in llm.prompts[-1][-1]["content"]
-    # English has no diacritics to restore: searched once, as typed
+    # English typed bare stays as typed (its words spelled back still read as English)
     english = assistant.ask("What is the poverty rate of Phu Chan ward?")
     assert english.standalone_question == "What is the poverty rate of Phu Chan ward?"
-    assert retriever.queries[-1] == english.standalone_question and len(retriever.queries) == 3
+    assert english.language == "en" and retriever.queries[-1] == english.standalone_question
+    # bare Vietnamese that reads as English ("so", "do") is told apart once spelled
+    bare = assistant.ask("Dan so cua phuong Phu Chan la bao nhieu nguoi?")
+    assert bare.language == "vi" and bare.standalone_question.startswith(
+        "Dân số của phường Phù Chẩn là bao nhiêu"
+    )
+
+
+def test_bare_vietnamese_is_told_from_english_by_its_spelled_words():
+    from rag.pipeline import reads_as_spelled_vietnamese
+
+    assert reads_as_spelled_vietnamese("Con dan so cua phuong do?", "Còn dân số của phường đó?")
+    # an English question a few of whose words the spelling changed stays English
+    typed = "What do extremely unequal societies tend to be?"
+    assert not reads_as_spelled_vietnamese(typed, "What đó extremely unequal societies tend tổ bề?")
+    assert not reads_as_spelled_vietnamese(typed, typed)
 
 
 def test_a_decomposed_earlier_turn_is_read_as_nfc(passages, text):
