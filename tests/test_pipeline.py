@@ -359,6 +359,14 @@ def test_a_question_typed_without_diacritics_is_spelled_as_the_passages_spell_it
     )
 
 
+def test_a_followup_of_a_question_typed_without_diacritics_leans_on_it_spelled(passages, text):
+    assistant, llm, retriever = make_assistant(passages, text, ["Tỷ lệ hộ nghèo giảm còn 0,58% [2]."])
+    history = [("Thu nhap binh quan dau nguoi o phuong Phu Chan la bao nhieu?", "gần 53 triệu đồng [2]")]
+    answer = assistant.ask("Con ty le ho ngheo thi sao?", history=history)
+    assert answer.standalone_question == "Tỷ lệ hộ nghèo ở phường Phù Chẩn là bao nhiêu?"
+    assert retriever.queries[-1] == answer.standalone_question
+
+
 def test_bare_vietnamese_is_told_from_english_by_its_spelled_words():
     from rag.pipeline import reads_as_spelled_vietnamese
 
