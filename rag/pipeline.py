@@ -1399,7 +1399,8 @@ class Assistant:
         yield SourcesEvent(passages, standalone)
         # A question in another language than the documents is shown the sources its own words
         # found at once, then searched again with its translation (seconds of generation).
-        target = self._translation_target(query)
+        # A name reads the same in both languages: "Who is Dam Duc Ha?" needs no translation.
+        target = "" if asked_about_person(standalone) else self._translation_target(query)
         translation = ""
         if target:
             started += self._load_llm(timings)

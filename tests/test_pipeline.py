@@ -1719,6 +1719,12 @@ def test_english_question_is_also_searched_in_the_models_translation(passages, t
     retriever.alternates.clear()
     assistant.ask("Tỷ lệ hộ nghèo của phường Phù Chẩn là bao nhiêu?")
     assert retriever.alternates == [[]]  # same language: no model call for search
+    retriever.alternates.clear()
+    llm.prompts.clear()
+    # a name reads the same in both languages: no translation, and the position is read off
+    described = assistant.ask("What position does Dam Duc Ha hold?")
+    assert retriever.alternates == [[]] and not llm.prompts
+    assert described.answer.startswith("Đàm Đức Hà is Bí thư Đảng ủy phường Hương Mạc [")
     off = Assistant(
         get_settings({"retrieval": {"translate_questions": False}}),
         index=index,
