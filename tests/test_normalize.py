@@ -396,6 +396,14 @@ SEED_REPORT = Path(__file__).resolve().parents[1] / "documents" / "000_d6dbdd2dd
         ),
         ("thu nhap binh quan o phu chan, ty le ho ngheo?", "thu nhập bình quân ở Phù Chẩn, tỷ lệ hộ nghèo?"),
         ("Tỷ lệ hộ nghèo?", "Tỷ lệ hộ nghèo?"),  # already accented: unchanged
+        # only the name typed with diacritics: the rest is spelled, what was typed with them kept
+        ("ty le ho ngheo phuong Phù Chẩn la bao nhieu?", "tỷ lệ hộ nghèo phường Phù Chẩn là bao nhiêu?"),
+        ("ty le ho nghèo cua phuong Phu Chan?", "tỷ lệ hộ nghèo của phường Phù Chẩn?"),
+        # Vietnamese with a few words that have no diacritics is no bare text
+        (
+            "Thu nhập bình quân ở phường Phù Chẩn là bao nhiêu?",
+            "Thu nhập bình quân ở phường Phù Chẩn là bao nhiêu?",
+        ),
     ],
 )
 def test_restore_diacritics_spells_words_as_the_report_does(typed, spelled):
@@ -417,3 +425,5 @@ def test_restore_diacritics_endings_function_words_and_known_spellings():
         and not lacks_diacritics("tỷ lệ")
         and not lacks_diacritics("2021")
     )
+    assert lacks_diacritics("ty le ho ngheo Phù Chẩn") and not lacks_diacritics("Who is Đàm Đức Hà?")
+    assert not lacks_diacritics("Các chi bộ đăng ký nội dung học tập và làm theo Bác bằng cách nào?")
