@@ -1606,20 +1606,20 @@ class Assistant:
             logger.debug("settings fingerprint unavailable", exc_info=True)
             return ""
 
-    def with_diacritics(self, question: str) -> str:
+    def with_diacritics(self, question: str, known: Mapping[str, str] | None = None) -> str:
         """``question`` as typed, or, typed without diacritics, spelled as the passages it finds spell it.
 
         "ty le ho ngheo phuong phu chan la bao nhieu?" finds the report's passages through its
         embedding alone (BM25 matches no syllable of it) and the model refused it; spelled
         "tỷ lệ hộ nghèo phường Phù Chẩn là bao nhiêu?" (:func:`restore_diacritics`) it is
-        searched and answered as any other question.
+        searched and answered as any other question. ``known``: :meth:`_usual_spellings` of it,
+        when already looked up.
         """
         if not lacks_diacritics(question):
             return question
         found = self.retriever.search(question, SPELLING_CONTEXT_CHUNKS)
-        restored = restore_diacritics(
-            question, [hit.chunk.text for hit in found], self._usual_spellings(question)
-        )
+        known = self._usual_spellings(question) if known is None else known
+        restored = restore_diacritics(question, [hit.chunk.text for hit in found], known)
         if restored != question:
             logger.info("%r typed without diacritics, read as %r", question[:80], restored[:80])
         return restored
@@ -1632,11 +1632,10 @@ class Assistant:
         """
         if not lacks_diacritics(text):
             return text, language
-        if language != "vi":
-            rough = restore_diacritics(text, [], self._usual_spellings(text))
-            if not reads_as_spelled_vietnamese(text, rough):
-                return text, language
-        return self.with_diacritics(text), "vi"
+        known = self._usual_spellings(text)
+        if language != "vi" and not reads_as_spelled_vietnamese(text, restore_diacritics(text, [], known)):
+            return text, language
+        return self.with_diacritics(text, known), "vi"
 
     def _usual_spellings(self, question: str) -> dict[str, str]:
         """The index's usual spelling of each of ``question``'s words (:meth:`Index.usual_spellings`)."""

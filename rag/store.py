@@ -543,12 +543,7 @@ class Index:
             if self._bm25 is None or self._bm25_vocab is None:
                 return {}
             if self._spellings is None:
-                indptr = self._bm25.scores["indptr"]
-
-                def chunks_holding(token: str) -> int:
-                    row = self._bm25_vocab[token]  # type: ignore[index]
-                    return int(indptr[row + 1] - indptr[row])
-
+                chunks_holding = self._chunk_frequency
                 best: dict[str, tuple[int, str]] = {}
                 accented_total: dict[str, int] = {}
                 for token in self._bm25_vocab:
@@ -561,9 +556,7 @@ class Index:
                         best[folded] = (count, token)
                 spellings = {}
                 for folded, (count, token) in best.items():
-                    bare = (
-                        chunks_holding(folded) - accented_total[folded] if folded in self._bm25_vocab else 0
-                    )
+                    bare = chunks_holding(folded) - accented_total[folded]
                     spellings[folded] = folded if bare > count else token
                 self._spellings = spellings
             return {word: self._spellings[word] for word in words if word in self._spellings}
@@ -576,13 +569,19 @@ class Index:
             if self._bm25 is None or self._bm25_vocab is None:
                 return {token: 0.0 for token in tokens}
             n_docs = generation.chunk_count
-            indptr = self._bm25.scores["indptr"]
             result = {}
             for token in tokens:
-                row = self._bm25_vocab.get(token)
-                df = 0 if row is None else int(indptr[row + 1] - indptr[row])
+                df = self._chunk_frequency(token)
                 result[token] = math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
             return result
+
+    def _chunk_frequency(self, token: str) -> int:
+        """How many indexed chunks hold the BM25 token (0 for one in none); search structures loaded."""
+        row = self._bm25_vocab.get(token) if self._bm25_vocab is not None else None
+        if row is None:
+            return 0
+        indptr = self._bm25.scores["indptr"]
+        return int(indptr[row + 1] - indptr[row])
 
     def sparse_search(self, query: str, n: int) -> list[tuple[Chunk, float]]:
         """The ``n`` best chunks for the query by BM25 (only chunks sharing a token), best first."""
