@@ -682,7 +682,7 @@ def resolve_auth(ui: UISettings) -> Callable[[str, str], bool] | None:
 # --------------------------------------------------------------- page assets
 
 CSS = """
-.rag-answer { line-height: 1.55; }
+.rag-answer { line-height: 1.55; white-space: pre-line; }  /* a summary: one point a line */
 a.rag-cite { display: inline-block; padding: 0 .25em; margin: 0 .1em; border-radius: .35em;
   background: #dbeafe; color: #1e40af !important; font-weight: 600; font-size: .85em;
   text-decoration: none !important; cursor: pointer; vertical-align: baseline; }

@@ -496,6 +496,17 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return [(start, end) for start, end in reader_sentences(text) if _has_words(text[start:end])]
 
 
+def full_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans of ``text``, its ";" clauses joined (:func:`split_sentences` splits them)."""
+    spans: list[tuple[int, int]] = []
+    for start, end in split_sentences(text):
+        if spans and text[spans[-1][0] : spans[-1][1]].rstrip().endswith(";"):
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans
+
+
 @dataclass(frozen=True)
 class Span:
     """A candidate span of a passage (local offsets into ``passage.text``)."""

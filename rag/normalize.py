@@ -641,7 +641,8 @@ _FUNCTION_WORDS = _spelling_table(
     # how officials refer to the report and ask about it
     "bai viet=bài viết; bai bao=bài báo; bao cao=báo cáo; tai lieu=tài liệu; van ban=văn bản; noi ve=nói về;"
     "nhac toi=nhắc tới; nhac den=nhắc đến; de cap=đề cập; hay neu=hãy nêu; hay cho biet=hãy cho biết;"
-    "cho biet=cho biết; trich loi=trích lời; cua ho=của họ"
+    "cho biet=cho biết; trich loi=trích lời; cua ho=của họ;"
+    "tom tat=tóm tắt; tom luoc=tóm lược; khai quat=khái quát; noi dung chinh=nội dung chính; y chinh=ý chính"
 )
 _RESTORE_MAX_WORDS = 4
 _SENTENCE_START = re.compile(r"((?:^|[.!?:…]\s+|\n)[\"“'(\[]*)([^\W\d_])", re.M)

@@ -45,6 +45,7 @@ from rag.prompts import (
     answer_start_filters,
     asked_about_person,
     asked_kind,
+    asks_for_summary,
     asks_for_total,
     asks_quoted_people,
     build_messages,
@@ -57,12 +58,17 @@ from rag.prompts import (
     left_out_note_for,
     listed_place_kind,
     only_word,
+    overview_heading_for,
+    overview_more_for,
     place_kind_in_english,
     refusal_for,
     span_grammar,
     starting_words,
+    summary_heading_for,
+    summary_topic,
 )
 from rag.settings import Settings, get_settings
+from rag.summary import SUMMARY_GENERIC_WORDS, SUMMARY_POINTS, main_points, paragraphs, point_text
 from rag.translate import english_number, factoid_in_english, keeps_names
 from rag.types import (
     Answer,
@@ -526,7 +532,7 @@ def _place_of_person_span(kind: str, name: str, text: str) -> tuple[str, int, in
         return None
     words = list(re.finditer(r"[^\W_]+", text))
     folded = [fold_diacritics(word.group(0)) for word in words]
-    sentences = _full_sentences(text)
+    sentences = cite.full_sentences(text)
     for i in range(len(words) - len(wanted) + 1):
         if folded[i : i + len(wanted)] != wanted:
             continue
@@ -925,7 +931,7 @@ def counted_total(
     for passage in passages:
         ranked = cite.rank_sentences(query, passage.text)
         best_overall = max([best_overall, *(score for score, _, _ in ranked[:1])])
-        for start, end in _full_sentences(passage.text):
+        for start, end in cite.full_sentences(passage.text):
             sentence = passage.text[start:end]
             score = max((sc for sc, s, e in ranked if start <= s and e <= end), default=0.0)
             if score <= 0:
@@ -952,17 +958,6 @@ def counted_total(
         return None
     score, found = max(candidates, key=lambda candidate: candidate[0])
     return found if found is not None and score >= TOTAL_SENTENCE_SHARE * best_overall else None
-
-
-def _full_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans of ``text``, its ";" clauses joined (``citations.split_sentences`` splits them)."""
-    spans: list[tuple[int, int]] = []
-    for start, end in cite.split_sentences(text):
-        if spans and text[spans[-1][0] : spans[-1][1]].rstrip().endswith(";"):
-            spans[-1] = (spans[-1][0], end)
-        else:
-            spans.append((start, end))
-    return spans
 
 
 def _decisive_number(scored: Iterable[tuple[float, str]]) -> str | None:
@@ -1142,6 +1137,11 @@ def _without_repeat(raw: str, passage_count: int) -> str:
 
 def _passage_spans(passages: Sequence[Passage]) -> list[tuple[str, int, int]]:
     return [(p.doc_id, p.start, p.end) for p in passages]
+
+
+def _needs_translation(summary_topic: str) -> bool:
+    """Whether a summary's topic must be translated to be found: it has words but names nothing."""
+    return bool(summary_topic) and not name_phrases(f"_ {summary_topic}")
 
 
 def _elapsed_ms(since: float) -> float:
@@ -1400,7 +1400,12 @@ class Assistant:
         # A question in another language than the documents is shown the sources its own words
         # found at once, then searched again with its translation (seconds of generation).
         # A name reads the same in both languages: "Who is Dam Duc Ha?" needs no translation.
-        target = "" if asked_about_person(standalone) else self._translation_target(query)
+        # A summary of the whole documents, or of a named place or person, is read off them
+        # whatever the question's language.
+        reads_off = asked_about_person(standalone) or (
+            asks_for_summary(standalone) and not _needs_translation(summary_topic(standalone))
+        )
+        target = "" if reads_off else self._translation_target(query)
         translation = ""
         if target:
             started += self._load_llm(timings)
@@ -1421,9 +1426,24 @@ class Assistant:
             yield DoneEvent(self._read_off(answer, quoted, started, "quoted_people"))
             return
 
-        weak = self._weak_evidence(standalone, hits, passages, language, answer.evidence)
+        # A summary of the whole documents matches no passage well: no evidence check. One of a
+        # topic ("Tóm tắt tình hình phường Phù Chẩn") needs passages about the topic.
+        topic = summary_topic(standalone) if asks_for_summary(standalone) else None
+        summary = self._summary(topic, passages, language) if topic == "" else None
+        weak = (
+            None
+            if summary
+            else self._weak_evidence(topic or standalone, hits, passages, language, answer.evidence)
+        )
         if weak:
             yield DoneEvent(self._refuse(answer, passages, started, weak))
+            return
+        summary = self._summary(topic, passages, language) if topic else summary
+        if summary is not None:
+            # The points are read off whole paragraphs, which become the answer's sources.
+            text, citations, answer.passages = summary
+            yield SourcesEvent(answer.passages, standalone)
+            yield DoneEvent(self._read_off(answer, (text, citations), started, "summary"))
             return
 
         person = asked_about_person(standalone)
@@ -2090,6 +2110,127 @@ class Assistant:
         if not found:
             return None
         return "; ".join(found.values()) + ".", citations
+
+    def _summary(
+        self, topic: str, passages: Sequence[Passage], language: str
+    ) -> tuple[str, list[cite.Citation], list[Passage]] | None:
+        """The main points of the documents, or of the part of one about ``topic``.
+
+        Read off the documents (:func:`rag.summary.main_points`), each point cited, for a
+        question asking a summary (:func:`prompts.asks_for_summary`, ``topic`` from
+        :func:`prompts.summary_topic`). With no topic ("Tóm tắt
+        báo cáo"), a lone document is summarised whole and several give their first point each.
+        With a topic, the document of the best passage is summarised whole when its title holds
+        the topic's words ("Tóm tắt báo cáo về Từ Sơn"). Otherwise only the paragraphs of the
+        retrieved passages that name every name of the topic are summarised; when the topic names
+        nothing, those that hold each of its words (same language only). Returns the text, its
+        citations and the passages it cites, or None when no paragraph qualifies, so that the
+        question is answered like any other.
+        """
+        index = self._index if self._index is not None else self.index
+        documents = index.documents()
+        if not documents:
+            return None
+        if not topic:
+            if len(documents) == 1:
+                return self._summarised(documents[0], None, language, "")
+            return self._overview(documents, language)
+        if not passages:
+            return None
+        document = next((d for d in documents if d.doc_id == passages[0].doc_id), None)
+        if document is None:
+            return None
+        if cite.content_tokens(topic) <= cite.content_tokens(document.title):
+            return self._summarised(document, None, language, topic)
+        text = index.document_text(document.doc_id)
+        retrieved = [
+            paragraph
+            for paragraph in paragraphs(text)
+            if any(
+                p.doc_id == document.doc_id and p.start < paragraph[1] and paragraph[0] < p.end
+                for p in passages
+            )
+        ]
+        named = name_phrases(f"_ {topic}")
+        names = [fold_diacritics(name).lower() for name in named]
+        if names:
+            parts = [
+                p
+                for p in retrieved
+                if all(name in fold_diacritics(text[p[0] : p[1]]).lower() for name in names)
+            ]
+        elif not in_other_language(language, passages):
+            # Every word the topic means must be in one paragraph, with its diacritics: "y tế"
+            # (health) is not the "ý chí … kinh tế" of a report that says nothing of health.
+            wanted = set(cite.exact_words(topic)) - cite.EXACT_STOPWORDS - SUMMARY_GENERIC_WORDS
+            parts = [p for p in retrieved if wanted <= set(cite.exact_words(text[p[0] : p[1]]))]
+        else:
+            parts = []  # no name to find across languages: the model answers
+        # The heading names what was asked about: "… về Hương Mạc", not "… về phường Hương Mạc đã làm".
+        shown_topic = " / ".join(named) or topic
+        return self._summarised(document, parts, language, shown_topic) if parts else None
+
+    def _summarised(
+        self,
+        document: DocumentInfo,
+        parts: Sequence[tuple[int, int]] | None,
+        language: str,
+        topic: str,
+        max_points: int = SUMMARY_POINTS,
+        first: int = 1,
+    ) -> tuple[str, list[cite.Citation], list[Passage]] | None:
+        """The points of ``document`` (of its paragraphs ``parts``), one cited line each.
+
+        Each paragraph holding a point becomes a passage, numbered from ``first``. The text is
+        the heading, then one line per point.
+        """
+        index = self._index if self._index is not None else self.index
+        text = index.document_text(document.doc_id)
+        points = main_points(text, parts, max_points)
+        if not points:
+            return None
+        chunks = index.chunks_of(document.doc_id)
+        shown: dict[tuple[int, int], Passage] = {}
+        lines = [summary_heading_for(language, document.title, topic)]
+        citations: list[cite.Citation] = []
+        for start, end in points:
+            paragraph = next(p for p in paragraphs(text) if p[0] <= start and end <= p[1])
+            if paragraph not in shown:
+                overlapping = [c for c in chunks if c.start < paragraph[1] and paragraph[0] < c.end]
+                shown[paragraph] = Passage(
+                    n=first + len(shown),
+                    doc_id=document.doc_id,
+                    title=document.title,
+                    text=text[paragraph[0] : paragraph[1]],
+                    start=paragraph[0],
+                    end=paragraph[1],
+                    chunk_ids=tuple(c.chunk_id for c in overlapping),
+                    score=1.0,
+                    page=overlapping[0].page if overlapping else None,
+                )
+            passage = shown[paragraph]
+            citations.append(self._cite_span(passage, start - passage.start, end - passage.start))
+            lines.append(f"- {point_text(text, (start, end))} [{passage.n}]")
+        return "\n".join(lines), citations, list(shown.values())
+
+    def _overview(
+        self, documents: Sequence[DocumentInfo], language: str
+    ) -> tuple[str, list[cite.Citation], list[Passage]] | None:
+        """The first point of each document (at most :data:`SUMMARY_POINTS` of them), cited."""
+        lines = [overview_heading_for(language, len(documents))]
+        citations: list[cite.Citation] = []
+        passages: list[Passage] = []
+        for document in documents[:SUMMARY_POINTS]:
+            found = self._summarised(document, None, language, "", max_points=1, first=len(passages) + 1)
+            if found is None:
+                continue
+            point = found[0].splitlines()[1].removeprefix("- ")
+            lines.append(f"- “{document.title}”: {point}")
+            citations.extend(found[1])
+            passages.extend(found[2])
+        if len(documents) > SUMMARY_POINTS:
+            lines.append(overview_more_for(language, len(documents) - SUMMARY_POINTS))
+        return ("\n".join(lines), citations, passages) if passages else None
 
     def _person_position(
         self, name: str, passages: Sequence[Passage], language: str

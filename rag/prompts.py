@@ -29,6 +29,16 @@ EXTRACTIVE_NOTE_EN = "The model's answer could not be verified; the most relevan
 LEFT_OUT_NOTE_VI = "Câu trả lời của mô hình bỏ sót “{phrase}”; nguyên văn tài liệu:"
 LEFT_OUT_NOTE_EN = "The model's answer left out “{phrase}”; the document says:"
 
+# Headings of an extractive summary ("Tóm tắt báo cáo"): its points are the report's own sentences.
+SUMMARY_HEADING_VI = "Những ý chính của “{title}”{about}, trích nguyên văn:"
+SUMMARY_HEADING_EN = "Main points of “{title}”{about}, as the report words them:"
+SUMMARY_ABOUT_VI = " về {topic}"
+SUMMARY_ABOUT_EN = " on {topic}"
+OVERVIEW_HEADING_VI = "Có {count} tài liệu; ý chính của mỗi tài liệu, trích nguyên văn:"
+OVERVIEW_HEADING_EN = "There are {count} documents; the main point of each, as it words it:"
+OVERVIEW_MORE_VI = "… và {count} tài liệu khác; hỏi “Tóm tắt” kèm tên tài liệu để xem ý chính của nó."
+OVERVIEW_MORE_EN = "… and {count} more; ask “Summarize” with a document's title for its main points."
+
 DATA_OPEN = "<documents>"
 DATA_CLOSE = "</documents>"
 PASSAGE_OPEN = "<<<"
@@ -104,6 +114,22 @@ def refusal_for(language: str) -> str:
 def extractive_note_for(language: str) -> str:
     """The note placed above an extractive fallback answer."""
     return EXTRACTIVE_NOTE_EN if language == "en" else EXTRACTIVE_NOTE_VI
+
+
+def summary_heading_for(language: str, title: str, topic: str = "") -> str:
+    """The line above an extractive summary of the document ``title`` (on ``topic``, when given)."""
+    about = (SUMMARY_ABOUT_EN if language == "en" else SUMMARY_ABOUT_VI).format(topic=topic) if topic else ""
+    return (SUMMARY_HEADING_EN if language == "en" else SUMMARY_HEADING_VI).format(title=title, about=about)
+
+
+def overview_heading_for(language: str, count: int) -> str:
+    """The line above the main point of each of ``count`` documents."""
+    return (OVERVIEW_HEADING_EN if language == "en" else OVERVIEW_HEADING_VI).format(count=count)
+
+
+def overview_more_for(language: str, count: int) -> str:
+    """The line after an overview that left out ``count`` documents."""
+    return (OVERVIEW_MORE_EN if language == "en" else OVERVIEW_MORE_VI).format(count=count)
 
 
 def left_out_note_for(language: str, phrase: str) -> str:
@@ -494,6 +520,76 @@ def asked_kind(question: str) -> str | None:
         if _matches(pattern, question):
             return kind
     return None
+
+
+# "Tóm tắt báo cáo", "Nội dung chính của bài viết là gì?", "Báo cáo này nói về vấn đề gì?",
+# "Summarize the report", "What is this document about?". "Ông Nam nói gì?" asks what he said:
+# the "what does it say" forms need a word for the document.
+_DOCUMENT_VI = r"(?:báo cáo|bài viết|bài báo|bài|tài liệu|văn bản)"
+_DOCUMENT_EN = r"(?:report|document|article|text|file|paper)s?"
+_SUMMARY_VI = (
+    r"\b(?:tóm tắt|tóm lược|khái quát|nội dung chính|ý chính|điểm chính)\b"
+    rf"|\b{_DOCUMENT_VI}(?:\s+này|\s+đó)?\s+(?:nói|viết|đề cập|bàn|trình bày)(?:\s+(?:về|đến|tới))?"
+    r"\s+(?:(?:những|các)\s+)?(?:(?:vấn đề|nội dung|điều|chuyện)\s+)?gì\s*[?？]?\s*$"
+)
+_SUMMARY_EN = (
+    r"\b(?:what\s+(?:is|are)\s+(?:the\s+)?)?"
+    r"(?:summari[sz]e|summary|sum up|overview|main points|key points|main ideas|gist)\b"
+    rf"|\bwhat(?:'s|\s+is|\s+are)\s+(?:(?:the|this|that|these)\s+)?{_DOCUMENT_EN}\s+about\b"
+    rf"|\bwhat\s+(?:does|do)\s+(?:(?:the|this|these)\s+)?{_DOCUMENT_EN}\s+(?:say|cover|discuss)\s*[?？]?\s*$"
+)
+# Asked first, "Summarize what Phu Chan ward achieved" and "Tóm tắt …" are summary requests
+# whatever follows. Elsewhere the summary words may name a thing ("Bản tóm tắt WG I … cho biết
+# … đang làm gì …?", "What does the WG I Summary … say …?"), so no other question may be asked.
+_SUMMARY_FIRST = (
+    r"^\s*(?:(?:please|can you|could you|would you|hãy|xin|bạn|giúp tôi|cho tôi|làm ơn)\s+)*"
+    r"(?:summari[sz]e|sum up|give (?:me )?(?:a |an )?(?:short |brief )?(?:summary|overview)"
+    r"|tóm tắt|tóm lược|khái quát)\b"
+)
+_OTHER_ASK = r"\b(?:gì|nào|ai|bao nhiêu|mấy|đâu|sao|what|which|who|whom|whose|when|where|why|how)\b"
+_ASKS_WHAT_IT_IS = r"\s+là\s+(?:(?:những|các)\s+)?gì\s*[?？]?\s*$"  # "Nội dung chính của … là gì?"
+# Words of a summary request that name no topic: "Hãy tóm tắt giúp tôi nội dung chính của báo cáo này".
+_SUMMARY_FILLER = frozenset(
+    "hãy cho tôi biết giúp xin bạn vui lòng ngắn gọn lại này đó của về các những là gì nào nội dung "
+    "chính ý điểm vấn đề điều chuyện một trong nói viết đề cập bàn trình bày đến tới "
+    "please can could would you give me a an the this that these of about in on what is are does do "
+    "say cover discuss brief briefly short shortly main key points ideas for".split()
+)
+
+
+def asks_for_summary(question: str) -> bool:
+    """Whether the question asks for the main points of the documents (or of a topic in them)."""
+    if _matches(_SUMMARY_FIRST, question):
+        return True
+    for pattern in (_SUMMARY_VI, _SUMMARY_EN):
+        if _matches(pattern, question):
+            rest = _without(_ASKS_WHAT_IT_IS, _without(pattern, question))
+            return not _matches(_OTHER_ASK, rest)
+    return False
+
+
+def summary_topic(question: str) -> str:
+    """What a summary request is about, as typed ("" for the documents as a whole).
+
+    "Tóm tắt tình hình phường Phù Chẩn" → "tình hình phường Phù Chẩn"; "Summarize the report" → "".
+    """
+    from rag.normalize import fold_diacritics
+
+    rest = question
+    for pattern in (_SUMMARY_FIRST, _SUMMARY_VI, _SUMMARY_EN, rf"\b(?:{_DOCUMENT_VI}|{_DOCUMENT_EN})\b"):
+        rest = _without(pattern, rest)
+    bare = fold_diacritics(question) == question
+    filler = {fold_diacritics(word) for word in _SUMMARY_FILLER} if bare else _SUMMARY_FILLER
+    words = [word.strip(EDGE_PUNCT) for word in rest.split()]
+    return " ".join(word for word in words if word and word.lower() not in filler)
+
+
+def _without(pattern: str, question: str) -> str:
+    """``question`` with every match of ``pattern`` blanked out (folded when the question is bare)."""
+    from rag.normalize import fold_diacritics
+
+    plain = fold_diacritics(question) == question
+    return re.sub(fold_diacritics(pattern) if plain else pattern, " ", question, flags=re.I)
 
 
 _ASKS_TOTAL = (

@@ -8,7 +8,7 @@ from typing import Any
 
 from rag.llm import Usage
 from rag.prompts import approx_tokens
-from rag.types import Chunk, Hit, Passage
+from rag.types import Chunk, DocumentInfo, Hit, Passage
 
 SEED_REPORT = Path(__file__).resolve().parent.parent / "documents" / "000_d6dbdd2ddfa3846f.txt"
 DOC_ID = "000_d6dbdd2ddfa3846f.txt"
@@ -74,8 +74,11 @@ def seed_passages(text: str | None = None) -> list[Passage]:
 class FakeIndex:
     """Just enough of ``rag.store.Index`` for the pipeline: texts and chunks."""
 
-    def __init__(self, texts: dict[str, str], passages: Sequence[Passage]) -> None:
+    def __init__(
+        self, texts: dict[str, str], passages: Sequence[Passage], titles: dict[str, str] | None = None
+    ) -> None:
         self.texts = texts
+        self.titles = titles or {DOC_ID: TITLE}
         self._chunks = {
             p.chunk_ids[0]: Chunk(p.chunk_ids[0], p.doc_id, p.title, p.text, p.start, p.end, p.n - 1)
             for p in passages
@@ -87,8 +90,14 @@ class FakeIndex:
     def chunk(self, chunk_id: str) -> Chunk:
         return self._chunks[chunk_id]
 
-    def documents(self):
-        return []
+    def documents(self) -> list[DocumentInfo]:
+        return [
+            DocumentInfo(doc_id, doc_id, self.titles.get(doc_id, doc_id), 1, "", 0.0, 0.0)
+            for doc_id in sorted(self.texts)
+        ]
+
+    def chunks_of(self, doc_id: str) -> list[Chunk]:
+        return sorted((c for c in self._chunks.values() if c.doc_id == doc_id), key=lambda c: c.start)
 
     def usual_spellings(self, words):
         """The commonest accented spelling of each bare word in the texts (as the real index counts)."""

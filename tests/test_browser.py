@@ -209,6 +209,22 @@ def test_chat_streams_answer_with_clickable_citation(page):
     _screenshot(page, "03_citation_clicked.png")
 
 
+def test_summary_shows_one_cited_point_a_line(page):
+    _ask(page, "Tóm tắt báo cáo")
+    answer = page.locator("#rag-chat .rag-answer").first
+    answer.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    lines = [line for line in answer.inner_text().splitlines() if line.strip()]
+    assert lines[0].startswith("Những ý chính của"), lines
+    assert len(lines) == 7 and all(line.startswith("- ") for line in lines[1:]), lines
+    _screenshot(page, "07_summary.png")
+    citation = answer.locator("a.rag-cite").last
+    href = citation.get_attribute("href")
+    citation.click()
+    marked = page.locator(f"#rag-sources {href} .rag-passage mark").first
+    expect(marked).to_be_visible()
+    assert marked.inner_text().strip()[:40] in lines[-1]
+
+
 def test_uploaded_document_answers_from_it(page, live_app):
     page.get_by_role("tab", name="Tài liệu").click()
     table = page.locator("#rag-documents")
