@@ -361,6 +361,11 @@ def rewrite_followup(question: str, history: History) -> tuple[str, str]:
     if subject and new_kind and old_kind and new_kind[0] == old_kind[0]:
         standalone = previous[: old_kind[1]] + subject[new_kind[1] : new_kind[2]] + previous[old_kind[2] :]
         return standalone, standalone
+    if subject and asks_for_summary(previous) and not summary_topic(previous):
+        # "Còn phường Phù Chẩn thì sao?" after "Tóm tắt báo cáo": the summary, of that ward.
+        joiner = "on" if detect_language(previous) == "en" else "về"
+        standalone = f"{previous.rstrip(' ?.!')} {joiner} {subject}"
+        return standalone, standalone
     swapped = _swap_topic(previous, subject) if subject and not new_kind else ""
     if swapped:
         return swapped, swapped

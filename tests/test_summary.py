@@ -22,7 +22,7 @@ except ImportError:  # pragma: no cover - pytest without the repo root on sys.pa
     from fakes import FakeEmbedder
     from pipeline_fakes import DOC_ID, TITLE, FakeIndex, FakeLLM, FakeRetriever, seed_passages, seed_text
 
-from rag.pipeline import Assistant
+from rag.pipeline import Assistant, rewrite_followup
 from rag.prompts import asks_for_summary, summary_topic
 from rag.settings import get_settings
 from rag.summary import figure_count, main_points, paragraphs, point_sentences, point_text
@@ -261,3 +261,25 @@ def test_several_documents_give_one_point_each(text):
     assert all(
         {DOC_ID: text, other_id: other}[c.doc_id][c.start : c.end] == c.quote for c in answer.citations
     )
+
+
+@pytest.mark.parametrize(
+    ("previous", "followup", "standalone"),
+    [
+        ("Tóm tắt báo cáo", "Còn phường Phù Chẩn thì sao?", "Tóm tắt báo cáo về phường Phù Chẩn"),
+        ("Summarize the report.", "What about Phu Chan ward?", "Summarize the report on Phu Chan ward"),
+        # A summary of one ward: the other ward replaces it, as in any question naming a place.
+        ("Tóm tắt tình hình phường Hương Mạc", "Còn phường Phù Chẩn?", "Tóm tắt tình hình phường Phù Chẩn"),
+    ],
+)
+def test_a_followup_to_a_summary_asks_the_summary_of_its_subject(previous, followup, standalone):
+    assert rewrite_followup(followup, [(previous, "…")]) == (standalone, standalone)
+
+
+def test_a_followup_to_a_summary_is_summarised_from_its_ward(text):
+    assistant, llm = _assistant(seed_passages(text), {DOC_ID: text})
+    first = assistant.ask("Tóm tắt báo cáo")
+    answer = assistant.ask("Còn phường Phù Chẩn thì sao?", [("Tóm tắt báo cáo", first.answer)])
+    assert llm.prompts == [] and answer.evidence["summary"] >= 2
+    assert answer.standalone_question == "Tóm tắt báo cáo về phường Phù Chẩn"
+    assert INCOME in answer.answer and "Hương Mạc" not in answer.answer
