@@ -495,6 +495,38 @@ def cited_place_elsewhere(
     return f"{place_kind} {others[0]}"
 
 
+# A year: four digits from 1000 to 2099, not part of a longer figure ("1.250", "2021,5").
+_YEAR = re.compile(r"(?<![\d/])(?<!\d[.,])(?:1\d{3}|20\d{2})(?![\d/%]|[.,]\d)")
+
+
+def years_not_cited(
+    question: str, citations: Sequence[cite.Citation], document_text: Callable[[str], str] | None
+) -> list[str]:
+    """The years the question asks about that no cited sentence has next to it, or [].
+
+    "Tỷ lệ hộ nghèo Phù Chẩn năm 2020 là bao nhiêu?" answered "0,58%" from "Hiện nay, … tỷ lệ
+    hộ nghèo giảm còn 0,58%" gives ["2020"]. The report gives today's rate; its 2020 is a
+    "nhiệm kỳ 2020 - 2025" four sentences before. A year counts as cited when it is in the cited
+    sentence or in the sentence just before or after it ("Từ năm 2021 đến nay, …. … xử phạt 61
+    trường hợp …"). A year that ends a name ("Euro 2016") is no year asked.
+    """
+    in_names = _numbers_in_names(question)
+    asked = {year for year in _YEAR.findall(question) if not cite.make_claim(year).numbers & in_names}
+    if not asked or not citations or document_text is None:
+        return []
+    near: set[str] = set()
+    for citation in citations:
+        text = document_text(citation.doc_id)
+        sentences = cite.full_sentences(text)
+        touched = [i for i, (s, e) in enumerate(sentences) if s < citation.end and citation.start < e]
+        if not touched:
+            near |= set(_YEAR.findall(text[citation.start : citation.end]))
+            continue
+        first, last = max(0, touched[0] - 1), min(len(sentences) - 1, touched[-1] + 1)
+        near |= set(_YEAR.findall(text[sentences[first][0] : sentences[last][1]]))
+    return sorted(asked - near)
+
+
 def _resolve_person_reference(question: str, turn: tuple[str, str]) -> str:
     """Replace "ông ấy" / "bà ta" / "he" / "his" with the person the previous answer (or question) names.
 
@@ -1936,6 +1968,13 @@ class Assistant:
             if extractive is not None:
                 answer.answer, answer.citations = extractive
                 answer.verified = True
+        # Checked against the citations that hold: an unchecked one says nothing of where the answer is.
+        checked = [citation for citation in answer.citations if citation.verified]
+        other_years = years_not_cited(answer.standalone_question or question, checked, document_text)
+        if other_years:
+            return self._refuse(
+                answer, passages, started, f"the cited text is not about {', '.join(other_years)}"
+            )
         answer.timings.total_ms = _elapsed_ms(started)
         return answer
 

@@ -1837,6 +1837,38 @@ def test_a_figure_cited_from_another_wards_section_is_refused(passages, text):
     assert not assistant.ask(POVERTY_Q).refused  # the same sentence, asked about its own ward
 
 
+def test_a_figure_cited_without_the_year_asked_is_refused(passages, text):
+    # The report gives today's poverty rate ("Hiện nay"); its 2020 is a "nhiệm kỳ 2020 - 2025" far before.
+    reply = "0,58% [2]"
+    assistant, _, _ = make_assistant(passages, text, [reply])
+    answer = assistant.ask("Tỷ lệ hộ nghèo Phù Chẩn năm 2020 là bao nhiêu?")
+    assert answer.refused and answer.refusal_reason == "the cited text is not about 2020"
+    assistant, _, _ = make_assistant(passages, text, ["61 trường hợp [3]"])
+    answer = assistant.ask("Từ năm 2021 đến nay, Từ Sơn xử phạt bao nhiêu trường hợp vi phạm đất đai?")
+    assert not answer.refused  # "Từ năm 2021 đến nay, …" is the sentence before the cited one
+
+
+def test_years_not_cited_reads_the_cited_sentence_and_its_neighbours():
+    from rag.pipeline import years_not_cited
+    from rag.types import Citation
+
+    document = (
+        "Nhiệm kỳ 2020 - 2025 bắt đầu. Câu thứ hai không có năm. Câu thứ ba cũng vậy. "
+        "Từ năm 2021 đến nay, phường chọn hai đột phá. Phường xử phạt 61 trường hợp. Câu cuối năm 1999."
+    )
+    start = document.index("Phường xử phạt")
+    cited = [Citation(1, "d", "t", "c", start, start + 30, document[start : start + 30], True)]
+    lookup = {"d": document}.__getitem__
+    assert years_not_cited("Năm 2021 phường xử phạt bao nhiêu trường hợp?", cited, lookup) == []  # before
+    assert years_not_cited("Năm 1999 phường xử phạt bao nhiêu trường hợp?", cited, lookup) == []  # after
+    assert years_not_cited("Năm 2020 phường xử phạt bao nhiêu trường hợp?", cited, lookup) == ["2020"]
+    assert years_not_cited("Xử phạt bao nhiêu từ 2020 đến 2021?", cited, lookup) == ["2020"]
+    assert years_not_cited("Phường xử phạt bao nhiêu trường hợp?", cited, lookup) == []  # no year asked
+    assert years_not_cited("Euro 2016 có bao nhiêu đội?", cited, lookup) == []  # a name's number
+    assert years_not_cited("Có 1.250 hay 2020,5 trường hợp?", cited, lookup) == []  # figures, no years
+    assert years_not_cited("Năm 2020 xử phạt bao nhiêu?", [], lookup) == []  # nothing cited
+
+
 def test_cited_place_elsewhere_reads_the_sentence_then_the_section_before_it():
     from rag.pipeline import PLACE_LOOKBACK_CHARS, cited_place_elsewhere
     from rag.types import Citation
