@@ -791,6 +791,44 @@ def names_a_person(span: str) -> bool:
     return False
 
 
+# The commonest Vietnamese family names: a run of capitalised words starting with one is a person
+# ("Nguyễn Công Giang"), unlike "Ban Thường vụ" or "Đại hội Đảng".
+_VIETNAMESE_SURNAMES = frozenset(
+    "nguyễn trần lê phạm hoàng huỳnh phan vũ võ đặng bùi đỗ hồ ngô dương lý đàm đinh lâm mai trịnh "
+    "trương đoàn vương cao lương hà tạ chu quách kiều thái tôn tăng triệu văn khổng lại lưu doãn".split()
+)
+
+
+def names_someone_else(text: str, question: str) -> bool:
+    """Whether ``text`` names a person the question does not: what a "who" answer must do.
+
+    A person is a run of capitalised words that starts with a Vietnamese family name
+    ("Nguyễn Công Giang") or holds a word that is no Vietnamese syllable ("Jared Allen"). A run
+    the question names, one after a place word ("phường Phù Chẩn") and an all-capitals word
+    ("XIII", "UBND") are nobody.
+    """
+    asked = fold_diacritics(question).lower()
+    words = text.split()
+    runs: list[tuple[int, list[str]]] = []
+    for i, word in enumerate(words):
+        core = word.strip(EDGE_PUNCT)
+        if not core[:1].isupper() or (core.isupper() and len(core) > 1):
+            continue
+        if runs and runs[-1][0] + len(runs[-1][1]) == i and words[i - 1].rstrip(EDGE_PUNCT) == words[i - 1]:
+            runs[-1][1].append(core)
+        else:
+            runs.append((i, [core]))
+    for start, run in runs:
+        before = words[start - 1].strip(EDGE_PUNCT).lower() if start else ""
+        if before in _PLACE_KINDS or fold_diacritics(" ".join(run)).lower() in asked:
+            continue
+        if run[0].lower() in _VIETNAMESE_SURNAMES and len(run) >= 2:
+            return True
+        if any(not is_vietnamese_word(word) for word in run):
+            return True
+    return False
+
+
 def _one_edit_apart(a: str, b: str) -> bool:
     """True when ``b`` is ``a`` with at most one letter changed, added, dropped or two swapped."""
     if a == b:
@@ -2013,7 +2051,12 @@ class Assistant:
                 asked, raw, passages, language, min_question_rank=QUOTE_INSTEAD_OF_REFUSAL_RANK
             )
             if extractive is not None and filters:
-                holds_asked = starting_words(extractive[1][0].quote, filters[0])
+                quote = extractive[1][0].quote
+                holds_asked = starting_words(quote, filters[0])
+                if (
+                    kind == "person"
+                ):  # "Bí thư … phường Phù Chẩn là ai?" is not answered by "… phường Phù Chẩn …"
+                    holds_asked = holds_asked and names_someone_else(quote, asked)
                 extractive = extractive if holds_asked else None
             if extractive is not None:
                 logger.info("quoted instead of refusing %r: %s", answer.question[:80], reason)

@@ -227,6 +227,9 @@ def test_model_refusal_of_a_question_one_sentence_holds_quotes_that_sentence(pas
         ("Ai là Phó Bí thư Thường trực Đảng ủy phường Phù Chẩn?", "Nguyễn Công Giang"),
         # what the question asks is in no sentence holding its words: the refusal stands
         ("Dân số của phường Phù Chẩn là bao nhiêu người?", None),
+        # the report names the ward's deputy secretary, not its secretary: its sentences name the
+        # ward, the Party and the 13th congress ("XIII"), nobody
+        ("Bí thư Đảng ủy phường Phù Chẩn là ai?", None),
         ("Đảng bộ phường Phù Chẩn có bao nhiêu đảng viên?", None),
     ],
 )
@@ -243,6 +246,31 @@ def test_model_refusal_of_a_figure_date_or_person_question_quotes_a_sentence_hol
     assert answer.evidence["quoted_instead_of_refusal"] == 1.0
     (citation,) = answer.citations
     assert quoted in citation.quote and text[citation.start : citation.end] == citation.quote
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "names"),
+    [
+        (
+            "Đồng chí Nguyễn Công Giang, Phó Bí thư Thường trực Đảng ủy phường chia sẻ",
+            "Ai là Phó Bí thư?",
+            True,
+        ),
+        (
+            "Ở Đảng bộ phường Phù Chẩn, Nghị quyết Đại hội Đảng toàn quốc lần thứ XIII",
+            "Bí thư phường Phù Chẩn là ai?",
+            False,
+        ),
+        ("Từ năm 2021 đến nay, Ban Thường vụ Thành ủy lựa chọn hai nội dung", "Ai lựa chọn?", False),
+        ("Tôi là Nguyễn Công Giang.", "Nguyễn Công Giang là ai?", False),  # the question's own name
+        ("The defense was led by Jared Allen.", "Who led the Panthers defense?", True),
+        ("The Panthers defense gave up 308 points.", "Who led the Panthers defense?", False),
+    ],
+)
+def test_names_someone_else(text, question, names):
+    from rag.pipeline import names_someone_else
+
+    assert names_someone_else(text, question) is names
 
 
 def test_a_copied_phrase_without_a_name_gives_way_to_the_sentence_naming_the_person(passages, text):
