@@ -528,13 +528,14 @@ def asked_kind(question: str) -> str | None:
 _DOCUMENT_VI = r"(?:báo cáo|bài viết|bài báo|bài|tài liệu|văn bản)"
 _DOCUMENT_EN = r"(?:report|document|article|text|file|paper)s?"
 _SUMMARY_VI = (
-    r"\b(?:tóm tắt|tóm lược|khái quát|nội dung chính|ý chính|điểm chính)\b"
+    r"\b(?:tóm tắt|tóm lược|khái quát|nội dung chính|ý chính|điểm chính|kết quả chính)\b"
     rf"|\b{_DOCUMENT_VI}(?:\s+này|\s+đó)?\s+(?:nói|viết|đề cập|bàn|trình bày)(?:\s+(?:về|đến|tới))?"
     r"\s+(?:(?:những|các)\s+)?(?:(?:vấn đề|nội dung|điều|chuyện)\s+)?gì\s*[?？]?\s*$"
 )
 _SUMMARY_EN = (
-    r"\b(?:what\s+(?:is|are)\s+(?:the\s+)?)?"
-    r"(?:summari[sz]e|summary|sum up|overview|main points|key points|main ideas|gist)\b"
+    r"\b(?:what\s+(?:is|are|was|were)\s+(?:the\s+)?)?"
+    r"(?:summari[sz]e|summary|sum up|overview|gist"
+    r"|(?:main|key) (?:points|ideas|findings|results|takeaways))\b"
     rf"|\bwhat(?:'s|\s+is|\s+are)\s+(?:(?:the|this|that|these)\s+)?{_DOCUMENT_EN}\s+about\b"
     rf"|\bwhat\s+(?:does|do)\s+(?:(?:the|this|these)\s+)?{_DOCUMENT_EN}\s+(?:say|cover|discuss)\s*[?？]?\s*$"
 )
@@ -552,8 +553,9 @@ _ASKS_WHAT_IT_IS = r"\s+là\s+(?:(?:những|các)\s+)?gì\s*[?？]?\s*$"  # "N�
 _SUMMARY_FILLER = frozenset(
     "hãy cho tôi biết giúp xin bạn vui lòng ngắn gọn lại này đó của về các những là gì nào nội dung "
     "chính ý điểm vấn đề điều chuyện một trong nói viết đề cập bàn trình bày đến tới "
-    "please can could would you give me a an the this that these of about in on what is are does do "
-    "say cover discuss brief briefly short shortly main key points ideas for".split()
+    "please can could would you give me a an the this that these of about in on what is are was were does do "
+    "say cover discuss brief briefly short shortly main key points ideas findings results takeaways for "
+    "kết quả".split()
 )
 
 

@@ -131,6 +131,10 @@ def test_decomposed_text_is_read_once_normalised():
         ("Tóm tắt báo cáo về Từ Sơn", "Từ Sơn"),
         ("Nội dung chính của Kết luận số 01 là gì?", "Kết luận số 01"),
         ("Give me an overview of Huong Mac ward", "Huong Mac ward"),
+        ("What are the main findings of the report?", ""),
+        ("What were the key results in Tu Son?", "Tu Son"),
+        ("Những kết quả chính của Từ Sơn là gì?", "Từ Sơn"),
+        ("Báo cáo đề cập đến những nội dung gì?", ""),
     ],
 )
 def test_summary_requests_and_their_topics(question, topic):
@@ -142,6 +146,7 @@ def test_summary_requests_and_their_topics(question, topic):
     "question",
     [
         "Ông Lê Văn Nam nói gì?",  # what a person said
+        "Điểm nổi bật trong học tập và làm theo Bác ở Từ Sơn là gì?",  # what Lê Văn Nam calls it
         "What did Nam say?",
         # XQuAD's: a summary named, another thing asked
         "Bản tóm tắt WG I dành cho các Nhà hoạch định chính sách cho biết con người đang làm gì?",
