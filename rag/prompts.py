@@ -553,9 +553,9 @@ _ASKS_WHAT_IT_IS = r"\s+là\s+(?:(?:những|các)\s+)?gì\s*[?？]?\s*$"  # "N�
 _SUMMARY_FILLER = frozenset(
     "hãy cho tôi biết giúp xin bạn vui lòng ngắn gọn lại này đó của về các những là gì nào nội dung "
     "chính ý điểm vấn đề điều chuyện một trong nói viết đề cập bàn trình bày đến tới "
-    "please can could would you give me a an the this that these of about in on what is are was were does do "
-    "say cover discuss brief briefly short shortly main key points ideas findings results takeaways for "
-    "kết quả".split()
+    "please can could would you give me a an the this that these of about in on what is are was were "
+    "does do say cover discuss brief briefly short shortly main key points ideas findings results "
+    "takeaways for".split()
 )
 
 
