@@ -33,6 +33,8 @@ SUMMARY_GENERIC_WORDS = frozenset(
     "situation results activities work information issues".split()
 )
 
+# A point is a finished sentence: headings ("== Cấu trúc ==") and link lines end without a stop.
+_ENDS_SENTENCE = re.compile(r"[.!?…][\"”»’)\]]*\s*$")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\u00a0]*\n\s*")
 # A figure standing alone: "53", "0,58%", "3/3", "2020"; not the "19" of "COVID-19".
 _FIGURE = re.compile(r"(?<![\w-])\d+(?:[.,/]\d+)*%?(?![\w-])")
@@ -51,14 +53,14 @@ def paragraphs(text: str, within: tuple[int, int] | None = None) -> list[tuple[i
 
 
 def point_sentences(text: str, paragraph: tuple[int, int]) -> list[tuple[int, int]]:
-    """The sentences of one paragraph long enough to be a point, as spans into ``text``."""
+    """The finished sentences of one paragraph long enough to be a point, as spans into ``text``."""
     start, end = paragraph
     spans = []
     for s, e in cite.full_sentences(text[start:end]):
         s, e = _trimmed(text, start + s, start + e)
         if text[s : s + 1] in "“«" and not any(q in text[s:e] for q in "”»"):
             s += 1  # the sentence opens a quotation that runs on past it
-        if len(text[s:e].split()) >= MIN_POINT_WORDS:
+        if len(text[s:e].split()) >= MIN_POINT_WORDS and _ENDS_SENTENCE.search(text[s:e]):
             spans.append((s, e))
     return spans
 

@@ -288,3 +288,17 @@ def test_a_followup_to_a_summary_is_summarised_from_its_ward(text):
     assert llm.prompts == [] and answer.evidence["summary"] >= 2
     assert answer.standalone_question == "Tóm tắt báo cáo về phường Phù Chẩn"
     assert INCOME in answer.answer and "Hương Mạc" not in answer.answer
+
+
+def test_headings_and_link_lines_are_no_points():
+    text = (
+        "Nhu cầu là một hiện tượng tâm lý của con người về vật chất và tinh thần. Câu thứ hai của đoạn đầu "
+        "nói thêm một ý nữa.\n\n"
+        "== Cấu trúc nhu cầu cá nhân theo các nhà nghiên cứu ==\n"
+        "Animation Nation - a forum for professional American animators and others\n\n"
+        "Aristotle đã cho rằng con người có hai loại nhu cầu chính là thể xác và linh hồn. Câu sau đó "
+        "kể thêm một vài chi tiết khác."
+    )
+    points = _points(text)
+    assert points[0].startswith("Nhu cầu là") and points[-1].startswith("Aristotle")
+    assert not any("==" in p or "Animation" in p for p in points)
