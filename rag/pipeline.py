@@ -2053,9 +2053,8 @@ class Assistant:
             if extractive is not None and filters:
                 quote = extractive[1][0].quote
                 holds_asked = starting_words(quote, filters[0])
-                if (
-                    kind == "person"
-                ):  # "Bí thư … phường Phù Chẩn là ai?" is not answered by "… phường Phù Chẩn …"
+                # "Bí thư … phường Phù Chẩn là ai?" is not answered by "… phường Phù Chẩn …".
+                if kind == "person":
                     holds_asked = holds_asked and names_someone_else(quote, asked)
                 extractive = extractive if holds_asked else None
             if extractive is not None:
@@ -2205,8 +2204,8 @@ class Assistant:
 
         Read off the documents (:func:`rag.summary.main_points`), each point cited, for a
         question asking a summary (:func:`prompts.asks_for_summary`, ``topic`` from
-        :func:`prompts.summary_topic`). With no topic ("Tóm tắt
-        báo cáo"), a lone document is summarised whole and several give their first point each.
+        :func:`prompts.summary_topic`). With no topic ("Tóm tắt báo cáo"), a lone document is
+        summarised whole and several give their first point each.
         With a topic, the document of the best passage is summarised whole when its title holds
         the topic's words ("Tóm tắt báo cáo về Từ Sơn"). Otherwise only the paragraphs of the
         retrieved passages that name every name of the topic are summarised; when the topic names
@@ -2280,8 +2279,9 @@ class Assistant:
         shown: dict[tuple[int, int], Passage] = {}
         lines = [summary_heading_for(language, document.title, topic)]
         citations: list[cite.Citation] = []
+        every_paragraph = paragraphs(text)
         for start, end in points:
-            paragraph = next(p for p in paragraphs(text) if p[0] <= start and end <= p[1])
+            paragraph = next(p for p in every_paragraph if p[0] <= start and end <= p[1])
             if paragraph not in shown:
                 overlapping = [c for c in chunks if c.start < paragraph[1] and paragraph[0] < c.end]
                 shown[paragraph] = Passage(
