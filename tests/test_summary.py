@@ -185,7 +185,15 @@ def _assistant(passages, texts, titles=None, dense=None, found=None):
     return assistant, llm
 
 
-@pytest.mark.parametrize("question", ["Tóm tắt báo cáo", "Summarize the report", "tom tat bao cao"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Tóm tắt báo cáo",
+        "Summarize the report",
+        "tom tat bao cao",
+        unicodedata.normalize("NFD", "Tóm tắt báo cáo"),
+    ],
+)
 def test_whole_report_summary_is_read_off_and_every_point_cited(text, question):
     # Retrieval found only the Hương Mạc paragraph, weakly: a summary of the whole needs neither.
     passages = seed_passages(text)
@@ -197,6 +205,7 @@ def test_whole_report_summary_is_read_off_and_every_point_cited(text, question):
     lines = answer.answer.splitlines()
     assert TITLE in lines[0]
     assert lines[0].startswith("Main points" if question.startswith("Summarize") else "Những ý chính")
+    assert unicodedata.is_normalized("NFC", answer.answer)
     assert len(lines) == 7 and all(line.startswith("- ") and line.endswith("]") for line in lines[1:])
     assert any(INCOME in line for line in lines)
     for citation in answer.citations:
