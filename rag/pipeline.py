@@ -45,6 +45,7 @@ from rag.prompts import (
     answer_start_filters,
     asked_about_person,
     asked_kind,
+    asks_for_documents,
     asks_for_summary,
     asks_for_total,
     asks_quoted_people,
@@ -52,6 +53,7 @@ from rag.prompts import (
     build_rewrite_messages,
     continues_name,
     counted_phrases,
+    documents_heading_for,
     extractive_note_for,
     first_passing_filter,
     is_refusal,
@@ -242,6 +244,10 @@ _PERSON_REFERENCE_EN = re.compile(r"\b(?P<pronoun>he|she|him|her|his)\b", re.IGN
 
 # How many chunks found by a question typed without diacritics show how its words are spelled.
 SPELLING_CONTEXT_CHUNKS = 30
+
+
+# Documents listed by name for "Có những tài liệu nào?"; the rest are counted.
+DOCUMENT_LIST_MAX = 20
 
 
 # Share of a bare question's words that must gain diacritics for it to be Vietnamese typed bare.
@@ -1214,6 +1220,24 @@ def _passage_spans(passages: Sequence[Passage]) -> list[tuple[str, int, int]]:
     return [(p.doc_id, p.start, p.end) for p in passages]
 
 
+def _paragraph_passage(
+    document: DocumentInfo, text: str, paragraph: tuple[int, int], n: int, chunks: Sequence[Chunk]
+) -> Passage:
+    """Passage ``[n]``: the paragraph ``text[paragraph[0]:paragraph[1]]`` of ``document``, with its chunks."""
+    overlapping = [c for c in chunks if c.start < paragraph[1] and paragraph[0] < c.end]
+    return Passage(
+        n=n,
+        doc_id=document.doc_id,
+        title=document.title,
+        text=text[paragraph[0] : paragraph[1]],
+        start=paragraph[0],
+        end=paragraph[1],
+        chunk_ids=tuple(c.chunk_id for c in overlapping),
+        score=1.0,
+        page=overlapping[0].page if overlapping else None,
+    )
+
+
 def _needs_translation(summary_topic: str) -> bool:
     """Whether a summary's topic must be translated to be found: it has words but names nothing."""
     return bool(summary_topic) and not name_phrases(f"_ {summary_topic}")
@@ -1477,8 +1501,10 @@ class Assistant:
         # A name reads the same in both languages: "Who is Dam Duc Ha?" needs no translation.
         # A summary of the whole documents, or of a named place or person, is read off them
         # whatever the question's language.
-        reads_off = asked_about_person(standalone) or (
-            asks_for_summary(standalone) and not _needs_translation(summary_topic(standalone))
+        reads_off = (
+            asked_about_person(standalone)
+            or asks_for_documents(standalone)
+            or (asks_for_summary(standalone) and not _needs_translation(summary_topic(standalone)))
         )
         target = "" if reads_off else self._translation_target(query)
         translation = ""
@@ -1494,6 +1520,13 @@ class Assistant:
                     yield SourcesEvent(refined_passages, standalone)
                 passages = refined_passages
         answer.passages = passages
+
+        listed = self._document_list(language) if asks_for_documents(standalone) else None
+        if listed is not None:
+            text, citations, answer.passages = listed
+            yield SourcesEvent(answer.passages, standalone)
+            yield DoneEvent(self._read_off(answer, (text, citations), started, "document_list"))
+            return
 
         quoted = self._quoted_people(standalone, passages) if asks_quoted_people(standalone) else None
         if quoted is not None:
@@ -2283,22 +2316,45 @@ class Assistant:
         for start, end in points:
             paragraph = next(p for p in every_paragraph if p[0] <= start and end <= p[1])
             if paragraph not in shown:
-                overlapping = [c for c in chunks if c.start < paragraph[1] and paragraph[0] < c.end]
-                shown[paragraph] = Passage(
-                    n=first + len(shown),
-                    doc_id=document.doc_id,
-                    title=document.title,
-                    text=text[paragraph[0] : paragraph[1]],
-                    start=paragraph[0],
-                    end=paragraph[1],
-                    chunk_ids=tuple(c.chunk_id for c in overlapping),
-                    score=1.0,
-                    page=overlapping[0].page if overlapping else None,
-                )
+                shown[paragraph] = _paragraph_passage(document, text, paragraph, first + len(shown), chunks)
             passage = shown[paragraph]
             citations.append(self._cite_span(passage, start - passage.start, end - passage.start))
             lines.append(f"- {point_text(text, (start, end))} [{passage.n}]")
         return "\n".join(lines), citations, list(shown.values())
+
+    def _document_list(self, language: str) -> tuple[str, list[cite.Citation], list[Passage]] | None:
+        """The indexed documents, one a line, each cited where its title stands.
+
+        A title that is no text of the document (a file name) cites its first paragraph. None
+        when nothing is indexed.
+        """
+        index = self._index if self._index is not None else self.index
+        documents = index.documents()
+        if not documents:
+            return None
+        lines = [documents_heading_for(language, len(documents))]
+        citations: list[cite.Citation] = []
+        passages: list[Passage] = []
+        for document in documents[:DOCUMENT_LIST_MAX]:
+            text = index.document_text(document.doc_id)
+            every_paragraph = paragraphs(text)
+            start = text.find(document.title) if document.title else -1
+            span = (start, start + len(document.title)) if start >= 0 else next(iter(every_paragraph), None)
+            line = f"- “{document.title}” ({document.path})"
+            paragraph = next(
+                (p for p in every_paragraph if span and p[0] <= span[0] and span[1] <= p[1]), None
+            )
+            if span is not None and paragraph is not None:
+                passage = _paragraph_passage(
+                    document, text, paragraph, len(passages) + 1, index.chunks_of(document.doc_id)
+                )
+                passages.append(passage)
+                citations.append(self._cite_span(passage, span[0] - passage.start, span[1] - passage.start))
+                line += f" [{passage.n}]"
+            lines.append(line)
+        if len(documents) > DOCUMENT_LIST_MAX:
+            lines.append(f"… (+{len(documents) - DOCUMENT_LIST_MAX})")
+        return "\n".join(lines), citations, passages
 
     def _overview(
         self, documents: Sequence[DocumentInfo], language: str

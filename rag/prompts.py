@@ -132,6 +132,13 @@ def overview_more_for(language: str, count: int) -> str:
     return (OVERVIEW_MORE_EN if language == "en" else OVERVIEW_MORE_VI).format(count=count)
 
 
+def documents_heading_for(language: str, count: int) -> str:
+    """The line above the list of the indexed documents."""
+    if language == "en":
+        return f"{count} document{'s' if count != 1 else ''} indexed:"
+    return f"Có {count} tài liệu đã được lập chỉ mục:"
+
+
 def left_out_note_for(language: str, phrase: str) -> str:
     """The note placed above a quoted sentence whose qualifier ``phrase`` the model's answer left out."""
     return (LEFT_OUT_NOTE_EN if language == "en" else LEFT_OUT_NOTE_VI).format(phrase=phrase)
@@ -557,6 +564,26 @@ _SUMMARY_FILLER = frozenset(
     "does do say cover discuss brief briefly short shortly main key points ideas findings results "
     "takeaways for".split()
 )
+
+
+# "Có những tài liệu nào?", "Danh sách các báo cáo", "Which documents do you have?", "How many
+# reports are loaded?": the question asks what has been indexed, which no passage says.
+_DOCUMENT_LIST_VI = (
+    r"^\s*(?:(?:hiện|hiện nay|bạn|hệ thống|trợ lý)\s+)*(?:đang\s+)?(?:có|gồm)\s+"
+    rf"(?:những|các|bao nhiêu|mấy)\s+{_DOCUMENT_VI}\s*(?:nào|gì)?\s*"
+    r"(?:(?:đã\s+)?(?:được\s+)?(?:nạp|tải lên|lập chỉ mục)\s*)?[?？]?\s*$"
+    rf"|^\s*(?:liệt kê|danh sách)\s+(?:(?:những|các|tất cả)\s+)?(?:các\s+)?{_DOCUMENT_VI}"
+)
+_DOCUMENT_LIST_EN = (
+    rf"^\s*(?:which|what)\s+{_DOCUMENT_EN}\s+(?:do you have|are (?:there|loaded|indexed|available))"
+    rf"|^\s*how many\s+{_DOCUMENT_EN}\s+(?:do you have|are (?:there|loaded|indexed|available))"
+    rf"|^\s*(?:please\s+)?list\s+(?:(?:the|all|your)\s+)*{_DOCUMENT_EN}\b"
+)
+
+
+def asks_for_documents(question: str) -> bool:
+    """Whether the question asks which documents have been indexed ("Có những tài liệu nào?")."""
+    return _matches(_DOCUMENT_LIST_VI, question) or _matches(_DOCUMENT_LIST_EN, question)
 
 
 def asks_for_summary(question: str) -> bool:

@@ -311,3 +311,44 @@ def test_headings_and_link_lines_are_no_points():
     points = _points(text)
     assert points[0].startswith("Nhu cầu là") and points[-1].startswith("Aristotle")
     assert not any("==" in p or "Animation" in p for p in points)
+
+
+# ---------------------------------------------------------------- which documents are indexed
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("Có những tài liệu nào?", True),
+        ("Hiện có bao nhiêu báo cáo?", True),
+        ("Liệt kê các tài liệu", True),
+        ("Which documents do you have?", True),
+        ("How many reports are loaded?", True),
+        ("Có bao nhiêu trường hợp vi phạm?", False),
+        ("Báo cáo có những nội dung nào?", False),
+        ("Which documents mention Tu Son?", False),
+    ],
+)
+def test_questions_asking_which_documents_are_indexed(question, asks):
+    from rag.prompts import asks_for_documents
+
+    assert asks_for_documents(question) is asks
+
+
+def test_document_list_names_each_document_and_cites_its_title(text):
+    other_id = "001_y_te.txt"
+    other = "Báo cáo y tế quý III\n\nTrong quý III, trạm y tế phường đã khám cho 1.250 lượt người dân."
+    passages = seed_passages(text)
+    titles = {DOC_ID: TITLE, other_id: "Báo cáo y tế quý III"}
+    assistant, llm = _assistant(passages, {DOC_ID: text, other_id: other}, titles)
+    answer = assistant.ask("Có những tài liệu nào?")
+    assert llm.prompts == [] and not answer.refused and answer.verified
+    assert answer.answer.splitlines() == [
+        "Có 2 tài liệu đã được lập chỉ mục:",
+        f"- “{TITLE}” ({DOC_ID}) [1]",
+        f"- “Báo cáo y tế quý III” ({other_id}) [2]",
+    ]
+    assert [c.quote for c in answer.citations] == [TITLE, "Báo cáo y tế quý III"]
+    assert [p.doc_id for p in answer.passages] == [DOC_ID, other_id]
+    english = assistant.ask("Which documents do you have?")
+    assert english.answer.startswith("2 documents indexed:") and llm.prompts == []
