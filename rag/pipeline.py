@@ -1118,6 +1118,29 @@ def says_nothing_new(answer_text: str, question: str) -> bool:
     return _repeats_only(answer_text, cite.content_tokens(question))
 
 
+# "Kết luận số 01-KL/TW là gì?" / "What is Conclusion 01?": the question asks what its subject is.
+_WHAT_IS_VI = re.compile(r"^\s*(?P<subject>.+?)\s+là\s+gì\s*[?？]?\s*$", re.IGNORECASE)
+_WHAT_IS_EN = re.compile(r"^\s*what\s+(?:is|are|was|were)\s+(?P<subject>.+?)\s*[?？]?\s*$", re.IGNORECASE)
+_COPULA = re.compile(r"\s(?:là|is|are|was|were)\s", re.IGNORECASE)
+
+
+def defines_by_itself(answer_text: str, question: str) -> bool:
+    """True when a "what is X?" answer says that X is X.
+
+    "Kết luận số 01-KL/TW là kết luận số 01-KL/TW của Đảng bộ thành phố Từ Sơn [1]." adds words
+    to the question's, but defines nothing.
+    """
+    match = _WHAT_IS_VI.match(question) or _WHAT_IS_EN.match(question)
+    subject = [t for t in cite.tokens(match.group("subject")) if t not in cite.STOPWORDS] if match else []
+    copula = _COPULA.search(cite.strip_markers(answer_text))
+    if not subject or copula is None:
+        return False
+    said = [
+        t for t in cite.tokens(cite.strip_markers(answer_text)[copula.end() :]) if t not in cite.STOPWORDS
+    ]
+    return said[: len(subject)] == subject
+
+
 # Repeating the prompt takes several of its words: "Knowledge [1]." may answer a question.
 MIN_INSTRUCTION_WORDS = 3
 
@@ -1999,7 +2022,8 @@ class Assistant:
             answer.answer = result.text
             answer.citations = result.citations
             answer.verified = result.verified
-            if says_nothing_new(result.text, answer.standalone_question or question):
+            asked = answer.standalone_question or question
+            if says_nothing_new(result.text, asked) or defines_by_itself(result.text, asked):
                 # Supported, if at all, only because it repeats the question, which the passages
                 # also contain: the sentence that answers it is quoted, or the question refused.
                 answer.evidence["echo"] = 1.0

@@ -1583,6 +1583,39 @@ def test_a_free_answer_that_repeats_the_question_falls_back_to_the_quoted_senten
     assert answer.verified and answer.citations[0].n == 2
 
 
+@pytest.mark.parametrize(
+    ("answer", "question", "circular"),
+    [
+        (
+            "Kết luận số 01-KL/TW là kết luận số 01-KL/TW của Đảng bộ thành phố Từ Sơn [1].",
+            "Kết luận số 01-KL/TW là gì?",
+            True,
+        ),
+        (
+            "Kết luận số 01-KL/TW là kết luận về học tập và làm theo Bác [1].",
+            "Kết luận số 01-KL/TW là gì?",
+            False,
+        ),
+        ("Conclusion 01 is the Conclusion 01 of Tu Son [1].", "What is Conclusion 01?", True),
+        ("Conclusion 01 is a policy on studying Ho Chi Minh [1].", "What is Conclusion 01?", False),
+        ("Chuyên đề toàn khóa là “Phát huy ý chí tự lực” [1].", "Chuyên đề toàn khóa là gì?", False),
+        ("Thu nhập là 53 triệu đồng [1].", "Thu nhập là bao nhiêu?", False),  # no "what is" question
+    ],
+)
+def test_defines_by_itself(answer, question, circular):
+    from rag.pipeline import defines_by_itself
+
+    assert defines_by_itself(answer, question) is circular
+
+
+def test_a_circular_definition_gives_way_to_a_quoted_sentence(passages, text):
+    reply = "Kết luận số 01-KL/TW là kết luận số 01-KL/TW của Đảng bộ thành phố Từ Sơn [1]."
+    assistant, _, _ = make_assistant(passages, text, [reply])
+    answer = assistant.ask("Kết luận số 01-KL/TW là gì?")
+    assert answer.evidence.get("echo") == 1.0 and answer.answer != reply
+    assert answer.refused or answer.answer.startswith(extractive_note_for("vi"))
+
+
 def test_an_echo_no_sentence_answers_is_refused(passages, text):
     # Shown before as an unverified answer to a question the documents cannot answer.
     question = "Điều gì xảy ra với chuẩn khi một số được nhân với p?"
