@@ -38,6 +38,8 @@ OVERVIEW_HEADING_VI = "Có {count} tài liệu; ý chính của mỗi tài liệ
 OVERVIEW_HEADING_EN = "There are {count} documents; the main point of each, as it words it:"
 OVERVIEW_MORE_VI = "… và {count} tài liệu khác; hỏi “Tóm tắt” kèm tên tài liệu để xem ý chính của nó."
 OVERVIEW_MORE_EN = "… and {count} more; ask “Summarize” with a document's title for its main points."
+DOCUMENTS_HEADING_VI = "Có {count} tài liệu đã được lập chỉ mục:"
+DOCUMENTS_HEADING_EN = "{count} document{s} indexed:"
 
 DATA_OPEN = "<documents>"
 DATA_CLOSE = "</documents>"
@@ -133,10 +135,10 @@ def overview_more_for(language: str, count: int) -> str:
 
 
 def documents_heading_for(language: str, count: int) -> str:
-    """The line above the list of the indexed documents."""
+    """The line above the list of the ``count`` indexed documents."""
     if language == "en":
-        return f"{count} document{'s' if count != 1 else ''} indexed:"
-    return f"Có {count} tài liệu đã được lập chỉ mục:"
+        return DOCUMENTS_HEADING_EN.format(count=count, s="" if count == 1 else "s")
+    return DOCUMENTS_HEADING_VI.format(count=count)
 
 
 def left_out_note_for(language: str, phrase: str) -> str:
@@ -566,26 +568,6 @@ _SUMMARY_FILLER = frozenset(
 )
 
 
-# "Có những tài liệu nào?", "Danh sách các báo cáo", "Which documents do you have?", "How many
-# reports are loaded?": the question asks what has been indexed, which no passage says.
-_DOCUMENT_LIST_VI = (
-    r"^\s*(?:(?:hiện|hiện nay|bạn|hệ thống|trợ lý)\s+)*(?:đang\s+)?(?:có|gồm)\s+"
-    rf"(?:những|các|bao nhiêu|mấy)\s+{_DOCUMENT_VI}\s*(?:nào|gì)?\s*"
-    r"(?:(?:đã\s+)?(?:được\s+)?(?:nạp|tải lên|lập chỉ mục)\s*)?[?？]?\s*$"
-    rf"|^\s*(?:liệt kê|danh sách)\s+(?:(?:những|các|tất cả)\s+)?(?:các\s+)?{_DOCUMENT_VI}"
-)
-_DOCUMENT_LIST_EN = (
-    rf"^\s*(?:which|what)\s+{_DOCUMENT_EN}\s+(?:do you have|are (?:there|loaded|indexed|available))"
-    rf"|^\s*how many\s+{_DOCUMENT_EN}\s+(?:do you have|are (?:there|loaded|indexed|available))"
-    rf"|^\s*(?:please\s+)?list\s+(?:(?:the|all|your)\s+)*{_DOCUMENT_EN}\b"
-)
-
-
-def asks_for_documents(question: str) -> bool:
-    """Whether the question asks which documents have been indexed ("Có những tài liệu nào?")."""
-    return _matches(_DOCUMENT_LIST_VI, question) or _matches(_DOCUMENT_LIST_EN, question)
-
-
 def asks_for_summary(question: str) -> bool:
     """Whether the question asks for the main points of the documents (or of a topic in them)."""
     if _matches(_SUMMARY_FIRST, question):
@@ -619,6 +601,26 @@ def _without(pattern: str, question: str) -> str:
 
     plain = fold_diacritics(question) == question
     return re.sub(fold_diacritics(pattern) if plain else pattern, " ", question, flags=re.I)
+
+
+# "Có những tài liệu nào?", "Danh sách các báo cáo", "Which documents do you have?", "How many
+# reports are loaded?": the question asks what has been indexed, which no passage says.
+_DOCUMENT_LIST_VI = (
+    r"^\s*(?:(?:hiện|hiện nay|bạn|hệ thống|trợ lý)\s+)*(?:đang\s+)?(?:có|gồm)\s+"
+    rf"(?:những|các|bao nhiêu|mấy)\s+{_DOCUMENT_VI}\s*(?:nào|gì)?\s*"
+    r"(?:(?:đã\s+)?(?:được\s+)?(?:nạp|tải lên|lập chỉ mục)\s*)?[?？]?\s*$"
+    rf"|^\s*(?:liệt kê|danh sách)\s+(?:(?:những|các|tất cả)\s+)?(?:các\s+)?{_DOCUMENT_VI}"
+)
+_DOCUMENT_LIST_EN = (
+    rf"^\s*(?:which|what)\s+{_DOCUMENT_EN}\s+(?:do you have|are (?:there|loaded|indexed|available))"
+    rf"|^\s*how many\s+{_DOCUMENT_EN}\s+(?:do you have|are (?:there|loaded|indexed|available))"
+    rf"|^\s*(?:please\s+)?list\s+(?:(?:the|all|your)\s+)*{_DOCUMENT_EN}\b"
+)
+
+
+def asks_for_documents(question: str) -> bool:
+    """Whether the question asks which documents have been indexed ("Có những tài liệu nào?")."""
+    return _matches(_DOCUMENT_LIST_VI, question) or _matches(_DOCUMENT_LIST_EN, question)
 
 
 _ASKS_TOTAL = (
