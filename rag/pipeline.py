@@ -71,7 +71,7 @@ from rag.prompts import (
 )
 from rag.settings import Settings, get_settings
 from rag.summary import SUMMARY_GENERIC_WORDS, SUMMARY_POINTS, main_points, paragraphs, point_text
-from rag.translate import english_number, factoid_in_english, keeps_names
+from rag.translate import century_number, english_number, factoid_in_english, keeps_names
 from rag.types import (
     Answer,
     Chunk,
@@ -501,8 +501,9 @@ def cited_place_elsewhere(
     return f"{place_kind} {others[0]}"
 
 
-# A year: four digits from 1000 to 2099, not part of a longer figure ("1.250", "2021,5").
-_YEAR = re.compile(r"(?<![\d/])(?<!\d[.,])(?:1\d{3}|20\d{2})(?![\d/%]|[.,]\d)")
+# A year: four digits from 1000 to 2099, not part of a longer figure ("1.250", "2021,5"); a date's
+# "tháng 1/1756" and a decree's "12/2021/NĐ-CP" hold one.
+_YEAR = re.compile(r"(?<!\d)(?<!\d[.,])(?:1\d{3}|20\d{2})(?![\d%]|[.,]\d)")
 
 
 def years_not_cited(
@@ -514,7 +515,8 @@ def years_not_cited(
     hộ nghèo giảm còn 0,58%" gives ["2020"]. The report gives today's rate; its 2020 is a
     "nhiệm kỳ 2020 - 2025" four sentences before. A year counts as cited when it is in the cited
     sentence or in the sentence just before or after it ("Từ năm 2021 đến nay, …. … xử phạt 61
-    trường hợp …"). A year that ends a name ("Euro 2016") is no year asked.
+    trường hợp …"). A round hundred is also cited by its century ("những năm 1700" by "đầu thế kỷ
+    18"). A year that ends a name ("Euro 2016") is no year asked.
     """
     in_names = _numbers_in_names(question)
     asked = {year for year in _YEAR.findall(question) if not cite.make_claim(year).numbers & in_names}
@@ -529,8 +531,22 @@ def years_not_cited(
             near |= set(_YEAR.findall(text[citation.start : citation.end]))
             continue
         first, last = max(0, touched[0] - 1), min(len(sentences) - 1, touched[-1] + 1)
-        near |= set(_YEAR.findall(text[sentences[first][0] : sentences[last][1]]))
+        window = text[sentences[first][0] : sentences[last][1]]
+        near |= set(_YEAR.findall(window))
+        near |= {
+            year for year in asked if year.endswith("00") and _names_century(window, int(year) // 100 + 1)
+        }
     return sorted(asked - near)
+
+
+_CENTURY = re.compile(r"\bthế kỷ\s+([0-9]{1,2}|[IVXLC]+)\b|\b([0-9]{1,2})(?:st|nd|rd|th)\s+century\b", re.I)
+
+
+def _names_century(text: str, century: int) -> bool:
+    """Whether ``text`` names the ``century``: "đầu thế kỷ 18" or "thế kỷ XVIII" for the 1700s."""
+    return any(
+        century_number(match.group(1) or match.group(2)) == century for match in _CENTURY.finditer(text)
+    )
 
 
 def _resolve_person_reference(question: str, turn: tuple[str, str]) -> str:

@@ -319,7 +319,7 @@ _RANGE_TO = frozenset({"đến", "tới"})
 _ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
 
 
-def _century_number(word: str) -> int | None:
+def century_number(word: str) -> int | None:
     """19 for "19" or "XIX" (how Vietnamese writes centuries), None for anything else."""
     if word.isdigit() and len(word) <= 2:
         return int(word)
@@ -344,7 +344,7 @@ def _era(words: list[str], lowered: list[str]) -> str:
             also = words[i + 4] if i + 4 < len(words) and lowered[i + 3] == "và" else ""
             return f"{following}s and {also}s" if _DECADE.fullmatch(also) else f"{following}s"
         if pair in _CENTURY_WORDS:
-            number = _century_number(following)
+            number = century_number(following)
             if number is not None:
                 return f"{_ordinal(number)} century"
     return ""

@@ -1928,6 +1928,21 @@ def test_years_not_cited_reads_the_cited_sentence_and_its_neighbours():
     assert years_not_cited("Euro 2016 có bao nhiêu đội?", cited, lookup) == []  # a name's number
     assert years_not_cited("Có 1.250 hay 2020,5 trường hợp?", cited, lookup) == []  # figures, no years
     assert years_not_cited("Năm 2020 xử phạt bao nhiêu?", [], lookup) == []  # nothing cited
+    # a date written "tháng 1/1756" holds its year (XQuAD: "… sau Lord Loudoun năm 1756?")
+    dated = (
+        "Newcastle thay thế ông vào tháng 1/1756 bằng Lord Loudoun, và James Abercrombie là người thứ hai."
+    )
+    whole = [Citation(1, "x", "t", "c", 0, len(dated), dated, True)]
+    assert (
+        years_not_cited("Ai là người thứ hai sau Lord Loudoun năm 1756?", whole, {"x": dated}.__getitem__)
+        == []
+    )
+    # the 1700s by their century (XQuAD: "… bỏ chạy khỏi nước Pháp đến những năm 1700?")
+    fled = "Có khoảng 500.000 người Huguenot trốn chạy khỏi nước Pháp đến đầu thế kỷ 18."
+    fled_lookup = {"h": fled}.__getitem__
+    cited_fled = [Citation(1, "h", "t", "c", 0, len(fled), fled, True)]
+    assert years_not_cited("Bao nhiêu người bỏ chạy đến những năm 1700?", cited_fled, fled_lookup) == []
+    assert years_not_cited("Bao nhiêu người bỏ chạy đến những năm 1800?", cited_fled, fled_lookup) == ["1800"]
 
 
 def test_cited_place_elsewhere_reads_the_sentence_then_the_section_before_it():
