@@ -2081,11 +2081,17 @@ class Assistant:
                 answer.verified = True
         # Checked against the citations that hold: an unchecked one says nothing of where the answer is.
         checked = [citation for citation in answer.citations if citation.verified]
-        other_years = years_not_cited(answer.standalone_question or question, checked, document_text)
+        asked = answer.standalone_question or question
+        other_years = years_not_cited(asked, checked, document_text)
         if other_years:
-            return self._refuse(
-                answer, passages, started, f"the cited text is not about {', '.join(other_years)}"
-            )
+            # The passages may still hold the year: the sentence best answering the question is
+            # quoted when it (or its neighbour) names the year, else the question is refused.
+            reason = f"the cited text is not about {', '.join(other_years)}"
+            quoted = self._quote_or_refuse(answer, passages, question, "", language, started, reason)
+            if not quoted.refused and years_not_cited(asked, quoted.citations, document_text):
+                quoted.evidence.pop("quoted_instead_of_refusal", None)
+                return self._refuse(quoted, passages, started, reason)
+            return quoted
         answer.timings.total_ms = _elapsed_ms(started)
         return answer
 

@@ -187,8 +187,10 @@ def test_chat_streams_answer_with_clickable_citation(page):
     assert page.locator("#rag-chat a.rag-cite").count() == 0
     _screenshot(page, "01_sources_before_answer.png")
 
+    # The finished answer: citation links, or a refusal (which fails here at once, saying why).
+    page.locator("#rag-chat a.rag-cite, #rag-chat .rag-refused").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
     citation = page.locator("#rag-chat a.rag-cite").first
-    citation.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    assert citation.count(), f"no citation link in the answer: {page.locator('#rag-chat').inner_text()!r}"
     assert page.evaluate("window.__sawPartial"), "the answer was not streamed"
     assert page.locator("#rag-chat").inner_text().strip()
     href = citation.get_attribute("href")

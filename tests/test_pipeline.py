@@ -1909,6 +1909,18 @@ def test_a_figure_cited_without_the_year_asked_is_refused(passages, text):
     assert not answer.refused  # "Từ năm 2021 đến nay, …" is the sentence before the cited one
 
 
+def test_an_answer_cited_without_its_year_gives_way_to_the_sentence_that_names_it(passages, text):
+    # The tiny model copies the prompt's example and a sentence far from 2021: the sentence that
+    # answers the question, and names 2021, is quoted instead of refusing.
+    reply = "Đảng bộ thành phố Từ Sơn sau một năm thực hiện Kết luận số 01-KL/TW [1]"
+    assistant, _, _ = make_assistant(passages, text, [reply])
+    answer = assistant.ask("Từ Sơn lựa chọn những nội dung đột phá nào từ năm 2021?")
+    assert not answer.refused and answer.verified, answer.refusal_reason
+    assert answer.evidence.get("quoted_instead_of_refusal") == 1.0
+    assert "Từ năm 2021 đến nay" in answer.citations[0].quote
+    assert "hai nội dung đột phá" in answer.answer
+
+
 def test_years_not_cited_reads_the_cited_sentence_and_its_neighbours():
     from rag.pipeline import years_not_cited
     from rag.types import Citation
