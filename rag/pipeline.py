@@ -56,6 +56,7 @@ from rag.prompts import (
     documents_heading_for,
     extractive_note_for,
     first_passing_filter,
+    greeting_for,
     is_refusal,
     left_out_note_for,
     listed_place_kind,
@@ -64,10 +65,12 @@ from rag.prompts import (
     overview_more_for,
     place_kind_in_english,
     refusal_for,
+    small_talk,
     span_grammar,
     starting_words,
     summary_heading_for,
     summary_topic,
+    thanks_for,
 )
 from rag.settings import Settings, get_settings
 from rag.summary import SUMMARY_GENERIC_WORDS, SUMMARY_POINTS, main_points, paragraphs, point_text
@@ -1500,6 +1503,12 @@ class Assistant:
         language = detect_language(question_text) if question_text else "vi"
         # Earlier turns come back from the chat as typed (decomposed on some keyboards): NFC, as the question.
         history = [(normalize_text(asked or ""), normalize_text(said or "")) for asked, said in history]
+        chat = small_talk(question_text)
+        if chat is not None:
+            yield from self._small_talk(question_text, *chat, timings, started)
+            return
+        # "Xin chào" or "Cảm ơn" is no context a follow-up leans on.
+        history = [turn for turn in history if small_talk(turn[0]) is None]
         asked_text, language = self._spelled_question(question_text, language)
         if history:  # the turn a follow-up leans on, typed bare too ("Con trat tu xay dung?")
             previous_text, previous_answer = history[-1]
@@ -2367,6 +2376,37 @@ class Assistant:
             citations.append(self._cite_span(passage, start - passage.start, end - passage.start))
             lines.append(f"- {point_text(text, (start, end))} [{passage.n}]")
         return "\n".join(lines), citations, list(shown.values())
+
+    def _small_talk(
+        self, question: str, kind: str, language: str, timings: Timings, started: float
+    ) -> Iterator[StreamEvent]:
+        """Answer a greeting or a thanks without retrieval or the model.
+
+        A greeting ("Xin chào", "Bạn làm được gì?") is told what the assistant does, the
+        indexed documents (each cited at its title, as "Có những tài liệu nào?" is) and example
+        questions; a thanks gets one short line. Neither states anything the documents say
+        beyond their titles, so both count as verified.
+        """
+        answer = Answer(
+            question=question,
+            answer="",
+            language=language,
+            refused=False,
+            verified=False,
+            standalone_question=question,
+            timings=timings,
+            settings_fingerprint=self._fingerprint(),
+        )
+        if kind == "thanks":
+            yield SourcesEvent([], question)
+            yield DoneEvent(self._read_off(answer, (thanks_for(language), []), started, "small_talk"))
+            return
+        intro, examples = greeting_for(language)
+        listed = self._document_list(language)
+        text, citations, answer.passages = listed if listed is not None else ("", [], [])
+        yield SourcesEvent(answer.passages, question)
+        reply = "\n".join(part for part in (intro, text, examples) if part)
+        yield DoneEvent(self._read_off(answer, (reply, citations), started, "small_talk"))
 
     def _document_list(self, language: str) -> tuple[str, list[cite.Citation], list[Passage]] | None:
         """The indexed documents, one a line, each cited where its title stands.

@@ -13,7 +13,9 @@ chat turn.
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -40,6 +42,27 @@ OVERVIEW_MORE_VI = "… và {count} tài liệu khác; hỏi “Tóm tắt” k�
 OVERVIEW_MORE_EN = "… and {count} more; ask “Summarize” with a document's title for its main points."
 DOCUMENTS_HEADING_VI = "Có {count} tài liệu đã được lập chỉ mục:"
 DOCUMENTS_HEADING_EN = "{count} document{s} indexed:"
+
+# Replies to a message that is only a greeting, thanks or a question about the assistant itself.
+GREETING_VI = (
+    "Xin chào! Tôi trả lời câu hỏi chỉ dựa trên các tài liệu đã được lập chỉ mục; mỗi ý có số "
+    "trích dẫn, bấm vào để đọc nguyên văn đoạn tài liệu. Khi tài liệu không có thông tin, "
+    "tôi nói là không tìm thấy."
+)
+GREETING_EN = (
+    "Hello! I answer questions only from the indexed documents; every point carries a citation "
+    "number that opens the exact passage. When the documents do not say, I tell you so."
+)
+EXAMPLES_VI = (
+    "Bạn có thể hỏi, ví dụ: “Tóm tắt báo cáo”, “Có những tài liệu nào?”, "
+    "hoặc một sự việc, con số, tên người trong tài liệu."
+)
+EXAMPLES_EN = (
+    "You can ask, for example: “Summarize the report”, “Which documents do you have?”, "
+    "or about a fact, figure or person in the documents."
+)
+THANKS_VI = "Không có gì! Bạn cứ hỏi tiếp về nội dung tài liệu."
+THANKS_EN = "You're welcome! Ask me anything about the documents."
 
 DATA_OPEN = "<documents>"
 DATA_CLOSE = "</documents>"
@@ -111,6 +134,16 @@ _TITLE_MAX_CHARS = 80
 def refusal_for(language: str) -> str:
     """The fixed refusal sentence in ``language`` ("vi" or "en"; anything else gets Vietnamese)."""
     return REFUSAL_EN if language == "en" else REFUSAL_VI
+
+
+def greeting_for(language: str) -> tuple[str, str]:
+    """What the assistant does, and example questions, in ``language``."""
+    return (GREETING_EN, EXAMPLES_EN) if language == "en" else (GREETING_VI, EXAMPLES_VI)
+
+
+def thanks_for(language: str) -> str:
+    """The one-line reply to a thanks in ``language``."""
+    return THANKS_EN if language == "en" else THANKS_VI
 
 
 def extractive_note_for(language: str) -> str:
@@ -621,6 +654,67 @@ _DOCUMENT_LIST_EN = (
 def asks_for_documents(question: str) -> bool:
     """Whether the question asks which documents have been indexed ("Có những tài liệu nào?")."""
     return _matches(_DOCUMENT_LIST_VI, question) or _matches(_DOCUMENT_LIST_EN, question)
+
+
+# A whole message that is a greeting, thanks or a question about the assistant itself ("Xin chào",
+# "Cảm ơn bạn!", "Bạn làm được gì?", "Hello, what can you do?"): no passage answers it.
+_GREETING_VI = r"xin chào|chào(?: (?:bạn|anh|chị|em|trợ lý|ad|admin))?|alo"
+_GREETING_EN = r"(?:hello|hey|good (?:morning|afternoon|evening))(?: there)?|hi there"
+_THANKS_VI = r"(?:xin )?(?:cảm ơn|cám ơn)(?: (?:bạn|anh|chị|em|trợ lý))?(?: (?:nhiều|rất nhiều))?"
+_THANKS_EN = r"(?:thanks|thank you)(?: (?:very much|so much|a lot))?"
+_HELP_VI = (
+    r"(?:bạn|trợ lý|hệ thống|em) (?:là ai|là gì|(?:có thể |có )?(?:làm|giúp|hỗ trợ)(?: được)?"
+    r" (?:gì|những gì|việc gì)(?: cho tôi)?)|hướng dẫn(?: sử dụng)?|trợ giúp"
+    r"|cách (?:dùng|sử dụng)(?: (?:hệ thống|trợ lý))?|tôi (?:có thể|nên) hỏi (?:gì|những gì)"
+)
+_HELP_EN = (
+    r"help|who are you|what are you|what (?:can|do) you do|how (?:do i|to|can i) use (?:this|you|it)"
+    r"|how does (?:this|it) work|what can i ask(?: you)?"
+)
+_CHAT_GAP = r"[\s,.!?？…:;)(-]*"
+
+
+@functools.cache
+def _small_talk_pattern(folded: bool) -> re.Pattern[str]:
+    """The small-talk pattern, its words without diacritics when ``folded`` ("xin chao", "cam on")."""
+    from rag.normalize import fold_diacritics
+
+    words = fold_diacritics if folded else str
+    return re.compile(
+        rf"^{_CHAT_GAP}(?:(?:{words('dạ|vâng|ừ|à')}|ok|okay|hi)\b{_CHAT_GAP})?"
+        rf"(?:(?P<greeting_vi>{words(_GREETING_VI)})|(?P<greeting_en>{_GREETING_EN}))?\b{_CHAT_GAP}"
+        rf"(?:(?P<thanks_vi>{words(_THANKS_VI)})|(?P<thanks_en>{_THANKS_EN})"
+        rf"|(?P<help_vi>{words(_HELP_VI)})|(?P<help_en>{_HELP_EN}))?\b{_CHAT_GAP}$"
+    )
+
+
+def small_talk(question: str) -> tuple[str, str] | None:
+    """``("greeting" | "thanks", language)`` for a message that is only small talk, else None.
+
+    "Xin chào", "Chào bạn, bạn làm được gì?", "Hello", "What can you do?" → greeting (which
+    the assistant answers by saying what it does); "Cảm ơn bạn nhiều!", "thanks" → thanks. A
+    greeting before a real question ("Chào bạn, Từ Sơn chọn đột phá nào?") is no small talk.
+    A bare "hi" or "ok" takes the language the caller detected, "vi" when unsure.
+    """
+    from rag.normalize import detect_language, fold_diacritics
+
+    lowered = re.sub(r"\s+", " ", unicodedata.normalize("NFC", question).lower()).strip()
+    if not lowered:
+        return None
+    match = _small_talk_pattern(fold_diacritics(lowered) == lowered).match(lowered)
+    if match is None:
+        return None
+    found = {name for name, value in match.groupdict().items() if value}
+    if not found and not re.search(r"\b(?:hi)\b", lowered):
+        return None
+    kind = "thanks" if found & {"thanks_vi", "thanks_en"} else "greeting"
+    if any(name.endswith("_vi") for name in found):
+        language = "vi"
+    elif found:
+        language = "en"
+    else:
+        language = detect_language(question)
+    return kind, language
 
 
 _ASKS_TOTAL = (
