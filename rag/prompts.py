@@ -694,7 +694,7 @@ def small_talk(question: str) -> tuple[str, str] | None:
     "Xin chào", "Chào bạn, bạn làm được gì?", "Hello", "What can you do?" → greeting (which
     the assistant answers by saying what it does); "Cảm ơn bạn nhiều!", "thanks" → thanks. A
     greeting before a real question ("Chào bạn, Từ Sơn chọn đột phá nào?") is no small talk.
-    A bare "hi" or "ok" takes the language the caller detected, "vi" when unsure.
+    A bare "hi" takes the language :func:`rag.normalize.detect_language` gives ("vi" when unsure).
     """
     from rag.normalize import detect_language, fold_diacritics
 
@@ -705,7 +705,7 @@ def small_talk(question: str) -> tuple[str, str] | None:
     if match is None:
         return None
     found = {name for name, value in match.groupdict().items() if value}
-    if not found and not re.search(r"\b(?:hi)\b", lowered):
+    if not found and not re.search(r"\bhi\b", lowered):
         return None
     kind = "thanks" if found & {"thanks_vi", "thanks_en"} else "greeting"
     if any(name.endswith("_vi") for name in found):

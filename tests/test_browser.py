@@ -227,6 +227,17 @@ def test_summary_shows_one_cited_point_a_line(page):
     assert marked.inner_text().strip()[:40] in lines[-1]
 
 
+def test_greeting_says_what_the_assistant_does_and_cites_the_documents(page):
+    _ask(page, "Xin chào")
+    answer = page.locator("#rag-chat .rag-answer").first
+    answer.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    lines = [line for line in answer.inner_text().splitlines() if line.strip()]
+    assert lines[0].startswith("Xin chào! Tôi trả lời câu hỏi chỉ dựa trên"), lines
+    assert lines[1] == "Có 1 tài liệu đã được lập chỉ mục:", lines
+    assert answer.locator("a.rag-cite").count() == 1
+    assert page.locator("#rag-chat .rag-warning").count() == 0
+
+
 def test_uploaded_document_answers_from_it(page, live_app):
     page.get_by_role("tab", name="Tài liệu").click()
     table = page.locator("#rag-documents")
