@@ -1524,16 +1524,7 @@ class Assistant:
             standalone = query = self._rewrite_with_llm(asked_text, history) or standalone
         previous_question = history[-1][0] if history and query != standalone else None
 
-        answer = Answer(
-            question=question_text,
-            answer="",
-            language=language,
-            refused=False,
-            verified=False,
-            standalone_question=standalone,
-            timings=timings,
-            settings_fingerprint=self._fingerprint(),
-        )
+        answer = self._unanswered(question_text, standalone, language, timings)
         if not question_text:
             yield SourcesEvent([], standalone)
             yield DoneEvent(self._refuse(answer, [], started, "empty question"))
@@ -2377,6 +2368,19 @@ class Assistant:
             lines.append(f"- {point_text(text, (start, end))} [{passage.n}]")
         return "\n".join(lines), citations, list(shown.values())
 
+    def _unanswered(self, question: str, standalone: str, language: str, timings: Timings) -> Answer:
+        """The answer to ``question`` before anything is found: no text, not refused, not verified."""
+        return Answer(
+            question=question,
+            answer="",
+            language=language,
+            refused=False,
+            verified=False,
+            standalone_question=standalone,
+            timings=timings,
+            settings_fingerprint=self._fingerprint(),
+        )
+
     def _small_talk(
         self, question: str, kind: str, language: str, timings: Timings, started: float
     ) -> Iterator[StreamEvent]:
@@ -2387,16 +2391,7 @@ class Assistant:
         questions; a thanks gets one short line. Neither states anything the documents say
         beyond their titles, so both count as verified.
         """
-        answer = Answer(
-            question=question,
-            answer="",
-            language=language,
-            refused=False,
-            verified=False,
-            standalone_question=question,
-            timings=timings,
-            settings_fingerprint=self._fingerprint(),
-        )
+        answer = self._unanswered(question, question, language, timings)
         if kind == "thanks":
             yield SourcesEvent([], question)
             yield DoneEvent(self._read_off(answer, (thanks_for(language), []), started, "small_talk"))
