@@ -1175,6 +1175,46 @@ def _repeats_prompt(words: set[str], question_words: set[str]) -> bool:
     return len(from_prompt) >= MIN_INSTRUCTION_WORDS and rest <= question_words | from_prompt
 
 
+# Share of an asking sentence's content words that must be the question's for it to be an echo.
+ECHO_QUESTION_SHARE = 0.75
+
+
+def without_question_echo(raw: str, question: str) -> str:
+    """``raw`` without its sentences that ask the question again, when another sentence answers.
+
+    The 1.5B model often opens with the question: "Kết quả thực hiện Kết luận 01 ở Từ Sơn như
+    thế nào [1]? Thành ủy Từ Sơn xây dựng kế hoạch, …" was shown, the question cited as a claim.
+    A sentence ending in "?" whose content words are mostly (``ECHO_QUESTION_SHARE``) the
+    question's goes; its markers go to the next sentence when that has none. An answer that is
+    only the question is left whole, for :func:`says_nothing_new` to judge.
+    """
+    question_words = cite.content_tokens(question)
+
+    def asks_again(piece: str) -> bool:
+        text = cite.strip_markers(piece).strip()
+        words = cite.content_tokens(text)
+        return text.endswith(("?", "？")) and len(words & question_words) >= ECHO_QUESTION_SHARE * len(words)
+
+    pieces = [piece for piece in _SENTENCE_BREAK.split(raw) if piece.strip()]
+    if not any(asks_again(piece) for piece in pieces) or not any(
+        cite.content_tokens(cite.strip_markers(piece)) for piece in pieces if not asks_again(piece)
+    ):
+        return raw
+    kept: list[str] = []
+    carried = ""
+    for piece in pieces:
+        if asks_again(piece):
+            carried = carried or " ".join(
+                piece[group.start : group.end] for group in cite.parse_markers(piece)
+            )
+            continue
+        if carried and not cite.parse_markers(piece):
+            piece = re.sub(r"([.!?]?)\s*$", f" {carried}\\1", piece, count=1)
+        carried = ""
+        kept.append(piece)
+    return " ".join(kept)
+
+
 def without_prompt_talk(raw: str, question: str) -> str:
     """``raw`` without its sentences that only repeat the prompt, or the question while naming a passage.
 
@@ -1690,6 +1730,8 @@ class Assistant:
         timings.gen_tokens_per_s = round(max(0, timings.gen_tokens - 1) / generation_s, 2)
 
         raw = _without_repeat("".join(pieces), len(passages))
+        if not grammar:
+            raw = without_question_echo(raw, standalone)
         if cross_lingual and not grammar:
             raw = without_prompt_talk(raw, standalone)
         answer.raw_answer = raw.strip()

@@ -2122,6 +2122,50 @@ def test_english_answers_lose_the_sentences_about_the_prompt(raw, kept):
     assert without_prompt_talk(raw, question) == kept
 
 
+RESULTS_Q = "Kết quả thực hiện Kết luận 01 ở Từ Sơn như thế nào?"
+
+
+@pytest.mark.parametrize(
+    ("raw", "kept"),
+    [
+        (  # the question asked again, cited, before the answer: it goes
+            "Kết quả thực hiện Kết luận 01 ở Từ Sơn như thế nào [1]? Thành ủy Từ Sơn xây dựng kế hoạch [1].",
+            "Thành ủy Từ Sơn xây dựng kế hoạch [1].",
+        ),
+        (  # its marker goes to the next sentence when that has none
+            "Kết quả thực hiện Kết luận 01 ở Từ Sơn như thế nào [2]? Thành ủy Từ Sơn xây dựng kế hoạch.",
+            "Thành ủy Từ Sơn xây dựng kế hoạch [2].",
+        ),
+        (  # only the question: left whole, for the echo check
+            "Kết quả thực hiện Kết luận 01 ở Từ Sơn như thế nào? [1], [2].",
+            "Kết quả thực hiện Kết luận 01 ở Từ Sơn như thế nào? [1], [2].",
+        ),
+        (  # a question of other words is no echo
+            "Vì sao lại chọn đất đai? Thành ủy Từ Sơn xây dựng kế hoạch [1].",
+            "Vì sao lại chọn đất đai? Thành ủy Từ Sơn xây dựng kế hoạch [1].",
+        ),
+        ("Thành ủy Từ Sơn xây dựng kế hoạch [1].", "Thành ủy Từ Sơn xây dựng kế hoạch [1]."),
+    ],
+)
+def test_answers_lose_the_question_asked_again(raw, kept):
+    from rag.pipeline import without_question_echo
+
+    assert without_question_echo(raw, RESULTS_Q) == kept
+
+
+def test_the_question_asked_again_is_not_shown_as_a_cited_claim(passages, text):
+    reply = (
+        "Tỷ lệ hộ nghèo của phường Phù Chẩn là bao nhiêu [2]? "
+        "Hiện nay, thu nhập bình quân đầu người đạt gần 53 triệu đồng/người/năm; "
+        "tỷ lệ hộ nghèo giảm còn 0,58% [2]."
+    )
+    assistant, _, _ = make_assistant(passages, text, [reply])
+    answer = assistant.ask("Tỷ lệ hộ nghèo của phường Phù Chẩn là bao nhiêu?")
+    assert not answer.refused and answer.verified
+    assert "?" not in answer.answer and answer.answer.startswith("Hiện nay")
+    assert "0,58%" in answer.answer
+
+
 def test_an_english_answer_naming_its_passage_is_shown_as_its_claim(passages, text):
     from rag.translate import clear_translation_cache
 
