@@ -1175,6 +1175,18 @@ def _repeats_prompt(words: set[str], question_words: set[str]) -> bool:
     return len(from_prompt) >= MIN_INSTRUCTION_WORDS and rest <= question_words | from_prompt
 
 
+def _markers_of(sentence: str) -> str:
+    """The ``[n]`` markers of a sentence about to be dropped, for the next one to carry."""
+    return " ".join(sentence[group.start : group.end] for group in cite.parse_markers(sentence))
+
+
+def _with_markers(sentence: str, carried: str) -> str:
+    """``sentence`` with the ``carried`` markers before its end punctuation, when it has none."""
+    if not carried or cite.parse_markers(sentence):
+        return sentence
+    return re.sub(r"([.!?]?)\s*$", f" {carried}\\1", sentence, count=1)
+
+
 # Share of an asking sentence's content words that must be the question's for it to be an echo.
 ECHO_QUESTION_SHARE = 0.75
 
@@ -1204,13 +1216,9 @@ def without_question_echo(raw: str, question: str) -> str:
     carried = ""
     for piece in pieces:
         if asks_again(piece):
-            carried = carried or " ".join(
-                piece[group.start : group.end] for group in cite.parse_markers(piece)
-            )
+            carried = carried or _markers_of(piece)
             continue
-        if carried and not cite.parse_markers(piece):
-            piece = re.sub(r"([.!?]?)\s*$", f" {carried}\\1", piece, count=1)
-        carried = ""
+        piece, carried = _with_markers(piece, carried), ""
         kept.append(piece)
     return " ".join(kept)
 
@@ -1237,9 +1245,7 @@ def without_prompt_talk(raw: str, question: str) -> str:
         )
         if about_passages or _repeats_prompt(words, question_words):
             changed = True
-            carried = carried or " ".join(
-                piece[group.start : group.end] for group in cite.parse_markers(piece)
-            )
+            carried = carried or _markers_of(piece)
             continue
         lead_in = _PASSAGE_LEAD_IN.match(piece)
         if lead_in:
@@ -1247,9 +1253,7 @@ def without_prompt_talk(raw: str, question: str) -> str:
             piece = piece[lead_in.end() :]
             carried = carried or lead_in.group(1) or lead_in.group(2) or ""
             piece = piece[:1].upper() + piece[1:]
-        if carried and not cite.parse_markers(piece):
-            piece = re.sub(r"([.!?]?)\s*$", f" {carried}\\1", piece, count=1)
-        carried = ""
+        piece, carried = _with_markers(piece, carried), ""
         kept.append(piece)
     return " ".join(kept) if changed and kept else raw
 
