@@ -73,6 +73,7 @@ from rag.prompts import (
     thanks_for,
 )
 from rag.settings import Settings, get_settings
+from rag.shorten import short_answer
 from rag.summary import SUMMARY_GENERIC_WORDS, SUMMARY_POINTS, main_points, paragraphs, point_text
 from rag.translate import century_number, english_number, factoid_in_english, keeps_names
 from rag.types import (
@@ -2028,6 +2029,7 @@ class Assistant:
             cite.span_citations(raw, passages, document_text, chunk_lookup, shown=excerpts) if span else None
         )
         cross_lingual = False
+        model_text = None  # the answer in the model's own words, once checked
         if copied:
             # Phrases copied under the grammar: each is in its passage by construction.
             answer.answer = _DANGLING_PUNCT.sub(r" \1", raw.strip())  # "760 mm, [1]" → "760 mm [1]"
@@ -2052,6 +2054,7 @@ class Assistant:
                     started,
                     f"no name in the copied phrase: {raw.strip()!r}",
                 )
+            model_text = answer.answer
         else:
             result = cite.resolve(
                 raw,
@@ -2084,6 +2087,7 @@ class Assistant:
             answer.answer = result.text
             answer.citations = result.citations
             answer.verified = result.verified
+            model_text = answer.answer
             asked = answer.standalone_question or question
             if says_nothing_new(result.text, asked) or defines_by_itself(result.text, asked):
                 # Supported, if at all, only because it repeats the question, which the passages
@@ -2138,6 +2142,8 @@ class Assistant:
                 quoted.evidence.pop("quoted_instead_of_refusal", None)
                 return self._refuse(quoted, passages, started, reason)
             return quoted
+        if answer.verified and answer.answer == model_text:
+            answer.answer = short_answer(answer.answer, asked)
         answer.timings.total_ms = _elapsed_ms(started)
         return answer
 

@@ -2290,3 +2290,23 @@ def test_an_english_question_is_shown_what_its_translation_matches_even_without_
     assistant.ask(question)
     # the sentences shown compete on the translation's words too ("hai nội dung đột phá")
     assert queries == [f"{question} {translation}"]
+
+
+def test_an_answer_restating_the_question_is_shown_as_what_it_adds(passages, text):
+    reply = "Thành phố Từ Sơn xử phạt 61 trường hợp vi phạm đất đai [3]."
+    assistant, _, _ = make_assistant(passages, text, [reply])
+    answer = assistant.ask(FINES_Q)
+    assert answer.verified and not answer.refused
+    assert answer.answer == "61 [3]"
+    assert answer.raw_answer == reply  # the model's sentence is kept for the record
+    (citation,) = answer.citations
+    assert citation.verified and "61 trường hợp" in citation.quote
+    assert text[citation.start : citation.end] == citation.quote
+
+
+def test_a_quoted_fallback_is_never_shortened(passages, text):
+    # A figure in no passage: the sentence quoted instead is shown whole, with its note.
+    reply = "Thành phố Từ Sơn xử phạt 16 trường hợp vi phạm đất đai [3]."
+    assistant, _, _ = make_assistant(passages, text, [reply])
+    answer = assistant.ask(FINES_Q)
+    assert answer.answer.startswith("Không kiểm chứng được") and "61" in answer.answer

@@ -1,0 +1,124 @@
+"""Short answers: a sentence that restates the question is cut to what it adds (real model outputs)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from rag.shorten import short_answer
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "short"),
+    [
+        # The noun the question asked about stays in front ("Đội nào" → "Đội Polonia Warsaw").
+        (
+            "Đội nào đã giành giải vô địch Ekstraklasa vào năm 2000?",
+            "Đội Polonia Warsaw đã giành giải vô địch Ekstraklasa vào năm 2000 [1].",
+            "Đội Polonia Warsaw [1]",
+        ),
+        (
+            "Thư ký LHQ nào đã học tại Harvard?",
+            "Thư ký LHQ Ban Ki-moon đã học tại Harvard [1].",
+            "Thư ký LHQ Ban Ki-moon [1]",
+        ),
+        # Only the part of the noun phrase the answer repeats in the question's order.
+        (
+            "Nhà nước Hồi giáo thuộc loại nhóm nào?",
+            "Nhà nước Hồi giáo thuộc nhóm phiến quân cực đoan thánh chiến Wahhabi/Salafi [1].",
+            "nhóm phiến quân cực đoan thánh chiến Wahhabi/Salafi [1]",
+        ),
+        # After "là", the question's words belong to the answer.
+        (
+            "Khi chủ nghĩa đế quốc tác động đến các định chuẩn xã hội của một nước, nó được gọi là gì?",
+            "Khi chủ nghĩa đế quốc tác động đến các định chuẩn xã hội của một nước, nó được gọi là "
+            "chủ nghĩa đế quốc văn hóa [2].",
+            "chủ nghĩa đế quốc văn hóa [2]",
+        ),
+        (
+            "Tên của thủ quân đã 38 tuổi trong trận Super Bowl XXXIII là gì?",
+            "Tên của thủ quân đã 38 tuổi trong trận Super Bowl XXXIII là John Elway [1].",
+            "John Elway [1]",
+        ),
+        # Linking words go ("do"), a figure keeps its "hơn", a dangling "số" goes.
+        (
+            "Điều gì đã khiến sàn giao dịch chứng khoán Warsaw dừng lại?",
+            "Sàn giao dịch chứng khoán Warsaw dừng lại do Thế Chiến II [1].",
+            "Thế Chiến II [1]",
+        ),
+        (
+            "Tỷ lệ hộ đạt danh hiệu Gia đình văn hóa ở phường Phù Chẩn là bao nhiêu?",
+            "hơn 9,23% số hộ đạt danh hiệu Gia đình văn hóa [1]",
+            "hơn 9,23% [1]",
+        ),
+        # A quotation the answer is in stays whole, quotes included.
+        (
+            "Khu vực là gần Hẻm núi sông Rhine với các lâu đài từ thời trung cổ được gọi là gì?",
+            "Khu vực là gần Hẻm núi sông Rhine với các lâu đài từ thời trung cổ được gọi là "
+            '"Rhine lãng mạn" [1].',
+            '"Rhine lãng mạn" [1]',
+        ),
+        # "các" belongs to the noun after it.
+        (
+            "Các ủy ban có thể gặp nhau ở đâu ngoài Quốc hội?",
+            "Các ủy ban có thể gặp nhau ở các địa điểm khác trên khắp Scotland [1][2].",
+            "các địa điểm khác trên khắp Scotland [1][2]",
+        ),
+        (
+            "What is the name of the whole-term thematic topic that the Tu Son City Party Committee is "
+            "implementing?",
+            "The whole-term thematic topic that the Tu Son City Party Committee is implementing is "
+            '"Phát huy ý chí tự lực, tự cường và phát triển đất nước phồn vinh, hạnh phúc" [1].',
+            '"Phát huy ý chí tự lực, tự cường và phát triển đất nước phồn vinh, hạnh phúc" [1]',
+        ),
+    ],
+)
+def test_a_sentence_restating_the_question_is_cut_to_its_answer(question, answer, short):
+    assert short_answer(answer, question) == short
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        # The new words are spread among the question's: the sentence is the answer.
+        ("Tên của thầy tâm linh trong Ấn Độ giáo là gì?", "Guru trong Ấn Độ giáo được gọi là guru [1]."),
+        # A negation would turn the short answer around.
+        (
+            "Đội nào đã giành giải vô địch Ekstraklasa vào năm 2000?",
+            "Đội Polonia Warsaw không giành giải vô địch Ekstraklasa vào năm 2000 [1].",
+        ),
+        ("Who won the Ekstraklasa in 2000?", "Polonia Warsaw did not win the Ekstraklasa in 2000 [1]."),
+        # "How" and "why" are answered by the whole sentence.
+        (
+            "Tình hình an ninh chính trị ở phường Phù Chẩn như thế nào?",
+            "Tình hình an ninh chính trị ở phường Phù Chẩn ổn định, trật tự an toàn xã hội đảm bảo [1].",
+        ),
+        (
+            "Tại sao Polonia rơi khỏi nhóm các đội hàng đầu quốc gia vào năm 2013?",
+            "Polonia rơi khỏi nhóm các đội hàng đầu quốc gia vào năm 2013 vì tình hình tài chính [1].",
+        ),
+        # An elliptical follow-up does not say what it asks.
+        ("Còn trật tự xây dựng?", "60 trường hợp vi phạm trật tự xây dựng [3]"),
+        # A sentence that barely repeats the question, two sentences, or no marker.
+        ("Tỷ lệ hộ nghèo của phường Phù Chẩn là bao nhiêu?", "Tỷ lệ hộ nghèo giảm còn 0,58% [2]."),
+        (
+            "Các bài toán hàm thường được viết lại như thế nào?",
+            "Các bài toán hàm thường được viết lại dưới dạng bài toán quyết định [1]. Điều này đúng [1].",
+        ),
+        ("Đội nào đã giành giải vô địch Ekstraklasa vào năm 2000?", "Đội Polonia Warsaw đã giành giải."),
+        # Nothing new but an adverb: the sentence only repeats the question.
+        (
+            "Ngoài Biển Bắc và Eo biển Ailen, còn cái gì khác bị thấp đi trong giai đoạn lạnh giá cuối cùng?",
+            "Biển Bắc và Eo biển Ailen đều bị thấp đi trong giai đoạn lạnh giá cuối cùng [2].",
+        ),
+    ],
+)
+def test_answers_that_are_not_a_restated_question_stay_whole(question, answer):
+    assert short_answer(answer, question) == answer
+
+
+def test_decomposed_input_is_compared_as_composed():
+    question = unicodedata.normalize("NFD", "Đảng nào chi phối khu vực nội thành Melbourne?")
+    answer = unicodedata.normalize("NFD", "Đảng Xanh chi phối khu vực nội thành Melbourne [1].")
+    assert short_answer(answer, question) == "Đảng Xanh [1]"
