@@ -39,6 +39,19 @@ _LINKING_WORDS = frozenset(
 _TRAILING_WORDS = frozenset("số các những của và hoặc hay với cho là the of and or a an".split())
 # Kept in front of the answer's first word: they belong to its noun ("các địa điểm khác …").
 _DETERMINERS = frozenset("các những một mọi nhiều mỗi the a an".split())
+_HOW_MANY = frozenset("nhiêu mấy".split())
+# Words before a figure that make it approximate or a bound: kept with it ("hơn 9,23%").
+_FIGURE_QUALIFIERS = frozenset(
+    "khoảng hơn gần trên dưới tới chỉ about nearly over almost around only".split()
+)
+# Numbers written in words that can open a figure ("hai vùng đô thị"); "một" ("một số") and "năm"
+# (a year) only before a magnitude ("năm triệu người"), and a magnitude never ("Tỷ lệ").
+_NUMBER_WORDS = frozenset(
+    "hai ba bốn sáu bảy tám chín mười two three four five six seven eight nine ten eleven twelve".split()
+)
+_NUMBER_WORDS_BEFORE_MAGNITUDE = frozenset("một năm one".split())
+# Always part of a figure, even when the question names them ("bao nhiêu triệu đồng" → "53 triệu").
+_MAGNITUDES = frozenset("trăm nghìn ngàn triệu tỷ vạn chục hundred thousand million billion %".split())
 _COPULAS = frozenset("là is was are were".split())
 _NEGATIONS = frozenset("không chưa chẳng chả chớ not no never none nothing".split())
 # The sentence is itself the answer to these.
@@ -106,38 +119,28 @@ def short_answer(answer: str, question: str) -> str:
     sentences = [piece for piece in _SENTENCE_END.split(body) if piece.strip()]
     if not markers or len(sentences) != 1:
         return answer
-    sentence = sentences[0].rstrip(" .;:,")
+    # Markers taken out of "phường [1] (phường Phù Chẩn [1])" leave a space before the bracket.
+    sentence = re.sub(r"\s+([)\]},;:])", r"\1", sentences[0]).rstrip(" .;:,")
     question_words = [_folded(w) for w in _WORD.findall(question)]
     if not _QUESTION_WORDS.intersection(question_words):
         return answer  # "Còn trật tự xây dựng?": what it asks is in the previous question
     asked = set(question_words) - _QUESTION_WORDS
-    asked_content = asked - _LINKING_WORDS
     words = [(m.start(), m.end(), _folded(m.group())) for m in _WORD.finditer(sentence)]
-    if not words or not asked_content:
+    if not words or not asked - _LINKING_WORDS:
         return answer
     if _NEGATIONS.intersection(word for _, _, word in words):
         return answer  # "X không giành …" is no "X"
     repeated = [word in asked for _, _, word in words]
-    if len({word for _, _, word in words} & asked_content) < MIN_ECHO_SHARE * len(asked_content):
+    found = (
+        _after_copula(words, repeated, question_words)
+        or _added_stretch(words, repeated, asked, question_words)
+        or _figure(sentence, words, repeated, question_words)
+    )
+    if found is None:
         return answer
-    added = [i for i, is_repeated in enumerate(repeated) if not is_repeated]
-    opening = [i for i in added if words[i][2] not in _LINKING_WORDS]
-    if not opening:
-        return answer
-    first, last = opening[0], added[-1]
-    if any(repeated[i] and words[i][2] not in _LINKING_WORDS for i in range(first, last + 1)):
-        return answer  # the new words are spread among the question's
+    first, last = found
     while last > first and words[last][2] in _TRAILING_WORDS:
         last -= 1
-    # "là chủ nghĩa đế quốc văn hóa": after "là", the question's words are part of the answer.
-    copula = max((i for i in range(first) if words[i][2] in _COPULAS), default=None)
-    if copula is not None and all(
-        repeated[i] or words[i][2] in _LINKING_WORDS for i in range(copula + 1, first)
-    ):
-        first = copula + 1
-        while words[first][2] in _LINKING_WORDS and words[first][2] not in _DETERMINERS:
-            first += 1
-    first = _with_question_noun(words, first, _question_nouns(question_words))
     if first > 0 and words[first - 1][2] in _DETERMINERS:
         first -= 1
     if first == 0 and last == len(words) - 1:
@@ -147,3 +150,90 @@ def short_answer(answer: str, question: str) -> str:
         if quoted.start() < end and quoted.end() > start:
             start, end = min(start, quoted.start()), max(end, quoted.end())
     return f"{sentence[start:end]} {markers}"
+
+
+Words = list[tuple[int, int, str]]
+
+
+def _after_copula(words: Words, repeated: list[bool], question_words: list[str]) -> tuple[int, int] | None:
+    """After "<the question's words> là": "Người này là Shen Kuo (1031-1095)" → "Shen Kuo (1031-1095)".
+
+    The last "là" with only the question's (or linking) words before it, and some of them: in
+    "Hai hiệp ước … là Hiệp ước Rome … (bây giờ là TFEU …)" the answer starts after the first.
+    """
+    asks_after_copula = any(
+        word in _COPULAS and following in _QUESTION_WORDS
+        for word, following in zip(question_words, question_words[1:], strict=False)
+    )
+    copula_in_question = bool(_COPULAS.intersection(question_words))
+    for copula in reversed([i for i, (_, _, word) in enumerate(words) if word in _COPULAS]):
+        before = range(copula)
+        if not any(repeated[i] and words[i][2] not in _LINKING_WORDS for i in before):
+            continue
+        if not all(repeated[i] or words[i][2] in _LINKING_WORDS for i in before):
+            continue
+        first = copula + 1
+        while first < len(words) and words[first][2] in _LINKING_WORDS - _DETERMINERS:
+            first += 1
+        if first >= len(words):
+            continue
+        # The question's words after "là" are the answer's when it asks "là gì?" ("được gọi là chủ
+        # nghĩa đế quốc văn hóa") or has no "là" ("Trận chiến … nào xảy ra năm 1754?" → "… là Trận
+        # chiến Jumonville Glen"); after "… là động lực để X làm gì?" they are the question's.
+        if repeated[first] and not asks_after_copula and copula_in_question:
+            continue
+        return first, len(words) - 1
+    return None
+
+
+def _added_stretch(
+    words: Words, repeated: list[bool], asked: set[str], question_words: list[str]
+) -> tuple[int, int] | None:
+    """The one stretch of words a sentence repeating most of the question adds to it.
+
+    "Đội Polonia Warsaw đã giành giải vô địch Ekstraklasa vào năm 2000" for "Đội nào đã giành …
+    vào năm 2000?" → "Đội Polonia Warsaw" (the question's noun taken in, :func:`_with_question_noun`).
+    """
+    asked_content = asked - _LINKING_WORDS
+    if len({word for _, _, word in words} & asked_content) < MIN_ECHO_SHARE * len(asked_content):
+        return None
+    added = [i for i, is_repeated in enumerate(repeated) if not is_repeated]
+    opening = [i for i in added if words[i][2] not in _LINKING_WORDS]
+    if not opening:
+        return None
+    first, last = opening[0], added[-1]
+    if any(repeated[i] and words[i][2] not in _LINKING_WORDS for i in range(first, last + 1)):
+        return None  # the new words are spread among the question's
+    return _with_question_noun(words, first, _question_nouns(question_words)), last
+
+
+def _figure(
+    sentence: str, words: Words, repeated: list[bool], question_words: list[str]
+) -> tuple[int, int] | None:
+    """For "how many": the figure an answer starts with, its qualifier and unit, not the rest.
+
+    "17 giây còn lại trên đồng hồ" for "… còn lại bao nhiêu giây …?" → "17"; "53 triệu
+    đồng/người/năm" stays whole (no word of it is the question's), and a magnitude always stays.
+    """
+    if not _HOW_MANY.intersection(question_words) and "how many" not in " ".join(question_words):
+        return None
+    number = 0
+    while number < len(words) and words[number][2] in _FIGURE_QUALIFIERS:
+        number += 1
+    if number >= len(words) or not _opens_figure(words, number):
+        return None
+    last = number
+    while last + 1 < len(words):
+        word = words[last + 1][2]
+        joined = sentence[words[last][1] : words[last + 1][0]] == "/"  # "đồng/người/năm" is one unit
+        if not joined and word not in _MAGNITUDES and (repeated[last + 1] or word in _LINKING_WORDS):
+            break
+        last += 1
+    return 0, last
+
+
+def _opens_figure(words: Words, i: int) -> bool:
+    word = words[i][2]
+    if word[0].isdigit() or word in _NUMBER_WORDS:
+        return True
+    return word in _NUMBER_WORDS_BEFORE_MAGNITUDE and i + 1 < len(words) and words[i + 1][2] in _MAGNITUDES

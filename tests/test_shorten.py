@@ -52,6 +52,35 @@ from rag.shorten import short_answer
             "hơn 9,23% số hộ đạt danh hiệu Gia đình văn hóa [1]",
             "hơn 9,23% [1]",
         ),
+        # "<the question's words> là X" is X, even when X is all the question asked.
+        (
+            "Ở Trung Quốc, người này đã suy luận rằng vùng đất này được hình thành do sự xói mòn của các "
+            "ngọn núi, tên của ông là gì?",
+            "Người này là Shen Kuo (1031-1095) [1].",
+            "Shen Kuo (1031-1095) [1]",
+        ),
+        (
+            "Trận chiến đầu tiên nào xảy ra năm 1754?",
+            "Trận chiến đầu tiên xảy ra năm 1754 là Trận chiến Jumonville Glen năm 1754 [1].",
+            "Trận chiến Jumonville Glen năm 1754 [1]",
+        ),
+        (
+            "Đồng chí Nguyễn Công Giang giữ chức vụ gì?",
+            "Nguyễn Công Giang là Phó Bí thư Thường trực Đảng ủy phường [1] (phường Phù Chẩn [1]).",
+            "Phó Bí thư Thường trực Đảng ủy phường (phường Phù Chẩn) [1]",
+        ),
+        # "How many": the figure with its qualifier, not what the question already said.
+        (
+            "Trận đấu còn lại bao nhiêu giây khi đội Patriots thất bại trong việc chuyển đổi 2 điểm của họ?",
+            "17 giây còn lại trên đồng hồ [1]",
+            "17 [1]",
+        ),
+        (
+            "Có bao nhiêu người chết vì bệnh dịch hạch ở Paris năm 1466?",
+            "khoảng 40.000 người đã chết vì bệnh dịch hạch ở Paris [1]",
+            "khoảng 40.000 [1]",
+        ),
+        ("Có bao nhiêu vùng đô thị mở rộng?", "hai vùng đô thị mở rộng [1]", "hai [1]"),
         # A quotation the answer is in stays whole, quotes included.
         (
             "Khu vực là gần Hẻm núi sông Rhine với các lâu đài từ thời trung cổ được gọi là gì?",
@@ -107,6 +136,18 @@ def test_a_sentence_restating_the_question_is_cut_to_its_answer(question, answer
             "Các bài toán hàm thường được viết lại dưới dạng bài toán quyết định [1]. Điều này đúng [1].",
         ),
         ("Đội nào đã giành giải vô địch Ekstraklasa vào năm 2000?", "Đội Polonia Warsaw đã giành giải."),
+        # A figure's unit stays with it, a "/"-joined one whole; "Tỷ lệ" is no figure.
+        (
+            "Thu nhập bình quân đầu người ở phường Phù Chẩn hiện nay là bao nhiêu?",
+            "gần 53 triệu đồng/người/năm [1]",
+        ),
+        ("Lượng cacbon trong rừng Amazon chiếm bao nhiêu?", "khoảng 10% năng suất sơ cấp trên mặt đất [1]"),
+        # After "… là động lực để X" the words following "là" are the question's, not the answer.
+        (
+            "Kết quả thực hiện Kết luận số 01 là động lực để Đảng bộ thành phố Từ Sơn làm gì?",
+            "Kết quả thực hiện Kết luận số 01 là động lực để Đảng bộ thành phố Từ Sơn tiếp tục nhân rộng "
+            "hơn nữa việc học tập và làm theo Bác, tạo chuyển biến trong thực hiện các nhiệm vụ [1].",
+        ),
         # Nothing new but an adverb: the sentence only repeats the question.
         (
             "Ngoài Biển Bắc và Eo biển Ailen, còn cái gì khác bị thấp đi trong giai đoạn lạnh giá cuối cùng?",
