@@ -35,8 +35,12 @@ _LINKING_WORDS = frozenset(
     khoảng đó này chính đều cũng vẫn sẽ đang rất lại is was are were by in on at of the a an to as
     called named also still""".split()
 )
-# Never the last word of a short answer: "hơn 9,23% số hộ …" is "hơn 9,23%".
-_TRAILING_WORDS = frozenset("số các những của và hoặc hay với cho là the of and or a an".split())
+# Never the last word of a short answer: "hơn 9,23% số hộ …" is "hơn 9,23%", "… một ví dụ về" ends
+# at "ví dụ".
+_TRAILING_WORDS = frozenset(
+    "số các những của và hoặc hay với cho là về để từ trong tại ở vào bởi do theo the of and or a an to in "
+    "on at by for from about".split()
+)
 # Kept in front of the answer's first word: they belong to its noun ("các địa điểm khác …").
 _DETERMINERS = frozenset("các những một mọi nhiều mỗi the a an".split())
 _HOW_MANY = frozenset("nhiêu mấy".split())
