@@ -68,6 +68,10 @@ _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|«[^»]*»|\([^)]*\)")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
 
+# A sentence's words: (start, end, lowercased NFC word).
+Words = list[tuple[int, int, str]]
+
+
 def _folded(word: str) -> str:
     return unicodedata.normalize("NFC", word.lower())
 
@@ -80,7 +84,7 @@ def _question_nouns(question_words: list[str]) -> list[list[str]]:
     return [question_words[:i] for i, word in enumerate(question_words) if word == "nào"]
 
 
-def _with_question_noun(words: list[tuple[int, int, str]], first: int, heads: list[list[str]]) -> int:
+def _with_question_noun(words: Words, first: int, heads: list[list[str]]) -> int:
     """Start the answer earlier to take in the question's noun ("Đảng nào" → "Đảng Xanh").
 
     The words before ``first`` are matched backwards against the words before "nào", at most
@@ -154,9 +158,6 @@ def short_answer(answer: str, question: str) -> str:
         if quoted.start() < end and quoted.end() > start:
             start, end = min(start, quoted.start()), max(end, quoted.end())
     return f"{sentence[start:end]} {markers}"
-
-
-Words = list[tuple[int, int, str]]
 
 
 def _after_copula(words: Words, repeated: list[bool], question_words: list[str]) -> tuple[int, int] | None:
