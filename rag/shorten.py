@@ -157,7 +157,8 @@ def short_answer(answer: str, question: str) -> str:
     for quoted in _QUOTED.finditer(sentence):  # a quotation the answer starts or ends in is kept whole
         if quoted.start() < end and quoted.end() > start:
             start, end = min(start, quoted.start()), max(end, quoted.end())
-    return f"{sentence[start:end]} {markers}"
+    short = sentence[start:end]
+    return f"{short[:1].upper()}{short[1:]} {markers}"  # it opens a chat message: "Hai [1]"
 
 
 def _after_copula(words: Words, repeated: list[bool], question_words: list[str]) -> tuple[int, int] | None:

@@ -1354,7 +1354,7 @@ def test_no_refusal_is_offered_when_a_number_counting_the_asked_noun_is_shown(pa
     assert _gbnf_literal(REFUSAL_VI) not in llm.calls[0]["grammar"]
     # shown as the figure: the question already names what it counts
     assert answer.raw_answer == "hai nội dung đột phá [3]"
-    assert answer.answer == "hai [3]" and answer.verified
+    assert answer.answer == "Hai [3]" and answer.verified
     # "bao nhiêu" with no counted noun shown ("0,58%"): the refusal stays on offer
     assistant, llm, _ = make_assistant(passages, text, ["0,58% [2]"], supports_grammar=True)
     assistant.ask(POVERTY_Q)

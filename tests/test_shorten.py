@@ -27,14 +27,14 @@ from rag.shorten import short_answer
         (
             "Nhà nước Hồi giáo thuộc loại nhóm nào?",
             "Nhà nước Hồi giáo thuộc nhóm phiến quân cực đoan thánh chiến Wahhabi/Salafi [1].",
-            "nhóm phiến quân cực đoan thánh chiến Wahhabi/Salafi [1]",
+            "Nhóm phiến quân cực đoan thánh chiến Wahhabi/Salafi [1]",
         ),
         # After "là", the question's words belong to the answer.
         (
             "Khi chủ nghĩa đế quốc tác động đến các định chuẩn xã hội của một nước, nó được gọi là gì?",
             "Khi chủ nghĩa đế quốc tác động đến các định chuẩn xã hội của một nước, nó được gọi là "
             "chủ nghĩa đế quốc văn hóa [2].",
-            "chủ nghĩa đế quốc văn hóa [2]",
+            "Chủ nghĩa đế quốc văn hóa [2]",
         ),
         (
             "Tên của thủ quân đã 38 tuổi trong trận Super Bowl XXXIII là gì?",
@@ -50,7 +50,7 @@ from rag.shorten import short_answer
         (
             "Tỷ lệ hộ đạt danh hiệu Gia đình văn hóa ở phường Phù Chẩn là bao nhiêu?",
             "hơn 9,23% số hộ đạt danh hiệu Gia đình văn hóa [1]",
-            "hơn 9,23% [1]",
+            "Hơn 9,23% [1]",
         ),
         # "<the question's words> là X" is X, even when X is all the question asked.
         (
@@ -78,9 +78,9 @@ from rag.shorten import short_answer
         (
             "Có bao nhiêu người chết vì bệnh dịch hạch ở Paris năm 1466?",
             "khoảng 40.000 người đã chết vì bệnh dịch hạch ở Paris [1]",
-            "khoảng 40.000 [1]",
+            "Khoảng 40.000 [1]",
         ),
-        ("Có bao nhiêu vùng đô thị mở rộng?", "hai vùng đô thị mở rộng [1]", "hai [1]"),
+        ("Có bao nhiêu vùng đô thị mở rộng?", "hai vùng đô thị mở rộng [1]", "Hai [1]"),
         # A quotation the answer is in stays whole, quotes included.
         (
             "Khu vực là gần Hẻm núi sông Rhine với các lâu đài từ thời trung cổ được gọi là gì?",
@@ -92,7 +92,7 @@ from rag.shorten import short_answer
         (
             "Các ủy ban có thể gặp nhau ở đâu ngoài Quốc hội?",
             "Các ủy ban có thể gặp nhau ở các địa điểm khác trên khắp Scotland [1][2].",
-            "các địa điểm khác trên khắp Scotland [1][2]",
+            "Các địa điểm khác trên khắp Scotland [1][2]",
         ),
         (
             "What is the name of the whole-term thematic topic that the Tu Son City Party Committee is "
