@@ -211,11 +211,16 @@ def test_chat_streams_answer_with_clickable_citation(page):
     _screenshot(page, "03_citation_clicked.png")
 
 
-def test_summary_shows_one_cited_point_a_line(page):
-    _ask(page, "Tóm tắt báo cáo")
+def _answer_lines(page, question: str):
+    """Ask ``question``; the answer's locator and its non-empty lines once it is shown."""
+    _ask(page, question)
     answer = page.locator("#rag-chat .rag-answer").first
     answer.wait_for(timeout=ANSWER_TIMEOUT_MS)
-    lines = [line for line in answer.inner_text().splitlines() if line.strip()]
+    return answer, [line for line in answer.inner_text().splitlines() if line.strip()]
+
+
+def test_summary_shows_one_cited_point_a_line(page):
+    answer, lines = _answer_lines(page, "Tóm tắt báo cáo")
     assert lines[0].startswith("Những ý chính của"), lines
     assert len(lines) == 7 and all(line.startswith("- ") for line in lines[1:]), lines
     _screenshot(page, "07_summary.png")
@@ -228,10 +233,7 @@ def test_summary_shows_one_cited_point_a_line(page):
 
 
 def test_greeting_says_what_the_assistant_does_and_cites_the_documents(page):
-    _ask(page, "Xin chào")
-    answer = page.locator("#rag-chat .rag-answer").first
-    answer.wait_for(timeout=ANSWER_TIMEOUT_MS)
-    lines = [line for line in answer.inner_text().splitlines() if line.strip()]
+    answer, lines = _answer_lines(page, "Xin chào")
     assert lines[0].startswith("Xin chào! Tôi trả lời câu hỏi chỉ dựa trên"), lines
     assert lines[1] == "Có 1 tài liệu đã được lập chỉ mục:", lines
     assert answer.locator("a.rag-cite").count() == 1
