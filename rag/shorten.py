@@ -7,10 +7,12 @@ the answer in the chat and the [n] opens the passage, so the answer shown is "Đ
 nào" → "Đội …") and its markers. This runs after the sentence was checked against its passage,
 so the shorter answer is a part of a verified claim.
 
-Only a single sentence that repeats most of the question's words (``MIN_ECHO_SHARE``) is cut,
-and only when what it adds is one stretch of words: "Guru trong Ấn Độ giáo được gọi là guru"
-(the question's words between the new ones) stays whole, as does any answer that
-holds a negation, and answers to "how"/"why" questions, whose sentence is the answer.
+Only a single sentence whose words around what it adds repeat most of the question's words
+(``MIN_ECHO_SHARE``) is cut, and only when what it adds is one stretch of words holding at most
+one of the question's ("… phụ thuộc vào mức độ bất bình đẳng hiện có" for "Độ co giãn … phụ
+thuộc vào điều gì?"): "Guru trong Ấn Độ giáo được gọi là guru" (the question's words between
+the new ones) stays whole, as does any answer that holds a negation, and answers to "how"/"why"
+questions, whose sentence is the answer.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ from rag import citations as cite
 
 # Share of the question's content words the sentence must repeat to count as restating it.
 MIN_ECHO_SHARE = 0.6
+# A stretch may hold this many of the question's words ("… vào mức độ bất bình đẳng …"), and the
+# question's words after it restate it only when they are at least this many.
+MAX_INSIDE_REPEATS = 1
+MIN_RESTATED_TAIL = 2
 # Words of the question's noun ("Thư ký LHQ nào") kept in front of the answer ("Thư ký LHQ Ban Ki-moon").
 MAX_HEAD_WORDS = 3
 
@@ -149,7 +155,7 @@ def short_answer(answer: str, question: str) -> str:
     first, last = found
     while last > first and words[last][2] in _TRAILING_WORDS:
         last -= 1
-    if first > 0 and words[first - 1][2] in _DETERMINERS:
+    if first > 0 and words[first - 1][2] in _DETERMINERS | _FIGURE_QUALIFIERS:
         first -= 1
     if first == 0 and last == len(words) - 1:
         return answer
@@ -201,15 +207,20 @@ def _added_stretch(
     vào năm 2000?" → "Đội Polonia Warsaw" (the question's noun taken in, :func:`_with_question_noun`).
     """
     asked_content = asked - _LINKING_WORDS
-    if len({word for _, _, word in words} & asked_content) < MIN_ECHO_SHARE * len(asked_content):
-        return None
     added = [i for i, is_repeated in enumerate(repeated) if not is_repeated]
     opening = [i for i in added if words[i][2] not in _LINKING_WORDS]
     if not opening:
         return None
-    first, last = opening[0], added[-1]
-    if any(repeated[i] and words[i][2] not in _LINKING_WORDS for i in range(first, last + 1)):
-        return None  # the new words are spread among the question's
+    first, last = opening[0], opening[-1]
+    tail = [i for i in range(last + 1, len(words)) if words[i][2] in asked_content]
+    if len(tail) < MIN_RESTATED_TAIL:
+        last = len(words) - 1  # "… mức độ bất bình đẳng hiện có": one word is no restated tail
+    # Only the words around the stretch restate the question, and one of its words may recur inside:
+    # the "độ" of "Độ co giãn … phụ thuộc vào điều gì?" in "… phụ thuộc vào mức độ bất bình đẳng …".
+    around = {word for i, (_, _, word) in enumerate(words) if i < first or i > last}
+    inside = {words[i][2] for i in range(first, last + 1) if repeated[i]} & asked_content
+    if len(around & asked_content) < MIN_ECHO_SHARE * len(asked_content) or len(inside) > MAX_INSIDE_REPEATS:
+        return None  # too little of the question around it, or the new words spread among its words
     return _with_question_noun(words, first, _question_nouns(question_words)), last
 
 

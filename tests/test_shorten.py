@@ -94,6 +94,18 @@ from rag.shorten import short_answer
             "Các ủy ban có thể gặp nhau ở các địa điểm khác trên khắp Scotland [1][2].",
             "Các địa điểm khác trên khắp Scotland [1][2]",
         ),
+        # One of the question's words may recur inside the new stretch ("độ", "phí"), and a single one
+        # after it is no restated tail ("có").
+        (
+            "Độ co giãn tăng trưởng của nghèo đói có thể phụ thuộc vào điều gì?",
+            "Độ co giãn tăng trưởng của nghèo đói có thể phụ thuộc vào mức độ bất bình đẳng hiện có [1].",
+            "Mức độ bất bình đẳng hiện có [1]",
+        ),
+        (
+            "Ergänzungsschulen lấy kinh phí từ đâu?",
+            "Ergänzungsschulen lấy kinh phí từ việc thu học phí của sinh viên [1].",
+            "Việc thu học phí của sinh viên [1]",
+        ),
         (
             "What is the name of the whole-term thematic topic that the Tu Son City Party Committee is "
             "implementing?",
@@ -112,6 +124,12 @@ def test_a_sentence_restating_the_question_is_cut_to_its_answer(question, answer
     [
         # The new words are spread among the question's: the sentence is the answer.
         ("Tên của thầy tâm linh trong Ấn Độ giáo là gì?", "Guru trong Ấn Độ giáo được gọi là guru [1]."),
+        # Many of the question's words inside: the sentence restates it around its own claim.
+        (
+            "Bằng chứng lục lạp có nguồn gốc từ vi khuẩn lam nội cộng sinh là gì?",
+            "Việc lục lạp được bao bọc bởi một lớp màng kép thường được viện dẫn làm bằng chứng nguồn rằng "
+            "chúng có nguồn gốc từ vi khuẩn lam nội cộng sinh [1].",
+        ),
         # A negation would turn the short answer around.
         (
             "Đội nào đã giành giải vô địch Ekstraklasa vào năm 2000?",
