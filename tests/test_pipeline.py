@@ -1585,6 +1585,19 @@ def test_a_free_answer_that_repeats_the_question_falls_back_to_the_quoted_senten
     assert answer.verified and answer.citations[0].n == 2
 
 
+def test_an_echo_is_refused_when_no_sentence_holds_enough_of_the_question(passages, text, monkeypatch):
+    # The quoted sentence scores .91 for the question within its passage: quoted at the usual
+    # floor, refused above it (an unanswerable XQuAD question's quote scored .29).
+    import rag.pipeline
+
+    assert rag.pipeline.ECHO_QUOTE_RANK_FLOOR < 0.91
+    monkeypatch.setattr(rag.pipeline, "ECHO_QUOTE_RANK_FLOOR", 0.95)
+    assistant, _, _ = make_assistant(passages, text, [PROGRAMME_ECHO])
+    answer = assistant.ask(PROGRAMME_Q)
+    assert answer.refused and answer.refusal_reason == "the answer only repeats the question"
+    assert answer.evidence.get("echo") == 1.0
+
+
 @pytest.mark.parametrize(
     ("answer", "question", "circular"),
     [
