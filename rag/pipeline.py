@@ -510,6 +510,31 @@ def cited_place_elsewhere(
     return f"{place_kind} {others[0]}"
 
 
+# A compass direction: "phía tây", "miền Đông Nam", "north-west" / "northern".
+_DIRECTION = re.compile(
+    r"\b(?:phía|miền|hướng|phương|vùng)\s+(đông|tây|nam|bắc)(?:\s+(nam|bắc))?\b"
+    r"|\b(north|south|east|west)(?:ern)?(?:[- ]?(east|west)(?:ern)?)?\b",
+    re.IGNORECASE,
+)
+
+
+def _directions(text: str) -> set[str]:
+    return {" ".join(part.lower() for part in found.groups() if part) for found in _DIRECTION.finditer(text)}
+
+
+def other_direction(question: str, answer_text: str) -> str:
+    """The direction an answer names instead of the one its question asks about, or "".
+
+    "Khu phố Atascadero nằm ở phía nam đường cao tốc số 41" answers no "Khu phố nào nằm ở phía tây
+    đường cao tốc số 41?": "nam". An answer naming the asked direction too, or none, is no other.
+    """
+    asked = _directions(question)
+    named = _directions(answer_text)
+    if len(asked) != 1 or not named or asked & named:
+        return ""
+    return sorted(named)[0]
+
+
 # A year: four digits from 1000 to 2099, not part of a longer figure ("1.250", "2021,5"); a date's
 # "tháng 1/1756" and a decree's "12/2021/NĐ-CP" hold one.
 _YEAR = re.compile(r"(?<!\d)(?<!\d[.,])(?:1\d{3}|20\d{2})(?![\d%]|[.,]\d)")
@@ -2106,6 +2131,11 @@ class Assistant:
         )
         if elsewhere:
             return self._refuse(answer, passages, started, f"the cited text is about {elsewhere}")
+        direction = other_direction(answer.standalone_question or question, cite.strip_markers(answer.answer))
+        if direction:
+            return self._refuse(
+                answer, passages, started, f"the answer is about another direction: {direction}"
+            )
         if span and answer.citations:
             asked = answer.standalone_question or question
             if is_echo(cite.strip_markers(answer.answer), asked):

@@ -142,6 +142,51 @@ def test_a_wrong_answer_does_not_pull_the_quote_off_the_question():
     assert citation.n == 1 and text[citation.start : citation.end] == citation.quote
 
 
+@pytest.mark.parametrize(
+    ("question", "answer_text", "other"),
+    [
+        (
+            "Khu phố nào nằm ở phía tây đường cao tốc số 41?",
+            "Khu phố Atascadero nằm ở phía nam đường cao tốc số 41 [1].",
+            "nam",
+        ),
+        ("Khu phố nào nằm ở phía tây đường cao tốc số 41?", "Khu phố Tower nằm ở phía tây [1].", ""),
+        (
+            "Which district lies west of Highway 41?",
+            "The Tower District lies north of Highway 41 [1].",
+            "north",
+        ),
+        ("Which district lies west of Highway 41?", "The Tower District [1].", ""),  # no direction named
+        ("Vùng Đông Nam Bộ gồm mấy tỉnh?", "Sáu tỉnh ở phía đông nam [1].", ""),  # "Đông Nam Bộ" is a name
+        ("Người Việt Nam sống ở đâu?", "Ở miền Nam [1].", ""),  # the question asks no direction
+    ],
+)
+def test_other_direction(question, answer_text, other):
+    from rag.pipeline import other_direction
+
+    assert other_direction(question, answer_text) == other
+
+
+def test_an_answer_about_another_direction_than_asked_is_refused():
+    # XQuAD-vi, a question whose paragraph was held out: the model answered with the district south
+    # of the highway, from a sentence that holds every other word of the question.
+    paragraph = (
+        "Khu phố Atascadero nằm ở phía nam đường cao tốc số 41. Khu phố này có nhiều ngôi nhà cổ được "
+        "xây dựng vào những năm 1920."
+    )
+    passages = [Passage(1, DOC_ID, "Fresno", paragraph, 0, len(paragraph), ("c1",), 1.0)]
+    reply = "Khu phố Atascadero nằm ở phía nam đường cao tốc số 41 [1]."
+    assistant, _, _ = make_assistant(passages, paragraph, [reply], dense=[0.9])
+    answer = assistant.ask("Khu phố nào nằm ở phía tây đường cao tốc số 41?")
+    assert answer.refused and answer.answer == REFUSAL_VI
+    assert answer.refusal_reason == "the answer is about another direction: nam"
+    # The same sentence answers the question it does answer.
+    answer = make_assistant(passages, paragraph, [reply], dense=[0.9])[0].ask(
+        "Khu phố nào nằm ở phía nam đường cao tốc số 41?"
+    )
+    assert not answer.refused and answer.verified and "Atascadero" in answer.answer
+
+
 def test_without_fallback_unverified_answer_is_kept_and_flagged(passages, text):
     reply = "Thành phố Từ Sơn xử phạt 16 trường hợp vi phạm công tác quản lý, sử dụng đất đai [3]."
     assistant, _, _ = make_assistant(passages, text, [reply], fallback="none")
