@@ -16,6 +16,7 @@ the document's normalised text, and ``quote == document_text[start:end]``.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import logging
 import math
 import re
@@ -713,7 +714,7 @@ _QUALIFIER_NOT_AFTER = {
 
 @dataclass(frozen=True)
 class DroppedQualifier:
-    """A qualifier of the quote that a claim paraphrasing it left out."""
+    """A qualifier (or a stretch) of the quote that a claim paraphrasing it left out."""
 
     phrase: str
     start: int  # offset of the phrase in the quote
@@ -762,6 +763,58 @@ def dropped_qualifier(claim_text: str, quote: str) -> DroppedQualifier | None:
                 return DroppedQualifier(
                     quote[found[i][1] : found[after - 1][2]], found[i][1], found[after - 1][2]
                 )
+    return None
+
+
+# Content words in a row of a quoted sentence that a claim must leave out for :func:`dropped_stretch`,
+# and content words of the sentence it must keep in order on each side of them.
+MIN_DROPPED_WORDS = 3
+
+
+def dropped_stretch(
+    claim_text: str, quote: str, min_words: int = MIN_DROPPED_WORDS
+) -> DroppedQualifier | None:
+    """The first stretch of a sentence of ``quote`` that a claim paraphrasing it skipped.
+
+    "Rác thải sinh hoạt ở phường Hương Mạc hiện được xử lý theo đúng quy trình" against "rác thải
+    sinh hoạt được thu gom, vận chuyển đến các điểm xử lý theo đúng quy trình" skipped "thu gom,
+    vận chuyển đến các điểm". The claim's words are aligned with the sentence's in order; a stretch
+    counts when it holds ``min_words`` content words, the claim puts nothing in its place, and at
+    least ``min_words`` content words of the sentence are kept on each side of it. A claim that
+    words it differently, stops before the sentence's end, or leaves out an item after a comma,
+    skipped nothing.
+    """
+    claim_words = [w.lower() for w in _WORD_RE.findall(unicodedata.normalize("NFC", claim_text))]
+    for sentence_start, sentence_end in split_sentences(quote):
+        found = [
+            (
+                unicodedata.normalize("NFC", m.group(0).lower()),
+                sentence_start + m.start(),
+                sentence_start + m.end(),
+            )
+            for m in _WORD_RE.finditer(quote[sentence_start:sentence_end])
+        ]
+        words = [w for w, _, _ in found]
+        content = [fold(w) not in STOPWORDS for w in words]
+        blocks = [
+            b
+            for b in difflib.SequenceMatcher(None, words, claim_words, autojunk=False).get_matching_blocks()
+            if b.size
+        ]
+        for before, after in zip(blocks, blocks[1:], strict=False):
+            gap_start, gap_end = before.a + before.size, after.a
+            if after.b != before.b + before.size or sum(content[gap_start:gap_end]) < min_words:
+                continue
+            kept_before = sum(sum(content[b.a : b.a + b.size]) for b in blocks if b.a < gap_start)
+            kept_after = sum(sum(content[b.a : b.a + b.size]) for b in blocks if b.a >= gap_end)
+            start, end = found[gap_start][1], found[gap_end - 1][2]
+            # After a comma it is one item of a list the claim did not need ("lấn chiếm đất đai, sử
+            # dụng đất không đúng mục đích cơ bản được giải quyết" for a question on encroachment).
+            listed = (
+                "," in quote[found[gap_start - 1][2] : start] or ";" in quote[found[gap_start - 1][2] : start]
+            )
+            if kept_before >= min_words and kept_after >= min_words and not listed:
+                return DroppedQualifier(quote[start:end], start, end)
     return None
 
 

@@ -73,7 +73,7 @@ from rag.prompts import (
     thanks_for,
 )
 from rag.settings import Settings, get_settings
-from rag.shorten import short_answer
+from rag.shorten import asks_explanation, short_answer
 from rag.summary import SUMMARY_GENERIC_WORDS, SUMMARY_POINTS, main_points, paragraphs, point_text
 from rag.translate import century_number, english_number, factoid_in_english, keeps_names
 from rag.types import (
@@ -2125,7 +2125,7 @@ class Assistant:
                 answer.evidence["echo"] = 1.0
                 return self._quote_echo(answer, passages, question, translation, language, started)
             if not result.cross_lingual:
-                self._quote_left_out_qualifier(answer, passages, language)
+                self._quote_left_out_part(answer, passages, language, asked)
         elsewhere = cited_place_elsewhere(
             answer.standalone_question or question, answer.citations, document_text
         )
@@ -2260,29 +2260,39 @@ class Assistant:
         answer.timings.total_ms = _elapsed_ms(started)
         return answer
 
-    def _quote_left_out_qualifier(self, answer: Answer, passages: Sequence[Passage], language: str) -> None:
+    def _quote_left_out_part(
+        self, answer: Answer, passages: Sequence[Passage], language: str, question: str
+    ) -> None:
         """Quote the cited sentence instead of an answer that paraphrased it without a qualifier.
 
         "Tình trạng lấn chiếm đất đai đã được giải quyết [1]" for "… cơ bản được giải quyết"
         overstates its source although every word of it is there: the sentence itself is the
-        answer then, after a note naming what was left out. Without the extractive fallback the
-        answer stays, flagged unverified.
+        answer then, after a note naming what was left out. So is the sentence whose middle the
+        answer to a how or why ``question`` skipped (:func:`citations.dropped_stretch`: "được xử lý
+        theo đúng quy trình" for "được thu gom, vận chuyển đến các điểm xử lý theo đúng quy
+        trình"), since that sentence is the answer. Without the extractive fallback the answer
+        stays, flagged unverified.
         """
         text = cite.strip_markers(answer.answer)
         claims = [text[start:end] for start, end in cite.split_sentences(text)]
         by_n = {p.n: p for p in passages}
+        checks = [("left_out_qualifier", cite.dropped_qualifier)]
+        if asks_explanation(question):
+            checks.append(("left_out_stretch", cite.dropped_stretch))
         for citation in answer.citations:
             passage = by_n.get(citation.n)
             if not citation.verified or passage is None:
                 continue
             start = citation.start - passage.start
             quote = passage.text[start : citation.end - passage.start]
-            left_out = next(
-                (found for claim in claims if (found := cite.dropped_qualifier(claim, quote))), None
+            found = next(
+                ((name, left) for name, check in checks for claim in claims if (left := check(claim, quote))),
+                None,
             )
-            if left_out is None:
+            if found is None:
                 continue
-            answer.evidence["left_out_qualifier"] = 1.0
+            evidence, left_out = found
+            answer.evidence[evidence] = 1.0
             if self.fallback != "extractive":
                 answer.verified = False
                 return

@@ -118,6 +118,11 @@ def _with_question_noun(words: Words, first: int, heads: list[list[str]]) -> int
     return first
 
 
+def asks_explanation(question: str) -> bool:
+    """Whether ``question`` asks how or why ("như thế nào", "tại sao", "why"; not "how many")."""
+    return bool(_EXPLAINING.search(unicodedata.normalize("NFC", question)))
+
+
 def short_answer(answer: str, question: str) -> str:
     """``answer`` cut to the words it adds to ``question``, with its [n] markers; else unchanged.
 
@@ -126,7 +131,7 @@ def short_answer(answer: str, question: str) -> str:
     'Đội Polonia Warsaw [1]'
     """
     answer, question = unicodedata.normalize("NFC", answer), unicodedata.normalize("NFC", question)
-    if _EXPLAINING.search(question) or "\n" in answer.strip():
+    if asks_explanation(question) or "\n" in answer.strip():
         return answer
     markers = "".join(dict.fromkeys(re.findall(r"\[\d+(?:\s*,\s*\d+)*\]", answer)))
     body = cite.strip_markers(answer).strip()

@@ -17,6 +17,7 @@ from rag.citations import (
     canonical_number,
     clean_answer,
     dropped_qualifier,
+    dropped_stretch,
     marker_runaway_start,
     parse_markers,
     parse_numbers,
@@ -335,6 +336,42 @@ def test_a_qualifier_the_claim_leaves_out_is_found(claim, quote, left_out):
     assert (found.phrase if found else None) == left_out
     if found is not None:
         assert quote[found.start : found.end] == found.phrase
+
+
+@pytest.mark.parametrize(
+    ("claim", "left_out"),
+    [
+        (
+            "Rác thải sinh hoạt ở phường Hương Mạc hiện được xử lý theo đúng quy trình.",
+            "thu gom, vận chuyển đến các điểm",
+        ),
+        # Stopping before the sentence's end, or wording the middle differently, skips nothing.
+        ("Rác thải sinh hoạt được thu gom, vận chuyển.", None),
+        ("Rác thải sinh hoạt được gom lại rồi chở tới nơi xử lý theo đúng quy trình.", None),
+        # Too little kept before what was left out.
+        ("Rác được xử lý theo đúng quy trình.", None),
+    ],
+)
+def test_a_stretch_the_claim_skips_is_found(claim, left_out):
+    quote = (
+        "Trong phường, rác thải sinh hoạt được thu gom, vận chuyển đến các điểm xử lý theo đúng quy trình."
+    )
+    found = dropped_stretch(claim, quote)
+    assert (found.phrase if found else None) == left_out
+    if found is not None:
+        assert quote[found.start : found.end] == found.phrase
+
+
+def test_an_item_of_a_list_is_not_a_skipped_stretch():
+    # The claim answers for encroachment only; the sentence lists the misuse of land beside it.
+    claim = "Tình trạng lấn chiếm đất đai cơ bản được giải quyết."
+    assert dropped_stretch(claim, ENCROACHMENT) is None
+
+
+def test_a_skipped_stretch_is_looked_for_sentence_by_sentence():
+    # The claim's words after the skipped stretch are in the next sentence: nothing skipped.
+    quote = "Rác thải sinh hoạt được thu gom hằng ngày. Vận chuyển đến các điểm xử lý theo đúng quy trình."
+    assert dropped_stretch("Rác thải sinh hoạt được xử lý theo đúng quy trình.", quote) is None
 
 
 ENCROACHMENT_Q = "Đến nay, tình trạng lấn chiếm đất đai ở phường Hương Mạc ra sao?"

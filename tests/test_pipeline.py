@@ -2141,6 +2141,35 @@ def test_an_answer_keeping_the_qualifier_stands(passages, text):
     assert answer.answer == reply and answer.verified and "left_out_qualifier" not in answer.evidence
 
 
+WASTE_SENTENCE = "rác thải sinh hoạt được thu gom, vận chuyển đến các điểm xử lý theo đúng quy trình"
+WASTE_REPLY = (
+    "Rác thải sinh hoạt ở phường Hương Mạc hiện được xử lý theo đúng quy trình, tạo cảnh quan môi "
+    "trường luôn sạch đẹp [{n}]."
+)
+
+
+def test_a_how_answer_that_skips_the_middle_of_its_sentence_quotes_the_sentence(passages, text):
+    # The reports set: the model's answer to "… như thế nào?" left out "thu gom, vận chuyển".
+    n = _passage_holding(passages, WASTE_SENTENCE)
+    assistant, _, _ = make_assistant(passages, text, [WASTE_REPLY.format(n=n)])
+    answer = assistant.ask("Rác thải sinh hoạt ở phường Hương Mạc hiện được xử lý như thế nào?")
+    assert answer.evidence.get("left_out_stretch") == 1.0 and answer.verified and not answer.refused
+    assert answer.answer.startswith(left_out_note_for("vi", "thu gom, vận chuyển đến các điểm"))
+    (citation,) = answer.citations
+    assert citation.n == n and citation.verified and WASTE_SENTENCE in citation.quote
+    assert text[citation.start : citation.end] == citation.quote
+
+
+def test_an_answer_to_a_what_question_may_skip_words_of_its_sentence(passages, text):
+    # Only how and why questions are answered by the whole sentence.
+    n = _passage_holding(passages, WASTE_SENTENCE)
+    reply = WASTE_REPLY.format(n=n)
+    assistant, _, _ = make_assistant(passages, text, [reply])
+    answer = assistant.ask("Rác thải sinh hoạt ở phường Hương Mạc hiện được xử lý theo quy trình gì?")
+    assert "left_out_stretch" not in answer.evidence and answer.verified
+    assert not answer.answer.startswith(left_out_note_for("vi", "thu gom, vận chuyển đến các điểm"))
+
+
 def test_without_fallback_an_answer_that_leaves_out_a_qualifier_is_flagged(passages, text):
     n = _passage_holding(passages, ENCROACHMENT_SENTENCE)
     reply = f"Tình trạng lấn chiếm đất đai đã được giải quyết [{n}]."
