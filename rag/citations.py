@@ -365,6 +365,38 @@ def name_words(text: str) -> list[str]:
     return names
 
 
+# A foreign surname: a name's last word in plain letters ("Luther", not "Mạc" nor "Sơn").
+_SURNAME = re.compile(r"[A-Za-z]{4,}")
+
+
+def required_name_words(question: str) -> list[str]:
+    """The question's name words (:func:`name_words`) a passage must hold to support a claim about it.
+
+    Every word of a name, except that a foreign name of several words needs only its last:
+    passages about "Martin Luther" mostly say "Luther", while "phường Hương Mạc" needs both
+    its syllables ("Mạc" alone is no ward).
+    """
+    required: list[str] = []
+    run: list[re.Match[str]] = []
+    for found in _WORD_RE.finditer(question):
+        before = question[: found.start()].rstrip()
+        is_name = found.group(0)[0].isupper() and bool(before) and before[-1] not in '.!?:\n“"-–'
+        if is_name and run and question[run[-1].end() : found.start()] == " ":
+            run.append(found)
+            continue
+        required.extend(_needed(run))
+        run = [found] if is_name else []
+    required.extend(_needed(run))
+    return required
+
+
+def _needed(run: Sequence[re.Match[str]]) -> list[str]:
+    words = [m.group(0) for m in run]
+    if len(words) > 1 and _SURNAME.fullmatch(words[-1]):
+        return words[-1:]
+    return words
+
+
 def name_tokens(text: str) -> set[str]:
     """Folded :func:`name_words`."""
     return {fold(word) for word in name_words(text)}
@@ -455,9 +487,7 @@ def make_claim(text: str, question: str = "", *, name_weight: float = NUMBER_WEI
         bigram_weights[pair] = min(weights.get(first, 1.0), weights.get(second, 1.0))
     numbers = [t for t in weights if t.startswith("#")]
     # Names are compared with their diacritics: folded "Hương Mạc" would match "hưởng" and "mặc".
-    asked_names = (
-        {"=" + unicodedata.normalize("NFC", w.lower()) for w in name_words(question)} if question else set()
-    )
+    asked_names = {"=" + unicodedata.normalize("NFC", w.lower()) for w in required_name_words(question)}
     return Claim(
         weights,
         bigram_weights,

@@ -21,6 +21,7 @@ from rag.citations import (
     marker_runaway_start,
     parse_markers,
     parse_numbers,
+    required_name_words,
     resolve,
     resolve_citations,
     split_sentences,
@@ -294,6 +295,40 @@ def test_marker_runaway_start(text, passage_count, cut):
 )
 def test_without_unfinished_marker(text, kept):
     assert without_unfinished_marker(text) == kept
+
+
+@pytest.mark.parametrize(
+    ("question", "required"),
+    [
+        # A foreign name of several words needs its last word only: passages say "Luther".
+        ("Vào thời của Martin Luther, nhu cầu là gì?", ["Luther"]),
+        # Vietnamese names need every syllable; a lone foreign name stays whole.
+        ("Tỷ lệ hộ nghèo của phường Hương Mạc là bao nhiêu?", ["Hương", "Mạc"]),
+        ("Tổng thống Columbia nào đã học tại Harvard?", ["Columbia", "Harvard"]),
+        ("Ai là vợ của Peyton Manning, người chơi cho Broncos?", ["Manning", "Broncos"]),
+    ],
+)
+def test_required_name_words(question, required):
+    assert required_name_words(question) == required
+
+
+def test_a_passage_naming_a_person_by_surname_supports_a_claim_about_him():
+    # XQuAD-vi: the passage says "Luther", the question "Martin Luther".
+    text = (
+        "Được xuất bản vào thời điểm nhu cầu ngày càng tăng đối với các ấn phẩm tiếng Đức, phiên bản "
+        "của Luther nhanh chóng trở thành một bản dịch Kinh thánh phổ biến và có ảnh hưởng."
+    )
+    passage = Passage(1, "d", "Martin Luther", text, 0, len(text), ("c",), 1.0)
+    claim = "Nhu cầu là nhu cầu ngày càng tăng đối với các ấn phẩm tiếng Đức [1]."
+    result = resolve(
+        claim, [passage], question="Vào thời của Martin Luther, nhu cầu là gì?", answer_language="vi"
+    )
+    assert result.verified and result.citations[0].verified
+    # The surname itself must still be there.
+    other = resolve(
+        claim, [passage], question="Vào thời của Martin Lutherus, nhu cầu là gì?", answer_language="vi"
+    )
+    assert not other.verified
 
 
 ENCROACHMENT = (
