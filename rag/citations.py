@@ -24,7 +24,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from rag.normalize import detect_language, fold_diacritics
+from rag.normalize import detect_language, fold_diacritics, is_vietnamese_word
 from rag.prompts import (
     APPROXIMATORS_EN,
     CENTURY_WORDS,
@@ -365,16 +365,12 @@ def name_words(text: str) -> list[str]:
     return names
 
 
-# A foreign surname: a name's last word in plain letters ("Luther", not "Mạc" nor "Sơn").
-_SURNAME = re.compile(r"[A-Za-z]{4,}")
-
-
 def required_name_words(question: str) -> list[str]:
     """The question's name words (:func:`name_words`) a passage must hold to support a claim about it.
 
     Every word of a name, except that a foreign name of several words needs only its last:
-    passages about "Martin Luther" mostly say "Luther", while "phường Hương Mạc" needs both
-    its syllables ("Mạc" alone is no ward).
+    passages about "Martin Luther" mostly say "Luther", while "phường Hương Mạc" and "Hồ Chí
+    Minh" need every syllable ("Mạc" alone is no ward).
     """
     required: list[str] = []
     run: list[re.Match[str]] = []
@@ -392,7 +388,7 @@ def required_name_words(question: str) -> list[str]:
 
 def _needed(run: Sequence[re.Match[str]]) -> list[str]:
     words = [m.group(0) for m in run]
-    if len(words) > 1 and _SURNAME.fullmatch(words[-1]):
+    if len(words) > 1 and not is_vietnamese_word(words[-1]):  # a foreign surname: "Luther", not "Minh"
         return words[-1:]
     return words
 

@@ -305,6 +305,7 @@ def test_without_unfinished_marker(text, kept):
         # Vietnamese names need every syllable; a lone foreign name stays whole.
         ("Tỷ lệ hộ nghèo của phường Hương Mạc là bao nhiêu?", ["Hương", "Mạc"]),
         ("Tổng thống Columbia nào đã học tại Harvard?", ["Columbia", "Harvard"]),
+        ("Tư tưởng của Hồ Chí Minh là gì?", ["Hồ", "Chí", "Minh"]),
         ("Ai là vợ của Peyton Manning, người chơi cho Broncos?", ["Manning", "Broncos"]),
     ],
 )
