@@ -157,6 +157,13 @@ QUOTE_INSTEAD_OF_REFUSAL_OVERLAP = 0.6
 # and no unanswerable question was answered, here or on the reports set (without that check, 2
 # of its "how many" questions were, by a sentence naming the ward).
 QUOTE_INSTEAD_OF_REFUSAL_RANK = 0.6
+# A figure, date or person question, whose quote must hold what it asks, is quoted from a lower
+# overlap and rank. XQuAD-vi-holdout (250 questions, seed 0): of 10 such refusals, the 3 meeting
+# these (overlaps .53-.57, ranks .46-.67) were answerable and their quotes held the answer ("Cơn
+# bão Nhiệt đới Fay năm 2008" for "… vào năm nào?"); the 5 unanswerable ones had overlaps .17-.49
+# and ranks .16-.34.
+FIGURE_QUOTE_OVERLAP = 0.5
+FIGURE_QUOTE_RANK = 0.45
 # The sentence quoted after an unverifiable answer is chosen with the answer's words too, so a
 # wrong answer can pull it off the question ("Xây dựng là một quy trình…" quoted for a question
 # about Setanta Sports). Below this ``citations.rank_sentences`` score for the question alone,
@@ -2196,26 +2203,30 @@ class Assistant:
 
         Only for a question in the passages' language, when the passages hold at least
         ``QUOTE_INSTEAD_OF_REFUSAL_OVERLAP`` of its words and the quoted sentence ranks at least
-        ``QUOTE_INSTEAD_OF_REFUSAL_RANK`` for it. A question asking for a figure, date or person
-        is quoted only with a sentence holding what it asks (a word its strictest answer-start
-        filter accepts, :func:`prompts.answer_start_filters`: "1.345.596 người" for "bao nhiêu
-        người"): the model's refusal is right when the figure is missing, whatever words the
-        passages share; any other question must ask for a thing ("gì", "nào", "what", …).
+        ``QUOTE_INSTEAD_OF_REFUSAL_RANK`` for it (``FIGURE_QUOTE_OVERLAP`` and ``FIGURE_QUOTE_RANK``
+        for a figure, date or person question). Such a question is quoted only with a sentence
+        holding what it asks (a word its strictest answer-start filter accepts,
+        :func:`prompts.answer_start_filters`: "1.345.596 người" for "bao nhiêu người"): the
+        model's refusal is right when the figure is missing, whatever words the passages share;
+        any other question must ask for a thing ("gì", "nào", "what", …).
         """
         asked = answer.standalone_question or question
         overlap = answer.evidence.get("lexical_overlap", 0.0)
         kind = asked_kind(asked)
         asks_thing = any(word in _THING_QUESTION_WORDS for word in syllables(asked))
         filters = answer_start_filters(asked) if kind is not None else []
+        min_overlap, min_rank = (
+            (QUOTE_INSTEAD_OF_REFUSAL_OVERLAP, QUOTE_INSTEAD_OF_REFUSAL_RANK)
+            if kind is None
+            else (FIGURE_QUOTE_OVERLAP, FIGURE_QUOTE_RANK)
+        )
         if (
             self.fallback == "extractive"
-            and overlap >= QUOTE_INSTEAD_OF_REFUSAL_OVERLAP
+            and overlap >= min_overlap
             and (asks_thing if kind is None else bool(filters))
             and not in_other_language(language, passages)
         ):
-            extractive = self._extractive(
-                asked, raw, passages, language, min_question_rank=QUOTE_INSTEAD_OF_REFUSAL_RANK
-            )
+            extractive = self._extractive(asked, raw, passages, language, min_question_rank=min_rank)
             if extractive is not None and filters:
                 quote = extractive[1][0].quote
                 holds_asked = starting_words(quote, filters[0])
