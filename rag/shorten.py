@@ -160,8 +160,9 @@ def short_answer(answer: str, question: str) -> str:
     first, last = found
     while last > first and words[last][2] in _TRAILING_WORDS:
         last -= 1
-    if first > 0 and words[first - 1][2] in _DETERMINERS | _FIGURE_QUALIFIERS:
-        first -= 1
+    before = words[first - 1][2] if first > 0 else ""
+    if before in _DETERMINERS or before in _FIGURE_QUALIFIERS and _opens_figure(words, first):
+        first -= 1  # "các địa điểm khác …", "khoảng 40.000"
     if first == 0 and last == len(words) - 1:
         return answer
     start, end = words[first][0], words[last][1]
