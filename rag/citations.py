@@ -353,16 +353,20 @@ def content_tokens(text: str) -> set[str]:
     return {t for t in tokens(text) if t not in STOPWORDS}
 
 
-def name_words(text: str) -> list[str]:
-    """Capitalised words that do not start a sentence: names of people and places."""
-    names: list[str] = []
+def _name_matches(text: str) -> list[re.Match[str]]:
+    """Capitalised words that do not start a sentence, as matches of ``text``."""
+    names: list[re.Match[str]] = []
     for match in _WORD_RE.finditer(text):
-        word = match.group(0)
         before = text[: match.start()].rstrip()
         starts_sentence = not before or before[-1] in '.!?:\n“"-–'
-        if word[0].isupper() and not starts_sentence:
-            names.append(word)
+        if match.group(0)[0].isupper() and not starts_sentence:
+            names.append(match)
     return names
+
+
+def name_words(text: str) -> list[str]:
+    """Capitalised words that do not start a sentence: names of people and places."""
+    return [match.group(0) for match in _name_matches(text)]
 
 
 def required_name_words(question: str) -> list[str]:
@@ -372,25 +376,19 @@ def required_name_words(question: str) -> list[str]:
     passages about "Martin Luther" mostly say "Luther", while "phường Hương Mạc" and "Hồ Chí
     Minh" need every syllable ("Mạc" alone is no ward).
     """
+    names: list[list[str]] = []
+    previous_end = -1
+    for match in _name_matches(question):
+        if names and question[previous_end : match.start()] == " ":
+            names[-1].append(match.group(0))
+        else:
+            names.append([match.group(0)])
+        previous_end = match.end()
     required: list[str] = []
-    run: list[re.Match[str]] = []
-    for found in _WORD_RE.finditer(question):
-        before = question[: found.start()].rstrip()
-        is_name = found.group(0)[0].isupper() and bool(before) and before[-1] not in '.!?:\n“"-–'
-        if is_name and run and question[run[-1].end() : found.start()] == " ":
-            run.append(found)
-            continue
-        required.extend(_needed(run))
-        run = [found] if is_name else []
-    required.extend(_needed(run))
+    for words in names:
+        foreign_surname = len(words) > 1 and not is_vietnamese_word(words[-1])  # "Luther", not "Minh"
+        required.extend(words[-1:] if foreign_surname else words)
     return required
-
-
-def _needed(run: Sequence[re.Match[str]]) -> list[str]:
-    words = [m.group(0) for m in run]
-    if len(words) > 1 and not is_vietnamese_word(words[-1]):  # a foreign surname: "Luther", not "Minh"
-        return words[-1:]
-    return words
 
 
 def name_tokens(text: str) -> set[str]:
@@ -836,9 +834,8 @@ def dropped_stretch(
             start, end = found[gap_start][1], found[gap_end - 1][2]
             # After a comma it is one item of a list the claim did not need ("lấn chiếm đất đai, sử
             # dụng đất không đúng mục đích cơ bản được giải quyết" for a question on encroachment).
-            listed = (
-                "," in quote[found[gap_start - 1][2] : start] or ";" in quote[found[gap_start - 1][2] : start]
-            )
+            lead_in = quote[found[gap_start - 1][2] : start]
+            listed = "," in lead_in or ";" in lead_in
             if kept_before >= min_words and kept_after >= min_words and not listed:
                 return DroppedQualifier(quote[start:end], start, end)
     return None
