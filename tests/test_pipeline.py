@@ -142,6 +142,37 @@ def test_a_wrong_answer_does_not_pull_the_quote_off_the_question():
     assert citation.n == 1 and text[citation.start : citation.end] == citation.quote
 
 
+def test_the_quote_comes_from_the_best_passage_when_it_answers_the_question():
+    # From XQuAD-vi: the model named the other passage's country; within that passage, its
+    # "lớn thứ hai thế giới" sentence ranks first, but the best passage holds the answer.
+    paragraphs = [
+        "Vào ngày 6 tháng 10 năm 1973, Syria và Ai Cập, với sự hỗ trợ từ các quốc gia Ả Rập khác, "
+        "tấn công bất ngờ vào Israel, ở Yom Kippur. Sự nối lại thù địch trong xung đột giữa thế giới "
+        "Ả Rập và Israel này tiết lộ áp lực kinh tế liên quan tới giá dầu. Tại thời điểm đó, Iran là "
+        "nước xuất khẩu dầu lớn thứ hai thế giới và là một đồng minh của Mỹ. Vài tuần sau, Vua của "
+        'Iran nói trong một cuộc phỏng vấn: "Tất nhiên [giá dầu] sắp tăng... Tất nhiên! Và như thế '
+        "nào!... Các ông [các quốc gia phương Tây] tăng giá lúa mì cho chúng tôi tới 300 phần trăm, "
+        "và giá đường và xi măng cũng vậy... Các ông mua dầu thô của chúng tôi và bán lại cho chúng "
+        "tôi sản phẩm hóa dầu, với giá gấp 100 lần giá các ông trả cho chúng tôi... Sẽ chỉ công bằng "
+        'khi từ bây giờ các ông trả tiền dầu cao hơn. Ví dụ như mười lần."',
+        "Bảy mươi phần trăm đất rừng trước đây ở Amazon và 91% đất bị phá rừng từ năm 1970, được sử "
+        "dụng cho đồng cỏ chăn nuôi. Brazil hiện là nhà sản xuất đậu nành lớn thứ hai thế giới sau "
+        "Hoa Kỳ.",
+    ]
+    text = "\n\n".join(paragraphs)
+    passages = [
+        Passage(n, DOC_ID, "Tin thế giới", p, text.index(p), text.index(p) + len(p), (f"c{n}",), 1.0 / n)
+        for n, p in enumerate(paragraphs, start=1)
+    ]
+    assistant, _, _ = make_assistant(passages, text, ["Brazil [2]."], dense=[0.86, 0.8])
+    answer = assistant.ask("Quốc gia nào sản xuất dầu lớn thứ hai thế giới?")
+    assert not answer.refused and answer.verified
+    assert answer.answer.startswith(extractive_note_for("vi"))
+    assert "Iran là nước xuất khẩu dầu" in answer.answer and "Brazil" not in answer.answer
+    (citation,) = answer.citations
+    assert citation.n == 1 and text[citation.start : citation.end] == citation.quote
+
+
 @pytest.mark.parametrize(
     ("question", "answer_text", "other"),
     [
