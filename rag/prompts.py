@@ -419,8 +419,10 @@ _ASKS_PERSON = r"(?:^|\b(?:là|bởi|của|với|cho) )ai\b(?! cập)|\bwho(?:m|
 _TIME_WORDS = frozenset("năm tháng ngày thế kỷ kỷ đầu cuối giữa sau trước vào từ".split())
 # An English question word written capitalised after the start is a name: "Doctor Who".
 _QUESTION_WORD_IN_NAME = re.compile(r"(?<=[^\W\d_] )(?:Who|What|When|Which|Where|How)\b")
-# Words before a number that names rather than counts: "Kết luận số 01", "No. 5".
+# Words before a number that names rather than counts: "Kết luận số 01", "No. 5". A figure
+# grouped by thousands counts whatever stands before it: "dân số 1.345.596 người".
 _NUMBERING_WORDS = frozenset("số no no. number".split())
+_GROUPED_FIGURE = re.compile(r"^\d{1,3}(?:[.,]\d{3})+$")
 # Numbers written as words. Not "năm" (five, but far more often "year") nor "tư" ("tư tưởng").
 _NUMBER_WORDS = frozenset(
     "một hai ba bốn sáu bảy tám chín mười mươi trăm nghìn ngàn triệu tỷ "
@@ -764,7 +766,8 @@ def answer_start_filter(question: str) -> Callable[..., bool] | None:
             (any(c.isdigit() for c in word) or _is_number_word(word, following))
             and (durations or following.lower() not in _DURATION_WORDS)
             and not (previous.lower() == "năm" and _YEAR.match(word))  # "năm 2021" is a year
-            and previous.lower() not in _NUMBERING_WORDS  # "Kết luận số 01" names a document
+            # "Kết luận số 01" names a document
+            and (previous.lower() not in _NUMBERING_WORDS or _GROUPED_FIGURE.match(word) is not None)
             and not _continues_number(previous, word)  # "53 triệu": the number starts at "53"
             and not (word.lower() == "tỷ" and following.lower() == "lệ")  # "tỷ lệ" is a rate
         )
@@ -785,8 +788,12 @@ def _continues_number(previous: str, word: str = "") -> bool:
     return any(c.isdigit() for c in previous) or _is_number_word(previous, word)
 
 
-# The noun a "how many" question counts; percentages are written "0,58%", not "phần trăm".
-_COUNTED = re.compile(r"\b(?:bao nhiêu|mấy)\s+(?!phần trăm)([^\W\d_]+)")
+# The noun a "how many" question counts; percentages are written "0,58%", not "phần trăm", and
+# "ăn bao nhiêu trong một ngày" counts no "trong".
+_COUNTED = re.compile(
+    r"\b(?:bao nhiêu|mấy)\s+(?!phần trăm|(?:trong|trên|của|ở|tại|vào|cho|với|khi|so|mà|là|được|đã|"
+    r"và|để|từ|thì|nữa|không|vậy|thế|nhỉ|ạ)\b)([^\W\d_]+)"
+)
 
 
 # Most words after a figure taken as what it counts (the clause usually ends sooner).

@@ -1293,6 +1293,12 @@ def test_span_answers_never_start_inside_a_name():
             ["năm"],
         ),
         ("Có bao nhiêu thành viên?", "Sau năm năm, hội có năm mươi thành viên.", ["năm"]),
+        # a figure grouped by thousands after "dân số" is a population, not a document number
+        (
+            "Dân số thành phố Jacksonville vào năm 2010 là bao nhiêu?",
+            "Theo Kết luận số 01, thành phố có dân số 1.345.596 người vào năm 2010.",
+            ["1.345.596"],
+        ),
     ],
 )
 def test_span_starts_follow_what_is_asked(question, excerpt, starts):
@@ -1305,7 +1311,7 @@ def test_span_starts_follow_what_is_asked(question, excerpt, starts):
 
 
 def test_how_many_prefers_a_number_counting_what_the_question_counts():
-    from rag.prompts import answer_start_filters, first_passing_filter, span_grammar
+    from rag.prompts import answer_start_filters, first_passing_filter, span_grammar, starting_words
 
     def grammar_for(excerpt: str) -> str:
         filters = answer_start_filters(question)
@@ -1324,6 +1330,10 @@ def test_how_many_prefers_a_number_counting_what_the_question_counts():
     assert len(answer_start_filters("Ai thành lập công ty?")) == 1 and answer_start_filters(" ") == []
     # "một phần" (a part) is no answer to "bao nhiêu phần trăm"
     assert len(answer_start_filters("Bao nhiêu phần trăm trạm xăng hết xăng?")) == 1
+    # "ăn bao nhiêu trong một ngày" counts no "trong": "gấp mười lần" holds what it asks
+    (plain,) = answer_start_filters("Sứa lược có thể ăn bao nhiêu trong một ngày?")
+    assert starting_words("sứa lược có thể ăn gấp mười lần trọng lượng của chúng", plain) == ["mười"]
+    assert len(answer_start_filters("Đa số phiếu bầu phải chiếm bao nhiêu để có hiệu lực?")) == 1
 
 
 FINES_SENTENCE = (
