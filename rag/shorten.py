@@ -11,8 +11,10 @@ Only a single sentence whose words around what it adds repeat most of the questi
 (``MIN_ECHO_SHARE``) is cut, and only when what it adds is one stretch of words holding at most
 one of the question's ("… phụ thuộc vào mức độ bất bình đẳng hiện có" for "Độ co giãn … phụ
 thuộc vào điều gì?"): "Guru trong Ấn Độ giáo được gọi là guru" (the question's words between
-the new ones) stays whole, as does any answer that holds a negation, and answers to "how"/"why"
-questions, whose sentence is the answer.
+the new ones) stays whole, as does any answer that holds a negation the question does not, and
+answers to "how"/"why" questions, whose sentence is the answer. A question asking its subject
+("Cầu thủ nào đã ghi điểm từ vạch 2 yard?") takes what the sentence says before the question's verb
+("Anderson đã ghi điểm touchdown từ lượt chơi ở vạch 2 yard" → "Anderson").
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ MAX_INSIDE_REPEATS = 1
 MIN_RESTATED_TAIL = 2
 # Words of the question's noun ("Thư ký LHQ nào") kept in front of the answer ("Thư ký LHQ Ban Ki-moon").
 MAX_HEAD_WORDS = 3
+# A question asks for its subject when its question word stands among its first words ("Cầu thủ
+# nào đã ghi điểm …?"); the answer is then what the sentence says before the question's verb, in
+# at most this many words.
+MAX_SUBJECT_QUESTION_AT = 6
+MAX_SUBJECT_WORDS = 10
 
 _WORD = re.compile(r"\d+(?:[.,/]\d+)*%?|[^\W_]+(?:-[^\W_]+)*", re.UNICODE)
 _QUESTION_WORDS = frozenset(
@@ -50,6 +57,9 @@ _TRAILING_WORDS = frozenset(
 # Kept in front of the answer's first word: they belong to its noun ("các địa điểm khác …").
 _DETERMINERS = frozenset("các những một mọi nhiều mỗi the a an".split())
 _HOW_MANY = frozenset("nhiêu mấy".split())
+_SUBJECT_QUESTION_WORDS = frozenset("ai nào who".split())
+# "gì" asks for a subject only after these ("Cái gì chảy giữa Bingen và Bonn?"), not after a verb.
+_THING_WORDS = frozenset("cái điều chuyện việc".split())
 # Words before a figure that make it approximate or a bound: kept with it ("hơn 9,23%").
 _FIGURE_QUALIFIERS = frozenset(
     "khoảng hơn gần trên dưới tới chỉ about nearly over almost around only".split()
@@ -147,13 +157,14 @@ def short_answer(answer: str, question: str) -> str:
     words = [(m.start(), m.end(), _folded(m.group())) for m in _WORD.finditer(sentence)]
     if not words or not asked - _LINKING_WORDS:
         return answer
-    if _NEGATIONS.intersection(word for _, _, word in words):
+    if _NEGATIONS.intersection(word for _, _, word in words) - set(question_words):
         return answer  # "X không giành …" is no "X"
     repeated = [word in asked for _, _, word in words]
     found = (
         _after_copula(words, repeated, question_words)
         or _added_stretch(words, repeated, asked, question_words)
         or _figure(sentence, words, repeated, question_words)
+        or _subject(words, repeated, question_words)
     )
     if found is None:
         return answer
@@ -228,6 +239,47 @@ def _added_stretch(
     if len(around & asked_content) < MIN_ECHO_SHARE * len(asked_content) or len(inside) > MAX_INSIDE_REPEATS:
         return None  # too little of the question around it, or the new words spread among its words
     return _with_question_noun(words, first, _question_nouns(question_words)), last
+
+
+def _subject(words: Words, repeated: list[bool], question_words: list[str]) -> tuple[int, int] | None:
+    """For a question asking its subject: the words before the question's verb.
+
+    "Kawann Short dẫn đầu đội về số lần vật ngã (sack" for "Ai dẫn đầu Panthers về số lần vật
+    ngã?" → "Kawann Short": the sentence goes on with most of what the question says after
+    "Ai" (``MIN_ECHO_SHARE``), from its first word ("dẫn"), and what stands before it is new
+    but for the question's noun ("Thành viên" of "Thành viên của các tổ chức nào").
+    """
+    asking = next(
+        (
+            i
+            for i, word in enumerate(question_words)
+            if word in _SUBJECT_QUESTION_WORDS or word == "gì" and i and question_words[i - 1] in _THING_WORDS
+        ),
+        None,
+    )
+    if asking is None or asking > MAX_SUBJECT_QUESTION_AT:
+        return None
+    said = [w for w in question_words[asking + 1 :] if w not in _LINKING_WORDS | _QUESTION_WORDS]
+    if not said:
+        return None
+    verb = next((i for i in range(1, len(words)) if words[i][2] == said[0]), None)
+    if verb is None:
+        return None
+    after = {word for _, _, word in words[verb:]}
+    if sum(word in after for word in said) < MIN_ECHO_SHARE * len(said):
+        return None
+    last = verb - 1
+    while last >= 0 and words[last][2] in _LINKING_WORDS | _TRAILING_WORDS:
+        last -= 1
+    if last < 0 or last >= MAX_SUBJECT_WORDS:
+        return None
+    noun = set(question_words[:asking])
+    before = range(last + 1)
+    if not any(not repeated[i] and words[i][2] not in _LINKING_WORDS | _QUESTION_WORDS for i in before):
+        return None
+    if any(repeated[i] and words[i][2] not in noun | _LINKING_WORDS for i in before):
+        return None
+    return 0, last
 
 
 def _figure(

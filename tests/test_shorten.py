@@ -106,6 +106,23 @@ from rag.shorten import short_answer
             "Ergänzungsschulen lấy kinh phí từ việc thu học phí của sinh viên [1].",
             "Việc thu học phí của sinh viên [1]",
         ),
+        # A question asking its subject: what stands before the question's verb.
+        (
+            "Ai dẫn đầu Panthers về số lần vật ngã?",
+            "Kawann Short dẫn đầu đội về số lần vật ngã (sack [1]",
+            "Kawann Short [1]",
+        ),
+        (
+            "Cầu thủ nào đã ghi điểm từ vạch 2 yard?",
+            "Anderson đã ghi điểm touchdown từ lượt chơi ở vạch 2 yard [1].",
+            "Anderson [1]",
+        ),
+        # A negation the question says too turns nothing around.
+        (
+            "Thành viên của các tổ chức nào không đủ điều kiện ngồi trong Quốc hội Scotland?",
+            "Thành viên cảnh sát và lực lượng vũ trang không đủ điều kiện ngồi trong Quốc hội Scotland [1].",
+            "Cảnh sát và lực lượng vũ trang [1]",
+        ),
         (
             "What is the name of the whole-term thematic topic that the Tu Son City Party Committee is "
             "implementing?",
@@ -165,6 +182,12 @@ def test_a_sentence_restating_the_question_is_cut_to_its_answer(question, answer
             "Kết quả thực hiện Kết luận số 01 là động lực để Đảng bộ thành phố Từ Sơn làm gì?",
             "Kết quả thực hiện Kết luận số 01 là động lực để Đảng bộ thành phố Từ Sơn tiếp tục nhân rộng "
             "hơn nữa việc học tập và làm theo Bác, tạo chuyển biến trong thực hiện các nhiệm vụ [1].",
+        ),
+        # The sentence does not go on with what the question says after "nào": its subject is not
+        # the one asked about.
+        (
+            "Thiết bị nào được sử dụng để điều trị nhiều bệnh trạng khác nhau?",
+            "Thuốc bội áp (áp suất cao) sử dụng các buồng oxi đặc biệt để tăng áp suất cục bộ của O [1]",
         ),
         # Nothing new but an adverb: the sentence only repeats the question.
         (
