@@ -2631,9 +2631,9 @@ class Assistant:
 
         Sentences are ranked by the question and the model's answer ``raw``. A sentence of a
         lower-ranked passage gives way to the best passage's sentence for the question when that
-        scores at least ``TOP_PASSAGE_QUOTE_RANK``. None when no sentence
-        is supported, or when the best one scores below ``min_question_rank`` for the question
-        alone among its passage's sentences (``citations.rank_sentences``). Below
+        scores at least ``TOP_PASSAGE_QUOTE_RANK`` (and ``min_question_rank``). None when no
+        sentence is supported, or when the best one scores below ``min_question_rank`` for the
+        question alone among its passage's sentences (``citations.rank_sentences``). Below
         ``requote_below`` the question's own best sentence is quoted instead, if it scores at
         least that (None otherwise).
         """
