@@ -117,6 +117,16 @@ def test_wrong_number_falls_back_to_extractive_answer(passages, text):
     assert text[answer.citations[0].start : answer.citations[0].end] == answer.citations[0].quote
 
 
+def paragraph_passages(paragraphs: list[str], title: str) -> tuple[str, list[Passage]]:
+    """One document of ``paragraphs``, each a passage ranked in order ([1] best)."""
+    text = "\n\n".join(paragraphs)
+    passages = [
+        Passage(n, DOC_ID, title, p, text.index(p), text.index(p) + len(p), (f"c{n}",), 1.0 / n)
+        for n, p in enumerate(paragraphs, start=1)
+    ]
+    return text, passages
+
+
 def test_a_wrong_answer_does_not_pull_the_quote_off_the_question():
     # From XQuAD-vi: the model copied a sentence of the other passage, and the quote chosen by
     # the question and that answer together was the same sentence, about building.
@@ -127,11 +137,7 @@ def test_a_wrong_answer_does_not_pull_the_quote_off_the_question():
         "Xây dựng khác với sản xuất ở chỗ sản xuất thường tạo ra hàng loạt mặt hàng tương tự mà không "
         "có người mua được chỉ định.",
     ]
-    text = "\n\n".join(paragraphs)
-    passages = [
-        Passage(n, DOC_ID, "Tin thể thao", p, text.index(p), text.index(p) + len(p), (f"c{n}",), 1.0 / n)
-        for n, p in enumerate(paragraphs, start=1)
-    ]
+    text, passages = paragraph_passages(paragraphs, "Tin thể thao")
     reply = f"{paragraphs[1]} [2]"
     assistant, _, _ = make_assistant(passages, text, [reply], dense=[0.9, 0.8])
     answer = assistant.ask("Setanta Sports đã lên kế hoạch ra mắt trên nền tảng nào?")
@@ -159,11 +165,7 @@ def test_the_quote_comes_from_the_best_passage_when_it_answers_the_question():
         "dụng cho đồng cỏ chăn nuôi. Brazil hiện là nhà sản xuất đậu nành lớn thứ hai thế giới sau "
         "Hoa Kỳ.",
     ]
-    text = "\n\n".join(paragraphs)
-    passages = [
-        Passage(n, DOC_ID, "Tin thế giới", p, text.index(p), text.index(p) + len(p), (f"c{n}",), 1.0 / n)
-        for n, p in enumerate(paragraphs, start=1)
-    ]
+    text, passages = paragraph_passages(paragraphs, "Tin thế giới")
     assistant, _, _ = make_assistant(passages, text, ["Brazil [2]."], dense=[0.86, 0.8])
     answer = assistant.ask("Quốc gia nào sản xuất dầu lớn thứ hai thế giới?")
     assert not answer.refused and answer.verified
