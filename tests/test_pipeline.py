@@ -127,50 +127,61 @@ def paragraph_passages(paragraphs: list[str], title: str) -> tuple[str, list[Pas
     return text, passages
 
 
-def test_a_wrong_answer_does_not_pull_the_quote_off_the_question():
-    # From XQuAD-vi: the model copied a sentence of the other passage, and the quote chosen by
-    # the question and that answer together was the same sentence, about building.
-    paragraphs = [
-        "Thông báo được đưa ra một ngày sau khi Setanta Sports xác nhận rằng họ sẽ ra mắt vào tháng Ba "
-        "trên nền tảng kỹ thuật số mặt đất. Kênh này có trụ sở tại Dublin và phát sóng bóng đá Scotland.",
-        "Xây dựng là một quy trình thiết kế và thi công nên các cơ sở hạ tầng hoặc công trình, nhà ở. "
-        "Xây dựng khác với sản xuất ở chỗ sản xuất thường tạo ra hàng loạt mặt hàng tương tự mà không "
-        "có người mua được chỉ định.",
-    ]
-    text, passages = paragraph_passages(paragraphs, "Tin thể thao")
-    reply = f"{paragraphs[1]} [2]"
-    assistant, _, _ = make_assistant(passages, text, [reply], dense=[0.9, 0.8])
-    answer = assistant.ask("Setanta Sports đã lên kế hoạch ra mắt trên nền tảng nào?")
-    assert not answer.refused and answer.verified
-    assert answer.answer.startswith(extractive_note_for("vi"))
-    assert "kỹ thuật số mặt đất" in answer.answer and "Xây dựng" not in answer.answer
-    (citation,) = answer.citations
-    assert citation.n == 1 and text[citation.start : citation.end] == citation.quote
+SETANTA_PARAGRAPHS = [
+    "Thông báo được đưa ra một ngày sau khi Setanta Sports xác nhận rằng họ sẽ ra mắt vào tháng Ba "
+    "trên nền tảng kỹ thuật số mặt đất. Kênh này có trụ sở tại Dublin và phát sóng bóng đá Scotland.",
+    "Xây dựng là một quy trình thiết kế và thi công nên các cơ sở hạ tầng hoặc công trình, nhà ở. "
+    "Xây dựng khác với sản xuất ở chỗ sản xuất thường tạo ra hàng loạt mặt hàng tương tự mà không "
+    "có người mua được chỉ định.",
+]
+OIL_PARAGRAPHS = [
+    "Vào ngày 6 tháng 10 năm 1973, Syria và Ai Cập, với sự hỗ trợ từ các quốc gia Ả Rập khác, "
+    "tấn công bất ngờ vào Israel, ở Yom Kippur. Sự nối lại thù địch trong xung đột giữa thế giới "
+    "Ả Rập và Israel này tiết lộ áp lực kinh tế liên quan tới giá dầu. Tại thời điểm đó, Iran là "
+    "nước xuất khẩu dầu lớn thứ hai thế giới và là một đồng minh của Mỹ. Vài tuần sau, Vua của "
+    'Iran nói trong một cuộc phỏng vấn: "Tất nhiên [giá dầu] sắp tăng... Tất nhiên! Và như thế '
+    "nào!... Các ông [các quốc gia phương Tây] tăng giá lúa mì cho chúng tôi tới 300 phần trăm, "
+    "và giá đường và xi măng cũng vậy... Các ông mua dầu thô của chúng tôi và bán lại cho chúng "
+    "tôi sản phẩm hóa dầu, với giá gấp 100 lần giá các ông trả cho chúng tôi... Sẽ chỉ công bằng "
+    'khi từ bây giờ các ông trả tiền dầu cao hơn. Ví dụ như mười lần."',
+    "Bảy mươi phần trăm đất rừng trước đây ở Amazon và 91% đất bị phá rừng từ năm 1970, được sử "
+    "dụng cho đồng cỏ chăn nuôi. Brazil hiện là nhà sản xuất đậu nành lớn thứ hai thế giới sau "
+    "Hoa Kỳ.",
+]
 
 
-def test_the_quote_comes_from_the_best_passage_when_it_answers_the_question():
-    # From XQuAD-vi: the model named the other passage's country; within that passage, its
-    # "lớn thứ hai thế giới" sentence ranks first, but the best passage holds the answer.
-    paragraphs = [
-        "Vào ngày 6 tháng 10 năm 1973, Syria và Ai Cập, với sự hỗ trợ từ các quốc gia Ả Rập khác, "
-        "tấn công bất ngờ vào Israel, ở Yom Kippur. Sự nối lại thù địch trong xung đột giữa thế giới "
-        "Ả Rập và Israel này tiết lộ áp lực kinh tế liên quan tới giá dầu. Tại thời điểm đó, Iran là "
-        "nước xuất khẩu dầu lớn thứ hai thế giới và là một đồng minh của Mỹ. Vài tuần sau, Vua của "
-        'Iran nói trong một cuộc phỏng vấn: "Tất nhiên [giá dầu] sắp tăng... Tất nhiên! Và như thế '
-        "nào!... Các ông [các quốc gia phương Tây] tăng giá lúa mì cho chúng tôi tới 300 phần trăm, "
-        "và giá đường và xi măng cũng vậy... Các ông mua dầu thô của chúng tôi và bán lại cho chúng "
-        "tôi sản phẩm hóa dầu, với giá gấp 100 lần giá các ông trả cho chúng tôi... Sẽ chỉ công bằng "
-        'khi từ bây giờ các ông trả tiền dầu cao hơn. Ví dụ như mười lần."',
-        "Bảy mươi phần trăm đất rừng trước đây ở Amazon và 91% đất bị phá rừng từ năm 1970, được sử "
-        "dụng cho đồng cỏ chăn nuôi. Brazil hiện là nhà sản xuất đậu nành lớn thứ hai thế giới sau "
-        "Hoa Kỳ.",
-    ]
-    text, passages = paragraph_passages(paragraphs, "Tin thế giới")
-    assistant, _, _ = make_assistant(passages, text, ["Brazil [2]."], dense=[0.86, 0.8])
-    answer = assistant.ask("Quốc gia nào sản xuất dầu lớn thứ hai thế giới?")
+@pytest.mark.parametrize(
+    ("paragraphs", "reply", "question", "quoted", "not_quoted"),
+    [
+        # From XQuAD-vi: the model copied a sentence of the other passage, and the quote chosen by
+        # the question and that answer together was the same sentence, about building.
+        (
+            SETANTA_PARAGRAPHS,
+            f"{SETANTA_PARAGRAPHS[1]} [2]",
+            "Setanta Sports đã lên kế hoạch ra mắt trên nền tảng nào?",
+            "kỹ thuật số mặt đất",
+            "Xây dựng",
+        ),
+        # From XQuAD-vi: the model named the other passage's country; within that passage, its
+        # "lớn thứ hai thế giới" sentence ranks first, but the best passage holds the answer.
+        (
+            OIL_PARAGRAPHS,
+            "Brazil [2].",
+            "Quốc gia nào sản xuất dầu lớn thứ hai thế giới?",
+            "Iran là nước xuất khẩu dầu",
+            "Brazil",
+        ),
+    ],
+)
+def test_the_quote_answers_the_question_from_the_best_passage(
+    paragraphs, reply, question, quoted, not_quoted
+):
+    text, passages = paragraph_passages(paragraphs, "Tin tức")
+    assistant, _, _ = make_assistant(passages, text, [reply], dense=[0.86, 0.8])
+    answer = assistant.ask(question)
     assert not answer.refused and answer.verified
     assert answer.answer.startswith(extractive_note_for("vi"))
-    assert "Iran là nước xuất khẩu dầu" in answer.answer and "Brazil" not in answer.answer
+    assert quoted in answer.answer and not_quoted not in answer.answer
     (citation,) = answer.citations
     assert citation.n == 1 and text[citation.start : citation.end] == citation.quote
 
