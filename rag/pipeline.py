@@ -75,7 +75,15 @@ from rag.prompts import (
 from rag.settings import Settings, get_settings
 from rag.shorten import asks_explanation, short_answer
 from rag.summary import SUMMARY_GENERIC_WORDS, SUMMARY_POINTS, main_points, paragraphs, point_text
-from rag.translate import century_number, english_number, factoid_in_english, keeps_names
+from rag.translate import (
+    asked_quantity_term,
+    century_number,
+    english_number,
+    factoid_in_english,
+    glossary_alternatives,
+    holds_phrase,
+    keeps_names,
+)
 from rag.types import (
     Answer,
     Chunk,
@@ -629,6 +637,46 @@ def place_of_person(kind: str, name: str, text: str) -> str:
     """
     found = _place_of_person_span(kind, name, text)
     return f"{kind} {found[0]}" if found else ""
+
+
+_ROLE_HOLDER_VI = (
+    re.compile(r"^\s*ai\s+(?:là|đang là|hiện là|giữ chức)\s+(?P<role>.+?)\s*\??\s*$", re.IGNORECASE),
+    re.compile(r"^\s*(?P<role>.+?)\s+là\s+ai\s*\??\s*$", re.IGNORECASE),
+)
+_ROLE_HOLDER_EN = re.compile(
+    r"^\s*who\s+(?:is|was|serves as|holds the post of)\s+(?:the\s+)?(?P<role>.+?)\s+(?:of|in|for)\s+"
+    r"(?:the\s+)?(?P<place>.+?)\s*\??\s*$",
+    re.IGNORECASE,
+)
+
+
+def asked_role(question: str, glossary: Path | None = None) -> tuple[str, str] | None:
+    """(the position, the place name) a "who holds this post?" question asks about, folded; None if not such.
+
+    "Ai là Bí thư Đảng ủy phường Hương Mạc?" → ("bi thu dang uy phuong huong mac", "huong mac");
+    "Who is the Party Secretary of Huong Mac ward?" → ("bi thu", "huong mac"), the position put into
+    the report's words by the glossary (:func:`rag.translate.glossary_alternatives`).
+    """
+    for pattern in _ROLE_HOLDER_VI:
+        match = pattern.match(question)
+        if match:
+            role = match.group("role")
+            found = _kind_span(role, _PLACE_KINDS)
+            place = role[found[1] : found[2]].split(maxsplit=len(found[0].split()))[-1] if found else ""
+            return " ".join(syllables(fold_diacritics(role).lower())), " ".join(
+                syllables(fold_diacritics(place).lower())
+            )
+    match = _ROLE_HOLDER_EN.match(question)
+    if match is None:
+        return None
+    terms = glossary_alternatives(match.group("role"), glossary)
+    names = name_phrases(f"Of {match.group('place')}")
+    if len(terms) != 1 or not names:
+        return None  # "Who is the head of …": no position the glossary knows
+    return (
+        " ".join(syllables(fold_diacritics(terms[0][0]).lower())),
+        " ".join(syllables(fold_diacritics(names[0]).lower())),
+    )
 
 
 def _place_of_person_span(kind: str, name: str, text: str) -> tuple[str, int, int] | None:
@@ -1328,6 +1376,28 @@ def answer_relevance(question: str, passages: Sequence[Passage], citations: Sequ
     return best
 
 
+def _figure_counts(
+    copied: Sequence[cite.Citation], passages: Sequence[Passage], counted: Sequence[str]
+) -> bool:
+    """Whether a copied figure's sentence names what an English question counts (one of ``counted``).
+
+    "What is the population of Tu Son city?" has no answer in a report without "dân số"; the span
+    grammar still copies its first figure ("61 trường hợp vi phạm" → "61 cases").
+    """
+    by_n = {p.n: p for p in passages}
+    for citation in copied:
+        passage = by_n.get(citation.n)
+        if passage is None:
+            continue
+        start, end = citation.start - passage.start, citation.end - passage.start
+        sentence = " ".join(
+            passage.text[s:e] for s, e in cite.split_sentences(passage.text) if s < end and e > start
+        )
+        if any(holds_phrase(sentence, phrase) for phrase in counted):
+            return True
+    return False
+
+
 def _factoid_answer(span_answer: str, kind: str) -> str | None:
     """The figure, date or name of each copied part, in English.
 
@@ -1548,14 +1618,19 @@ class Assistant:
         e5-small finds Vietnamese paragraphs for English questions at Recall@5 .935 on XQuAD;
         adding the local model's Vietnamese translation as a second phrasing lifts that to .955
         (``eval/bench_translate.py``), for ~2 s of generation on 2 cores.
+        Into Vietnamese, the translation is completed with the glossary's terms for the
+        question's local-government words (:func:`rag.translate.with_glossary`), which the 1.5B
+        model leaves in English ("Standing Committee", "breakthrough").
         """
-        from rag.translate import translate_question
+        from rag.translate import translate_question, with_glossary
 
         try:
             translation = translate_question(self.llm, query, target=target)
         except RagError:  # the model is missing or failed: search with the question alone
             logger.warning("question translation failed; searching without it", exc_info=True)
-            return None
+            translation = ""
+        if target == "vi":
+            translation = with_glossary(query, translation, self.settings.retrieval.glossary_file)
         if not translation:
             return None
         logger.info("searching %r also as %r", query[:80], translation[:80])
@@ -1687,6 +1762,11 @@ class Assistant:
             yield DoneEvent(self._read_off(answer, described, started, "person_position"))
             return
 
+        holder = self._role_holder(standalone, passages)
+        if holder is not None:
+            yield DoneEvent(self._read_off(answer, holder, started, "role_holder"))
+            return
+
         listed = self._listed_places(standalone, passages, language)
         if listed is not None:
             yield DoneEvent(self._read_off(answer, listed, started, "listed_places"))
@@ -1713,7 +1793,9 @@ class Assistant:
             and (not cross_lingual or factoid_across)
             and getattr(llm, "supports_grammar", False)
         )
-        start_filters = answer_start_filters(asking) if copies_span else []
+        start_filters = (
+            answer_start_filters(asking, translation, full_names=factoid_across) if copies_span else []
+        )
         excerpts = select_excerpts(
             # The translation shares the passages' words even when it lost the question's names:
             # on 161 answerable English XQuAD questions the Vietnamese answer was shown for 143 with
@@ -2085,6 +2167,14 @@ class Assistant:
                         answer, passages, started, f"no {factoid_kind} in the copied phrase: {raw.strip()!r}"
                     )
                 answer.answer = english
+                counted = asked_quantity_term(question, self.settings.retrieval.glossary_file)
+                if factoid_kind == "quantity" and counted and not _figure_counts(copied, passages, counted):
+                    return self._refuse(
+                        answer,
+                        passages,
+                        started,
+                        f"the copied figure's sentence names no {' / '.join(counted)}",
+                    )
             elif span_kind == "person" and not any(
                 names_a_person(text) for text, _ in cite.span_parts(raw) or []
             ):
@@ -2156,6 +2246,10 @@ class Assistant:
                 # sentence it came from is the honest answer.
                 answer.evidence["echo"] = 1.0
                 answer.verified = False
+                if factoid_kind:  # "Phu Chan" for "Who chairs … of Phu Chan ward?": nobody named
+                    return self._refuse(
+                        answer, passages, started, "the copied phrase only repeats the question"
+                    )
         if not answer.verified and self.fallback == "extractive" and cross_lingual:
             # The model's own English over Vietnamese passages, when no citation of it could be
             # checked, was wrong in 18 of 22 answers (XQuAD EN->VI and the reports set), but right
@@ -2338,6 +2432,39 @@ class Assistant:
             return None
         (score, start, end), passage = max(tops, key=lambda top: top[0][0])
         return self._quote(passage, start, end, language) if score > 0 else None
+
+    def _role_holder(
+        self, question: str, passages: Sequence[Passage]
+    ) -> tuple[str, list[cite.Citation]] | None:
+        """The one person the passages quote in the post a question asks about: "Đàm Đức Hà [1]".
+
+        For "Ai là Bí thư Đảng ủy phường Hương Mạc?" / "Who is the Party Secretary of Huong Mac
+        ward?" (:func:`asked_role`), read off the report's way of quoting people (:func:`quoted_people`):
+        the person's position, completed with the place where the passage introduces them, must
+        start with the asked post ("Phó Bí thư …" is another post) and name the asked place. None
+        when nobody or more than one person fits: the model answers then.
+        """
+        asked = asked_role(question, self.settings.retrieval.glossary_file)
+        if asked is None:
+            return None
+        role, place = asked
+        found: dict[str, tuple[str, cite.Citation]] = {}
+        for passage in passages:
+            for name, position, start, end in quoted_people(passage.text):
+                kind = position.split()[-1].lower()
+                if kind in _PLACE_KINDS:
+                    position = f"{position} {place_of_person(kind, name, passage.text).removeprefix(kind)}"
+                held = " ".join(syllables(fold_diacritics(position).lower()))
+                if (held == role or held.startswith(f"{role} ")) and (
+                    not place or f" {place} " in f" {held} "
+                ):
+                    found.setdefault(
+                        fold_diacritics(name).lower(), (name, self._cite_span(passage, start, end))
+                    )
+        if len(found) != 1:
+            return None
+        ((name, citation),) = found.values()
+        return f"{name} [{citation.n}]", [citation]
 
     def _listed_places(
         self, question: str, passages: Sequence[Passage], language: str

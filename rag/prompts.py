@@ -408,11 +408,12 @@ _ASKS_TIME = r"\b(?:năm nào|khi nào|bao giờ|lúc nào|ngày nào|tháng nà
 _ASKS_YEAR = r"\b(?:năm nào|(?:what|which) year)\b"
 # "how many cases" is not answered by the "1" of "sau hơn 1 năm" (after more than a year).
 _ASKS_DURATION = (
-    r"\b(?:bao lâu|(?:bao nhiêu|mấy) (?:năm|tháng|ngày|tuần|giờ|phút)|tuổi|how long|how old|"
-    r"how many (?:years|months|days|weeks|hours|minutes))\b"
+    r"\b(?:bao lâu|(?:bao nhiêu|mấy) (?:năm|tháng|ngày|tuần|giờ|phút|giây)|tuổi|how long|how old|"
+    r"how many (?:years|months|days|weeks|hours|minutes|seconds))\b"
 )
 _DURATION_WORDS = frozenset(
-    "năm tháng ngày tuần giờ phút year years month months day days week weeks hour hours".split()
+    "năm tháng ngày tuần giờ phút giây year years month months day days week weeks hour hours "
+    "minute minutes seconds".split()
 )
 _YEAR = re.compile(r"^(?:1[0-9]|20|21)[0-9]{2}(?![0-9])")
 _ASKS_PERSON = r"(?:^|\b(?:là|bởi|của|với|cho) )ai\b(?! cập)|\bwho(?:m|se)?\b"
@@ -743,7 +744,7 @@ def _matches(pattern: str, question: str) -> bool:
     return re.search(fold_diacritics(pattern) if plain else pattern, lowered) is not None
 
 
-def answer_start_filter(question: str) -> Callable[..., bool] | None:
+def answer_start_filter(question: str, also_asked: str = "") -> Callable[..., bool] | None:
     """Which words an answer to ``question`` may start with, from what the question asks for.
 
     The filter is called as ``accepts(word, following_word="", previous_word="")``.
@@ -756,6 +757,9 @@ def answer_start_filter(question: str) -> Callable[..., bool] | None:
     1.5B model otherwise often copies the question's own subject ("Ai thành lập
     McKinsey & Company?" → "McKinsey & Company"), or starts at the sentence that
     repeats the question ("Cầu John W. Weeks là …"). None for an empty question.
+
+    ``also_asked``: the question in the passages' language (a translation): its words are the
+    question's too, so "Bí thư" is no answer to "Who is the Party Secretary …?".
     """
     if not question.strip():
         return None
@@ -777,10 +781,22 @@ def answer_start_filter(question: str) -> Callable[..., bool] | None:
         return lambda word, following="", previous="": (
             any(c.isdigit() for c in word) or word.lower() in _TIME_WORDS
         )
-    asked = {w.lower() for w in re.findall(r"[^\W_]+", question)}
+    from rag.normalize import fold_diacritics
+
+    asked = {w.lower() for w in re.findall(r"[^\W_]+", f"{question} {also_asked}")}
+    # A question typed without tone marks (English, or Vietnamese typed plain) asks of every
+    # spelling of its words: "Phu Chan" of "Phù Chẩn".
+    unmarked = {fold_diacritics(w) for w in re.findall(r"[^\W_]+", question.lower())}
+    if fold_diacritics(question) != question.lower():
+        unmarked = set()
+
+    def new_word(word: str) -> bool:
+        lowered = word.lower()
+        return lowered not in asked and fold_diacritics(lowered) not in unmarked
+
     if kind == "person":
-        return lambda word, following="", previous="": word[:1].isupper() and word.lower() not in asked
-    return lambda word, following="", previous="": word.lower() not in asked
+        return lambda word, following="", previous="": word[:1].isupper() and new_word(word)
+    return lambda word, following="", previous="": new_word(word)
 
 
 def _continues_number(previous: str, word: str = "") -> bool:
@@ -800,16 +816,25 @@ _COUNTED = re.compile(
 COUNTED_PHRASE_WORDS = 8
 
 
-def answer_start_filters(question: str) -> list[Callable[..., bool]]:
+def answer_start_filters(
+    question: str, also_asked: str = "", full_names: bool = False
+) -> list[Callable[..., bool]]:
     """:func:`answer_start_filter`, preceded by a stricter one where the question allows it.
 
     "bao nhiêu nội dung đột phá?" prefers a number followed by "nội" ("hai nội dung"): the
-    1.5B model otherwise copies the first figure it sees ("61 trường hợp vi phạm").
+    1.5B model otherwise copies the first figure it sees ("61 trường hợp vi phạm"). With
+    ``full_names``, "who" prefers the start of a full name (:func:`_starts_full_name`): for an
+    answer that must be a person's name, as an English one read off Vietnamese passages. Not for
+    XQuAD-vi's own "Ai …?" questions, whose answers open with "Các sinh viên", "Một luật sư" or
+    "Thiếu tướng James Abercrombie" in 12 of 113.
     The caller uses the first filter that some shown word passes (:func:`first_passing_filter`).
+    ``also_asked`` as for :func:`answer_start_filter`.
     """
-    plain = answer_start_filter(question)
+    plain = answer_start_filter(question, also_asked)
     if plain is None:
         return []
+    if full_names and asked_kind(question) == "person":
+        return [_starts_full_name(plain), plain]
     counted = _COUNTED.search(question.lower()) if asked_kind(question) == "quantity" else None
     if counted is None:
         return [plain]
@@ -819,6 +844,21 @@ def answer_start_filters(question: str) -> list[Callable[..., bool]]:
         return following.lower() == noun and plain(word, following, previous)
 
     return [counts_the_noun, plain]
+
+
+def _starts_full_name(accepts: Callable[..., bool]) -> Callable[..., bool]:
+    """``accepts`` narrowed to words opening a person's name: two capitalised words, or a foreign one.
+
+    "Đàm Đức Hà", "Luther"; not "Bác" or "Thuốc", one capitalised Vietnamese syllable (no
+    Vietnamese name has one), which the 1.5B model copied for "Who is the Party Secretary …?".
+    """
+    from rag.normalize import is_vietnamese_word
+
+    def opens_name(word: str, following: str = "", previous: str = "") -> bool:
+        full = following[:1].isupper() or not is_vietnamese_word(word)
+        return full and accepts(word, following, previous)
+
+    return opens_name
 
 
 def first_passing_filter(excerpts: Mapping[int, str], filters: Sequence[Callable[..., bool]]) -> int | None:

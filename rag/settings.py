@@ -151,6 +151,11 @@ class RetrievalSettings(_Group):
         description="Search a question in another language than the documents also in the LLM's "
         "translation (EN->VI Recall@5 .935 -> .955 on XQuAD; p50 ~1.8 s per new question on 2 cores).",
     )
+    glossary_file: Path | None = Field(
+        None,
+        description="Extra English->Vietnamese terms (lines 'English phrase<TAB>Vietnamese words') added "
+        "to a question's translation, over the built-in rag/glossary_en_vi.tsv of local-government terms.",
+    )
 
 
 # Photographed or scanned pages, read by OCR like the pages of a scanned PDF.

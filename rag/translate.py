@@ -41,10 +41,12 @@ tokens of ``SYSTEM_PROMPT`` (about 3 s at 60 tokens/s).
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from rag.normalize import detect_language, fold_diacritics, is_vietnamese_word, normalize_text, syllables
@@ -246,6 +248,133 @@ def cached_translations() -> Sequence[tuple[tuple[str, str], str]]:
         return list(_cache.items())
 
 
+# ---------------------------------------------------------------- glossary
+
+BUILT_IN_GLOSSARY = Path(__file__).with_name("glossary_en_vi.tsv")
+# Words after "how many" / "what is the" within which the counted or measured noun starts.
+ASKED_NOUN_WITHIN_WORDS = 3
+
+Glossary = tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]
+
+
+@functools.lru_cache(maxsize=8)
+def load_glossary(extra: Path | None = None) -> Glossary:
+    """The English -> Vietnamese terms (``glossary_en_vi.tsv``, then ``extra``), longest phrase first.
+
+    Each term is (pattern of the English phrase, its Vietnamese alternatives). ``extra`` has the
+    same format (English phrase, a tab, the Vietnamese words, "|" between alternatives; ``#``
+    comments) and wins over the built-in file for the same English phrase.
+
+    Raises:
+        ValueError: a line is not "phrase<TAB>words" (the file and line are named).
+        OSError: ``extra`` cannot be read.
+    """
+    terms: dict[str, tuple[str, ...]] = {}
+    for path in (BUILT_IN_GLOSSARY, *((extra,) if extra else ())):
+        for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            english, _, vietnamese = (part.strip() for part in line.partition("\t"))
+            alternatives = tuple(normalize_text(a).strip() for a in vietnamese.split("|") if a.strip())
+            if not english or not alternatives:
+                raise ValueError(
+                    f"{path}:{number}: expected 'English phrase<TAB>Vietnamese words', got {line!r}"
+                )
+            terms[" ".join(english.lower().split())] = alternatives
+    patterns = []
+    for english in sorted(terms, key=lambda phrase: (-len(phrase.split()), -len(phrase))):
+        words = [re.escape(word) for word in english.split()]
+        # "Party members", "residential areas", "breakthroughs": the last word may take a plural.
+        body = r"[\s-]+".join(words[:-1] + [words[-1] + r"(?:s|es)?"])
+        patterns.append((re.compile(rf"(?<![\w'])(?:{body})(?![\w'])", re.IGNORECASE), terms[english]))
+    return tuple(patterns)
+
+
+def _glossary_matches(text: str, extra: Path | None) -> list[tuple[int, int, tuple[str, ...]]]:
+    """(start, end, Vietnamese alternatives) of the glossary phrases in ``text``, longest first, in order."""
+    text = text.replace("’", "'")  # "People’s Committee"
+    taken: list[tuple[int, int, tuple[str, ...]]] = []
+    for pattern, alternatives in load_glossary(extra):
+        for match in pattern.finditer(text):
+            if not any(match.start() < end and start < match.end() for start, end, _ in taken):
+                taken.append((match.start(), match.end(), alternatives))
+    return sorted(taken)
+
+
+def glossary_terms(question: str, extra: Path | None = None) -> list[str]:
+    """The Vietnamese terms of the English phrases in ``question``, in the question's order.
+
+    Longer phrases win: "Standing Committee" is "Ban Thường vụ", not a "committee" of its own.
+    Alternatives come together ("khu dân cư khu phố" for "residential areas").
+
+    >>> glossary_terms("Which two breakthrough areas has the Tu Son Standing Committee focused on?")
+    ['đột phá', 'Ban Thường vụ']
+    """
+    return list(
+        dict.fromkeys(" ".join(alternatives) for _, _, alternatives in _glossary_matches(question, extra))
+    )
+
+
+def glossary_alternatives(text: str, extra: Path | None = None) -> list[tuple[str, ...]]:
+    """The Vietnamese alternatives of each glossary phrase in ``text``, in order ("huyện", "quận")."""
+    return [alternatives for _, _, alternatives in _glossary_matches(text, extra)]
+
+
+def with_glossary(question: str, translation: str, extra: Path | None = None) -> str:
+    """``translation`` followed by the glossary terms of ``question`` it lacks (:func:`glossary_terms`).
+
+    An empty translation (the model's output was unusable) gives the terms alone: a Vietnamese
+    phrasing of the question's subject is still worth searching.
+
+    >>> with_glossary("How many Party members were disciplined?", "Bao nhiêu đảng viên bị phạt?")
+    'Bao nhiêu đảng viên bị phạt? kỷ luật'
+    """
+    translation = normalize_text(translation)
+    present = set(syllables(fold_diacritics(translation).lower()))
+    missing = [
+        term
+        for term in glossary_terms(question, extra)
+        if not set(syllables(fold_diacritics(term).lower())) <= present
+    ]
+    return " ".join([translation, *missing]).strip()
+
+
+_ASKS_QUANTITY_OF = re.compile(
+    r"\b(?:how (?:many|much)|(?:what|which) (?:is|was|are|were) the|the (?:number|total) of)\s+",
+    re.IGNORECASE,
+)
+
+
+def asked_quantity_term(question: str, extra: Path | None = None) -> tuple[str, ...]:
+    """The Vietnamese alternatives of what an English figure question counts or measures; () if unknown.
+
+    The first glossary phrase among the first :data:`ASKED_NOUN_WITHIN_WORDS` words after "how
+    many", "what is the" or "the number of": "How many Party members …" → ("đảng viên",), "What is
+    the population of …" → ("dân số",). A Vietnamese report's figure of that is written next to those words.
+
+    >>> asked_quantity_term("How many residential areas in Phu Chan ward earned the title?")
+    ('khu dân cư', 'khu phố')
+    """
+    opening = _ASKS_QUANTITY_OF.search(question)
+    if opening is None:
+        return ()
+    rest = question[opening.end() :]
+    for start, _, alternatives in _glossary_matches(rest, extra):
+        if len(rest[:start].split()) < ASKED_NOUN_WITHIN_WORDS:
+            return alternatives
+        break
+    return ()
+
+
+def holds_phrase(text: str, phrase: str) -> bool:
+    """Whether ``phrase``'s syllables stand in a row in ``text`` (case and tone marks kept, NFC)."""
+    wanted = syllables(normalize_text(phrase).lower())
+    have = syllables(normalize_text(text).lower())
+    return bool(wanted) and any(
+        have[i : i + len(wanted)] == wanted for i in range(len(have) - len(wanted) + 1)
+    )
+
+
 # ---------------------------------------------------------------- factoid answers
 
 # A Vietnamese span that answers "how many / when / who" holds a figure, a date or a name:
@@ -421,6 +550,9 @@ def _name_word(core: str) -> bool:
     return core[:1].isupper() or "-" in core and core.rsplit("-", 1)[1][:1].isupper()
 
 
+_ROMAN_NUMERAL = re.compile(r"^[IVXLCDM]+$")
+
+
 def _person(span: str) -> str:
     raw = span.split()
     i = 0
@@ -448,7 +580,8 @@ def _person(span: str) -> str:
         return ""  # "Level 3 Communications": a company's name cut short
     # One capitalised word is a name only when it is no Vietnamese syllable ("Iqbal"): no
     # Vietnamese name has one syllable, and "Nghị quyết …" is capitalised as a sentence's start.
-    if head and not is_vietnamese_word(head[0]):
+    # A Roman numeral ("khóa XIII", a Party congress) names no one either.
+    if head and not is_vietnamese_word(head[0]) and not _ROMAN_NUMERAL.match(head[0]):
         return head[0]
     return ""
 

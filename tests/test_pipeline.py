@@ -314,11 +314,49 @@ def test_model_refusal_of_a_question_one_sentence_holds_quotes_that_sentence(pas
 
 
 @pytest.mark.parametrize(
+    ("question", "holder"),
+    [
+        ("Ai là Phó Bí thư Thường trực Đảng ủy phường Phù Chẩn?", "Nguyễn Công Giang"),
+        ("Ai là Bí thư Đảng ủy phường Hương Mạc?", "Đàm Đức Hà"),
+        ("Bí thư Đảng ủy phường Hương Mạc là ai?", "Đàm Đức Hà"),
+        ("Who is the Party Secretary of Huong Mac ward?", "Đàm Đức Hà"),
+        ("Who is the Deputy Secretary of Phu Chan ward?", "Nguyễn Công Giang"),
+        # the report quotes the ward's deputy secretary, not its secretary: the model answers
+        ("Bí thư Đảng ủy phường Phù Chẩn là ai?", None),
+        ("Who is the Party Secretary of Phu Chan ward?", None),
+        ("Who is the Party Secretary of Dong Ky ward?", None),
+    ],
+)
+def test_who_holds_a_post_is_read_off_the_way_the_report_quotes_people(passages, text, question, holder):
+    assistant, llm, _ = make_assistant(passages, text, [REFUSAL_VI], dense=[0.85] * 4)
+    answer = assistant.ask(question)
+    if holder is None:
+        assert "role_holder" not in answer.evidence
+        return
+    assert not llm.prompts and answer.verified and answer.evidence["role_holder"] == 1.0
+    assert answer.answer.startswith(f"{holder} [")
+    (citation,) = answer.citations
+    assert holder in citation.quote and text[citation.start : citation.end] == citation.quote
+
+
+def test_asked_role():
+    from rag.pipeline import asked_role
+
+    assert asked_role("Ai là Bí thư Đảng ủy phường Hương Mạc?") == (
+        "bi thu dang uy phuong huong mac",
+        "huong mac",
+    )
+    assert asked_role("Who is the Party Secretary of Huong Mac ward?") == ("bi thu", "huong mac")
+    assert asked_role("Ai là Chủ tịch UBND thành phố Từ Sơn?") == ("chu tich ubnd thanh pho tu son", "")
+    assert asked_role("Who is the head of the team?") is None  # no post the glossary knows
+    assert asked_role("Ai đã hát Quốc Ca tại Super Bowl 50?") is None
+
+
+@pytest.mark.parametrize(
     ("question", "quoted"),
     [
         ("Phường Phù Chẩn có bao nhiêu khu dân cư đạt danh hiệu Khu phố văn hóa?", "3/3 khu dân cư"),
         ("Từ năm nào Ban Thường vụ Thành ủy Từ Sơn lựa chọn hai nội dung đột phá?", "Từ năm 2021"),
-        ("Ai là Phó Bí thư Thường trực Đảng ủy phường Phù Chẩn?", "Nguyễn Công Giang"),
         # what the question asks is in no sentence holding its words: the refusal stands
         ("Dân số của phường Phù Chẩn là bao nhiêu người?", None),
         # the report names the ward's deputy secretary, not its secretary: its sentences name the
@@ -371,7 +409,8 @@ def test_a_copied_phrase_without_a_name_gives_way_to_the_sentence_naming_the_per
     assistant, _, _ = make_assistant(
         passages, text, ["Thường trực Đảng ủy phường [2]"], supports_grammar=True, answer_format="span"
     )
-    answer = assistant.ask("Ai là Phó Bí thư Thường trực Đảng ủy phường Phù Chẩn?")
+    # (asked as "Ai là …?", the post's holder is read off without the model)
+    answer = assistant.ask("Ai đang giữ cương vị Phó Bí thư Thường trực Đảng ủy phường Phù Chẩn?")
     assert not answer.refused and "Nguyễn Công Giang" in answer.answer
     assert answer.evidence["quoted_instead_of_refusal"] == 1.0
 
@@ -1195,6 +1234,23 @@ def test_english_figure_questions_get_the_copied_figure_in_english(passages, tex
     assert refused.refused and "no quantity in the copied phrase" in refused.refusal_reason
 
 
+@pytest.mark.parametrize(
+    ("question", "copied", "counted"),
+    [
+        ("What is the population of Tu Son city?", "61 trường hợp vi phạm [3]", "dân số"),
+        ("How many Party members were disciplined in Tu Son last year?", "61 [3]", "đảng viên"),
+    ],
+)
+def test_an_english_figure_question_is_refused_when_the_figure_counts_something_else(
+    passages, text, question, copied, counted
+):
+    # The grammar copies the report's only figures; their sentence names no population or Party members.
+    assistant, _, _ = make_assistant(passages, text, [copied], supports_grammar=True, dense=[0.85] * 4)
+    answer = assistant.ask(question)
+    assert answer.refused and not answer.citations
+    assert answer.refusal_reason == f"the copied figure's sentence names no {counted}"
+
+
 def test_no_grammar_for_models_without_it_nor_across_languages(passages, text):
     assistant, llm, _ = make_assistant(passages, text, ["Tỷ lệ hộ nghèo là 0,58% [2]."])
     assistant.ask(POVERTY_Q)
@@ -1225,6 +1281,38 @@ def test_answer_start_filter_follows_what_the_question_asks(question, allowed, r
     accepts = answer_start_filter(question)
     assert accepts is not None
     assert all(accepts(w) for w in allowed) and not any(accepts(w) for w in refused)
+
+
+def test_a_count_is_no_duration_but_a_duration_question_takes_one():
+    from rag.prompts import answer_start_filter
+
+    # "bằng cách đoạt bóng … với 17 giây còn lại": no answer to how many times he took the ball
+    times = answer_start_filter("Josh Norman đã đoạt bóng được bao nhiêu lần?")
+    assert times("2", "lần") and not times("17", "giây") and not times("3", "minutes")
+    assert answer_start_filter("Còn lại bao nhiêu giây?")("17", "giây")
+    assert answer_start_filter("How many seconds were left?")("17", "seconds")
+
+
+def test_a_question_typed_without_tone_marks_asks_of_every_spelling_of_its_words():
+    from rag.prompts import answer_start_filter, answer_start_filters
+
+    who = answer_start_filter("Who chairs the People's Committee of Phu Chan ward?")
+    assert not who("Phù") and not who("Chẩn") and who("Đàm")
+    # with tone marks, a word is only itself: "Nam" of "Việt Nam" leaves "Năm" free
+    assert answer_start_filter("Tên của người Việt Nam đầu tiên là gì?")("Năm")
+    # the translation's words are the question's too; an English who-question wants a full name
+    strict, plain = answer_start_filters("Who is the Party Secretary?", "Ai là Bí thư?", full_names=True)
+    assert not plain("Bí") and plain("Bác")
+    assert not strict("Bác", "cán") and strict("Đàm", "Đức") and strict("Luther", "đã")
+    assert len(answer_start_filters("Ai là Bí thư?")) == 1  # XQuAD-vi's "Các sinh viên" stays allowed
+
+
+def test_an_english_who_question_answered_with_its_own_words_is_refused(passages, text):
+    assistant, _, _ = make_assistant(
+        passages, text, ["Phù Chẩn [2]"], supports_grammar=True, dense=[0.85] * 4
+    )
+    answer = assistant.ask("Who chairs the farmers' association of Phu Chan ward?")
+    assert answer.refused and answer.refusal_reason == "the copied phrase only repeats the question"
 
 
 def test_other_questions_only_keep_answers_from_starting_with_their_own_words():
@@ -1651,6 +1739,7 @@ def test_a_figure_takes_the_word_that_makes_it_approximate_or_a_bound():
         ("Abu al-Qasim al-Zahrawi", "person", "Abu al-Qasim al-Zahrawi"),
         ("Iqbal", "person", "Iqbal"),  # one word, but no Vietnamese syllable
         ("Thuốc", "person", ""),  # one Vietnamese syllable starting a sentence
+        ("XIII", "person", ""),  # the 13th congress (khóa XIII), a Roman numeral
         ("Level 3 Communications", "person", ""),
     ],
 )
@@ -1915,6 +2004,34 @@ def test_english_question_is_also_searched_in_the_models_translation(passages, t
     retriever.alternates.clear()
     off.ask("What is the poverty rate of Phu Chan ward?")
     assert retriever.alternates == [[]]
+
+
+@pytest.mark.parametrize(
+    ("model_output", "searched"),
+    [
+        # the 1.5B model left the report's terms in English
+        (
+            "Tù Sơn Standing Committee tập trung vào hai lĩnh vực breakthrough.",
+            "Tù Sơn Standing Committee tập trung vào hai lĩnh vực breakthrough. đột phá Ban Thường vụ",
+        ),
+        ("Ban Thường vụ Từ Sơn chọn những đột phá nào?", "Ban Thường vụ Từ Sơn chọn những đột phá nào?"),
+        ("The breakthroughs are land and construction [1].", "đột phá Ban Thường vụ"),  # an answer: unusable
+    ],
+)
+def test_the_translation_is_completed_with_the_glossarys_terms(passages, text, model_output, searched):
+    from rag.translate import clear_translation_cache
+
+    clear_translation_cache()
+    retriever = _TranslatingRetriever(passages)
+    assistant = Assistant(
+        get_settings({"retrieval": {"top_k": 4}}),
+        index=FakeIndex({DOC_ID: text}, passages),
+        embedder=FakeEmbedder(),
+        llm=FakeLLM([model_output, "Land management [3]."]),
+        retriever=retriever,
+    )
+    assistant.ask("What breakthroughs has the Tu Son Standing Committee chosen?")
+    assert retriever.alternates == [[], [searched]]
 
 
 class _RefiningRetriever(_TranslatingRetriever):
@@ -2436,8 +2553,9 @@ def test_an_english_question_is_shown_what_its_translation_matches_even_without_
         retriever=_TranslatingRetriever(passages),
     )
     assistant.ask(question)
-    # the sentences shown compete on the translation's words too ("hai nội dung đột phá")
-    assert queries == [f"{question} {translation}"]
+    # the sentences shown compete on the translation's words too ("hai nội dung đột phá"), and on
+    # the glossary's term for what the model left out ("Standing Committee")
+    assert queries == [f"{question} {translation} Ban Thường vụ"]
 
 
 def test_an_answer_restating_the_question_is_shown_as_what_it_adds(passages, text):

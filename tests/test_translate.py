@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from rag import translate
@@ -202,3 +204,81 @@ def test_a_name_is_kept_only_as_a_whole_word():
 )
 def test_a_how_many_question_translated_with_a_figure_asks_again(question, output, kept):
     assert clean_translation(question, output) == kept
+
+
+# ---------------------------------------------------------------- glossary
+
+
+@pytest.mark.parametrize(
+    ("question", "terms"),
+    [
+        (
+            "Which two breakthrough areas has the Tu Son Standing Committee focused on?",
+            ["đột phá", "Ban Thường vụ"],
+        ),
+        (
+            "Who chairs the People’s Committee of Phu Chan ward?",
+            ["Chủ tịch", "Ủy ban nhân dân UBND", "phường"],
+        ),
+        ("How many Party members were disciplined?", ["đảng viên", "kỷ luật"]),  # plural, longest phrase
+        ("What is the capital of France?", []),
+    ],
+)
+def test_glossary_terms_of_an_english_question(question, terms):
+    from rag.translate import glossary_terms
+
+    assert glossary_terms(question) == terms
+
+
+def test_with_glossary_adds_only_the_missing_terms():
+    from rag.translate import with_glossary
+
+    question = "What is the poverty rate of the ward?"
+    assert (
+        with_glossary(question, "Tỷ lệ hộ nghèo của phường là bao nhiêu?")
+        == "Tỷ lệ hộ nghèo của phường là bao nhiêu?"
+    )
+    assert (
+        with_glossary(question, "Tỷ lệ nghèo là bao nhiêu?")
+        == "Tỷ lệ nghèo là bao nhiêu? tỷ lệ hộ nghèo phường"
+    )
+    assert with_glossary(question, "") == "tỷ lệ hộ nghèo phường"
+    # decomposed (NFD) input reads the same
+    decomposed = unicodedata.normalize("NFD", "Tỷ lệ hộ nghèo của phường?")
+    assert with_glossary(question, decomposed) == "Tỷ lệ hộ nghèo của phường?"  # NFC, nothing missing
+
+
+@pytest.mark.parametrize(
+    ("question", "counted"),
+    [
+        ("What is the population of Tu Son city?", ("dân số",)),
+        ("How many residential areas earned the title of cultural neighbourhood?", ("khu dân cư", "khu phố")),
+        ("How many construction order violations were fined?", ("trật tự xây dựng",)),
+        ("How much did Tu Son spend on waste collection in 2022?", ()),  # the noun comes too late
+        ("Who is the Party Secretary?", ()),
+    ],
+)
+def test_asked_quantity_term(question, counted):
+    from rag.translate import asked_quantity_term
+
+    assert asked_quantity_term(question) == counted
+
+
+def test_a_users_glossary_extends_and_overrides_the_built_in_one(tmp_path):
+    from rag.translate import glossary_terms, load_glossary
+
+    extra = tmp_path / "terms.tsv"
+    extra.write_text("# local terms\nward\tphường|xã\nflood control\tphòng chống lụt bão\n", encoding="utf-8")
+    assert glossary_terms("Which ward leads flood control?", extra) == ["phường xã", "phòng chống lụt bão"]
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("ward phường\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad\.tsv:1: expected"):
+        load_glossary(bad)
+
+
+def test_holds_phrase_is_syllable_aware():
+    from rag.translate import holds_phrase
+
+    assert holds_phrase("Dân số của phường tăng", "dân số")
+    assert not holds_phrase("dân tộc thiểu số", "dân số")
+    assert holds_phrase(unicodedata.normalize("NFD", "đảng viên mới"), "Đảng viên")
