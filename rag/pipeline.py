@@ -650,6 +650,11 @@ _ROLE_HOLDER_EN = re.compile(
 )
 
 
+def _plain_syllables(text: str) -> str:
+    """``text``'s syllables without tone marks, lowercased, one space apart: "Bí thư," → "bi thu"."""
+    return " ".join(syllables(fold_diacritics(text).lower()))
+
+
 def asked_role(question: str, glossary: Path | None = None) -> tuple[str, str] | None:
     """(the position, the place name) a "who holds this post?" question asks about, folded; None if not such.
 
@@ -663,9 +668,7 @@ def asked_role(question: str, glossary: Path | None = None) -> tuple[str, str] |
             role = match.group("role")
             found = _kind_span(role, _PLACE_KINDS)
             place = role[found[1] : found[2]].split(maxsplit=len(found[0].split()))[-1] if found else ""
-            return " ".join(syllables(fold_diacritics(role).lower())), " ".join(
-                syllables(fold_diacritics(place).lower())
-            )
+            return _plain_syllables(role), _plain_syllables(place)
     match = _ROLE_HOLDER_EN.match(question)
     if match is None:
         return None
@@ -673,10 +676,7 @@ def asked_role(question: str, glossary: Path | None = None) -> tuple[str, str] |
     names = name_phrases(f"Of {match.group('place')}")
     if len(terms) != 1 or not names:
         return None  # "Who is the head of …": no position the glossary knows
-    return (
-        " ".join(syllables(fold_diacritics(terms[0][0]).lower())),
-        " ".join(syllables(fold_diacritics(names[0]).lower())),
-    )
+    return _plain_syllables(terms[0][0]), _plain_syllables(names[0])
 
 
 def _place_of_person_span(kind: str, name: str, text: str) -> tuple[str, int, int] | None:
@@ -2454,7 +2454,7 @@ class Assistant:
                 kind = position.split()[-1].lower()
                 if kind in _PLACE_KINDS:
                     position = f"{position} {place_of_person(kind, name, passage.text).removeprefix(kind)}"
-                held = " ".join(syllables(fold_diacritics(position).lower()))
+                held = _plain_syllables(position)
                 if (held == role or held.startswith(f"{role} ")) and (
                     not place or f" {place} " in f" {held} "
                 ):

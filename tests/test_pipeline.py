@@ -1967,6 +1967,17 @@ class _TranslatingRetriever(FakeRetriever):
         return super().search(query, k)
 
 
+def translating_assistant(passages, text, llm, retriever, top_k=4):
+    """An assistant over the seed report whose retriever wants English questions translated."""
+    return Assistant(
+        get_settings({"retrieval": {"top_k": top_k}}),
+        index=FakeIndex({DOC_ID: text}, passages),
+        embedder=FakeEmbedder(),
+        llm=llm,
+        retriever=retriever,
+    )
+
+
 def test_english_question_is_also_searched_in_the_models_translation(passages, text):
     from rag.translate import clear_translation_cache
 
@@ -2023,12 +2034,8 @@ def test_the_translation_is_completed_with_the_glossarys_terms(passages, text, m
 
     clear_translation_cache()
     retriever = _TranslatingRetriever(passages)
-    assistant = Assistant(
-        get_settings({"retrieval": {"top_k": 4}}),
-        index=FakeIndex({DOC_ID: text}, passages),
-        embedder=FakeEmbedder(),
-        llm=FakeLLM([model_output, "Land management [3]."]),
-        retriever=retriever,
+    assistant = translating_assistant(
+        passages, text, FakeLLM([model_output, "Land management [3]."]), retriever
     )
     assistant.ask("What breakthroughs has the Tu Son Standing Committee chosen?")
     assert retriever.alternates == [[], [searched]]
@@ -2063,13 +2070,8 @@ def test_english_question_gets_its_own_sources_before_the_translation_refines_th
             return super().complete(messages, max_tokens, stop, **constraint)
 
     retriever = _RefiningRetriever(passages, log)
-    assistant = Assistant(
-        get_settings({"retrieval": {"top_k": 2}}),
-        index=FakeIndex({DOC_ID: text}, passages),
-        embedder=FakeEmbedder(),
-        llm=LoggingLLM([translation, "The poverty rate is 0.58% [1]."]),
-        retriever=retriever,
-    )
+    llm = LoggingLLM([translation, "The poverty rate is 0.58% [1]."])
+    assistant = translating_assistant(passages, text, llm, retriever, top_k=2)
     events = list(assistant.stream("What is the poverty rate of Phu Chan ward?"))
     sources = [e for e in events if isinstance(e, SourcesEvent)]
     # the question's own hits go out before the model is asked to translate it
