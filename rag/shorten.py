@@ -14,7 +14,9 @@ thuộc vào điều gì?"): "Guru trong Ấn Độ giáo được gọi là gur
 the new ones) stays whole, as does any answer that holds a negation the question does not, and
 answers to "how"/"why" questions, whose sentence is the answer. A question asking its subject
 ("Cầu thủ nào đã ghi điểm từ vạch 2 yard?") takes what the sentence says before the question's verb
-("Anderson đã ghi điểm touchdown từ lượt chơi ở vạch 2 yard" → "Anderson").
+("Anderson đã ghi điểm touchdown từ lượt chơi ở vạch 2 yard" → "Anderson"). An answer that opens with
+the question's words up to its question word is cut to what fills that word's place ("Fort Caroline
+được đổi tên thành San Mateo" → "San Mateo").
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ MAX_HEAD_WORDS = 3
 # at most this many words.
 MAX_SUBJECT_QUESTION_AT = 6
 MAX_SUBJECT_WORDS = 10
+# Question words before its question word that an answer must open with, in order, to be cut after them.
+MIN_FRAME_WORDS = 3
 
 _WORD = re.compile(r"\d+(?:[.,/]\d+)*%?|[^\W_]+(?:-[^\W_]+)*", re.UNICODE)
 _QUESTION_WORDS = frozenset(
@@ -165,12 +169,15 @@ def short_answer(answer: str, question: str) -> str:
         or _added_stretch(words, repeated, asked, question_words)
         or _figure(sentence, words, repeated, question_words)
         or _subject(words, repeated, question_words)
+        or _after_frame(words, question_words)
     )
     if found is None:
         return answer
     first, last = found
     while last > first and words[last][2] in _TRAILING_WORDS:
         last -= 1
+    if first < last and words[first][2] == "thể" and first > 0 and words[first - 1][2] == "có":
+        first += 1  # "có thể phá vỡ" is "can break": the answer is "phá vỡ"
     before = words[first - 1][2] if first > 0 else ""
     if before in _DETERMINERS or before in _FIGURE_QUALIFIERS and _opens_figure(words, first):
         first -= 1  # "các địa điểm khác …", "khoảng 40.000"
@@ -180,6 +187,10 @@ def short_answer(answer: str, question: str) -> str:
     for quoted in _QUOTED.finditer(sentence):  # a quotation the answer starts or ends in is kept whole
         if quoted.start() < end and quoted.end() > start:
             start, end = min(start, quoted.start()), max(end, quoted.end())
+    while (
+        sentence.count("(", start, end) > sentence.count(")", start, end) and sentence[end : end + 1] == ")"
+    ):
+        end += 1  # "DTIME(f(n))": the quotation pattern above does not nest
     short = sentence[start:end]
     return f"{short[:1].upper()}{short[1:]} {markers}"  # it opens a chat message: "Hai [1]"
 
@@ -280,6 +291,35 @@ def _subject(words: Words, repeated: list[bool], question_words: list[str]) -> t
     if any(repeated[i] and words[i][2] not in noun | _LINKING_WORDS for i in before):
         return None
     return 0, last
+
+
+def _after_frame(words: Words, question_words: list[str]) -> tuple[int, int] | None:
+    """What follows the question's words before its question word, repeated as the answer's opening.
+
+    "Fort Caroline được đổi tên thành San Mateo" for "Fort Caroline được đổi tên thành gì sau cuộc
+    tấn công của Tây Ban Nha?" → "San Mateo": the sentence starts with the question's first
+    ``MIN_FRAME_WORDS`` or more words exactly (a "điều" or "cái" before "gì" may be missing), then
+    fills the question word's place; the answer ends where the question's words after it come back.
+    The other ways miss such a sentence when it repeats too little of the question around what it adds.
+    """
+    asking = [i for i, word in enumerate(question_words) if word in _QUESTION_WORDS - {"bao"}]
+    if not asking or question_words[asking[-1]] in _HOW_MANY | {"many", "much"}:
+        return None  # a figure is cut by _figure, with its unit when the question does not name it
+    frame = question_words[: asking[-1]]
+    while frame and frame[-1] in _THING_WORDS:
+        frame = frame[:-1]
+    first = len(frame)
+    if first < MIN_FRAME_WORDS or len(words) <= first or [w for _, _, w in words[:first]] != frame:
+        return None
+    rest = [w for w in question_words[asking[-1] + 1 :] if w not in _QUESTION_WORDS]
+    if rest and words[first][2] == rest[0]:
+        return None  # "Luther đã nói với các tu sĩ rằng …" for "Luther đã nói gì với các tu sĩ …?"
+    last = len(words) - 1
+    for i in range(first + 1, len(words)):
+        if rest[:2] and [w for _, _, w in words[i : i + len(rest[:2])]] == rest[:2]:
+            last = i - 1
+            break
+    return _with_question_noun(words, first, _question_nouns(question_words)), last
 
 
 def _figure(

@@ -944,6 +944,15 @@ def test_cross_lingual_answer_without_checkable_anchor_is_followed_by_the_closes
     assert assistant.ask(question).answer.startswith(
         "The development of the economy. " + extractive_note_for("en")
     )
+    # only its first sentence stays: what it adds after it is unchecked filler
+    rambling = f"{reply} It also praised the people of the city for their efforts."
+    assistant, _, _ = make_assistant(passages, text, [rambling])
+    answer = assistant.ask(question)
+    assert answer.answer.startswith(
+        "The Tu Son Standing Committee has focused on the development of the economy. "
+        + extractive_note_for("en")
+    )
+    assert "praised" not in answer.answer and answer.raw_answer == rambling
     # without the extractive fallback the model's answer is kept, flagged unverified
     assistant, _, _ = make_assistant(passages, text, [reply], fallback="none")
     answer = assistant.ask(question)

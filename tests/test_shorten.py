@@ -123,6 +123,33 @@ from rag.shorten import short_answer
             "Thành viên cảnh sát và lực lượng vũ trang không đủ điều kiện ngồi trong Quốc hội Scotland [1].",
             "Cảnh sát và lực lượng vũ trang [1]",
         ),
+        # The answer opens with the question's words before its question word and fills its place
+        # (a "điều" before "gì" may be missing); the question's words after it end the answer.
+        (
+            "Fort Caroline được đổi tên thành gì sau cuộc tấn công của Tây Ban Nha?",
+            "Fort Caroline được đổi tên thành San Mateo [1].",
+            "San Mateo [1]",
+        ),
+        (
+            "Cơ quan phúc lợi của chính phủ Anh đang kiểm tra điều gì vào năm 2012?",
+            "Cơ quan phúc lợi của chính phủ Anh đang kiểm tra hóa đơn Sky TV của các nguyên đơn vào năm "
+            "2012 [1].",
+            "Hóa đơn Sky TV của các nguyên đơn [1]",
+        ),
+        # A bracket the answer opens is closed, nested or not.
+        (
+            "Biểu thức được sử dụng để xác định bất kỳ chuỗi vấn đề đã cho nào có khả năng được giải "
+            "quyết trong thời gian trên máy Turing tất định là gì?",
+            "Biểu thức được sử dụng để xác định bất kỳ chuỗi vấn đề đã cho nào có khả năng được giải "
+            "quyết trong thời gian trên máy Turing tất định là DTIME(f(n)) [1].",
+            "DTIME(f(n)) [1]",
+        ),
+        # "có thể" ("can") is not part of what the answer adds.
+        (
+            "Luther đã nói gì với các tu sĩ nam nữ về lời thề của họ?",
+            "Luther đã nói với các tu sĩ nam nữ rằng họ có thể phá vỡ lời thề [1].",
+            "Phá vỡ [1]",
+        ),
         (
             "What is the name of the whole-term thematic topic that the Tu Son City Party Committee is "
             "implementing?",
@@ -189,6 +216,8 @@ def test_a_sentence_restating_the_question_is_cut_to_its_answer(question, answer
             "Thiết bị nào được sử dụng để điều trị nhiều bệnh trạng khác nhau?",
             "Thuốc bội áp (áp suất cao) sử dụng các buồng oxi đặc biệt để tăng áp suất cục bộ của O [1]",
         ),
+        # The question's noun before "nào" stays with the answer: nothing is cut.
+        ("Thương hiệu xe nào được sản xuất tại Broadmeadows?", "Thương hiệu xe Ford [1]"),
         # Nothing new but an adverb: the sentence only repeats the question.
         (
             "Ngoài Biển Bắc và Eo biển Ailen, còn cái gì khác bị thấp đi trong giai đoạn lạnh giá cuối cùng?",
