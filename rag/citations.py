@@ -33,6 +33,7 @@ from rag.prompts import (
     EDGE_PUNCT,
     TIME_QUALIFIERS_EN,
 )
+from rag.readers import ends_abbreviation
 from rag.readers import split_sentences as reader_sentences
 from rag.types import Chunk, Citation, Passage
 
@@ -161,6 +162,8 @@ def _sentence_pieces(text: str) -> list[str]:
     pieces: list[str] = []
     last = 0
     for match in _SENTENCE_END.finditer(text):
+        if ends_abbreviation(text, match.start()):
+            continue  # "Fielding H. Garrison tin rằng …" is one sentence
         if match.end() > last:
             pieces.append(text[last : match.end()])
             last = match.end()

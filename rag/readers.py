@@ -573,6 +573,18 @@ def _is_sentence_end(text: str, terminator_at: int, after: int) -> bool:
     return not (before.isdigit() and len(before) <= 2 and not text[line_start : word.start(1)].strip())
 
 
+def ends_abbreviation(text: str, dot_at: int) -> bool:
+    """Whether the "." at ``dot_at`` ends an abbreviation ("TP.") or an initial ("Robert H. McNaught").
+
+    Stricter than :func:`split_sentences` about one-letter words: "nhà ở." ends a sentence here.
+    """
+    word = _WORD_BEFORE_RE.search(text, max(0, dot_at - _LOOKBEHIND_CHARS), dot_at + 1)
+    if word is None or text[dot_at : dot_at + 1] != ".":
+        return False
+    before = word.group(1)
+    return before.lower() in _ABBREVIATIONS or len(before) == 1 and before.isupper()
+
+
 def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
     while start < end and text[start].isspace():
         start += 1

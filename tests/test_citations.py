@@ -24,6 +24,7 @@ from rag.citations import (
     required_name_words,
     resolve,
     resolve_citations,
+    segment_answer,
     split_sentences,
     strip_markers,
     without_unfinished_marker,
@@ -61,7 +62,7 @@ VALID = (1, 2, 3)
         ("Năm 2021 [1], hai nội dung [2].", "Năm 2021 [1], hai nội dung [2].", []),
         # a marker before any text cites the sentence after it (seen with English answers)
         ("[1] Từ Sơn chọn hai khâu đột phá. [1]", "Từ Sơn chọn hai khâu đột phá [1].", []),
-        ("[1] A. B [2].", "A [1]. B [2].", []),
+        ("[1] Câu một. Câu hai [2].", "Câu một [1]. Câu hai [2].", []),
         ("[2] A [1].", "A [2][1].", []),
         ("[1]", "[1]", []),
         # markers left after the last claim go back to it, once ("… Hà [1].[1]" before)
@@ -73,6 +74,20 @@ VALID = (1, 2, 3)
 )
 def test_clean_answer(raw, clean, hallucinated):
     assert clean_answer(raw, VALID) == (clean, hallucinated)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Fielding H. Garrison tin rằng khoa học địa chất bắt nguồn từ Ba Tư. [1]",
+        "Cầu John W. Weeks bắc qua sông Charles [1].",
+        "TP. Từ Sơn có 7 phường [1].",
+    ],
+)
+def test_an_initial_or_abbreviation_ends_no_claim(raw):
+    # Each claim gets its own citation: "Fielding H [1]. Garrison …" was shown before.
+    segments, _ = segment_answer(raw, VALID)
+    assert len(segments) == 1
 
 
 def test_parse_markers_positions_and_numbers():
