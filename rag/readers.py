@@ -564,11 +564,9 @@ def _is_sentence_end(text: str, terminator_at: int, after: int) -> bool:
     word = _WORD_BEFORE_RE.search(text, max(0, terminator_at - _LOOKBEHIND_CHARS), terminator_at + 1)
     if word is None:
         return True
-    before = word.group(1)
-    if before.lower() in _ABBREVIATIONS:
+    if ends_abbreviation(text, terminator_at):
         return False
-    if len(before) == 1 and text[word.start(1) - 2 : word.start(1) + 1] != "v.v":
-        return False  # an initial ("Robert H. McNaught") or "(s. 1920)"; but "v.v." ends sentences
+    before = word.group(1)
     line_start = text.rfind("\n", 0, word.start(1)) + 1
     return not (before.isdigit() and len(before) <= 2 and not text[line_start : word.start(1)].strip())
 
@@ -576,13 +574,17 @@ def _is_sentence_end(text: str, terminator_at: int, after: int) -> bool:
 def ends_abbreviation(text: str, dot_at: int) -> bool:
     """Whether the "." at ``dot_at`` ends an abbreviation ("TP.") or an initial ("Robert H. McNaught").
 
-    Stricter than :func:`split_sentences` about one-letter words: "nhà ở." ends a sentence here.
+    An initial is one Latin letter without marks ("(s. 1920)" too); a Vietnamese one-letter word
+    ends its sentence ("… đất ở.", "… châu Á."), and so does "v.v.".
     """
     word = _WORD_BEFORE_RE.search(text, max(0, dot_at - _LOOKBEHIND_CHARS), dot_at + 1)
     if word is None or text[dot_at : dot_at + 1] != ".":
         return False
     before = word.group(1)
-    return before.lower() in _ABBREVIATIONS or len(before) == 1 and before.isupper()
+    if before.lower() in _ABBREVIATIONS:
+        return True
+    initial = len(before) == 1 and before.isascii()
+    return initial and text[word.start(1) - 2 : word.start(1) + 1] != "v.v"
 
 
 def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:

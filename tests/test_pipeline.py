@@ -154,11 +154,13 @@ OIL_PARAGRAPHS = [
     ("paragraphs", "reply", "question", "quoted", "not_quoted"),
     [
         # From XQuAD-vi: the model copied a sentence of the other passage, and the quote chosen by
-        # the question and that answer together was the same sentence, about building.
+        # the question and that answer together was the same sentence, about building. (The
+        # XQuAD question, "… đã lên kế hoạch ra mắt …", shares too few words with the passages
+        # since "nhà ở." ends a sentence: the copied sentences barely match it, and it is refused.)
         (
             SETANTA_PARAGRAPHS,
             f"{SETANTA_PARAGRAPHS[1]} [2]",
-            "Setanta Sports đã lên kế hoạch ra mắt trên nền tảng nào?",
+            "Setanta Sports xác nhận họ sẽ ra mắt trên nền tảng nào?",
             "kỹ thuật số mặt đất",
             "Xây dựng",
         ),

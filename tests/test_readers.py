@@ -627,6 +627,17 @@ def test_split_sentences_seed_report_keeps_numbers_and_codes(seed_doc):
         ),
         ("“Tuyệt vời!” ông nói. Vì sao? Vì…", ["“Tuyệt vời!” ông nói.", "Vì sao?", "Vì…"]),
         ("Gồm gạo, muối, v.v. Sau đó ông về.", ["Gồm gạo, muối, v.v.", "Sau đó ông về."]),
+        # Initials are Latin letters; a Vietnamese one-letter word ends its sentence.
+        (
+            "Robert H. McNaught (s. 1956) đến. Giao đất ở. Xuất khẩu sang châu Á. Rồi sang Ý. Hết.",
+            [
+                "Robert H. McNaught (s. 1956) đến.",
+                "Giao đất ở.",
+                "Xuất khẩu sang châu Á.",
+                "Rồi sang Ý.",
+                "Hết.",
+            ],
+        ),
         (
             "Thu nhập đạt 53 triệu đồng; tỷ lệ hộ nghèo giảm",
             ["Thu nhập đạt 53 triệu đồng;", "tỷ lệ hộ nghèo giảm"],
