@@ -382,6 +382,9 @@ def _split_edges(word: str) -> tuple[str, str, str]:
     return lead, core, trail
 
 
+_INITIAL = re.compile(r"[A-Z]\.")
+
+
 def excerpt_runs(excerpt: str) -> list[list[str]]:
     """The runs of words a span may be copied from: an excerpt cut at its "…" gaps and fence marks."""
     runs: list[list[str]] = []
@@ -988,15 +991,17 @@ def span_grammar(
                 if trail:
                     body = f"{body} {_gbnf_literal(trail)}?"
                 name = f"p{n}r{r}w{i}"
+                # A part goes on after an initial: "James O." is no answer, "James O. McKinsey" is.
+                optional = "" if _INITIAL.fullmatch(word) else "?"
                 if max_words is None:
-                    following = f' ( " " p{n}r{r}w{i + 1} )?' if i + 1 < len(words) else ""
+                    following = f' ( " " p{n}r{r}w{i + 1} ){optional}' if i + 1 < len(words) else ""
                     rules.append(f"{name} ::= {body}{following}")
                 else:
                     rules.append(f"{name} ::= {body}")
                     # word i as the (k+1)-th word of a part: a chain that stops at max_words
                     for k in range(min(i + 1, max_words)):
                         more = i + 1 < len(words) and k + 1 < max_words
-                        following = f' ( " " p{n}r{r}w{i + 1}d{k + 1} )?' if more else ""
+                        following = f' ( " " p{n}r{r}w{i + 1}d{k + 1} ){optional}' if more else ""
                         rules.append(f"{name}d{k} ::= {name}{following}")
                 if _may_start(words, i, start_filter):
                     starts.append(name if max_words is None else f"{name}d0")

@@ -273,7 +273,7 @@ def test_span_grammar_of_awkward_text_parses(smol):
     # crashes the process on a grammar it cannot parse, so a bad escape fails loudly here.
     from rag.prompts import span_grammar
 
-    excerpt = 'Ông nói: "C:\\dữ liệu" [ghi chú] <<< 50% … (tạm) ; – ok'
+    excerpt = 'Ông J. Smith nói: "C:\\dữ liệu" [ghi chú] <<< 50% … (tạm) ; – ok'
     reply = smol.complete(COUNT, max_tokens=16, grammar=span_grammar({1: excerpt}))
     assert reply.endswith(" [1]") or smol.last_usage.finish_reason == "length", reply
     capped = smol.complete(COUNT, max_tokens=40, grammar=span_grammar({1: excerpt}, max_words=3))

@@ -1963,6 +1963,17 @@ def test_span_grammar_caps_the_words_of_a_part():
     assert "d2" not in grammar
 
 
+def test_a_span_goes_on_after_an_initial():
+    from rag.prompts import span_grammar
+
+    grammar = span_grammar({1: "do James O. McKinsey thành lập"})
+    # "James O." may not end a part: the word after "O." is required, after "James" optional
+    assert 'p1r0w2 ::= "O" "."? ( " " p1r0w3 )\n' in grammar
+    assert 'p1r0w1 ::= "James" ( " " p1r0w2 )?' in grammar
+    capped = span_grammar({1: "do James O. McKinsey thành lập"}, max_words=3)
+    assert 'p1r0w2d1 ::= p1r0w2 ( " " p1r0w3d2 )\n' in capped
+
+
 class _TranslatingRetriever(FakeRetriever):
     """A fake index retriever for Vietnamese documents that records the phrasings searched."""
 
