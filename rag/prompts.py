@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from rag.readers import ends_abbreviation
 from rag.types import Passage
 
 REFUSAL_VI = "Không tìm thấy thông tin này trong tài liệu."
@@ -380,9 +381,6 @@ def _split_edges(word: str) -> tuple[str, str, str]:
     lead = word[: word.index(core)]
     trail = word[len(lead) + len(core) :]
     return lead, core, trail
-
-
-_INITIAL = re.compile(r"[A-Z]\.")
 
 
 def excerpt_runs(excerpt: str) -> list[list[str]]:
@@ -991,8 +989,8 @@ def span_grammar(
                 if trail:
                     body = f"{body} {_gbnf_literal(trail)}?"
                 name = f"p{n}r{r}w{i}"
-                # A part goes on after an initial: "James O." is no answer, "James O. McKinsey" is.
-                optional = "" if _INITIAL.fullmatch(word) else "?"
+                # A part goes on after an initial or abbreviation ("James O." is no answer).
+                optional = "" if word.endswith(".") and ends_abbreviation(word, len(word) - 1) else "?"
                 if max_words is None:
                     following = f' ( " " p{n}r{r}w{i + 1} ){optional}' if i + 1 < len(words) else ""
                     rules.append(f"{name} ::= {body}{following}")
