@@ -409,8 +409,8 @@ _ASKS_TIME = r"\b(?:năm nào|khi nào|bao giờ|lúc nào|ngày nào|tháng nà
 _ASKS_YEAR = r"\b(?:năm nào|(?:what|which) year)\b"
 # "how many cases" is not answered by the "1" of "sau hơn 1 năm" (after more than a year).
 _ASKS_DURATION = (
-    r"\b(?:bao lâu|(?:bao nhiêu|mấy) (?:năm|tháng|ngày|tuần|giờ|phút|giây)|tuổi|how long|how old|"
-    r"how many (?:years|months|days|weeks|hours|minutes|seconds))\b"
+    r"\b(?:bao lâu|(?:bao nhiêu|mấy) (?:năm|tháng|ngày|tuần|giờ|phút|giây)|bao nhiêu thời gian|tuổi|"
+    r"how long|how old|how much time|how many (?:years|months|days|weeks|hours|minutes|seconds))\b"
 )
 _DURATION_WORDS = frozenset(
     "năm tháng ngày tuần giờ phút giây year years month months day days week weeks hour hours "

@@ -1302,6 +1302,10 @@ def test_a_count_is_no_duration_but_a_duration_question_takes_one():
     assert times("2", "lần") and not times("17", "giây") and not times("3", "minutes")
     assert answer_start_filter("Còn lại bao nhiêu giây?")("17", "giây")
     assert answer_start_filter("How many seconds were left?")("17", "seconds")
+    # "bao nhiêu thời gian" asks how long, though it names no unit
+    left = "Trên đồng hồ còn lại bao nhiêu thời gian khi Broncos thực hiện đánh chặn?"
+    assert answer_start_filter(left)("17", "giây")
+    assert answer_start_filter("How much time was left on the clock?")("17", "seconds")
 
 
 def test_a_question_typed_without_tone_marks_asks_of_every_spelling_of_its_words():
