@@ -178,6 +178,8 @@ def short_answer(answer: str, question: str) -> str:
         last -= 1
     if first < last and words[first][2] == "thể" and first > 0 and words[first - 1][2] == "có":
         first += 1  # "có thể phá vỡ" is "can break": the answer is "phá vỡ"
+    if first < last and words[first][2] == "rằng":
+        first += 1  # "đề xuất rằng nguyên nhân là …" proposed that: what was proposed follows
     before = words[first - 1][2] if first > 0 else ""
     if before in _DETERMINERS or before in _FIGURE_QUALIFIERS and _opens_figure(words, first):
         first -= 1  # "các địa điểm khác …", "khoảng 40.000"

@@ -150,6 +150,12 @@ from rag.shorten import short_answer
             "Luther đã nói với các tu sĩ nam nữ rằng họ có thể phá vỡ lời thề [1].",
             "Phá vỡ [1]",
         ),
+        # Nor is "rằng" ("that"): what was proposed follows it.
+        (
+            "Graham Twigg đề xuất điều gì về sự lây lan của bệnh?",
+            "Graham Twigg đề xuất rằng nguyên nhân là một dạng bệnh than [1].",
+            "Nguyên nhân là một dạng bệnh than [1]",
+        ),
         (
             "What is the name of the whole-term thematic topic that the Tu Son City Party Committee is "
             "implementing?",
