@@ -2604,3 +2604,46 @@ def test_a_quoted_fallback_is_never_shortened(passages, text):
     assistant, _, _ = make_assistant(passages, text, [reply])
     answer = assistant.ask(FINES_Q)
     assert answer.answer.startswith("Không kiểm chứng được") and "61" in answer.answer
+
+
+def _cited(text: str, quote: str) -> tuple[list, list]:
+    from rag.types import Citation, Passage
+
+    start = text.index(quote)
+    passage = Passage(1, "d", "Dịch hạch", text, 0, len(text), ("c",), 1.0)
+    return [passage], [Citation(1, "d", "Dịch hạch", "c", start, start + len(quote), quote, True)]
+
+
+# XQuAD-vi (the Black Death article)
+TWIGG = (
+    "Một loạt các lựa chọn thay thế cho Y. pestis đã được đưa ra. Twigg cho rằng nguyên nhân là một "
+    "dạng bệnh than , và Norman Cantor (2001) nghĩ rằng nó có thể là sự kết hợp của bệnh than và các "
+    "đại dịch khác. Scott và Duncan đã lập luận rằng đại dịch là một dạng bệnh truyền nhiễm."
+)
+
+
+def test_a_cited_sentence_naming_the_question_and_stating_the_answer_is_about_it():
+    from rag.pipeline import answer_relevance, states_named_question
+
+    question = "Graham Twigg đề xuất điều gì về sự lây lan của bệnh?"
+    answer = (
+        "Rằng nguyên nhân là một dạng bệnh than, và Norman Cantor (2001) nghĩ rằng nó có thể là sự kết "
+        "hợp của bệnh than và các đại dịch khác"
+    )
+    passages, citations = _cited(TWIGG, "Twigg cho rằng nguyên nhân là một dạng bệnh than")
+    # few of the question's words are cited: the relevance gate alone would refuse
+    assert answer_relevance(question, passages, citations) < 0.3
+    assert states_named_question(question, answer, passages, citations)
+    # a question naming nothing, or a name the cited sentence lacks, is not taken for one
+    assert not states_named_question("Nguyên nhân là gì?", answer, passages, citations)
+    assert not states_named_question(
+        "Norman Lamb đề xuất điều gì về sự lây lan của bệnh?", answer, passages, citations
+    )
+    # an answer the sentence does not state
+    assert not states_named_question(question, "Graham Twigg đề xuất cách ly", passages, citations)
+    # a name opening the question counts when its capitals show it ("DECnet", not "Đảng")
+    decnet = "DECnet ban đầu được phát hành vào năm 1975 để kết nối hai máy tính mini PDP-11."
+    passages, citations = _cited(decnet, "kết nối hai máy tính mini PDP-11")
+    assert states_named_question(
+        "DECnet ban đầu đã làm gì", "Kết nối hai máy tính mini PDP-11", passages, citations
+    )
