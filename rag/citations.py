@@ -227,6 +227,10 @@ def segment_answer(text: str, valid: Iterable[int]) -> tuple[list[Segment], list
     return _attach_bare_markers(segments), hallucinated
 
 
+# A claim of nothing but a joining word, between two markers: "[1] và [3]".
+_JOINER_ONLY = re.compile(r"[\s,;.]*(?:và|hoặc|hay|and|or)[\s,;.]*", re.IGNORECASE)
+
+
 def _attach_bare_markers(segments: list[Segment]) -> list[Segment]:
     """Give markers that stand with no words of their own to a claim.
 
@@ -237,6 +241,14 @@ def _attach_bare_markers(segments: list[Segment]) -> list[Segment]:
     kept: list[Segment] = []
     pending: list[int] = []
     for segment in segments:
+        if segment.markers and kept and kept[-1].markers and _JOINER_ONLY.fullmatch(segment.body):
+            # "… hai loại trường: [1] và [3].": the markers stand for the things listed, and
+            # cite the claim that lists them
+            kept[-1].markers.extend(n for n in segment.markers if n not in kept[-1].markers)
+            punctuation = re.sub(r"[^\W\d_]+|\s", "", segment.body)
+            body = kept[-1].body.rstrip()
+            kept[-1].body = (body[:-1] if body.endswith(":") else body) + punctuation
+            continue
         if segment.markers and not _has_words(segment.body) and "\n" not in segment.body:
             pending.extend(n for n in segment.markers if n not in pending)
             if kept and segment.body.strip():  # its punctuation still ends the previous claim
@@ -1269,6 +1281,7 @@ def complete_span_answer(
     completed: list[str] = []
     for text, n, passage, found in located:
         stops_at_punctuation = text.rstrip()[-1:] in EDGE_PUNCT if text.strip() else True
+        copied_to = found.end() if found is not None else 0  # where the part ends in its passage
         if (
             found is not None
             and passage is not None
@@ -1287,6 +1300,7 @@ def complete_span_answer(
                 if core != word or not core:
                     if core:
                         extra.append(core)
+                        copied_to = following.start("word") + len(core)
                     break
                 extra.append(word)
                 position = following.end()
@@ -1294,7 +1308,11 @@ def complete_span_answer(
                 extra = []
             if extra:
                 text = f"{text.rstrip()} {' '.join(extra)}"
+            else:
+                copied_to = found.end()
         if found is not None and passage is not None:
+            while text.count("(") > text.count(")") and passage.text.startswith(")", copied_to):
+                text, copied_to = f"{text.rstrip()})", copied_to + 1  # "(No Child Left Behind)"
             word = _word_taken_back(text.strip(), passage.text, found.start())
             if word:
                 text = f"{word} {text.strip()}"

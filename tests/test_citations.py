@@ -70,6 +70,10 @@ VALID = (1, 2, 3)
         ("A là một [1]. [2]", "A là một [1][2].", []),
         # between two claims they cite the one after them, as at the start
         ("A là một [1]. [2] B là hai [3].", "A là một [1]. B là hai [2][3].", []),
+        # markers standing for the things a claim lists cite that claim ("[1]: và [3]." before)
+        ("Luật công nhận hai loại trường: [1] và [3].", "Luật công nhận hai loại trường [1][3].", []),
+        ("Được dùng ở [1] và [3]. B [2].", "Được dùng ở [1][3]. B [2].", []),
+        ("Used in [1] or [2].", "Used in [1][2].", []),
     ],
 )
 def test_clean_answer(raw, clean, hallucinated):

@@ -1636,6 +1636,20 @@ def _completer(text: str) -> Callable[[str], str]:
     return lambda answer: complete_span_answer(answer, [passage], cap_words=8)
 
 
+def test_a_span_answer_closes_the_bracket_it_opens_where_the_passage_does():
+    # XQuAD-vi: the phrase went on to its ")" mark, which was left out, leaving "(No Child Left Behind"
+    complete = _completer(
+        "Đạo luật Không để Trẻ em nào bị Tụt hậu (No Child Left Behind) yêu cầu giáo viên được chứng nhận. "
+        "Kawann Short dẫn đầu đội về số lần vật ngã (sack) trong mùa giải (11 lần."
+    )
+    assert (
+        complete("Trẻ em nào bị Tụt hậu (No Child [1]") == "Trẻ em nào bị Tụt hậu (No Child Left Behind) [1]"
+    )
+    assert complete("Tụt hậu (No Child Left Behind [1]") == "Tụt hậu (No Child Left Behind) [1]"
+    assert complete("số lần vật ngã (sack) [1]") == "số lần vật ngã (sack) [1]"
+    assert complete("trong mùa giải (11 lần [1]") == "trong mùa giải (11 lần [1]"  # no ")" to take
+
+
 def test_a_bare_year_takes_the_year_word_its_passage_writes_before_it():
     complete = _completer(
         "Năm 1817 sàn giao dịch ra đời. Polonia vô địch vào năm 1946 và 2000, giai đoạn 1999 - 2001."
