@@ -150,6 +150,12 @@ from rag.shorten import short_answer
             "Luther đã nói với các tu sĩ nam nữ rằng họ có thể phá vỡ lời thề [1].",
             "Phá vỡ [1]",
         ),
+        # After "có" ("have"), "bằng" is a degree, not "by".
+        (
+            "Một giáo viên trường công tối thiểu phải có gì?",
+            "Giáo viên trường công tối thiểu phải có bằng cử nhân [1].",
+            "Bằng cử nhân [1]",
+        ),
         # Nor is "rằng" ("that"): what was proposed follows it.
         (
             "Graham Twigg đề xuất điều gì về sự lây lan của bệnh?",
