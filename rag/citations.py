@@ -31,6 +31,7 @@ from rag.prompts import (
     DECADE_WORDS,
     DECADE_YEAR,
     EDGE_PUNCT,
+    MAGNITUDE_WORDS,
     TIME_QUALIFIERS_EN,
 )
 from rag.readers import ends_abbreviation
@@ -1201,7 +1202,18 @@ _APPROXIMATOR_BEFORE = re.compile(
 # none): a century's number its "thế kỷ", a bare year its "năm" or its decade's words (with the
 # word placing it), a range of figures its "từ", any other figure the word that makes it
 # approximate or a bound.
+# A figure opening with its magnitude takes the word that makes it a count: "hàng trăm" (hundreds),
+# "vài nghìn" (a few thousand); the grammar lets a number word start the answer, so it starts at "trăm".
+_COUNTING_WORD_BEFORE = re.compile(r"(?<![^\W_])(hàng|vài|mấy|dăm)[ \t]+$", re.IGNORECASE)
+
+
+def _opens_with_magnitude(phrase: str) -> bool:
+    words = phrase.split()
+    return bool(words) and words[0].strip(EDGE_PUNCT).lower() in MAGNITUDE_WORDS
+
+
 _TAKEN_BACK = (
+    (_opens_with_magnitude, _COUNTING_WORD_BEFORE, True),
     (lambda phrase: _CENTURY_NUMBER.fullmatch(phrase.strip(EDGE_PUNCT)), _CENTURY_WORD_BEFORE, False),
     (lambda phrase: _BARE_YEAR.fullmatch(phrase.strip(EDGE_PUNCT)), _YEAR_WORD_BEFORE, True),
     (lambda phrase: _DECADE_YEAR.fullmatch(phrase.strip(EDGE_PUNCT)), _DECADE_WORD_BEFORE, False),
@@ -1297,6 +1309,12 @@ def complete_span_answer(
                     break
                 word = following.group("word")
                 core = word.rstrip(EDGE_PUNCT)
+                if word.startswith("(") and extra:
+                    break  # "Malcolm K. Hughes (MBH99)": a bracket opens an aside after the phrase
+                if word == f"{core}." and ends_abbreviation(passage.text, following.end() - 1):
+                    extra.append(word)  # "Malcolm K. Hughes": an initial's dot ends no phrase
+                    position = following.end()
+                    continue
                 if core != word or not core:
                     if core:
                         extra.append(core)

@@ -1650,6 +1650,26 @@ def test_a_span_answer_closes_the_bracket_it_opens_where_the_passage_does():
     assert complete("trong mùa giải (11 lần [1]") == "trong mùa giải (11 lần [1]"  # no ")" to take
 
 
+def test_a_span_cut_at_a_name_goes_on_past_an_initial_and_stops_before_an_aside():
+    complete = _completer(
+        "Biểu đồ dựa trên bài viết của Michael E. Mann, Raymond S. Bradley và Malcolm K. Hughes (MBH99)."
+    )
+    # XQuAD-vi: "Malcolm K" was shown, its initial's dot taken for the phrase's end
+    assert (
+        complete("Michael E. Mann, Raymond S. Bradley và Malcolm [1]")
+        == "Michael E. Mann, Raymond S. Bradley và Malcolm K. Hughes [1]"
+    )
+
+
+def test_a_figure_opening_with_its_magnitude_takes_the_word_that_counts_it():
+    complete = _completer(
+        "Dịch vụ mới có thể mang theo hàng trăm kênh truyền hình, vài nghìn hộ và 53 triệu người."
+    )
+    assert complete("trăm kênh truyền hình [1]") == "hàng trăm kênh truyền hình [1]"  # hundreds of channels
+    assert complete("nghìn hộ [1]") == "vài nghìn hộ [1]"
+    assert complete("53 triệu người [1]") == "53 triệu người [1]"
+
+
 def test_a_bare_year_takes_the_year_word_its_passage_writes_before_it():
     complete = _completer(
         "Năm 1817 sàn giao dịch ra đời. Polonia vô địch vào năm 1946 và 2000, giai đoạn 1999 - 2001."
