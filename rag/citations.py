@@ -1171,6 +1171,17 @@ _YEAR_WORD_BEFORE = re.compile(
     r"(?<![^\W_])((?:" + _TIME_QUALIFIER + r")?(?:" + _words_pattern((*DECADE_WORDS, "năm")) + r"))[ \t]+$",
     re.IGNORECASE,
 )
+# A year asked "when", not "which year", takes the day and month its passage writes before it:
+# "2015" → "tháng 7 năm 2015", "ngày 5 tháng 7 năm 2015".
+_MONTH = r"(?:\d{1,2}|giêng|chạp|mười[ \t]+một|mười[ \t]+hai|hai|ba|tư|năm|sáu|bảy|tám|chín|mười)"
+_DATE_BEFORE_YEAR = re.compile(
+    r"(?<![^\W_])((?:"
+    + _TIME_QUALIFIER
+    + r")?(?:ngày[ \t]+\d{1,2}[ \t]+)?tháng[ \t]+"
+    + _MONTH
+    + r"[ \t]+năm)[ \t]+$",
+    re.IGNORECASE,
+)
 # "năm 1950" copied from "những năm 1950" takes its "những" (or "các").
 _DECADE_YEAR = re.compile(r"năm[ \t]+(?:" + DECADE_YEAR + ")", re.IGNORECASE)
 _DECADE_WORD_BEFORE = re.compile(
@@ -1222,8 +1233,12 @@ _TAKEN_BACK = (
 )
 
 
-def _word_taken_back(phrase: str, text: str, start: int) -> str | None:
+def _word_taken_back(phrase: str, text: str, start: int, full_dates: bool = False) -> str | None:
     """The word(s) ``text`` writes just before ``start`` that the copied ``phrase`` needs, or None."""
+    if full_dates and _BARE_YEAR.fullmatch(phrase.strip(EDGE_PUNCT)):
+        date = _DATE_BEFORE_YEAR.search(text, 0, start)
+        if date:
+            return date.group(1)
     for fits, word_before, final in _TAKEN_BACK:
         if fits(phrase):
             taken = word_before.search(text, 0, start)
@@ -1271,6 +1286,7 @@ def complete_span_answer(
     cap_words: int,
     max_extra_words: int = 4,
     shown: Mapping[int, str] | None = None,
+    full_dates: bool = False,
 ) -> str:
     """A span answer whose parts the word cap cut mid-phrase go on to the phrase's end, when near.
 
@@ -1285,7 +1301,8 @@ def complete_span_answer(
     that opens it ("1500 đến 1850" → "từ 1500 đến 1850"), and any other figure the word
     that makes it approximate or a bound ("53 triệu" → "gần 53 triệu", "hơn 14.000"). The
     result is still copied word for word from the passage. ``shown``: the excerpts the model
-    copied from, by passage number (which place of the phrase it copied).
+    copied from, by passage number (which place of the phrase it copied). ``full_dates``: a bare
+    year takes its day and month too ("tháng 7 năm 2015"), for a question asking when.
     """
     located = _located_parts(answer, passages, shown)
     if located is None:
@@ -1331,7 +1348,7 @@ def complete_span_answer(
         if found is not None and passage is not None:
             while text.count("(") > text.count(")") and passage.text.startswith(")", copied_to):
                 text, copied_to = f"{text.rstrip()})", copied_to + 1  # "(No Child Left Behind)"
-            word = _word_taken_back(text.strip(), passage.text, found.start())
+            word = _word_taken_back(text.strip(), passage.text, found.start(), full_dates)
             if word:
                 text = f"{word} {text.strip()}"
         completed.append(f"{text.strip()} [{n}]")

@@ -49,6 +49,7 @@ from rag.prompts import (
     asks_for_summary,
     asks_for_total,
     asks_quoted_people,
+    asks_year,
     build_messages,
     build_rewrite_messages,
     continues_name,
@@ -2208,7 +2209,13 @@ class Assistant:
             # An English figure question takes the figure's unit from the passage even when the
             # model stopped at the bare number ("53" → "53 triệu đồng/người/năm" → "53 million …").
             cap = 1 if factoid_kind == "quantity" else span_max_words
-            raw = cite.complete_span_answer(raw, passages, cap_words=cap, shown=excerpts)
+            raw = cite.complete_span_answer(
+                raw,
+                passages,
+                cap_words=cap,
+                shown=excerpts,
+                full_dates=span_kind == "time" and not asks_year(answer.standalone_question or question),
+            )
         copied = (
             cite.span_citations(raw, passages, document_text, chunk_lookup, shown=excerpts) if span else None
         )

@@ -745,6 +745,11 @@ def _matches(pattern: str, question: str) -> bool:
     return re.search(fold_diacritics(pattern) if plain else pattern, lowered) is not None
 
 
+def asks_year(question: str) -> bool:
+    """Whether ``question`` asks for a year ("năm nào", "which year"), not just when."""
+    return _matches(_ASKS_YEAR, question)
+
+
 def answer_start_filter(question: str, also_asked: str = "") -> Callable[..., bool] | None:
     """Which words an answer to ``question`` may start with, from what the question asks for.
 
@@ -776,7 +781,7 @@ def answer_start_filter(question: str, also_asked: str = "") -> Callable[..., bo
             and not _continues_number(previous, word)  # "53 triệu": the number starts at "53"
             and not (word.lower() == "tỷ" and following.lower() == "lệ")  # "tỷ lệ" is a rate
         )
-    if kind == "time" and _matches(_ASKS_YEAR, question):
+    if kind == "time" and asks_year(question):
         return lambda word, following="", previous="": _YEAR.match(word) is not None
     if kind == "time":
         return lambda word, following="", previous="": (

@@ -1681,6 +1681,27 @@ def test_a_bare_year_takes_the_year_word_its_passage_writes_before_it():
     assert complete("1999 - 2001 [1]") == "1999 - 2001 [1]"  # not a bare year
 
 
+def test_a_year_asked_when_takes_its_day_and_month():
+    from rag.citations import complete_span_answer
+    from rag.prompts import asks_year
+    from rag.types import Passage
+
+    text = (
+        "Obama thăm Kenya vào tháng 7 năm 2015, sau ngày 5 tháng 3 năm 2012 và cuối tháng mười hai năm 2010."
+    )
+    passage = Passage(1, "d", "t", text, 0, len(text), ("c",), 1.0)
+
+    def complete(answer: str, full_dates: bool = True) -> str:
+        return complete_span_answer(answer, [passage], cap_words=8, full_dates=full_dates)
+
+    assert complete("2015 [1]") == "tháng 7 năm 2015 [1]"  # XQuAD-vi gold: "tháng 7 năm 2015"
+    assert complete("2012 [1]") == "sau ngày 5 tháng 3 năm 2012 [1]"  # after 5 March 2012
+    assert complete("2010 [1]") == "cuối tháng mười hai năm 2010 [1]"
+    assert complete("2015 [1]", full_dates=False) == "năm 2015 [1]"  # "năm nào" asks the year
+    assert asks_year("Obama thăm Kenya năm nào?") and asks_year("Which year did Obama visit Kenya?")
+    assert not asks_year("Obama thăm Kenya khi nào?") and not asks_year("When did Obama visit Kenya?")
+
+
 def test_a_bare_year_keeps_the_word_that_places_it():
     complete = _completer(
         "Từ năm 2021 đến nay, Ban Thường vụ chọn hai nội dung. Cuối năm 2019 dự án xong; giải "
