@@ -150,6 +150,12 @@ from rag.shorten import short_answer
             "Luther đã nói với các tu sĩ nam nữ rằng họ có thể phá vỡ lời thề [1].",
             "Phá vỡ [1]",
         ),
+        # An initial's dot ends no sentence.
+        (
+            "Fielding H. Garrison tin rằng khoa học địa chất có thể bắt nguồn từ đâu?",
+            "Fielding H. Garrison tin rằng khoa học địa chất có thể bắt nguồn từ Ba Tư [1].",
+            "Ba Tư [1]",
+        ),
         # After "có" ("have"), "bằng" is a degree, not "by".
         (
             "Một giáo viên trường công tối thiểu phải có gì?",
