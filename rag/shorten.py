@@ -173,8 +173,6 @@ def short_answer(answer: str, question: str) -> str:
     words = [(m.start(), m.end(), _folded(m.group())) for m in _WORD.finditer(sentence)]
     if not words or not asked - _LINKING_WORDS:
         return answer
-    if _NEGATIONS.intersection(word for _, _, word in words) - set(question_words):
-        return answer  # "X không giành …" is no "X"
     repeated = [word in asked for _, _, word in words]
     found = (
         _after_copula(words, repeated, question_words)
@@ -186,6 +184,9 @@ def short_answer(answer: str, question: str) -> str:
     if found is None:
         return answer
     first, last = found
+    negated = [i for i, (_, _, word) in enumerate(words) if word in _NEGATIONS - set(question_words)]
+    if negated and negated != [first] or negated and first == last:
+        return answer  # "X không giành …" is no "X"; "… là không chắc chắn" is "không chắc chắn"
     while last > first and words[last][2] in _TRAILING_WORDS:
         last -= 1
     if first < last and words[first][2] == "thể" and first > 0 and words[first - 1][2] == "có":

@@ -150,6 +150,12 @@ from rag.shorten import short_answer
             "Luther đã nói với các tu sĩ nam nữ rằng họ có thể phá vỡ lời thề [1].",
             "Phá vỡ [1]",
         ),
+        # A negation inside what the answer adds is part of it.
+        (
+            "Bởi vì những tuyên bố nhất định, quan điểm tôn giáo của ông là gì?",
+            "Quan điểm tôn giáo của ông là không chắc chắn [1].",
+            "Không chắc chắn [1]",
+        ),
         # An initial's dot ends no sentence.
         (
             "Fielding H. Garrison tin rằng khoa học địa chất có thể bắt nguồn từ đâu?",
