@@ -902,6 +902,15 @@ class _PassageMatcher:
         return any(self.cross_lingual.values())
 
 
+# A small number a passage writes in words is no invented figure when an answer writes it in
+# digits ("mười phút" → "10 minutes"). Not "năm": it is "year" far more often than "five".
+_NUMBER_WORD_TOKENS = {
+    f"={word}": f"#{value}"
+    for value, word in enumerate("một hai ba bốn _ sáu bảy tám chín mười".split(), start=1)
+    if word != "_"
+}
+
+
 def resolve(
     answer: str,
     passages: Sequence[Passage],
@@ -935,6 +944,7 @@ def resolve(
         logger.info("removed hallucinated citation markers %s", hallucinated)
     matcher = _PassageMatcher(passages, question, answer_language)
     passage_tokens = frozenset().union(*(span_features(p.text) for p in passages))
+    passage_tokens |= {number for word, number in _NUMBER_WORD_TOKENS.items() if word in passage_tokens}
     invented: list[str] = []
     citations: list[Citation] = []
     checks: list[ClaimCheck] = []

@@ -219,6 +219,17 @@ def test_invented_claim_has_low_best_support(passages):
     assert not result.verified
 
 
+def test_a_small_number_written_in_words_is_no_invented_figure():
+    # XQuAD: "cách Khu Phố Cổ mười phút đi bộ", answered in English with "10 minutes"
+    text = "Sân nhà của Polonia nằm ở Đường Konwiktorka, cách Khu Phố Cổ mười phút đi bộ về phía bắc."
+    shown = [Passage(1, "d", "Polonia", text, 0, len(text), ("c",), 1.0)]
+    question = "Where is Polonia's home venue located?"
+    near = resolve("It is 10 minutes from the Old Town [1].", shown, question=question, answer_language="en")
+    assert near.invented_numbers == []
+    far = resolve("It is 12 minutes from the Old Town [1].", shown, question=question, answer_language="en")
+    assert far.invented_numbers == ["12"]
+
+
 def test_answer_without_claims_is_not_verified(passages):
     result = resolve("Có [1].", passages)
     assert not result.verified
