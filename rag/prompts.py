@@ -405,7 +405,11 @@ _ASKS_QUANTITY = (
 )
 # Not "thập kỷ nào" (which decade): copied as a time span, "năm 1970" was kept for "đầu những năm
 # 1970", 0 of 3 XQuAD-vi decade questions right vs 2 of 3 answered freely.
-_ASKS_TIME = r"\b(?:năm nào|khi nào|bao giờ|lúc nào|ngày nào|tháng nào|when|(?:what|which) year)\b"
+# "When many people are arrested, what is …?": a "when" clause before another question word asks no time.
+_ASKS_TIME = (
+    r"\b(?:năm nào|khi nào|bao giờ|lúc nào|ngày nào|tháng nào|(?:what|which) year|"
+    r"when(?![^,?]*,\s*(?:what|which|who|whom|whose|where|how|why)\b))\b"
+)
 _ASKS_YEAR = r"\b(?:năm nào|(?:what|which) year)\b"
 # "how many cases" is not answered by the "1" of "sau hơn 1 năm" (after more than a year).
 _ASKS_DURATION = (

@@ -1346,6 +1346,10 @@ def test_other_questions_only_keep_answers_from_starting_with_their_own_words():
     assert asked_kind("What poverty rate did Phu Chan ward reach?") == "quantity"
     assert asked_kind("What percentage has the ward reached?") == "quantity"
     assert asked_kind("What happened to the rate of growth?") is None
+    # a "when" clause before the question word asks no time (XQuAD: "no time in '28'" refused it)
+    assert asked_kind("When many people are arrested, what is a common tactic negotiating?") is None
+    assert asked_kind("When imperialism impacts social norms of a state, what is it called?") is None
+    assert asked_kind("When, exactly, did the ward start?") == "time"
     accepts = answer_start_filter("Tên của cây cầu qua sông Charles là gì?")
     assert accepts("John") and not accepts("Cầu") and not accepts("Charles")
     assert answer_start_filter("  ") is None
