@@ -905,10 +905,9 @@ class _PassageMatcher:
 # A small number a passage writes in words is no invented figure when an answer writes it in
 # digits ("mười phút" → "10 minutes"). Not "năm": it is "year" far more often than "five".
 _NUMBER_WORD_TOKENS = {
-    f"={word}": f"#{value}"
-    for value, word in enumerate("một hai ba bốn _ sáu bảy tám chín mười".split(), start=1)
-    if word != "_"
-}
+    "=một": "#1", "=hai": "#2", "=ba": "#3", "=bốn": "#4", "=sáu": "#6", "=bảy": "#7", "=tám": "#8",
+    "=chín": "#9", "=mười": "#10",
+}  # fmt: skip
 
 
 def resolve(
@@ -1218,11 +1217,6 @@ _APPROXIMATOR_BEFORE = re.compile(
     re.IGNORECASE,
 )
 
-# What a copied phrase of each shape takes back from just before it in its passage (the first
-# shape that fits and finds its word decides; a shape marked final decides even when it finds
-# none): a century's number its "thế kỷ", a bare year its "năm" or its decade's words (with the
-# word placing it), a range of figures its "từ", any other figure the word that makes it
-# approximate or a bound.
 # A figure opening with its magnitude takes the word that makes it a count: "hàng trăm" (hundreds),
 # "vài nghìn" (a few thousand); the grammar lets a number word start the answer, so it starts at "trăm".
 _COUNTING_WORD_BEFORE = re.compile(r"(?<![^\W_])(hàng|vài|mấy|dăm)[ \t]+$", re.IGNORECASE)
@@ -1233,6 +1227,11 @@ def _opens_with_magnitude(phrase: str) -> bool:
     return bool(words) and words[0].strip(EDGE_PUNCT).lower() in MAGNITUDE_WORDS
 
 
+# What a copied phrase of each shape takes back from just before it in its passage (the first
+# shape that fits and finds its word decides; a shape marked final decides even when it finds
+# none): a century's number its "thế kỷ", a bare year its "năm" or its decade's words (with the
+# word placing it), a range of figures its "từ", any other figure the word that makes it
+# approximate or a bound, and one opening with its magnitude the word that makes it a count.
 _TAKEN_BACK = (
     (_opens_with_magnitude, _COUNTING_WORD_BEFORE, True),
     (lambda phrase: _CENTURY_NUMBER.fullmatch(phrase.strip(EDGE_PUNCT)), _CENTURY_WORD_BEFORE, False),
@@ -1340,7 +1339,7 @@ def complete_span_answer(
                     break  # "Malcolm K. Hughes (MBH99)": a bracket opens an aside after the phrase
                 if word == f"{core}." and ends_abbreviation(passage.text, following.end() - 1):
                     extra.append(word)  # "Malcolm K. Hughes": an initial's dot ends no phrase
-                    position = following.end()
+                    position = copied_to = following.end()
                     continue
                 if core != word or not core:
                     if core:
@@ -1348,7 +1347,7 @@ def complete_span_answer(
                         copied_to = following.start("word") + len(core)
                     break
                 extra.append(word)
-                position = following.end()
+                position = copied_to = following.end()
             else:
                 extra = []
             if extra:
