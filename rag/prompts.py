@@ -405,7 +405,7 @@ _ASKS_QUANTITY = (
 )
 # Not "thập kỷ nào" (which decade): copied as a time span, "năm 1970" was kept for "đầu những năm
 # 1970", 0 of 3 XQuAD-vi decade questions right vs 2 of 3 answered freely.
-# "When many people are arrested, what is …?": a "when" clause before another question word asks no time.
+# "When many people are arrested, what is …?" and "What happened when …?": a "when" clause asks no time (the second case: :func:`_when_is_a_clause`).
 _ASKS_TIME = (
     r"\b(?:năm nào|khi nào|bao giờ|lúc nào|ngày nào|tháng nào|(?:what|which) year|"
     r"when(?![^,?]*,\s*(?:what|which|who|whom|whose|where|how|why)\b))\b"
@@ -567,9 +567,24 @@ def asked_kind(question: str) -> str | None:
     if asked_about_person(question):
         return None
     for kind, pattern in (("quantity", _ASKS_QUANTITY), ("time", _ASKS_TIME), ("person", _ASKS_PERSON)):
-        if _matches(pattern, question):
+        if _matches(pattern, question) and not (kind == "time" and _when_is_a_clause(question)):
             return kind
     return None
+
+
+_ASKS_WHEN_TOO = re.compile(r"\b(?:and|or)\s+when\b", re.IGNORECASE)
+_ENGLISH_ASK = re.compile(r"\b(what|which|who|whom|whose|where|when|why|how)\b", re.IGNORECASE)
+
+
+def _when_is_a_clause(question: str) -> bool:
+    """Whether another question word comes before "when": "What happened when X was assimilated?"."""
+    first = _ENGLISH_ASK.search(question)
+    return (
+        bool(first)
+        and first.group(1).lower() != "when"
+        and not asks_year(question)
+        and not _ASKS_WHEN_TOO.search(question)  # "How and when did it enter Europe?"
+    )
 
 
 # "Tóm tắt báo cáo", "Nội dung chính của bài viết là gì?", "Báo cáo này nói về vấn đề gì?",
