@@ -405,7 +405,8 @@ _ASKS_QUANTITY = (
 )
 # Not "thập kỷ nào" (which decade): copied as a time span, "năm 1970" was kept for "đầu những năm
 # 1970", 0 of 3 XQuAD-vi decade questions right vs 2 of 3 answered freely.
-# "When many people are arrested, what is …?" and "What happened when …?": a "when" clause asks no time (the second case: :func:`_when_is_a_clause`).
+# "When many people are arrested, what is …?" and "What happened when …?": a "when" clause asks
+# no time (the second case: :func:`_when_is_a_clause`).
 _ASKS_TIME = (
     r"\b(?:năm nào|khi nào|bao giờ|lúc nào|ngày nào|tháng nào|(?:what|which) year|"
     r"when(?![^,?]*,\s*(?:what|which|who|whom|whose|where|how|why)\b))\b"
