@@ -579,10 +579,10 @@ _ENGLISH_ASK = re.compile(r"\b(what|which|who|whom|whose|where|when|why|how)\b",
 
 def _when_is_a_clause(question: str) -> bool:
     """Whether another question word comes before "when": "What happened when X was assimilated?"."""
-    first = _ENGLISH_ASK.search(question)
+    asks = [match.group(1).lower() for match in _ENGLISH_ASK.finditer(question)]
     return (
-        bool(first)
-        and first.group(1).lower() != "when"
+        "when" in asks[1:]
+        and asks[0] != "when"
         and not asks_year(question)
         and not _ASKS_WHEN_TOO.search(question)  # "How and when did it enter Europe?"
     )
