@@ -397,7 +397,7 @@ def excerpt_runs(excerpt: str) -> list[list[str]]:
 # with diacritics ("lúc nào" is "when", "lục nào" is not), or folded when the question
 # was typed without any.
 _ASKS_QUANTITY = (
-    r"\b(?:bao nhiêu|mấy (?:người|năm|lần|ha|km|triệu|tỷ|phần trăm|ngàn|nghìn)|how (?:many|much)|"
+    r"\b(?:bao nhiêu|mấy (?:người|năm|lần|ha|km|triệu|tỷ|phần trăm|ngàn|nghìn)|how (?:many|much|old)|"
     r"what (?:percentage|percent|proportion|number)|"
     r"what (?:is|was|are|were) the (?:[a-z-]+ ){0,3}"
     r"(?:rate|income|percentage|share|total|amount|population)|"

@@ -1352,6 +1352,8 @@ def test_other_questions_only_keep_answers_from_starting_with_their_own_words():
     assert asked_kind("When, exactly, did the ward start?") == "time"
     assert asked_kind("What happened when cyanobacteria was assimilated?") is None  # was "around 1347"
     assert asked_kind("In what year did the ward start, and when did it end?") == "time"
+    # an age is a figure ("39 tuổi" → "39"), not a date, "when" or not
+    assert asked_kind("How old was Manning when he played Super Bowl 50?") == "quantity"
     assert asked_kind("Doctor Who ra mắt khi nào?") == "time"  # an English word in a name asks nothing
     accepts = answer_start_filter("Tên của cây cầu qua sông Charles là gì?")
     assert accepts("John") and not accepts("Cầu") and not accepts("Charles")
