@@ -25,7 +25,6 @@ import re
 import unicodedata
 
 from rag import citations as cite
-from rag.readers import ends_abbreviation
 
 # Share of the question's content words the sentence must repeat to count as restating it.
 MIN_ECHO_SHARE = 0.6
@@ -86,22 +85,10 @@ _EXPLAINING = re.compile(
     re.IGNORECASE,
 )
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|«[^»]*»|\([^)]*\)")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
 
 # A sentence's words: (start, end, lowercased NFC word).
 Words = list[tuple[int, int, str]]
-
-
-def _sentences(text: str) -> list[str]:
-    """``text`` cut at its sentence ends, not after an initial or abbreviation ("Fielding H. Garrison")."""
-    pieces, start = [], 0
-    for end in _SENTENCE_END.finditer(text):
-        if text[end.start() - 1] == "." and ends_abbreviation(text, end.start() - 1):
-            continue
-        pieces.append(text[start : end.start()])
-        start = end.end()
-    return [*pieces, text[start:]]
 
 
 def _folded(word: str) -> str:
@@ -161,7 +148,7 @@ def short_answer(answer: str, question: str) -> str:
         return answer
     markers = "".join(dict.fromkeys(re.findall(r"\[\d+(?:\s*,\s*\d+)*\]", answer)))
     body = cite.strip_markers(answer).strip()
-    sentences = [piece for piece in _sentences(body) if piece.strip()]
+    sentences = [body[start:end] for start, end in cite.full_sentences(body)]
     if not markers or len(sentences) != 1:
         return answer
     # Markers taken out of "phường [1] (phường Phù Chẩn [1])" leave a space before the bracket.
