@@ -405,12 +405,8 @@ _ASKS_QUANTITY = (
 )
 # Not "thập kỷ nào" (which decade): copied as a time span, "năm 1970" was kept for "đầu những năm
 # 1970", 0 of 3 XQuAD-vi decade questions right vs 2 of 3 answered freely.
-# "When many people are arrested, what is …?" and "What happened when …?": a "when" clause asks
-# no time (the second case: :func:`_when_is_a_clause`).
-_ASKS_TIME = (
-    r"\b(?:năm nào|khi nào|bao giờ|lúc nào|ngày nào|tháng nào|(?:what|which) year|"
-    r"when(?![^,?]*,\s*(?:what|which|who|whom|whose|where|how|why)\b))\b"
-)
+# A "when" clause asks no time (:func:`_when_is_a_clause`).
+_ASKS_TIME = r"\b(?:năm nào|khi nào|bao giờ|lúc nào|ngày nào|tháng nào|when|(?:what|which) year)\b"
 _ASKS_YEAR = r"\b(?:năm nào|(?:what|which) year)\b"
 # "how many cases" is not answered by the "1" of "sau hơn 1 năm" (after more than a year).
 _ASKS_DURATION = (
@@ -575,16 +571,26 @@ def asked_kind(question: str) -> str | None:
 
 _ASKS_WHEN_TOO = re.compile(r"\b(?:and|or)\s+when\b", re.IGNORECASE)
 _ENGLISH_ASK = re.compile(r"\b(what|which|who|whom|whose|where|when|why|how)\b", re.IGNORECASE)
+_WHEN_CLAUSE_THEN_ASK = re.compile(
+    r"\bwhen\b[^,?]*,\s*(?:what|which|who|whom|whose|where|how|why)\b", re.IGNORECASE
+)
 
 
 def _when_is_a_clause(question: str) -> bool:
-    """Whether another question word comes before "when": "What happened when X was assimilated?"."""
+    """Whether the question's "when" opens a clause, not the question.
+
+    "When many people are arrested, what is …?": another question word follows the clause;
+    "What happened when X was assimilated?": another question word comes before it ("How and
+    when did it enter Europe?" still asks when).
+    """
+    if _WHEN_CLAUSE_THEN_ASK.search(question):
+        return True
     asks = [match.group(1).lower() for match in _ENGLISH_ASK.finditer(question)]
     return (
         "when" in asks[1:]
         and asks[0] != "when"
         and not asks_year(question)
-        and not _ASKS_WHEN_TOO.search(question)  # "How and when did it enter Europe?"
+        and not _ASKS_WHEN_TOO.search(question)
     )
 
 
