@@ -1021,7 +1021,24 @@ def _evidence(question: str, passages: Sequence[Passage]) -> tuple[float, bool]:
     # Years and amounts ("2030", "61") must be somewhere; one-digit numbers are often written
     # as words in reports ("hai nội dung"), so they do not count, nor do numbers in names.
     wanted = {number for number in claim.numbers if len(number) > 2} - _numbers_in_names(question)
-    return overlap, not (wanted - all_tokens)
+    missing = wanted - all_tokens
+    decades = _decades(question)
+    return overlap, all(number in decades and _names_decade(all_tokens, number) for number in missing)
+
+
+# "những năm 70", "thập niên 80", "the 70s": a decade written with two digits, which passages
+# write in full ("Đầu những năm 1970, Trevor Martin đã đóng vai này").
+_DECADE = re.compile(r"(?:\b(?:những năm|thập niên|thập kỷ|thập kỉ)\s+|\bthe\s+'?)(\d0)(?:s\b|(?!\w))", re.I)
+
+
+def _decades(question: str) -> frozenset[str]:
+    """The question's two-digit decades as claim numbers ("#70"): any year of that decade is them."""
+    return frozenset(f"#{digits}" for digits in _DECADE.findall(question))
+
+
+def _names_decade(tokens: Iterable[str], decade: str) -> bool:
+    """Whether ``tokens`` (claim features) hold a year of ``decade`` ("#1974" for "#70")."""
+    return any(len(token) == 5 and token[0] == "#" and token[3] == decade[1] for token in tokens)
 
 
 _DATE_WORDS = frozenset("năm tháng ngày year".split())

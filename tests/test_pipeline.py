@@ -908,6 +908,26 @@ def test_one_digit_numbers_do_not_trigger_refusal_by_evidence(passages, text):
     assert len(llm.prompts) == 1 and not answer.refused
 
 
+@pytest.mark.parametrize(
+    ("question", "found"),
+    [
+        ("Ai đã đóng vai Doctor Who trên sân khấu vào những năm 70?", True),
+        ("Who played the Doctor on stage in the 70s?", True),
+        ("Ai đóng vai Doctor Who trong thập niên 80?", False),  # no year of the 1980s
+        ("Ai đã đóng vai Doctor Who vào năm 1972?", False),  # a year is a year, not its decade
+    ],
+)
+def test_a_two_digit_decade_is_found_by_any_year_of_it(question, found):
+    from rag.pipeline import _evidence
+
+    text = (
+        "Doctor Who đã xuất hiện trên sân khấu nhiều lần. Năm 1974, Trevor Martin đã "
+        "đóng vai này trong Doctor Who và the Daleks trong Seven Keys to Doomsday."
+    )
+    passage = Passage(1, "d", "Doctor Who", text, 0, len(text), ("c",), 1.0)
+    assert _evidence(question, [passage])[1] is found
+
+
 def test_same_language_prompt_offers_the_refusal_sentence(passages, text):
     assistant, llm, _ = make_assistant(passages, text, ["x [1]."])
     assistant.ask(POVERTY_Q)
