@@ -31,6 +31,8 @@ EXTRACTIVE_NOTE_EN = "The model's answer could not be verified; the most relevan
 # ... and above the quoted sentence that the model's answer paraphrased without one of its qualifiers.
 LEFT_OUT_NOTE_VI = "Câu trả lời của mô hình bỏ sót “{phrase}”; nguyên văn tài liệu:"
 LEFT_OUT_NOTE_EN = "The model's answer left out “{phrase}”; the document says:"
+RESTATED_NOTE_VI = "Câu trả lời của mô hình dựa vào một câu khác; câu tài liệu khớp với câu hỏi:"
+RESTATED_NOTE_EN = "The model answered from another sentence; the document's sentence matching the question:"
 
 # Headings of an extractive summary ("Tóm tắt báo cáo"): its points are the report's own sentences.
 SUMMARY_HEADING_VI = "Những ý chính của “{title}”{about}, trích nguyên văn:"
@@ -178,6 +180,11 @@ def documents_heading_for(language: str, count: int) -> str:
 def left_out_note_for(language: str, phrase: str) -> str:
     """The note placed above a quoted sentence whose qualifier ``phrase`` the model's answer left out."""
     return (LEFT_OUT_NOTE_EN if language == "en" else LEFT_OUT_NOTE_VI).format(phrase=phrase)
+
+
+def restated_note_for(language: str) -> str:
+    """The note placed above the quoted sentence that restates the question (the model cited another)."""
+    return RESTATED_NOTE_EN if language == "en" else RESTATED_NOTE_VI
 
 
 def approx_tokens(text: str) -> int:

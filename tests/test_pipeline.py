@@ -34,6 +34,7 @@ from rag.prompts import (
     approx_tokens,
     extractive_note_for,
     left_out_note_for,
+    restated_note_for,
 )
 from rag.settings import get_settings
 from rag.types import DoneEvent, Passage, SourcesEvent, TokenEvent
@@ -2427,6 +2428,63 @@ def test_an_answer_keeping_the_qualifier_stands(passages, text):
     assistant, _, _ = make_assistant(passages, text, [reply])
     answer = assistant.ask(ENCROACHMENT_Q)
     assert answer.answer == reply and answer.verified and "left_out_qualifier" not in answer.evidence
+
+
+REGISTER_Q = (
+    "Các chi bộ, cán bộ, đảng viên phường Phù Chẩn đăng ký nội dung học tập và làm theo Bác bằng cách nào?"
+)
+REGISTER_SENTENCE = (
+    "Các chi bộ, cán bộ, đảng viên đăng ký nội dung học tập và làm theo Bác bằng những việc làm cụ thể."
+)
+
+
+def test_the_sentence_restating_the_question_is_found():
+    from rag.pipeline import restating_sentence
+
+    text = (
+        "Ở Đảng bộ phường Phù Chẩn việc học và làm theo Bác được đưa vào chương trình. "
+        f"{REGISTER_SENTENCE} Trong đó, tập trung làm tốt các nội dung: Học tập và làm theo Bác."
+    )
+    passage = Passage(1, "d", "t", text, 0, len(text), ("c",), 1.0)
+    found = restating_sentence(unicodedata.normalize("NFD", REGISTER_Q), [passage])
+    assert found is not None and text[found[1] : found[2]] == REGISTER_SENTENCE
+    # few words besides the question words: restated by too many sentences to tell
+    assert restating_sentence("Ai học và làm theo Bác?", [passage]) is None
+    # a sentence that only says the question back answers nothing
+    echo = "Các chi bộ, cán bộ, đảng viên đăng ký nội dung học tập và làm theo Bác."
+    bare = Passage(1, "d", "t", echo, 0, len(echo), ("c",), 1.0)
+    assert restating_sentence(REGISTER_Q, [bare]) is None
+
+
+def test_an_answer_from_another_sentence_than_the_one_restating_the_question_quotes_that_one(passages, text):
+    # The reports set: the model copied the sentence after the one that answers the question.
+    n = _passage_holding(passages, REGISTER_SENTENCE)
+    reply = (
+        "Tập trung làm tốt các nội dung: Học tập và làm theo Bác, nêu gương của cán bộ, đảng viên "
+        f"và vận dụng, phát triển sáng tạo tư tưởng Hồ Chí Minh [{n}]."
+    )
+    assistant, _, _ = make_assistant(passages, text, [reply])
+    answer = assistant.ask(REGISTER_Q)
+    assert answer.evidence.get("restated_question") == 1.0 and answer.verified and not answer.refused
+    assert answer.answer == f"{restated_note_for('vi')} “{REGISTER_SENTENCE}” [{n}]"
+    (citation,) = answer.citations
+    assert citation.n == n and citation.verified and text[citation.start : citation.end] == REGISTER_SENTENCE
+
+
+def test_an_answer_citing_the_sentence_restating_the_question_stands(passages, text):
+    n = _passage_holding(passages, REGISTER_SENTENCE)
+    assistant, _, _ = make_assistant(passages, text, [f"Bằng những việc làm cụ thể [{n}]."])
+    answer = assistant.ask(REGISTER_Q)
+    assert "restated_question" not in answer.evidence and answer.verified
+    assert answer.answer.startswith("Bằng những việc làm cụ thể") and answer.citations[0].n == n
+
+
+def test_without_fallback_an_answer_from_another_sentence_stands(passages, text):
+    n = _passage_holding(passages, REGISTER_SENTENCE)
+    reply = f"Tập trung làm tốt các nội dung: Học tập và làm theo Bác [{n}]."
+    assistant, _, _ = make_assistant(passages, text, [reply], fallback="none")
+    answer = assistant.ask(REGISTER_Q)
+    assert "restated_question" not in answer.evidence and answer.answer.startswith("Tập trung")
 
 
 WASTE_SENTENCE = "rác thải sinh hoạt được thu gom, vận chuyển đến các điểm xử lý theo đúng quy trình"
