@@ -2439,36 +2439,59 @@ REGISTER_SENTENCE = (
 
 
 def test_the_sentence_restating_the_question_is_found():
-    from rag.pipeline import restating_sentence
+    from rag.pipeline import restating_sentences
 
     text = (
         "Ở Đảng bộ phường Phù Chẩn việc học và làm theo Bác được đưa vào chương trình. "
         f"{REGISTER_SENTENCE} Trong đó, tập trung làm tốt các nội dung: Học tập và làm theo Bác."
     )
     passage = Passage(1, "d", "t", text, 0, len(text), ("c",), 1.0)
-    found = restating_sentence(unicodedata.normalize("NFD", REGISTER_Q), [passage])
-    assert found is not None and text[found[1] : found[2]] == REGISTER_SENTENCE
+    # "phường Phù Chẩn" is named a sentence before; "bằng cách nào" asks what the sentence says
+    found = restating_sentences(unicodedata.normalize("NFD", REGISTER_Q), [passage])
+    assert [text[start:end] for _, start, end in found] == [REGISTER_SENTENCE]
     # few words besides the question words: restated by too many sentences to tell
-    assert restating_sentence("Ai học và làm theo Bác?", [passage]) is None
+    assert restating_sentences("Ai học và làm theo Bác?", [passage]) == []
     # a sentence that only says the question back answers nothing
     echo = "Các chi bộ, cán bộ, đảng viên đăng ký nội dung học tập và làm theo Bác."
     bare = Passage(1, "d", "t", echo, 0, len(echo), ("c",), 1.0)
-    assert restating_sentence(REGISTER_Q, [bare]) is None
+    assert restating_sentences(REGISTER_Q, [bare]) == []
 
 
-def test_an_answer_from_another_sentence_than_the_one_restating_the_question_quotes_that_one(passages, text):
-    # The reports set: the model copied the sentence after the one that answers the question.
-    n = _passage_holding(passages, REGISTER_SENTENCE)
-    reply = (
-        "Tập trung làm tốt các nội dung: Học tập và làm theo Bác, nêu gương của cán bộ, đảng viên "
-        f"và vận dụng, phát triển sáng tạo tư tưởng Hồ Chí Minh [{n}]."
-    )
-    assistant, _, _ = make_assistant(passages, text, [reply])
-    answer = assistant.ask(REGISTER_Q)
+RESOLUTIONS_SENTENCE = (
+    "Đảng ủy ban hành nhiều Nghị quyết quan trọng lãnh đạo, chỉ đạo giải quyết đơn thư khiếu nại, tố "
+    "cáo và những hạn chế trong công tác quản lý đất đai, ô nhiễm môi trường."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "reply", "sentence"),
+    [
+        # The reports set: the model copied the sentence after the one answering the question.
+        (
+            REGISTER_Q,
+            "Tập trung làm tốt các nội dung: Học tập và làm theo Bác, nêu gương của cán bộ, đảng viên "
+            "và vận dụng, phát triển sáng tạo tư tưởng Hồ Chí Minh [{n}].",
+            REGISTER_SENTENCE,
+        ),
+        # ... and the next one, for "những vấn đề nổi cộm"; "phường Hương Mạc" opens the passage.
+        (
+            "Đảng ủy phường Hương Mạc ban hành các nghị quyết lãnh đạo, chỉ đạo giải quyết những vấn đề gì?",
+            "Để giải quyết những vấn đề nổi cộm, bức xúc trong nhân dân về ô nhiễm môi trường, lấn "
+            "chiếm đất đai, sử dụng đất sai mục đích Đảng ủy chỉ đạo các khu phố [{n}].",
+            RESOLUTIONS_SENTENCE,
+        ),
+    ],
+)
+def test_an_answer_from_another_sentence_than_the_one_restating_the_question_quotes_that_one(
+    passages, text, question, reply, sentence
+):
+    n = _passage_holding(passages, sentence)
+    assistant, _, _ = make_assistant(passages, text, [reply.format(n=n)])
+    answer = assistant.ask(question)
     assert answer.evidence.get("restated_question") == 1.0 and answer.verified and not answer.refused
-    assert answer.answer == f"{restated_note_for('vi')} “{REGISTER_SENTENCE}” [{n}]"
+    assert answer.answer == f"{restated_note_for('vi')} “{sentence}” [{n}]"
     (citation,) = answer.citations
-    assert citation.n == n and citation.verified and text[citation.start : citation.end] == REGISTER_SENTENCE
+    assert citation.n == n and citation.verified and text[citation.start : citation.end] == sentence
 
 
 def test_an_answer_citing_the_sentence_restating_the_question_stands(passages, text):
@@ -2477,6 +2500,20 @@ def test_an_answer_citing_the_sentence_restating_the_question_stands(passages, t
     answer = assistant.ask(REGISTER_Q)
     assert "restated_question" not in answer.evidence and answer.verified
     assert answer.answer.startswith("Bằng những việc làm cụ thể") and answer.citations[0].n == n
+
+
+def test_an_answer_citing_any_sentence_restating_the_question_stands():
+    # XQuAD-vi: both sentences say who led in sacks; the model cited the one about this season.
+    question = "Ai dẫn đầu Panthers về số lần vật ngã?"
+    text = (
+        "Đội hình Panthers cũng có người tiền vệ kỳ cựu Jared Allen, người tham gia Pro Bowl 5 lần, "
+        "dẫn đầu về số lần vật ngã trong sự nghiệp NFL với 136 lần. Người húc trong đội thủ tham gia "
+        "Pro Bowl, Kawann Short dẫn đầu đội về số lần vật ngã với 11 lần."
+    )
+    passages = [Passage(1, DOC_ID, "Super Bowl 50", text, 0, len(text), ("c1",), 1.0)]
+    assistant, _, _ = make_assistant(passages, text, ["Kawann Short [1]"], supports_grammar=True)
+    answer = assistant.ask(question)
+    assert "restated_question" not in answer.evidence and answer.answer == "Kawann Short [1]"
 
 
 def test_without_fallback_an_answer_from_another_sentence_stands(passages, text):
