@@ -84,6 +84,11 @@ _EXPLAINING = re.compile(
     r"|\bwhy\b|\bhow\b(?!\s+(?:many|much|long|old|far|often))",
     re.IGNORECASE,
 )
+_ASKING_WHY = re.compile(r"tại sao|vì sao|vì lẽ gì|\bwhy\b", re.IGNORECASE)
+# Words opening a reason: the answer to "Tại sao …?" that restates the question starts there.
+_REASON_OPENERS = frozenset("vì bởi do nhờ because".split())
+# At least this share of the words before the reason must be the question's.
+MIN_REASON_ECHO_SHARE = 0.7
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|«[^»]*»|\([^)]*\)")
 
 
@@ -144,7 +149,8 @@ def short_answer(answer: str, question: str) -> str:
     'Đội Polonia Warsaw [1]'
     """
     answer, question = unicodedata.normalize("NFC", answer), unicodedata.normalize("NFC", question)
-    if asks_explanation(question) or "\n" in answer.strip():
+    asks_why = bool(_ASKING_WHY.search(question))
+    if asks_explanation(question) and not asks_why or "\n" in answer.strip():
         return answer
     markers = "".join(dict.fromkeys(re.findall(r"\[\d+(?:\s*,\s*\d+)*\]", answer)))
     body = cite.strip_markers(answer).strip()
@@ -154,7 +160,7 @@ def short_answer(answer: str, question: str) -> str:
     # Markers taken out of "phường [1] (phường Phù Chẩn [1])" leave a space before the bracket.
     sentence = re.sub(r"\s+([)\]},;:])", r"\1", sentences[0]).rstrip(" .;:,")
     question_words = [_folded(w) for w in _WORD.findall(question)]
-    if not _QUESTION_WORDS.intersection(question_words):
+    if not _QUESTION_WORDS.intersection(question_words) and not asks_why:
         return answer  # "Còn trật tự xây dựng?": what it asks is in the previous question
     asked = set(question_words) - _QUESTION_WORDS
     words = [(m.start(), m.end(), _folded(m.group())) for m in _WORD.finditer(sentence)]
@@ -162,7 +168,9 @@ def short_answer(answer: str, question: str) -> str:
         return answer
     repeated = [word in asked for _, _, word in words]
     found = (
-        _after_copula(words, repeated, question_words)
+        _reason(sentence, words, repeated)
+        if asks_why
+        else _after_copula(words, repeated, question_words)
         or _added_stretch(words, repeated, asked, question_words)
         or _figure(sentence, words, repeated, question_words)
         or _subject(words, repeated, question_words)
@@ -172,9 +180,11 @@ def short_answer(answer: str, question: str) -> str:
         return answer
     first, last = found
     negated = [i for i, (_, _, word) in enumerate(words) if word in _NEGATIONS - set(question_words)]
+    if asks_why:
+        negated = [i for i in negated if i < first]  # a reason may say "không"; it is all kept
     if negated and negated != [first] or negated and first == last:
         return answer  # "X không giành …" is no "X"; "… là không chắc chắn" is "không chắc chắn"
-    while last > first and words[last][2] in _TRAILING_WORDS:
+    while last > first and words[last][2] in _TRAILING_WORDS and not asks_why:  # "không còn tồn tại"
         last -= 1
     if first < last and words[first][2] == "thể" and first > 0 and words[first - 1][2] == "có":
         first += 1  # "có thể phá vỡ" is "can break": the answer is "phá vỡ"
@@ -198,6 +208,36 @@ def short_answer(answer: str, question: str) -> str:
         end += 1  # "DTIME(f(n))": the quotation pattern above does not nest
     short = sentence[start:end]
     return f"{short[:1].upper()}{short[1:]} {markers}"  # it opens a chat message: "Hai [1]"
+
+
+def _reason(sentence: str, words: Words, repeated: list[bool]) -> tuple[int, int] | None:
+    """For a why question: the reason after the question said back.
+
+    "Polonia đã rơi khỏi nhóm các đội hàng đầu quốc gia vào năm 2013 vì tình hình tài chính thảm
+    khốc của họ" for "Tại sao Polonia rơi khỏi nhóm các đội hàng đầu quốc gia vào năm 2013?" →
+    "vì tình hình tài chính thảm khốc của họ": the first reason word ("vì", "do", "because" …)
+    after words that are mostly the question's (``MIN_REASON_ECHO_SHARE``), with two or more
+    words after it, up to a comma after which the question comes back.
+    """
+    for i, (_, _, word) in enumerate(words):
+        if word not in _REASON_OPENERS:
+            continue
+        if not _mostly_repeated(words[:i], repeated[:i]) or len(words) - i <= 2:
+            return None
+        # "… vì quần áo hàng ngày … không còn tồn tại, bộ sưu tập chủ yếu có …": the question again
+        for j in range(i + 2, len(words)):
+            if sentence[words[j - 1][1] : words[j][0]].strip() == "," and _mostly_repeated(
+                words[j:], repeated[j:]
+            ):
+                return i, j - 1
+        return i, len(words) - 1
+    return None
+
+
+def _mostly_repeated(words: Words, repeated: list[bool]) -> bool:
+    """Whether ``MIN_REASON_ECHO_SHARE`` of ``words`` (linking words aside, some left) repeat the question."""
+    kept = [was for was, (_, _, word) in zip(repeated, words, strict=True) if word not in _LINKING_WORDS]
+    return bool(kept) and sum(kept) >= MIN_REASON_ECHO_SHARE * len(kept)
 
 
 def _after_copula(words: Words, repeated: list[bool], question_words: list[str]) -> tuple[int, int] | None:
