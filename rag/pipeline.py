@@ -1479,8 +1479,11 @@ def _question_frame(question: str) -> list[str]:
         if word not in _RESTATING_QUESTION_WORDS:
             continue
         left_out.add(i)
-        if word in _ASKING_ABOUT:
-            left_out |= {j for j in (i - 1, i - 2) if j >= 0 and words[j] not in _RESTATING_QUESTION_WORDS}
+        if word in _ASKING_ABOUT:  # back to a function word: "là gì" asks about no noun before it
+            for j in (i - 1, i - 2):
+                if j < 0 or words[j] in _RESTATING_QUESTION_WORDS | _RESTATING_FUNCTION_WORDS:
+                    break
+                left_out.add(j)
         if i and words[i - 1] in _QUESTION_PHRASE_OPENERS.get(word, ()):
             left_out.add(i - 1)
     return [word for i, word in enumerate(words) if i not in left_out]
