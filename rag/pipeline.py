@@ -75,7 +75,7 @@ from rag.prompts import (
     thanks_for,
 )
 from rag.settings import Settings, get_settings
-from rag.shorten import asks_explanation, short_answer
+from rag.shorten import MAX_SUBJECT_WORDS, asks_explanation, short_answer
 from rag.summary import SUMMARY_GENERIC_WORDS, SUMMARY_POINTS, main_points, paragraphs, point_text
 from rag.translate import (
     asked_quantity_term,
@@ -1459,6 +1459,10 @@ def states_named_question(
 # elsewhere) sentences that do not answer the question restate it, and the answers were right.
 RESTATING_SHARE = 0.8
 RESTATING_MIN_WORDS = 8
+# A "who" answer naming nobody stands when it opens the sentence restating the question and that
+# sentence goes on with this many of the question's words after "Ai" (:meth:`Assistant._restated_subject`).
+RESTATED_SUBJECT_ECHO = 3
+_WORD_RUN = re.compile(r"[^\W_]+")
 _RESTATING_QUESTION_WORDS = frozenset(
     "gì nào ai đâu sao bao nhiêu mấy thế what which who whom whose where when why how many much".split()
 )
@@ -2348,15 +2352,19 @@ class Assistant:
             elif span_kind == "person" and not any(
                 names_a_person(text) for text, _ in cite.span_parts(raw) or []
             ):
-                return self._quote_or_refuse(
-                    answer,
-                    passages,
-                    question,
-                    "",
-                    language,
-                    started,
-                    f"no name in the copied phrase: {raw.strip()!r}",
-                )
+                subject = self._restated_subject(answer.standalone_question or question, passages, raw)
+                if subject is None:
+                    return self._quote_or_refuse(
+                        answer,
+                        passages,
+                        question,
+                        "",
+                        language,
+                        started,
+                        f"no name in the copied phrase: {raw.strip()!r}",
+                    )
+                answer.answer, answer.citations = subject
+                answer.evidence["restated_question"] = 1.0
             model_text = answer.answer
         else:
             result = cite.resolve(
@@ -2617,6 +2625,36 @@ class Assistant:
         answer.citations = [self._cite_span(passage, start, end)]
         answer.verified = True
         answer.evidence["restated_question"] = 1.0
+
+    def _restated_subject(
+        self, question: str, passages: Sequence[Passage], raw: str
+    ) -> tuple[str, list[cite.Citation]] | None:
+        """Who a "who" question asks, when the copied phrase opens the sentence restating it.
+
+        "Một luật sư có thể tìm kiếm những" was copied for "Ai có thể tìm kiếm những thay đổi
+        hoặc miễn trừ trong luật …?" from "Một luật sư có thể tìm kiếm những thay đổi hoặc miễn trừ
+        trong luật …": no name, but the sentence says the question back with "Một luật sư" where
+        "Ai" stood, so the words before the question's own go on are the answer. None otherwise.
+        """
+        asked = [m.group().casefold() for m in _WORD_RUN.finditer(question)]
+        at = next((i for i, word in enumerate(asked) if word in ("ai", "who")), None)
+        if at is None or len(asked) < at + 1 + RESTATED_SUBJECT_ECHO:
+            return None
+        goes_on = asked[at + 1 : at + 1 + RESTATED_SUBJECT_ECHO]
+        copied = [(text.strip().casefold(), n) for text, n in cite.span_parts(raw) or [] if text.strip()]
+        for passage, start, end in restating_sentences(question, passages):
+            sentence = passage.text[start:end].lstrip()
+            if not any(n == passage.n and sentence.casefold().startswith(text) for text, n in copied):
+                continue
+            words = list(_WORD_RUN.finditer(sentence))
+            said = [m.group().casefold() for m in words]
+            verb = next((i for i in range(1, len(said)) if said[i : i + len(goes_on)] == goes_on), None)
+            if verb is None or verb > MAX_SUBJECT_WORDS:
+                continue
+            subject = sentence[: words[verb - 1].end()]
+            first = end - len(passage.text[start:end].lstrip())
+            return f"{subject} [{passage.n}]", [self._cite_span(passage, first, first + len(subject))]
+        return None
 
     def _quote_across(
         self, question: str, translation: str, passages: Sequence[Passage], language: str

@@ -2516,6 +2516,39 @@ def test_an_answer_citing_any_sentence_restating_the_question_stands():
     assert "restated_question" not in answer.evidence and answer.answer == "Kawann Short [1]"
 
 
+LAWYER_SENTENCE = (
+    "Một luật sư có thể tìm kiếm những thay đổi hoặc miễn trừ trong luật điều chỉnh khu đất nơi tòa "
+    "nhà sẽ được xây dựng, bằng cách lập luận rằng quy tắc không thể áp dụng."
+)
+LAWYER_Q = (
+    "Ai có thể tìm kiếm những thay đổi hoặc miễn trừ trong luật điều chỉnh khu đất nơi tòa nhà "
+    "sẽ được xây dựng?"
+)
+
+
+def test_a_who_answer_naming_nobody_stands_when_it_opens_the_sentence_restating_the_question():
+    # XQuAD-vi: the grammar copied "Một luật sư có thể tìm kiếm những"; no name, but the sentence
+    # says the question back with "Một luật sư" where "Ai" stood.
+    text = f"Luật xây dựng rất phức tạp. {LAWYER_SENTENCE}"
+    passages = [Passage(1, DOC_ID, "Xây dựng", text, 0, len(text), ("c1",), 1.0)]
+    reply = "Một luật sư có thể tìm kiếm những [1]"
+    assistant, _, _ = make_assistant(passages, text, [reply], supports_grammar=True)
+    answer = assistant.ask(LAWYER_Q)
+    assert not answer.refused and answer.verified and answer.answer == "Một luật sư [1]"
+    assert answer.evidence.get("restated_question") == 1.0
+    (citation,) = answer.citations
+    assert text[citation.start : citation.end] == "Một luật sư" and citation.verified
+
+
+def test_a_who_answer_naming_nobody_elsewhere_in_its_sentence_is_not_taken():
+    # The copied phrase is inside the restating sentence, not the subject that opens it.
+    text = f"Luật xây dựng rất phức tạp. {LAWYER_SENTENCE}"
+    passages = [Passage(1, DOC_ID, "Xây dựng", text, 0, len(text), ("c1",), 1.0)]
+    assistant, _, _ = make_assistant(passages, text, ["quy tắc [1]"], supports_grammar=True)
+    answer = assistant.ask(LAWYER_Q)
+    assert answer.refused and "restated_question" not in answer.evidence
+
+
 def test_without_fallback_an_answer_from_another_sentence_stands(passages, text):
     n = _passage_holding(passages, REGISTER_SENTENCE)
     reply = f"Tập trung làm tốt các nội dung: Học tập và làm theo Bác [{n}]."
