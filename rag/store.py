@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rag.normalize import bm25_tokens, detect_language, fold_diacritics, normalize_text
+from rag.normalize import bm25_query_tokens, bm25_tokens, detect_language, fold_diacritics, normalize_text
 from rag.readers import chunk_document, discover, load_document
 from rag.settings import Settings
 from rag.types import (
@@ -516,8 +516,15 @@ class Index:
             return self._require_generation().meta.get("corpus_language", "")
 
     def query_tokens(self, query: str) -> list[str]:
-        """The BM25 tokens of a query, as the index tokenises documents."""
-        return bm25_tokens(normalize_text(query))
+        """The BM25 tokens of a query: its syllables as typed (:func:`rag.normalize.bm25_query_tokens`).
+
+        Chunks are indexed with each accented syllable also folded, so a syllable typed bare
+        ("tu") still finds "từ", "tự" and "tu", while an accented one finds only itself. Adding the
+        folded forms to an accented query as well made every "tu" in 80,930 chunks count for "Từ
+        Sơn": XQuAD-vi with 5,000 viwiki distractor articles, hybrid Recall@1/@5/@10
+        .834/.923/.939 with them, .838/.931/.948 without.
+        """
+        return bm25_query_tokens(normalize_text(query))
 
     def vocabulary_coverage(self, query: str) -> float:
         """Share of the query's BM25 tokens that occur in the indexed chunks (0 when none)."""

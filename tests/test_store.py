@@ -390,6 +390,13 @@ def test_query_without_diacritics_finds_the_chunk(index: Index) -> None:
     assert "Từ Sơn" in top_chunk.text
 
 
+def test_an_accented_query_word_finds_only_its_own_spelling(index: Index) -> None:
+    # "Hạ" is not "Hà": only a word typed bare ("Ha") stands for every spelling of it.
+    assert index.query_tokens("Hạ Long") == ["hạ", "long"]
+    assert index.sparse_search("Hạ Long", 5) == []
+    assert "Hà Nội" in index.sparse_search("Ha Noi", 1)[0][0].text
+
+
 def test_tone_mark_conventions_match(index: Index) -> None:
     old_style, new_style = index.sparse_search("hòa bình", 3), index.sparse_search("hoà bình", 3)
     assert old_style and old_style == new_style
