@@ -70,6 +70,13 @@ HNSW_NEIGHBOURS = 32
 BM25_K1 = 1.5  # bm25s defaults
 BM25_B = 0.75
 TOKEN_SEPARATOR = " "
+# How chunks are tokenised for BM25, recorded in each generation's meta. "syllables+bigrams" adds
+# each pair of adjacent syllables ("từ_sơn"): XQuAD-vi with 5,000 viwiki distractor articles
+# (80,930 chunks), hybrid Recall@1/@5/@10 .838/.931/.948 with syllables, .871/.941/.957 with
+# their pairs too. An index written before (no such meta, "syllables") is searched as it was
+# built, and re-tokenised from its stored chunk texts, without embedding, at the next ingest.
+BM25_TOKENIZATION = "syllables+bigrams"
+LEGACY_BM25_TOKENIZATION = "syllables"
 LANGUAGE_SAMPLE_CHARS = 3000  # text read to guess a document's language
 
 ProgressCallback = Callable[[int, int, str], None]
@@ -516,19 +523,23 @@ class Index:
             return self._require_generation().meta.get("corpus_language", "")
 
     def query_tokens(self, query: str) -> list[str]:
-        """The BM25 tokens of a query: its syllables as typed (:func:`rag.normalize.bm25_query_tokens`).
+        """The BM25 tokens of a query: its syllables as typed, and their pairs if the index holds pairs.
 
-        Chunks are indexed with each accented syllable also folded, so a syllable typed bare
-        ("tu") still finds "từ", "tự" and "tu", while an accented one finds only itself. Adding the
-        folded forms to an accented query as well made every "tu" in 80,930 chunks count for "Từ
-        Sơn": XQuAD-vi with 5,000 viwiki distractor articles, hybrid Recall@1/@5/@10
-        .834/.923/.939 with them, .838/.931/.948 without.
+        (:func:`rag.normalize.bm25_query_tokens`; pairs per ``BM25_TOKENIZATION``.) Chunks are
+        indexed with each accented syllable also folded, so a syllable typed bare ("tu") still
+        finds "từ", "tự" and "tu", while an accented one finds only itself. Adding the folded
+        forms to an accented query as well made every "tu" in 80,930 chunks count for "Từ Sơn":
+        XQuAD-vi with 5,000 viwiki distractor articles, hybrid Recall@1/@5/@10 .834/.923/.939
+        with them, .838/.931/.948 without.
         """
-        return bm25_query_tokens(normalize_text(query))
+        with self._lock:
+            generation = self._require_generation()
+            bigrams = _bm25_tokenization(generation.meta) == BM25_TOKENIZATION
+        return bm25_query_tokens(normalize_text(query), bigrams=bigrams)
 
     def vocabulary_coverage(self, query: str) -> float:
-        """Share of the query's BM25 tokens that occur in the indexed chunks (0 when none)."""
-        tokens = self.query_tokens(query)
+        """Share of the query's syllables that occur in the indexed chunks (0 when none)."""
+        tokens = bm25_query_tokens(normalize_text(query))
         with self._lock:
             generation = self._require_generation()
             self._load_search_structures(generation)
@@ -554,7 +565,7 @@ class Index:
                 best: dict[str, tuple[int, str]] = {}
                 accented_total: dict[str, int] = {}
                 for token in self._bm25_vocab:
-                    if token.isascii():
+                    if token.isascii() or "_" in token:  # a syllable pair: words are spelled one by one
                         continue
                     folded = fold_diacritics(token)
                     count = chunks_holding(token)
@@ -715,7 +726,8 @@ class Index:
                         progress(done, len(candidates), str(candidate.path))
                 gone = [] if paths is not None else sorted(set(known) - {c.relative for c in candidates})
                 report.removed = gone
-                if gone or (builder is None and base is None):
+                outdated = base is not None and _bm25_tokenization(base.meta) != BM25_TOKENIZATION
+                if gone or (builder is None and (base is None or outdated)):
                     builder = builder or self._start_generation(base)
                     builder.remove_documents([known[relative].doc_id for relative in gone])
                 if builder is not None:
@@ -815,7 +827,7 @@ class Index:
             report.unchanged.append(candidate.relative)  # only touched: re-recorded, vectors reused
         else:
             report.updated.append(candidate.relative)
-        tokens = [TOKEN_SEPARATOR.join(bm25_tokens(c.text)) for c in chunks]
+        tokens = [chunk_tokens(c.text) for c in chunks]
         return _PendingDocument(
             document=document,
             relative=candidate.relative,
@@ -984,6 +996,8 @@ class _GenerationBuilder:
         """
         self.flush()
         self._renumber()
+        if self.base is not None and _bm25_tokenization(self.base_meta) != BM25_TOKENIZATION:
+            self._retokenise()
         meta = self._write_meta(model_id, dim)
         self.conn.commit()
         self._write_search_files(int(meta["dim"]))
@@ -999,6 +1013,15 @@ class _GenerationBuilder:
         with contextlib.suppress(sqlite3.Error):
             self.conn.close()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _retokenise(self) -> None:
+        """Tokenise every stored chunk text again, for an index written with another BM25 tokenisation."""
+        rows = self.conn.execute("SELECT rowid, text FROM chunks").fetchall()
+        logger.info("re-tokenising %d chunks for BM25 (%s)", len(rows), BM25_TOKENIZATION)
+        self.conn.executemany(
+            "UPDATE chunks SET tokens = ? WHERE rowid = ?",
+            [(chunk_tokens(text), rowid) for rowid, text in rows],
+        )
 
     def _renumber(self) -> None:
         """vec_row becomes 0..n-1 in (doc_id, ordinal) order; remember where each vector comes from."""
@@ -1020,6 +1043,7 @@ class _GenerationBuilder:
             "model_id": model_id if model_id is not None else self.base_meta.get("model_id", ""),
             "dim": str(dim if dim is not None else self.base_meta.get("dim", "0")),
             "index_type": self.settings.retrieval.index_type,
+            "bm25_tokens": BM25_TOKENIZATION,
             "chunk_count": str(len(self.vec_refs)),
             "built_at": repr(time.time()),
         }
@@ -1065,6 +1089,15 @@ class _GenerationBuilder:
     def _write_bm25(self) -> None:
         rows = (tokens for (tokens,) in self.conn.execute("SELECT tokens FROM chunks ORDER BY vec_row"))
         build_bm25(rows).save(str(self.folder / BM25_DIR), show_progress=False)
+
+
+def chunk_tokens(text: str) -> str:
+    """A chunk's BM25 tokens as stored (``BM25_TOKENIZATION``), joined by ``TOKEN_SEPARATOR``."""
+    return TOKEN_SEPARATOR.join(bm25_tokens(text, bigrams=True))
+
+
+def _bm25_tokenization(meta: dict[str, str]) -> str:
+    return meta.get("bm25_tokens", LEGACY_BM25_TOKENIZATION)
 
 
 def build_bm25(token_rows: Iterable[str], k1: float = BM25_K1, b: float = BM25_B) -> Any:

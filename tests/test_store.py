@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rag import store
+from rag.normalize import bm25_tokens
 from rag.settings import Settings, get_settings
 from rag.store import Index
 from rag.types import IndexMismatchError, IndexMissingError, RagError
@@ -392,9 +394,42 @@ def test_query_without_diacritics_finds_the_chunk(index: Index) -> None:
 
 def test_an_accented_query_word_finds_only_its_own_spelling(index: Index) -> None:
     # "Hạ" is not "Hà": only a word typed bare ("Ha") stands for every spelling of it.
-    assert index.query_tokens("Hạ Long") == ["hạ", "long"]
+    assert index.query_tokens("Hạ Long") == ["hạ", "long", "hạ_long"]
     assert index.sparse_search("Hạ Long", 5) == []
     assert "Hà Nội" in index.sparse_search("Ha Noi", 1)[0][0].text
+
+
+def test_a_query_ranks_its_words_side_by_side_above_the_same_words_apart(
+    store_settings: Settings, embedder: FakeEmbedder, docs_dir: Path
+) -> None:
+    # The same words, as often and as long: only the syllable pair "trang_hạ" tells them apart.
+    (docs_dir / "apart.txt").write_text("Phường Hạ có chùa Trang cổ.", encoding="utf-8")
+    (docs_dir / "together.txt").write_text("Phường Trang Hạ có chùa cổ.", encoding="utf-8")
+    index = Index.open(store_settings, embedder, create=True)
+    index.ingest()
+    (first, first_score), (second, second_score) = index.sparse_search("Trang Hạ", 2)
+    assert path_of(index, first.doc_id) == "together.txt" and path_of(index, second.doc_id) == "apart.txt"
+    assert first_score > second_score
+
+
+def test_an_index_of_single_syllables_is_searched_so_and_retokenised_without_embedding(
+    store_settings: Settings, embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As written before syllable pairs were indexed: no "bm25_tokens" in its meta.
+    with monkeypatch.context() as old:
+        old.setattr(store, "chunk_tokens", lambda text: store.TOKEN_SEPARATOR.join(bm25_tokens(text)))
+        old.setattr(store, "BM25_TOKENIZATION", store.LEGACY_BM25_TOKENIZATION)
+        Index.open(store_settings, embedder, create=True).ingest()
+    index = Index.open(store_settings, embedder)
+    assert index.query_tokens("Hà Nội") == ["hà", "nội"]  # what that index holds
+    assert "Hà Nội" in index.sparse_search("Hà Nội", 1)[0][0].text
+    calls = embedder.document_calls
+    report = index.ingest()  # nothing changed but the tokenisation
+    assert report.embedded_chunks == 0 and embedder.document_calls == calls
+    assert index.stats()["generation"] == "gen-000002"
+    assert index.query_tokens("Hà Nội") == ["hà", "nội", "hà_nội"]
+    assert "Hà Nội" in index.sparse_search("Hà Nội", 1)[0][0].text
+    assert index.ingest().embedded_chunks == 0 and index.stats()["generation"] == "gen-000002"
 
 
 def test_tone_mark_conventions_match(index: Index) -> None:
