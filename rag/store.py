@@ -72,7 +72,7 @@ BM25_B = 0.75
 TOKEN_SEPARATOR = " "
 # How chunks are tokenised for BM25, recorded in each generation's meta. "syllables+bigrams" adds
 # each pair of adjacent syllables ("từ_sơn"): XQuAD-vi with 5,000 viwiki distractor articles
-# (80,930 chunks), hybrid Recall@1/@5/@10 .838/.931/.948 with syllables, .871/.941/.957 with
+# (80,930 chunks), hybrid Recall@1/@5/@10 .838/.931/.948 with syllables, .869/.941/.955 with
 # their pairs too. An index written before (no such meta, "syllables") is searched as it was
 # built, and re-tokenised from its stored chunk texts, without embedding, at the next ingest.
 BM25_TOKENIZATION = "syllables+bigrams"
