@@ -899,11 +899,21 @@ def names_a_person(span: str) -> bool:
 
     A name is two capitalised words in a row ("Đàm Đức Hà", "Jared Allen"), or one that
     is no Vietnamese syllable ("Miller"). "Nghị quyết" and "Thuốc" are capitalised only
-    because a sentence starts there: no Vietnamese name has a single syllable.
+    because a sentence starts there: no Vietnamese name has a single syllable. Syllables in
+    capitals are a heading or emphasis ("Trong THUYẾT TƯƠNG ĐỐI, trọng lực …"), unless a
+    family name opens them, as on a signature ("NGUYỄN CÔNG GIANG").
     """
     run = 0
+    capitals: bool | None = None  # in a run of syllables in capitals: opened by a family name?
     for word in span.split():
         core = word.strip(EDGE_PUNCT)
+        if len(core) > 1 and core.isupper() and is_vietnamese_word(core):
+            capitals = core.lower() in _VIETNAMESE_SURNAMES if capitals is None else capitals
+            if not capitals:
+                run = 0
+                continue
+        else:
+            capitals = None
         if not core[:1].isupper():
             run = 0
             continue

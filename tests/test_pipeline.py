@@ -1605,6 +1605,10 @@ def test_a_person_is_named_by_two_capitalised_words_or_a_foreign_one():
         assert names_a_person(span), span
     for span in ("Nghị quyết", "Thuốc", "Người đóng góp âm nhạc", "Hà, Bí thư", "các khu phố"):
         assert not names_a_person(span), span
+    # Syllables in capitals: emphasis (XQuAD-vi), unless a family name opens them (a signature).
+    assert not names_a_person("Trong THUYẾT TƯƠNG ĐỐI, trọng lực không được")
+    assert names_a_person("NGUYỄN CÔNG GIANG") and names_a_person("Chủ tịch TRẦN VĂN NAM")
+    assert names_a_person("NASA") and names_a_person("Tổng thống Kenyatta")
 
 
 def test_a_who_question_answered_without_a_name_is_refused(passages, text):
