@@ -2662,7 +2662,7 @@ class Assistant:
             if verb is None or verb > MAX_SUBJECT_WORDS:
                 continue
             subject = sentence[: words[verb - 1].end()]
-            first = end - len(passage.text[start:end].lstrip())
+            first = end - len(sentence)
             return f"{subject} [{passage.n}]", [self._cite_span(passage, first, first + len(subject))]
         return None
 
