@@ -29,11 +29,13 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from rag import citations as cite
 from rag.normalize import (
+    MIN_RESPELLED_NAME,
     detect_language,
     fold_diacritics,
     is_vietnamese_word,
     lacks_diacritics,
     normalize_text,
+    respell_names,
     restore_diacritics,
     syllables,
 )
@@ -74,6 +76,7 @@ from rag.prompts import (
     summary_topic,
     thanks_for,
 )
+from rag.retrieve import name_and_number_words
 from rag.settings import Settings, get_settings
 from rag.shorten import MAX_SUBJECT_WORDS, asks_explanation, short_answer
 from rag.summary import SUMMARY_GENERIC_WORDS, SUMMARY_POINTS, main_points, paragraphs, point_text
@@ -1763,8 +1766,12 @@ class Assistant:
         return self.index.chunk(chunk_id)
 
     def search(self, query: str, k: int | None = None) -> list[Hit]:
-        """Hybrid search only, no answer (translation included, see :meth:`_retrieve`)."""
-        return self._retrieve(normalize_text(query), k)
+        """Hybrid search only, no answer.
+
+        Misspelt names are respelled (:meth:`with_indexed_names`) and a question in another
+        language is translated (:meth:`_retrieve`).
+        """
+        return self._retrieve(self.with_indexed_names(normalize_text(query)), k)
 
     def _retrieve(self, query: str, k: int | None) -> list[Hit]:
         """Hits for ``query``; in another language than the documents, its translation is searched too."""
@@ -2136,14 +2143,43 @@ class Assistant:
         """``text`` and its ``language``; typed without diacritics and Vietnamese, spelled back and "vi".
 
         Bare text taken for English is Vietnamese when :func:`reads_as_spelled_vietnamese` says so,
-        spelled from the index vocabulary alone (no search) to tell.
+        spelled from the index vocabulary alone (no search) to tell. A misspelt name is then
+        spelled as the documents spell it (:meth:`with_indexed_names`).
         """
-        if not lacks_diacritics(text):
-            return text, language
-        known = self._usual_spellings(text)
-        if language != "vi" and not reads_as_spelled_vietnamese(text, restore_diacritics(text, [], known)):
-            return text, language
-        return self.with_diacritics(text, known), "vi"
+        if lacks_diacritics(text):
+            known = self._usual_spellings(text)
+            if language == "vi" or reads_as_spelled_vietnamese(text, restore_diacritics(text, [], known)):
+                text, language = self.with_diacritics(text, known), "vi"
+        return self.with_indexed_names(text), language
+
+    def with_indexed_names(self, question: str) -> str:
+        """``question`` with each name the documents never hold spelled as a close name its passages hold.
+
+        "Công trình của Ghandi được gọi là gì?": BM25 finds no "Ghandi", and the refusal rules
+        saw a name no passage mentions; the embedding still finds the passage on "Gandhi"
+        (:func:`respell_names`). Only names of letters without diacritics are respelled, and only
+        in a question in the documents' language: an English question over Vietnamese reports
+        holds English words the reports never spell ("French" is no misspelt "France").
+        """
+        unknown_words = getattr(self.index, "unknown_words", None)
+        corpus_language = getattr(self.index, "corpus_language", None)
+        if callable(corpus_language) and corpus_language() not in ("", detect_language(question)):
+            return question
+        names = [
+            word
+            for word in name_and_number_words(question).split()
+            if word.isascii() and word.isalpha() and len(word) >= MIN_RESPELLED_NAME
+        ]
+        if not names or not callable(unknown_words):
+            return question
+        unknown = list(unknown_words(names))
+        if not unknown:
+            return question
+        found = self.retriever.search(question, SPELLING_CONTEXT_CHUNKS)
+        respelled = respell_names(question, unknown, [hit.chunk.text for hit in found])
+        if respelled != question:
+            logger.info("%r names what the documents never hold, read as %r", question[:80], respelled[:80])
+        return respelled
 
     def _usual_spellings(self, question: str) -> dict[str, str]:
         """The index's usual spelling of each of ``question``'s words (:meth:`Index.usual_spellings`)."""

@@ -579,6 +579,15 @@ class Index:
                 self._spellings = spellings
             return {word: self._spellings[word] for word in words if word in self._spellings}
 
+    def unknown_words(self, words: Iterable[str]) -> list[str]:
+        """Those of ``words`` that no indexed chunk holds (compared as BM25 tokens, lowercase)."""
+        with self._lock:
+            generation = self._require_generation()
+            self._load_search_structures(generation)
+            if self._bm25_vocab is None:
+                return list(words)
+            return [word for word in words if normalize_text(word).lower() not in self._bm25_vocab]
+
     def token_idf(self, tokens: Iterable[str]) -> dict[str, float]:
         """BM25's (Lucene) idf of each token over the indexed chunks; a token in no chunk gets the most."""
         with self._lock:

@@ -99,6 +99,18 @@ class FakeIndex:
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         return sorted((c for c in self._chunks.values() if c.doc_id == doc_id), key=lambda c: c.start)
 
+    def unknown_words(self, words):
+        """The words no text holds (compared lowercase, syllable by syllable, as BM25's vocabulary)."""
+        from rag.normalize import syllables
+
+        held = {word for text in self.texts.values() for word in syllables(text)}
+        return [word for word in words if word.lower() not in held]
+
+    def corpus_language(self):
+        from rag.normalize import detect_language
+
+        return detect_language(" ".join(self.texts.values()))
+
     def usual_spellings(self, words):
         """The commonest accented spelling of each bare word in the texts (as the real index counts)."""
         from collections import Counter

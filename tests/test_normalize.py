@@ -427,3 +427,70 @@ def test_restore_diacritics_endings_function_words_and_known_spellings():
     )
     assert lacks_diacritics("ty le ho ngheo Phù Chẩn") and not lacks_diacritics("Who is Đàm Đức Hà?")
     assert not lacks_diacritics("Các chi bộ đăng ký nội dung học tập và làm theo Bác bằng cách nào?")
+
+
+# ---------------------------------------------------------------- misspelt names
+
+# XQuAD-vi, "Civil disobedience" and "Victoria (Australia)": the passages the misspelt questions
+# find (the "Đại lộ Barney" sentence is added, for a name two edits from a held-out one).
+GANDHI_TEXT = (
+    "Một phiên bản được tiếp tục bởi nhà văn Henry David Thoreau trong bài luận của mình về Bất tuân "
+    "Dân sự, và sau này của Gandhi trong học thuyết của ông về Satyagraha. Satyagraha của Gandhi đã "
+    "bị ảnh hưởng một phần và lấy cảm hứng từ ý tưởng bất bạo động của Shelley trong phản đối và hành "
+    "động chính trị."
+)
+VICTORIA_TEXT = (
+    "Đại lộ Barney rợp bóng cây. "
+    "Theo truyền thống, Đảng Lao động là đảng mạnh nhất trong tầng lớp lao động ở vùng ngoại ô phía "
+    "tây và phía bắc của Melbourne, và các thành phố khu vực Ballarat, Bendigo và Geelong."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "unknown", "respelled"),
+    [
+        # two edits (a letter moved) from six letters on
+        ("Công trình của Ghandi được gọi là gì?", ["Ghandi"], "Công trình của Gandhi được gọi là gì?"),
+        # one edit; the other names of the question are left alone
+        (
+            "Đảng nào được ưa chuộng ở Bedigo và Geelong?",
+            ["Bedigo"],
+            "Đảng nào được ưa chuộng ở Bendigo và Geelong?",
+        ),
+        # a swap of neighbours is one edit; a name typed in capitals stays in capitals
+        ("Percy SHELLY viết gì?", ["SHELLY"], "Percy SHELLEY viết gì?"),
+        # every occurrence, and only whole words
+        ("Ghandi và Ghandis: Ghandi là ai?", ["Ghandi"], "Gandhi và Ghandis: Gandhi là ai?"),
+        # no capitalised word of the passages is close: a name they never mention stays for the refusal
+        ("Tổng Giám đốc của Broncos là ai?", ["Broncos"], "Tổng Giám đốc của Broncos là ai?"),
+        # from five letters on, one edit; from six, two
+        ("Geelung ở đâu?", ["Geelung"], "Geelong ở đâu?"),
+        ("Melborne ở đâu?", ["Melborne"], "Melbourne ở đâu?"),
+        ("Genhi là ai?", ["Genhi"], "Genhi là ai?"),
+        # two edits that move no letter are another name: a held-out "Kearney" is no "Barney"
+        ("Đại lộ Kearney ở đâu?", ["Kearney"], "Đại lộ Kearney ở đâu?"),
+        ("Ai ở Ballarrt?", ["Ballarrt"], "Ai ở Ballarat?"),
+        ("Ai ở Bllarrat?", ["Bllarrat"], "Ai ở Bllarrat?"),
+        # shorter names are too often one letter from another name
+        ("Tổng thống Costa Rica nào?", ["Rica"], "Tổng thống Costa Rica nào?"),
+    ],
+)
+def test_a_misspelt_name_is_spelled_as_a_close_name_of_the_passages(question, unknown, respelled):
+    from rag.normalize import respell_names
+
+    assert respell_names(question, unknown, [GANDHI_TEXT, VICTORIA_TEXT]) == respelled
+
+
+def test_only_names_the_passages_capitalise_respell_and_only_close_enough_ones():
+    from rag.normalize import respell_names
+
+    # "tuân" is in the passage, but not capitalised: no name
+    assert respell_names("Ai là Tuann?", ["Tuann"], [GANDHI_TEXT]) == "Ai là Tuann?"
+    # a word the passages capitalise only at a sentence's start is not taken for a name
+    assert respell_names("Ai là Theoo?", ["Theoo"], ["Theo truyền thống, đảng mạnh."]) == "Ai là Theoo?"
+    assert respell_names("Ai là Theoo?", ["Theoo"], ["Ông gặp Theo ở Paris."]) == "Ai là Theo?"
+    # decomposed passages and an accented spelling: the name as the passage writes it (NFC)
+    nfd = unicodedata.normalize("NFD", "Nhà thờ ở Zürich rất đẹp.")
+    assert respell_names("Nhà thờ ở Zurch đẹp không?", ["Zurch"], [nfd]) == "Nhà thờ ở Zürich đẹp không?"
+    assert respell_names("Ai?", [], [GANDHI_TEXT]) == "Ai?"
+    assert respell_names("Ghandi?", ["Ghandi"], []) == "Ghandi?"

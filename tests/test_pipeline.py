@@ -2863,3 +2863,47 @@ def test_a_cited_sentence_naming_the_question_and_stating_the_answer_is_about_it
     assert states_named_question(
         "DECnet ban đầu đã làm gì", "Kết nối hai máy tính mini PDP-11", passages, citations
     )
+
+
+# XQuAD-vi, "Civil disobedience": "Công trình của Ghandi được gọi là gì?" was refused, as the
+# passage never mentions "Ghandi".
+GANDHI_TEXT = (
+    "Một phiên bản được tiếp tục bởi nhà văn Henry David Thoreau trong bài luận của mình về Bất tuân "
+    "Dân sự, và sau này của Gandhi trong học thuyết của ông về Satyagraha. Satyagraha của Gandhi đã "
+    "bị ảnh hưởng một phần và lấy cảm hứng từ ý tưởng bất bạo động của Shelley trong phản đối và hành "
+    "động chính trị."
+)
+
+
+def _gandhi_assistant(replies):
+    passages = [Passage(1, DOC_ID, "Bất tuân dân sự", GANDHI_TEXT, 0, len(GANDHI_TEXT), ("c1",), 1.0)]
+    return make_assistant(passages, GANDHI_TEXT, replies, supports_grammar=True)
+
+
+def test_a_misspelt_name_is_searched_and_answered_as_the_documents_spell_it():
+    assistant, llm, retriever = _gandhi_assistant(["Shelley [1]"])
+    typed = "Satyagraha của Ghandi đã bị ảnh hưởng từ ý tưởng bất bạo động của ai?"
+    answer = assistant.ask(typed)
+    assert answer.question == typed
+    assert answer.standalone_question == typed.replace("Ghandi", "Gandhi")
+    assert retriever.queries[-1] == answer.standalone_question
+    assert f"Question: {answer.standalone_question}" in llm.prompts[-1][-1]["content"]
+    assert not answer.refused and answer.answer == "Shelley [1]" and answer.verified
+    # search alone reads it so too
+    assistant.search("Ghandi và Thoreau", 3)
+    assert retriever.queries[-1] == "Gandhi và Thoreau"
+
+
+def test_a_name_no_passage_comes_close_to_is_kept_and_refused():
+    assistant, llm, retriever = _gandhi_assistant(["Henry David Thoreau [1]"])
+    answer = assistant.ask("Tổng Giám đốc của Broncos là ai?")
+    assert answer.standalone_question == "Tổng Giám đốc của Broncos là ai?"
+    assert answer.refused and "Broncos" in answer.refusal_reason
+
+
+def test_a_question_in_another_language_than_the_documents_keeps_its_names():
+    # English words the Vietnamese passages never hold are no misspellings of their names.
+    assistant, _, retriever = _gandhi_assistant(["Satyagraha [1]"])
+    answer = assistant.ask("What did the Shelly poem inspire?")
+    assert answer.standalone_question == "What did the Shelly poem inspire?"
+    assert all("Shelley" not in query for query in retriever.queries)

@@ -392,6 +392,12 @@ def test_query_without_diacritics_finds_the_chunk(index: Index) -> None:
     assert "Từ Sơn" in top_chunk.text
 
 
+def test_unknown_words_are_those_no_chunk_holds(index: Index) -> None:
+    # compared as BM25 tokens: any case, typed bare or with the chunks' marks
+    assert index.unknown_words(["Từ", "SƠN", "Son", "Ghandi", "zzzz"]) == ["Ghandi", "zzzz"]
+    assert index.unknown_words([]) == []
+
+
 def test_an_accented_query_word_finds_only_its_own_spelling(index: Index) -> None:
     # "Hạ" is not "Hà": only a word typed bare ("Ha") stands for every spelling of it.
     assert index.query_tokens("Hạ Long") == ["hạ", "long", "hạ_long"]
