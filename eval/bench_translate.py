@@ -136,6 +136,8 @@ def variants(
     raw_alt = [raw] if raw and raw != question else []
     strict_alt = [strict] if strict else []
     half_sparse = get_settings(settings, retrieval={"sparse_weight": settings.retrieval.sparse_weight / 2})
+    full_alternate = get_settings(settings, retrieval={"alternate_sparse_weight": 1.0})
+    half_alternate = get_settings(settings, retrieval={"alternate_sparse_weight": 0.5})
     return {
         "dense (EN)": lambda: index.dense_search(question, RANK_DEPTH),
         "hybrid (EN)": hybrid(question, []),
@@ -147,6 +149,8 @@ def variants(
         "hybrid + MT, cross-lang BM25 0": hybrid(question, mt_alt, 0.0),
         "hybrid + MT, cross-lang BM25 1.0": hybrid(question, mt_alt, 1.0),
         "hybrid + MT, sparse_weight x0.5": hybrid(question, mt_alt, run_settings=half_sparse),
+        "hybrid + MT, MT's BM25 x1.0": hybrid(question, mt_alt, run_settings=full_alternate),
+        "hybrid + MT, MT's BM25 x0.5": hybrid(question, mt_alt, run_settings=half_alternate),
     }
 
 

@@ -55,13 +55,18 @@ lệnh này…", "Liên minh này…"): they ask about a paragraph they assume i
 
 Beyond fusion, an English question gains most from a translation into the
 documents' language (``alternates``): with the human Vietnamese questions as
-the "translation", EN -> VI Recall@5 rises from .937 to .993. Tried and
+the "translation", EN -> VI Recall@5 rises from .937 to .993. The local model's
+translation is looser, and its BM25 list counts half (``alternate_sparse_weight``):
+600 questions, ``eval/bench_translate.py``, Recall@1/@5 .803/.947 at full weight,
+.838/.958 at half (.832/.957 at 0.3, .822/.957 at 0.7; the English question alone
+.753/.928). Tried and
 dropped: dense pseudo-relevance feedback (Rocchio, no gain) and boosting dense
 scores by name overlap (EN +.007, VI -.002 at best).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -274,6 +279,8 @@ def search(
     plans: list[SparsePlan] = []
     for number, phrasing in enumerate([query, *alternates]):
         plan = sparse_plan(index, phrasing, settings)
+        if number:
+            plan = dataclasses.replace(plan, weight=plan.weight * settings.retrieval.alternate_sparse_weight)
         plans.append(plan)
         logger.debug("search %r: BM25 on %r, weight %.2f", phrasing, plan.query, plan.weight)
         if dense_weight > 0:

@@ -119,6 +119,33 @@ def test_rrf_fusion_and_alternates(index: Index, search_settings: Settings) -> N
     assert len(helped) == len(plain) == 4
 
 
+def test_an_alternate_phrasing_keeps_its_share_of_the_bm25_weight(
+    index: Index, search_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rag.retrieve as retrieve
+
+    fused_with: list[dict[str, float]] = []
+    original = retrieve.weighted_score_fusion
+
+    def spy(results, weights):  # type: ignore[no-untyped-def]
+        fused_with.append(dict(weights))
+        return original(results, weights)
+
+    monkeypatch.setattr(retrieve, "weighted_score_fusion", spy)
+    own = sparse_weight_for(index, "bệnh viện Hà Nội", search_settings)
+    for share in (1.0, 0.5):
+        settings = get_settings(search_settings, retrieval={"alternate_sparse_weight": share})
+        search(index, "Which hospitals in Hanoi?", settings, k=3, alternates=["bệnh viện Hà Nội"])
+        assert fused_with[-1]["sparse1"] == pytest.approx(own * share)
+        assert fused_with[-1]["dense1"] == fused_with[-1]["dense0"]  # the dense lists count alike
+    # at 0 the alternate's BM25 list is not even asked for
+    asked: list[str] = []
+    monkeypatch.setattr(index, "sparse_search", lambda query, n: asked.append(query) or [])
+    settings = get_settings(search_settings, retrieval={"alternate_sparse_weight": 0.0})
+    search(index, "Which hospitals in Hanoi?", settings, k=3, alternates=["bệnh viện Hà Nội"])
+    assert "bệnh viện Hà Nội" not in asked
+
+
 def test_each_retriever_hands_over_its_candidates(
     index: Index, search_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
