@@ -2161,16 +2161,16 @@ class Assistant:
         in a question in the documents' language: an English question over Vietnamese reports
         holds English words the reports never spell ("French" is no misspelt "France").
         """
-        unknown_words = getattr(self.index, "unknown_words", None)
-        corpus_language = getattr(self.index, "corpus_language", None)
-        if callable(corpus_language) and corpus_language() not in ("", detect_language(question)):
-            return question
         names = [
             word
             for word in name_and_number_words(question).split()
             if word.isascii() and word.isalpha() and len(word) >= MIN_RESPELLED_NAME
         ]
+        unknown_words = getattr(self.index, "unknown_words", None)
         if not names or not callable(unknown_words):
+            return question
+        corpus_language = getattr(self.index, "corpus_language", None)
+        if callable(corpus_language) and corpus_language() not in ("", detect_language(question)):
             return question
         unknown = list(unknown_words(names))
         if not unknown:
