@@ -735,6 +735,11 @@ def restore_diacritics(question: str, texts: Sequence[str], known: Mapping[str, 
     return "".join(pieces)
 
 
+def _sentence_starts_lowered(text: str) -> str:
+    """``text`` (NFC) with each sentence's first letter in lower case: it is capitalised whatever the word."""
+    return _SENTENCE_START.sub(lambda m: m.group(1) + m.group(2).lower(), _nfc(text))
+
+
 def _run_spellings(texts: Sequence[str], wanted: set[str]) -> dict[tuple[str, ...], Counter[tuple[str, ...]]]:
     """Each run of 1 to ``_RESTORE_MAX_WORDS`` words of ``texts`` that starts at a ``wanted`` word.
 
@@ -742,8 +747,7 @@ def _run_spellings(texts: Sequence[str], wanted: set[str]) -> dict[tuple[str, ..
     """
     spellings: dict[tuple[str, ...], Counter[tuple[str, ...]]] = {}
     for text in texts:
-        # A sentence's first word is capitalised whatever it is: counted in lower case.
-        text = _SENTENCE_START.sub(lambda m: m.group(1) + m.group(2).lower(), _nfc(text))
+        text = _sentence_starts_lowered(text)  # counted in lower case
         # Runs of words within one clause: letters only, as the question's words are.
         for clause in re.split(r"[^\w\s]|\d", text):
             run = clause.split()
@@ -802,8 +806,7 @@ def respell_names(question: str, unknown: Sequence[str], texts: Sequence[str]) -
         return question
     capitalised: Counter[str] = Counter()
     for text in texts:
-        # A sentence's first word is capitalised whatever it is.
-        text = _SENTENCE_START.sub(lambda m: m.group(1) + m.group(2).lower(), _nfc(text))
+        text = _sentence_starts_lowered(text)
         capitalised.update(word for word in _LETTER_RUN_RE.findall(text) if word[:1].isupper())
     by_folded: dict[str, Counter[str]] = {}
     for word, count in capitalised.items():
@@ -814,15 +817,15 @@ def respell_names(question: str, unknown: Sequence[str], texts: Sequence[str]) -
         typed = fold_diacritics(name).lower()
         limit = 2 if len(name) >= TWO_EDIT_NAME else 1
         found = [
-            (folded, edits, row)
-            for folded, edits, row in process.extract(
+            (folded, edits)
+            for folded, edits, _ in process.extract(
                 typed, choices, scorer=OSA.distance, score_cutoff=limit, limit=None
             )
-            if edits <= 1 or sorted(folded) == sorted(typed)
+            if edits <= 1 or sorted(folded) == sorted(typed)  # two edits: only a moved letter
         ]
         if not found:
             continue
-        best, _, _ = min(found, key=lambda item: (item[1], -by_folded[item[0]].total()))
+        best, _ = min(found, key=lambda item: (item[1], -by_folded[item[0]].total()))
         spelling = by_folded[best].most_common(1)[0][0]
         if name.isupper():
             spelling = spelling.upper()
