@@ -56,3 +56,28 @@ def test_unaccented_benchmark_strips_diacritics_and_scores_the_spelling_back():
     assert strip_diacritics(question) == "Ty le ho ngheo cua phuong Phu Chan?"
     assert spelling_scores(question, "tỷ lệ hộ nghèo cua phường Phù Chẩn?") == (7, 8)
     assert spelling_scores(question, "Ty le ho") == (0, 8)  # words lost: nothing counts
+
+
+def test_llm_benchmark_prints_prompt_and_generation_speed_of_each_model(capsys):
+    from eval.bench_llm import ANSWER_PROMPT_TOKENS, main
+
+    assert main(["--model", "smollm2-135m", "--prompt-tokens", "48", "--gen-tokens", "3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:2] == ["model", "MB"]
+    name, size, prompt_tps, gen_tps, ttft = lines[1].split()
+    assert name == "SmolLM2-135M-Instruct.Q4_1.gguf" and 90 < float(size) < 110
+    assert float(prompt_tps) > 0 and float(gen_tps) > 0
+    # the estimate is the answer prompt's tokens at the measured prompt speed
+    assert float(ttft.rstrip("s")) == pytest.approx(
+        ANSWER_PROMPT_TOKENS / float(prompt_tps), rel=0.05, abs=0.1
+    )
+
+
+def test_llm_benchmark_names_a_folder_without_reports(tmp_path):
+    from eval.bench_llm import sample_text
+
+    with pytest.raises(SystemExit, match="no .txt or .md report"):
+        sample_text(tmp_path)
+    (tmp_path / "b.md").write_text("Tỷ lệ hộ nghèo", encoding="utf-8")
+    (tmp_path / "a.txt").write_text("Phường Phù Chẩn", encoding="utf-8")
+    assert sample_text(tmp_path) == "Phường Phù Chẩn"
