@@ -904,12 +904,16 @@ def names_a_person(span: str) -> bool:
     is no Vietnamese syllable ("Miller"). "Nghị quyết" and "Thuốc" are capitalised only
     because a sentence starts there: no Vietnamese name has a single syllable. Syllables in
     capitals are a heading or emphasis ("Trong THUYẾT TƯƠNG ĐỐI, trọng lực …"), unless a
-    family name opens them, as on a signature ("NGUYỄN CÔNG GIANG").
+    family name opens them, as on a signature ("NGUYỄN CÔNG GIANG"). A word holding a digit
+    ("COVID-19", the "50" of "Super Bowl 50") is no part of a name.
     """
     run = 0
     capitals: bool | None = None  # in a run of syllables in capitals: opened by a family name?
     for word in span.split():
         core = word.strip(EDGE_PUNCT)
+        if any(char.isdigit() for char in core):
+            run, capitals = 0, None
+            continue
         if len(core) > 1 and core.isupper() and is_vietnamese_word(core):
             capitals = core.lower() in _VIETNAMESE_SURNAMES if capitals is None else capitals
             if not capitals:

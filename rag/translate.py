@@ -546,7 +546,9 @@ _NAME_PARTICLES = frozenset(
 
 
 def _name_word(core: str) -> bool:
-    # "al-Zahrawi" is capitalised after its hyphen
+    # "al-Zahrawi" is capitalised after its hyphen; no name holds a digit ("COVID-19", "F-16")
+    if any(char.isdigit() for char in core):
+        return False
     return core[:1].isupper() or "-" in core and core.rsplit("-", 1)[1][:1].isupper()
 
 

@@ -1242,6 +1242,15 @@ def test_loading_the_model_on_first_use_is_timed_apart(passages, text, monkeypat
     assert assistant.ask(POVERTY_Q).timings.load_ms == 0.0  # loaded once
 
 
+def test_an_english_who_question_whose_copied_phrase_names_no_one_is_refused(passages, text):
+    # "COVID-19" was copied for it on an AVX2 machine (the reports set): no name holds a digit.
+    assistant, llm, _ = make_assistant(
+        passages, text, ["COVID-19 [2]"], supports_grammar=True, dense=[0.85] * 4
+    )
+    answer = assistant.ask("Who chairs the People's Committee of Phu Chan ward?")
+    assert llm.calls[0]["grammar"] and answer.refused and "COVID" not in answer.answer
+
+
 def test_english_figure_questions_get_the_copied_figure_in_english(passages, text):
     # Over Vietnamese passages the model copies the phrase; the answer is its figure, in English.
     assistant, llm, _ = make_assistant(
@@ -1609,6 +1618,9 @@ def test_a_person_is_named_by_two_capitalised_words_or_a_foreign_one():
     assert not names_a_person("Trong THUYẾT TƯƠNG ĐỐI, trọng lực không được")
     assert names_a_person("NGUYỄN CÔNG GIANG") and names_a_person("Chủ tịch TRẦN VĂN NAM")
     assert names_a_person("NASA") and names_a_person("Tổng thống Kenyatta")
+    # No name holds a digit: "COVID-19" was the copied answer to "Who chairs the People's
+    # Committee of Phu Chan ward?", which the report does not say (reports set, AVX2 run).
+    assert not names_a_person("COVID-19") and not names_a_person("do dịch COVID-19")
 
 
 def test_a_who_question_answered_without_a_name_is_refused(passages, text):
@@ -1845,6 +1857,8 @@ def test_a_figure_takes_the_word_that_makes_it_approximate_or_a_bound():
         ("Thuốc", "person", ""),  # one Vietnamese syllable starting a sentence
         ("XIII", "person", ""),  # the 13th congress (khóa XIII), a Roman numeral
         ("Level 3 Communications", "person", ""),
+        ("COVID-19", "person", ""),  # no name holds a digit
+        ("Đồng chí Trần Văn Nam, COVID-19", "person", "Trần Văn Nam"),
     ],
 )
 def test_factoid_spans_read_in_english(span, kind, english):
