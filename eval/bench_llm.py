@@ -33,13 +33,18 @@ def sample_text(folder: Path = DOCUMENTS) -> str:
 
 
 def measure(
-    model_path: Path, text: str, prompt_tokens: int, gen_tokens: int, threads: int
+    model_path: Path, text: str, prompt_tokens: int, gen_tokens: int, threads: int, batch: int = 512
 ) -> dict[str, float]:
     """Prompt tokens/s over ``prompt_tokens`` tokens of ``text``, then greedy generation tokens/s."""
     from llama_cpp import Llama
 
-    llama = Llama(model_path=str(model_path), n_ctx=max(512, prompt_tokens + gen_tokens + 8),
-                  n_threads=threads, n_batch=512, verbose=False)  # fmt: skip
+    llama = Llama(
+        model_path=str(model_path),
+        n_ctx=max(512, prompt_tokens + gen_tokens + 8),
+        n_threads=threads,
+        n_batch=batch,
+        verbose=False,
+    )
     tokens = llama.tokenize(text.encode("utf-8"), add_bos=False)
     while len(tokens) < prompt_tokens:
         tokens += tokens
@@ -72,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{'model':40s} {'MB':>7s} {'prompt tok/s':>12s} {'gen tok/s':>9s} {'TTFT est.':>9s}")
     for name in args.model or [base.llm.model]:
         path = ensure_llm_model(get_settings(base, llm={"model": name}))
-        figures = measure(path, text, args.prompt_tokens, args.gen_tokens, threads)
+        figures = measure(path, text, args.prompt_tokens, args.gen_tokens, threads, base.llm.n_batch)
         ttft = ANSWER_PROMPT_TOKENS / figures["prompt_tps"]
         print(
             f"{path.name[:40]:40s} {figures['size_mb']:7.0f} {figures['prompt_tps']:12.1f} "
