@@ -23,6 +23,7 @@ import logging
 import re
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -1574,6 +1575,37 @@ def _figure_counts(
     return False
 
 
+# Words that ask rather than answer: a model's answer cut down to one of them ("Nào [1]") says nothing.
+_ASKING_WORDS = _THING_QUESTION_WORDS | frozenset("bao nhiêu mấy điều khi".split())
+
+
+def model_words_in_quote(raw: str, question: str, quote: str) -> str | None:
+    """What the model's unchecked answer adds to ``question``, when ``quote`` holds it word for word.
+
+    "Sợi lông trên sứa lược được gọi là lông mao [1]." could not be checked as a whole (the
+    passage says sứa lược "sử dụng lông mao"), but the words it adds to "Những sợi lông trên sứa
+    lược được gọi là gì?" (:func:`rag.shorten.short_answer`: "lông mao") stand in the sentence
+    quoted for the question: those words are the answer, as a phrase copied under the span grammar
+    is. None when the answer restates nothing of the question, when what it adds is a word that
+    asks ("Nào"), a single lowercase syllable (a cut-off "khi hệ [1]"), or not in the sentence.
+    """
+    raw = unicodedata.normalize("NFC", raw).strip()
+    short = short_answer(raw, question)
+    if short == raw:
+        return None
+    added = cite.strip_markers(short).strip(" .;:,")
+    words = syllables(added)
+    if not words or _ASKING_WORDS.intersection(words):
+        return None
+    found = re.search(rf"(?<!\w){re.escape(added)}(?!\w)", quote, re.IGNORECASE)
+    if found is None:
+        return None
+    copied = found.group()
+    if len(words) == 1 and not copied[:1].isupper():
+        return None
+    return f"{copied[:1].upper()}{copied[1:]}"
+
+
 def _factoid_answer(span_answer: str, kind: str) -> str | None:
     """The figure, date or name of each copied part, in English.
 
@@ -2499,7 +2531,9 @@ class Assistant:
                 question, raw, passages, language, requote_below=QUOTE_QUESTION_RANK_FLOOR
             )
             if extractive is not None:
-                answer.answer, answer.citations = extractive
+                answer.answer, answer.citations = self._model_words_or_quote(
+                    extractive, raw, answer.standalone_question or question, answer
+                )
                 answer.verified = True
         # Checked against the citations that hold: an unchecked one says nothing of where the answer is.
         checked = [citation for citation in answer.citations if citation.verified]
@@ -2568,7 +2602,7 @@ class Assistant:
                 extractive = extractive if holds_asked else None
             if extractive is not None:
                 logger.info("quoted instead of refusing %r: %s", answer.question[:80], reason)
-                answer.answer, answer.citations = extractive
+                answer.answer, answer.citations = self._model_words_or_quote(extractive, raw, asked, answer)
                 answer.verified = True
                 answer.evidence["quoted_instead_of_refusal"] = 1.0
                 answer.timings.total_ms = _elapsed_ms(started)
@@ -3085,6 +3119,18 @@ class Assistant:
             if score < requote_below:
                 return None
         return self._quote(passage, start, end, language)
+
+    @staticmethod
+    def _model_words_or_quote(
+        quoted: tuple[str, list[cite.Citation]], raw: str, question: str, answer: Answer
+    ) -> tuple[str, list[cite.Citation]]:
+        """The words of the model's answer that ``quoted`` holds, cited to it; else ``quoted``."""
+        _, citations = quoted
+        words = model_words_in_quote(raw, question, citations[0].quote) if raw and citations else None
+        if words is None:
+            return quoted
+        answer.evidence["model_words_quoted"] = 1.0
+        return f"{words} [{citations[0].n}]", citations
 
     def _quote(
         self, passage: Passage, start: int, end: int, language: str

@@ -21,6 +21,7 @@ from rag.pipeline import (
     Assistant,
     answer_to_dict,
     looks_like_followup,
+    model_words_in_quote,
     place_of_person,
     rewrite_followup,
     select_excerpts,
@@ -2921,3 +2922,70 @@ def test_a_question_in_another_language_than_the_documents_keeps_its_names():
     answer = assistant.ask("What did the Shelly poem inspire?")
     assert answer.standalone_question == "What did the Shelly poem inspire?"
     assert all("Shelley" not in query for query in retriever.queries)
+
+
+# XQuAD-vi (the Ctenophora article)
+COMB_JELLY = (
+    "Có kích thước từ khoảng 1 milimét (0,039 in) đến 1,5 mét (4,9 ft), sứa lược là loài động vật "
+    'không sống trên bờ lớn nhất sử dụng lông mao ("lông") làm phương tiện di chuyển chính. Hầu hết '
+    "các loài có tám dải, được gọi là các tấm lược, chạy dọc theo chiều dài cơ thể và các dải lông mao "
+    'giống như lược, được gọi là "các phiến lược," xếp dọc theo các tấm lược để khi lông mao đập, '
+    "chúng của mỗi chiếc lược chạm vào chiếc lược bên dưới."
+)
+COMB_JELLY_Q = "Những sợi lông trên sứa lược được gọi là gì?"
+
+
+@pytest.mark.parametrize(
+    ("raw", "question", "quote", "words"),
+    [
+        ("Sợi lông trên sứa lược được gọi là lông mao [1].", COMB_JELLY_Q, COMB_JELLY, "Lông mao"),
+        (  # the question's misspelt "Columbia" is what the answer adds, with the name
+            "Tổng thống Colombia Juan Manuel Santos đã học tại Harvard [2].",
+            "Tổng thống Columbia nào đã học tại Harvard?",
+            "Tổng thống Colombia Juan Manuel Santos;",
+            "Colombia Juan Manuel Santos",
+        ),
+        # Cut off mid-word: "hệ" of "hệ thống" is one lowercase syllable.
+        (
+            "Suy giảm miễn dịch xảy ra khi hệ [1]",
+            "Sự suy giảm miễn dịch xảy ra khi nào?",
+            "Suy giảm miễn dịch xảy ra khi hệ thống miễn dịch hoạt động kém hơn bình thường",
+            None,
+        ),
+        # What it adds asks again.
+        (
+            "Nghị viện được bầu bao lâu một lần [1].",
+            "Bầu cử Nghị viện diễn ra bao lâu một lần?",
+            "bao lâu",
+            None,
+        ),
+        # Not in the quoted sentence, or not a part of a restated question.
+        ("Sợi lông trên sứa lược được gọi là tua [1].", COMB_JELLY_Q, COMB_JELLY, None),
+        ("Lông mao [1].", COMB_JELLY_Q, COMB_JELLY, None),
+        # A part of a word is no word of the sentence.
+        ("Sợi lông trên sứa lược được gọi là lông ma [1].", COMB_JELLY_Q, COMB_JELLY, None),
+    ],
+)
+def test_model_words_in_quote(raw, question, quote, words):
+    assert model_words_in_quote(raw, question, quote) == words
+
+
+def test_an_unchecked_answer_whose_added_words_the_quoted_sentence_holds_is_those_words(passages, text):
+    # The passage says sứa lược "sử dụng lông mao", not that the hairs are "called" so: the sentence
+    # cannot be checked, but its answer is copied from the sentence that would be quoted.
+    text, passages = paragraph_passages([COMB_JELLY, OIL_PARAGRAPHS[0]], "Sứa lược")
+    reply = "Sợi lông trên sứa lược được gọi là lông mao [1]."
+    assistant, _, _ = make_assistant(passages, text, [reply], dense=[0.9, 0.8])
+    answer = assistant.ask(COMB_JELLY_Q)
+    assert not answer.refused and answer.verified
+    assert answer.answer == "Lông mao [1]"
+    (citation,) = answer.citations
+    assert citation.n == 1 and citation.verified and "sử dụng lông mao" in citation.quote
+    assert text[citation.start : citation.end] == citation.quote
+    assert answer.evidence.get("model_words_quoted") == 1.0
+    # Words the sentence does not hold leave the quote.
+    assistant, _, _ = make_assistant(
+        passages, text, ["Sợi lông trên sứa lược được gọi là tua cảm [1]."], dense=[0.9, 0.8]
+    )
+    answer = assistant.ask(COMB_JELLY_Q)
+    assert answer.refused or answer.answer.startswith(extractive_note_for("vi"))
