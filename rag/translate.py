@@ -79,6 +79,22 @@ _FENCE = re.compile(r"<<<|>>>")
 _CITATION = re.compile(r"\s*\[\d+(?:\s*[,-]\s*\d+)*\]")
 _LABEL = re.compile(r"^(?:vietnamese|english|tiếng việt|translation|bản dịch|câu hỏi)\s*:\s*", re.IGNORECASE)
 _QUOTES = "\"'“”‘’«»`"
+# The task said back instead of done ("Hãy hỏi câu trên tiếng Việt.", "Viết câu hỏi tiếng Việt cho như
+# sau:"): words about the language or the question, in a translation of a question that has none.
+_TASK_TALK = (  # (said in the translation, unless the question says it)
+    (
+        re.compile(r"(?<!\w)(?:tiếng việt|vietnamese)(?!\w)", re.I),
+        re.compile(r"(?<!\w)(?:vietnam\w*|việt)(?!\w)", re.I),
+    ),
+    (
+        re.compile(r"(?<!\w)(?:tiếng anh|english)(?!\w)", re.I),
+        re.compile(r"(?<!\w)(?:english|tiếng anh)(?!\w)", re.I),
+    ),
+    (
+        re.compile(r"(?<!\w)(?:câu hỏi|câu trên|question)(?!\w)", re.I),
+        re.compile(r"(?<!\w)(?:question\w*|câu hỏi)(?!\w)", re.I),
+    ),
+)
 _FIRST_WORD = re.compile(r"^\W*[^\W_]+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
@@ -122,8 +138,10 @@ def clean_translation(question: str, output: str, target: str = "vi", *, require
     Strips quotes, a "Vietnamese:" label and fence markers. Unusable: empty,
     more than ``MAX_LENGTH_RATIO`` times longer than the question, the question
     itself, not in ``target`` (per ``detect_language``), with a citation marker
-    like "[1]" (the model answered, as the system message asks), with numbers
-    that differ from the question's (one lost, or one added by an answer), or
+    like "[1]" (the model answered, as the system message asks), talking of the
+    task ("Hãy hỏi câu trên tiếng Việt.") for a question that names no language
+    or question, with numbers that differ from the question's (one lost, or one
+    added by an answer), or
     with ``require_names``, without any of the question's names when it has some
     (see :func:`question_names`). The name check is off by default: it also
     rejects good translations that translate a name ("Atlantic" -> "Đại Tây
@@ -140,6 +158,8 @@ def clean_translation(question: str, output: str, target: str = "vi", *, require
     if len(text) > MAX_LENGTH_RATIO * max(len(question), 20):
         return ""
     if text.casefold() == " ".join(question.split()).casefold():
+        return ""
+    if any(said.search(text) and not asked.search(question) for said, asked in _TASK_TALK):
         return ""
     if detect_language(text) != target:
         return ""

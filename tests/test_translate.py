@@ -116,6 +116,26 @@ def test_unusable_output_gives_empty(output):
     assert translate_question(FakeLLM([output]), QUESTION) == ""
 
 
+@pytest.mark.parametrize(
+    ("question", "output"),
+    [  # XQuAD EN->VI, the 1.5B model's outputs
+        ("What is the longest time that a teaching certificate is good for?", "Hãy hỏi câu trên tiếng Việt."),
+        (
+            "Whose English translation of the Bible did the Luther Bible influence?",
+            "Viết câu hỏi tiếng Việt cho như sau:",
+        ),
+    ],
+)
+def test_the_task_said_back_is_no_translation(question, output):
+    assert clean_translation(question, output, "vi") == ""
+
+
+def test_a_question_about_a_language_may_be_translated_with_its_name():
+    question = "What is the Vietnamese name of the Red River?"
+    output = "Tên tiếng Việt của sông Hồng là gì?"
+    assert clean_translation(question, output, "vi") == output
+
+
 def test_a_cited_answer_is_not_a_translation_even_with_the_same_numbers():
     question = "What happened to Tesla in round 2 of the 1879 trial?"
     assert clean_translation(question, "Tesla thắng ở vòng 2 năm 1879 [2].", "vi") == ""
