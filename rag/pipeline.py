@@ -2092,12 +2092,6 @@ class Assistant:
         )
         if not cross_lingual:
             finished = self._refuse_off_question(finished, passages, query, started)
-        elif translation and not finished.refused:
-            # Recorded for calibration: how well the translation matches the passages and the cited sentences.
-            finished.evidence["translation_overlap"] = round(_evidence(translation, passages)[0], 4)
-            finished.evidence["translation_relevance"] = round(
-                answer_relevance(translation, passages, finished.citations), 4
-            )
         yield DoneEvent(finished)
 
     def _generate(
