@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 try:
@@ -40,6 +41,9 @@ from rag.prompts import (
 from rag.settings import get_settings
 from rag.types import DoneEvent, Passage, SourcesEvent, TokenEvent
 
+# The fake embedder hashes words, so an English question and a Vietnamese sentence share no
+# direction: the cosine check of answers across languages is the real embedder's (tested apart).
+RETRIEVAL = {"top_k": 4, "min_cross_lingual_citation_score": 0.0}
 POVERTY_Q = "Tỷ lệ hộ nghèo của phường Phù Chẩn là bao nhiêu?"
 FINES_Q = "Thành phố Từ Sơn xử phạt bao nhiêu trường hợp vi phạm đất đai?"
 
@@ -61,7 +65,7 @@ def make_assistant(
     retriever = FakeRetriever(passages, dense)
     index = FakeIndex({DOC_ID: text}, passages)
     settings = get_settings(
-        {"retrieval": {"top_k": 4, "min_dense_score": 0.8}, "llm": {"answer_format": answer_format}}
+        {"retrieval": {**RETRIEVAL, "min_dense_score": 0.8}, "llm": {"answer_format": answer_format}}
     )
     embedder = FakeEmbedder()
     assistant = Assistant(settings, index=index, embedder=embedder, llm=llm, retriever=retriever, **options)
@@ -259,7 +263,7 @@ def test_default_evidence_thresholds_refuse_a_low_overlap_question_unless_dense_
     def ask(question: str, dense: float):
         llm = FakeLLM(["Tỷ lệ hộ nghèo giảm còn 0,58% [2]."])
         assistant = Assistant(
-            get_settings({"retrieval": {"top_k": 4}}),
+            get_settings({"retrieval": RETRIEVAL}),
             index=FakeIndex({DOC_ID: text}, passages),
             embedder=FakeEmbedder(),
             llm=llm,
@@ -1975,7 +1979,7 @@ def test_an_english_answer_that_says_nothing_quotes_the_sentence_its_translation
     clear_translation_cache()
     translation = "Tỷ lệ hộ nghèo của phường Phù Chẩn là bao nhiêu?"
     assistant = Assistant(
-        get_settings({"retrieval": {"top_k": 4}}),
+        get_settings({"retrieval": RETRIEVAL}),
         index=FakeIndex({DOC_ID: text}, passages),
         embedder=FakeEmbedder(),
         llm=FakeLLM([translation, reply]),
@@ -2100,7 +2104,7 @@ class _TranslatingRetriever(FakeRetriever):
 def translating_assistant(passages, text, llm, retriever, top_k=4):
     """An assistant over the seed report whose retriever wants English questions translated."""
     return Assistant(
-        get_settings({"retrieval": {"top_k": top_k}}),
+        get_settings({"retrieval": {**RETRIEVAL, "top_k": top_k}}),
         index=FakeIndex({DOC_ID: text}, passages),
         embedder=FakeEmbedder(),
         llm=llm,
@@ -2117,7 +2121,7 @@ def test_english_question_is_also_searched_in_the_models_translation(passages, t
     retriever = _TranslatingRetriever(passages)
     index = FakeIndex({DOC_ID: text}, passages)
     assistant = Assistant(
-        get_settings({"retrieval": {"top_k": 4}}),
+        get_settings({"retrieval": RETRIEVAL}),
         index=index,
         embedder=FakeEmbedder(),
         llm=llm,
@@ -2695,7 +2699,7 @@ def test_an_english_answer_naming_its_passage_is_shown_as_its_claim(passages, te
 
     clear_translation_cache()
     assistant = Assistant(
-        get_settings({"retrieval": {"top_k": 4}}),
+        get_settings({"retrieval": RETRIEVAL}),
         index=FakeIndex({DOC_ID: text}, passages),
         embedder=FakeEmbedder(),
         llm=FakeLLM(
@@ -2805,7 +2809,7 @@ def test_an_english_question_is_shown_what_its_translation_matches_even_without_
     monkeypatch.setattr(pipeline, "select_excerpts", recording)
     llm = FakeLLM([translation, "Land management and construction order management [1]."])
     assistant = Assistant(
-        get_settings({"retrieval": {"top_k": 4}}),
+        get_settings({"retrieval": RETRIEVAL}),
         index=FakeIndex({DOC_ID: text}, passages),
         embedder=FakeEmbedder(),
         llm=llm,
@@ -2989,3 +2993,56 @@ def test_an_unchecked_answer_whose_added_words_the_quoted_sentence_holds_is_thos
     )
     answer = assistant.ask(COMB_JELLY_Q)
     assert answer.refused or answer.answer.startswith(extractive_note_for("vi"))
+
+
+class _CosineEmbedder(FakeEmbedder):
+    """Every sentence at ``cosine`` to every question, as the real embedder scores across languages."""
+
+    def __init__(self, cosine: float) -> None:
+        super().__init__()
+        self.cosine = cosine
+
+    def embed_query(self, text: str) -> np.ndarray:
+        vector = np.zeros(self.dim, dtype=np.float32)
+        vector[0] = 1.0
+        return vector
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        row = np.zeros(self.dim, dtype=np.float32)
+        row[0], row[1] = self.cosine, (1 - self.cosine**2) ** 0.5
+        return np.tile(row, (len(texts), 1))
+
+
+@pytest.mark.parametrize(("cosine", "refused"), [(0.70, True), (0.80, False)])
+def test_an_answer_across_languages_whose_cited_sentences_are_far_from_the_question_is_refused(
+    passages, text, cosine, refused
+):
+    from rag.translate import clear_translation_cache
+
+    clear_translation_cache()
+    translation = "Tỷ lệ hộ nghèo của phường Phù Chẩn là bao nhiêu?"
+    assistant = Assistant(
+        get_settings({"retrieval": {"top_k": 4}}),  # the default threshold, .74
+        index=FakeIndex({DOC_ID: text}, passages),
+        embedder=_CosineEmbedder(cosine),
+        llm=FakeLLM([translation, "The poverty rate is 0.58% [2]."]),
+        retriever=_TranslatingRetriever(passages),
+    )
+    answer = assistant.ask("What is the poverty rate of Phu Chan ward?")
+    assert answer.evidence["cited_cosine"] == pytest.approx(cosine, abs=1e-3)
+    assert answer.refused is refused
+    if refused:
+        assert answer.answer == REFUSAL_EN and "no cited sentence is close" in answer.refusal_reason
+        assert answer.related  # the closest passages are still offered
+    else:
+        assert "0.58" in answer.answer and answer.citations
+    # Off at 0, whatever the cosine.
+    clear_translation_cache()
+    off = Assistant(
+        get_settings({"retrieval": {"top_k": 4, "min_cross_lingual_citation_score": 0}}),
+        index=FakeIndex({DOC_ID: text}, passages),
+        embedder=_CosineEmbedder(cosine),
+        llm=FakeLLM([translation, "The poverty rate is 0.58% [2]."]),
+        retriever=_TranslatingRetriever(passages),
+    )
+    assert not off.ask("What is the poverty rate of Phu Chan ward?").refused
