@@ -2364,13 +2364,9 @@ class Assistant:
         quotes = [citation.quote for citation in answer.citations if citation.quote.strip()]
         if answer.refused or not quotes or threshold <= 0:
             return answer
-        import numpy as np
-
-        embedder = self.embedder
-        cosines = np.asarray(embedder.embed_documents(quotes), dtype=np.float32) @ np.asarray(
-            embedder.embed_query(question), dtype=np.float32
-        )
-        best = float(cosines.max())
+        # The ranker already embedded most quoted sentences when it chose the prompt's excerpts,
+        # and the embedder remembers the question: only new sentences are embedded here.
+        best = float(self._sentence_ranker_for(self.embedder).cosines(question, quotes).max())
         answer.evidence["cited_cosine"] = round(best, 4)
         if best < threshold:
             return self._refuse(
@@ -2387,6 +2383,10 @@ class Assistant:
         except Exception:  # noqa: BLE001 - without an embedder, lexical ranking still works
             logger.debug("no embedder for cross-lingual sentence ranking", exc_info=True)
             return None
+        return self._sentence_ranker_for(embedder)
+
+    def _sentence_ranker_for(self, embedder: Embedder) -> _SentenceRanker:
+        """The one sentence ranker of ``embedder``, whose cache of sentence vectors lives on."""
         with self._lock:
             if self._sentence_ranker is None or self._sentence_ranker.embedder is not embedder:
                 self._sentence_ranker = _SentenceRanker(embedder)
@@ -3202,7 +3202,8 @@ class _SentenceRanker:
         self.embedder = embedder
         self._vectors: dict[str, Any] = {}
 
-    def __call__(self, query: str, sentences: Sequence[str]) -> list[float]:
+    def _matrix(self, sentences: Sequence[str]) -> Any:
+        """The sentences' vectors, one row each; only sentences not seen before are embedded."""
         import numpy as np
 
         missing = [s for s in dict.fromkeys(sentences) if s not in self._vectors]
@@ -3211,7 +3212,18 @@ class _SentenceRanker:
                 self._vectors.clear()
             vectors = self.embedder.embed_documents(list(missing))
             self._vectors.update(zip(missing, vectors, strict=True))
-        matrix = np.stack([self._vectors[s] for s in sentences]).astype(np.float32)
+        return np.stack([self._vectors[s] for s in sentences]).astype(np.float32)
+
+    def cosines(self, query: str, sentences: Sequence[str]) -> Any:
+        """Plain cosines of ``query`` to each sentence (no hubness correction), as an array."""
+        import numpy as np
+
+        return self._matrix(sentences) @ np.asarray(self.embedder.embed_query(query), dtype=np.float32)
+
+    def __call__(self, query: str, sentences: Sequence[str]) -> list[float]:
+        import numpy as np
+
+        matrix = self._matrix(sentences)
         cosines = matrix @ np.asarray(self.embedder.embed_query(query), dtype=np.float32)
         if len(sentences) > 1:
             siblings = matrix @ matrix.T

@@ -3046,3 +3046,32 @@ def test_an_answer_across_languages_whose_cited_sentences_are_far_from_the_quest
         retriever=_TranslatingRetriever(passages),
     )
     assert not off.ask("What is the poverty rate of Phu Chan ward?").refused
+
+
+def test_the_cosine_check_across_languages_embeds_no_sentence_twice(passages, text):
+    from rag.translate import clear_translation_cache
+
+    class CountingEmbedder(_CosineEmbedder):
+        def __init__(self) -> None:
+            super().__init__(0.80)
+            self.embedded: list[str] = []
+
+        def embed_documents(self, texts: list[str]) -> np.ndarray:
+            self.embedded.extend(texts)
+            return super().embed_documents(texts)
+
+    clear_translation_cache()
+    embedder = CountingEmbedder()
+    assistant = Assistant(
+        get_settings({"retrieval": {"top_k": 4}}),
+        index=FakeIndex({DOC_ID: text}, passages),
+        embedder=embedder,
+        llm=FakeLLM(["Tỷ lệ hộ nghèo của phường Phù Chẩn là bao nhiêu?", "The poverty rate is 0.58% [2]."]),
+        retriever=_TranslatingRetriever(passages),
+    )
+    answer = assistant.ask("What is the poverty rate of Phu Chan ward?")
+    assert not answer.refused and "cited_cosine" in answer.evidence
+    quotes = [citation.quote for citation in answer.citations]
+    assert quotes and all(quote in embedder.embedded for quote in quotes)
+    # The excerpts' ranking embedded the passages' sentences; the check reused them.
+    assert len(embedder.embedded) == len(set(embedder.embedded))
