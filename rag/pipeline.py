@@ -869,6 +869,10 @@ def _window(sentence: str, query: str, max_tokens: int, count_tokens: Callable[[
     return ("… " if best_start > 0 else "") + piece + (" …" if end < len(words) else "")
 
 
+# An English possessive ending: "Warsaw's" names Warsaw, "Jesus'" Jesus.
+_POSSESSIVE = re.compile(r"(?<=\w)['’]s?$")
+
+
 def name_phrases(question: str) -> list[str]:
     """Runs of capitalised words after a question's first word: "Thị xã Quế Võ …" → ["Quế Võ"].
 
@@ -891,9 +895,10 @@ def name_phrases(question: str) -> list[str]:
             continue
         if word.lstrip(EDGE_PUNCT) != word:
             close_run()  # an opening quote or bracket starts another name
-        run.append(core)
-        if word.rstrip(EDGE_PUNCT) != word:
-            close_run()  # "Chẩn," ends the name
+        possessive = _POSSESSIVE.search(core)
+        run.append(core[: possessive.start()] if possessive else core)
+        if word.rstrip(EDGE_PUNCT) != word or possessive:
+            close_run()  # "Chẩn," ends the name, and so does "Warsaw's" ("Warsaw's Old Town")
     close_run()
     return names
 

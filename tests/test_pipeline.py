@@ -1220,6 +1220,19 @@ def test_a_question_about_a_place_no_passage_mentions_is_refused(passages, text)
         assert answer.refused == ("Đồng Kỵ" in question), (question, answer.refusal_reason)
 
 
+def test_an_english_possessive_is_no_part_of_the_name():
+    from rag.pipeline import name_phrases, unmentioned_names
+
+    assert name_phrases("What is Warsaw's Old Town known for?") == ["Warsaw", "Old Town"]
+    assert name_phrases("When were Tesla’s patents restored?") == ["Tesla"]
+    assert name_phrases("What did Jesus' followers do?") == ["Jesus"]
+    text = "The Old Town of Warsaw was rebuilt after the war. Tesla held many patents."
+    passage = Passage(1, DOC_ID, "Warsaw", text, 0, len(text), ("c1",), 1.0)
+    assert unmentioned_names("What is Warsaw's Old Town known for?", [passage]) == []
+    assert unmentioned_names("When were Tesla's patents restored?", [passage]) == []
+    assert unmentioned_names("When was Kraków's Old Town rebuilt?", [passage]) == ["Kraków"]
+
+
 def test_loading_the_model_on_first_use_is_timed_apart(passages, text, monkeypatch):
     import time as clock
 
