@@ -1077,7 +1077,7 @@ def complement_span(claim_text: str, question: str, match: Match, matcher: _Pass
     known_words = set(exact_words(known_text))
     missing = {
         pair
-        for pair in _exact_pairs(claim_text) - _exact_pairs(known_text)
+        for pair in exact_pairs(claim_text) - exact_pairs(known_text)
         if not any(word in EXACT_STOPWORDS for word in pair.split(" "))
         and not all(word in known_words for word in pair.split(" "))
     }
@@ -1090,13 +1090,13 @@ def complement_span(claim_text: str, question: str, match: Match, matcher: _Pass
         for start, end in split_sentences(other.text):
             if n == match.n and start < match.end and end > match.start:
                 continue  # inside the span already cited
-            found = len(missing & _exact_pairs(other.text[start:end]))
+            found = len(missing & exact_pairs(other.text[start:end]))
             if found and (best is None or found > best[0] or found == best[0] and n == match.n != best[1].n):
                 best = (found, Match(n, start, end, match.support))
     return best[1] if best else None
 
 
-def _exact_pairs(text: str) -> set[str]:
+def exact_pairs(text: str) -> set[str]:
     """Adjacent word pairs of ``text`` (see :func:`exact_words`)."""
     words = exact_words(text)
     return {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}

@@ -1558,6 +1558,82 @@ def restating_sentences(
     return [(passage, start, end) for _, passage, start, end in found]
 
 
+# Question word pairs an answer restates while the sentence it took its own words from holds none
+# of them: fewer are chance; as many held together by another sentence mark where it belongs.
+GRAFTED_MIN_PAIRS = 2
+
+
+def sentence_of_restated_words(
+    question: str, answer_text: str, passages: Sequence[Passage], citations: Sequence[cite.Citation]
+) -> tuple[Passage, int, int] | None:
+    """The sentence holding the question's words that an answer restates onto another sentence.
+
+    "Để thu gom, xử lý rác thải, Đảng ủy … chỉ đạo các khu phố làm các công trình phúc lợi …
+    [1]" takes what it adds from the sentence on "các công trình phúc lợi", which says nothing of
+    "thu gom, xử lý rác thải": the model grafted the question's purpose onto the sentence before
+    the one that answers it ("… đôn đốc các khu phố ký cam kết đến từng hộ dân để thu gom, xử lý
+    rác thải …"), and that one is returned. The source is the cited sentence holding most (at
+    least ``GRAFTED_MIN_PAIRS``) of the word pairs the answer adds to the question. As many of
+    the pairs it restates must be missing from the source and stand in another sentence of the
+    source's passage, more of them than the source holds; that sentence must say more than the
+    question and not be cited on its own. Words are compared in exact pairs
+    (:func:`citations.exact_pairs`), neither word a stopword nor a word of the question's names,
+    which a report gives once for a whole section ("phường Phù Chẩn"). None when no such
+    sentence is found.
+    """
+    named = {word for name in name_phrases(question) for word in cite.exact_words(name)}
+
+    def content_pairs(text: str) -> set[str]:
+        return {
+            pair
+            for pair in cite.exact_pairs(text)
+            if not any(word in cite.EXACT_STOPWORDS or word in named for word in pair.split(" "))
+        }
+
+    asked_pairs = content_pairs(question)
+    answer_pairs = content_pairs(cite.strip_markers(answer_text))
+    restated, added = answer_pairs & asked_pairs, answer_pairs - asked_pairs
+    if len(restated) < GRAFTED_MIN_PAIRS or not added:
+        return None
+    by_n = {p.n: p for p in passages}
+    cited_sentences = [
+        (passage, start, end)
+        for citation in citations
+        if (passage := by_n.get(citation.n)) is not None and passage.doc_id == citation.doc_id
+        for start, end in cite.full_sentences(passage.text)
+        if start < citation.end - passage.start and citation.start - passage.start < end
+    ]
+    scored = [(len(added & cite.exact_pairs(p.text[s:e])), p, s, e) for p, s, e in cited_sentences]
+    if not scored:
+        return None
+    found, source, source_start, source_end = max(scored, key=lambda item: item[0])
+    in_source = restated & cite.exact_pairs(source.text[source_start:source_end])
+    missing = restated - in_source
+    if found < GRAFTED_MIN_PAIRS or len(missing) < GRAFTED_MIN_PAIRS:
+        return None
+    # A sentence cited on its own is one of the answer's sources ("… được mã hóa hợp lý [1]. Ví dụ
+    # như một số nguyên … [1]."), not where the answer should have looked.
+    cited_alone = {
+        (citation.start - source.start, citation.end - source.start)
+        for citation in citations
+        if citation.n == source.n and citation.doc_id == source.doc_id
+    }
+    asked = set(syllables(question))
+    best: tuple[int, int, int] | None = None
+    for start, end in cite.full_sentences(source.text):
+        if start < source_end and source_start < end or (start, end) in cited_alone:
+            continue
+        sentence = source.text[start:end]
+        held = len(missing & cite.exact_pairs(sentence))
+        # It must restate more of the question than the source does: a sentence holding only the
+        # question's setting ("bộ đồ phi hành gia") beside the one answering it is no graft.
+        if held < max(GRAFTED_MIN_PAIRS, len(in_source) + 1) or len(set(syllables(sentence)) - asked) < 2:
+            continue
+        if best is None or held > best[0]:
+            best = (held, start, end)
+    return (source, best[1], best[2]) if best else None
+
+
 def _figure_counts(
     copied: Sequence[cite.Citation], passages: Sequence[Passage], counted: Sequence[str]
 ) -> bool:
@@ -2726,12 +2802,15 @@ class Assistant:
 
         The model copied its answer from a sentence that shares some of the question's words
         ("Để giải quyết những vấn đề nổi cộm …" for "… giải quyết những vấn đề gì?") while another
-        says the question back with its answer (:func:`restating_sentences`). Without the
-        extractive fallback the answer stays.
+        says the question back with its answer (:func:`restating_sentences`). Else, when the answer
+        restates words of the question that its cited sentences lack and another sentence holds
+        (:func:`sentence_of_restated_words`), that sentence is quoted. Without the extractive
+        fallback the answer stays.
         """
         if self.fallback != "extractive" or not answer.citations:
             return
         found = restating_sentences(question, passages)
+        evidence = "restated_question"
         if not found or any(
             c.doc_id == passage.doc_id and c.start < passage.start + end and passage.start + start < c.end
             for passage, start, end in restating_sentences(question, passages, min_words=1)
@@ -2739,12 +2818,15 @@ class Assistant:
         ):
             # None, or the answer cites one, if only with fewer of the question's words: "Kawann
             # Short dẫn đầu đội về số lần vật ngã" does not repeat the "Panthers" of its passage.
-            return
+            grafted = sentence_of_restated_words(question, answer.answer, passages, answer.citations)
+            if grafted is None:
+                return
+            found, evidence = [grafted], "grafted_question_words"
         passage, start, end = found[0]
         answer.answer = f"{restated_note_for(language)} “{passage.text[start:end]}” [{passage.n}]"
         answer.citations = [self._cite_span(passage, start, end)]
         answer.verified = True
-        answer.evidence["restated_question"] = 1.0
+        answer.evidence[evidence] = 1.0
 
     def _restated_subject(
         self, question: str, passages: Sequence[Passage], raw: str

@@ -39,7 +39,7 @@ from rag.prompts import (
     restated_note_for,
 )
 from rag.settings import get_settings
-from rag.types import DoneEvent, Passage, SourcesEvent, TokenEvent
+from rag.types import Citation, DoneEvent, Passage, SourcesEvent, TokenEvent
 
 # The fake embedder hashes words, so an English question and a Vietnamese sentence share no
 # direction: the cosine check of answers across languages is the real embedder's (tested apart).
@@ -2528,6 +2528,132 @@ def test_an_answer_from_another_sentence_than_the_one_restating_the_question_quo
     assert answer.answer == f"{restated_note_for('vi')} “{sentence}” [{n}]"
     (citation,) = answer.citations
     assert citation.n == n and citation.verified and text[citation.start : citation.end] == sentence
+
+
+WASTE_PLEDGE_SENTENCE = (
+    "Đồng thời, kiểm tra, đôn đốc các khu phố ký cam kết đến từng hộ dân để thu gom, xử lý rác thải ở "
+    "các khu phố, kiểm tra, giám sát việc thu gom, xử lý rác thải sinh hoạt theo quy định."
+)
+
+
+def test_an_answer_grafting_the_question_onto_another_sentence_quotes_the_one_holding_its_words(
+    passages, text
+):
+    from rag.pipeline import sentence_of_restated_words
+
+    # The reports set: the model put the question's purpose ("thu gom, xử lý rác thải") before
+    # the content of the sentence ahead of the one that says it.
+    n = _passage_holding(passages, WASTE_PLEDGE_SENTENCE)
+    question = "Để thu gom, xử lý rác thải, Đảng ủy phường Hương Mạc chỉ đạo các khu phố làm gì?"
+    reply = (
+        "Để thu gom, xử lý rác thải, Đảng ủy phường Hương Mạc chỉ đạo các khu phố làm các công trình phúc "
+        "lợi từ những năm 2000, tập trung giải quyết những vấn đề nổi cộm, bức xúc trong nhân dân về ô "
+        f"nhiễm môi trường, lấn chiếm đất đai, sử dụng đất sai mục đích [{n}]."
+    )
+    assistant, _, _ = make_assistant(passages, text, [reply])
+    answer = assistant.ask(question)
+    assert answer.evidence.get("grafted_question_words") == 1.0 and answer.verified
+    assert answer.answer == f"{restated_note_for('vi')} “{WASTE_PLEDGE_SENTENCE}” [{n}]"
+    (citation,) = answer.citations
+    assert citation.n == n and text[citation.start : citation.end] == WASTE_PLEDGE_SENTENCE
+    # An answer whose cited sentence holds the question's words it restates stands.
+    passage = next(p for p in passages if p.n == n)
+    start = passage.text.index(WASTE_PLEDGE_SENTENCE)
+    held = dataclasses.replace(
+        citation, start=passage.start + start, end=passage.start + start + len(WASTE_PLEDGE_SENTENCE)
+    )
+    right = f"Để thu gom, xử lý rác thải, các khu phố ký cam kết đến từng hộ dân [{n}]."
+    assert sentence_of_restated_words(question, right, passages, [held]) is None
+    # A span copied under the grammar is checked against its whole sentence, and the ward's
+    # name, which the report gives once for the whole passage, is no word to restate.
+    phrase_start = passage.text.index("ký cam kết đến từng hộ dân")
+    copied = dataclasses.replace(
+        citation, start=passage.start + phrase_start, end=passage.start + phrase_start + 26
+    )
+    ward = "Đảng ủy phường Hương Mạc chỉ đạo các khu phố thu gom, xử lý rác thải thế nào?"
+    assert (
+        sentence_of_restated_words(
+            ward, f"Thu gom, xử lý rác thải: ký cam kết đến từng hộ dân [{n}]", passages, [copied]
+        )
+        is None
+    )
+
+
+def _cite_sentences(passage: Passage, *sentences: str) -> Citation:
+    start = passage.text.index(sentences[0])
+    end = passage.text.index(sentences[-1]) + len(sentences[-1])
+    quote = passage.text[start:end]
+    return Citation(passage.n, passage.doc_id, passage.title, "c1", start, end, quote, True)
+
+
+# XQuAD-vi paragraphs on which answers that restate the question stand.
+APOLLO_SUIT = (
+    "Các phi hành gia sẽ mặc một bộ đồ phi hành gia Apollo mới, được thiết kế phù hợp với hoạt động bên "
+    "ngoài tàu vũ trụ trên mặt trăng (EVA)."
+)
+APOLLO_HELMET = (
+    'Mũ bảo hiểm có lưỡi trai truyền thống được thay thế bằng loại "bình cá" trong suốt để có tầm nhìn '
+    "rõ hơn và bộ đồ EVA dành cho các hoạt động thám hiểm mặt trăng bao gồm quần áo lót làm mát bằng nước."
+)
+ENCODING_WHY = (
+    "Cũng như trong máy tính trên thực tế, các đối tượng toán học không phải dãy bit cần phải được "
+    "mã hóa hợp lý."
+)
+ABC_COLOUR = (
+    "Đầu những năm 1970, ABC đã hoàn thành quá trình chuyển đổi sang màu sắc; toàn bộ thập kỷ sẽ đánh dấu "
+    "một bước ngoặt đối với ABC, khi công ty bắt đầu vượt qua CBS và NBC về tỷ suất người xem để trở "
+    "thành mạng đứng đầu."
+)
+ABC_AUDIENCE = (
+    "Sự gia tăng thị phần khán giả của ABC đã được hỗ trợ rất nhiều bởi thực tế là một số thị trường nhỏ "
+    "hơn đã phát triển đủ lớn để cho phép các kết nối toàn thời gian từ cả ba mạng lưới."
+)
+APARTHEID_SCHOOLS = (
+    "Trong những năm cuối cùng của kỷ nguyên phân biệt chủng tộc, phụ huynh tại các trường chính phủ da "
+    'trắng được lựa chọn chuyển đổi sang hình thức "bán tư nhân" có tên là Mô hình C.'
+)
+ENCODING_HOW = (
+    "Ví dụ như một số nguyên cần phải được biểu diễn dưới dạng nhị phân, đồ thị có thể được biểu diễn dưới "
+    "dạng ma trận kề, hoặc mã hóa danh sách kề dưới dạng nhị phân."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "sentences", "cited"),
+    [
+        # The sentence before the answering one holds only the question's setting.
+        (
+            "Loại mũ nào có trong bộ đồ phi hành gia trước khi có mũ bảo hiểm loại “bình cá” trong suốt?",
+            "Loại mũ có trong bộ đồ phi hành gia trước khi có mũ bảo hiểm loại “bình cá” trong suốt là "
+            "lưỡi trai truyền thống [1].",
+            (APOLLO_SUIT, APOLLO_HELMET),
+            [(APOLLO_SUIT, APOLLO_HELMET)],
+        ),
+        # What the answer adds ("1970") is in no cited sentence as a word pair: no source to judge.
+        (
+            "ABC đã hoàn thành việc chuyển đổi sang màu sắc trong thập kỷ nào?",
+            "Thực tế, ABC đã hoàn thành việc chuyển đổi sang màu sắc trong thập kỷ 1970 [1].",
+            (ABC_COLOUR, ABC_AUDIENCE, APARTHEID_SCHOOLS),
+            [(ABC_COLOUR,), (ABC_AUDIENCE,)],
+        ),
+        # Each sentence of the answer cites its own.
+        (
+            "Khi mã hóa các đối tượng toán học, cách thức mà các số nguyên thường được biểu diễn là gì?",
+            f"{ENCODING_WHY[:-1]} [1]. {ENCODING_HOW[:-1]} [1].",
+            (ENCODING_WHY, ENCODING_HOW),
+            [(ENCODING_WHY,), (ENCODING_HOW,)],
+        ),
+    ],
+)
+def test_an_answer_restating_the_question_from_its_own_sentences_is_no_graft(
+    question, answer, sentences, cited
+):
+    from rag.pipeline import sentence_of_restated_words
+
+    text = " ".join(sentences)
+    passage = Passage(1, DOC_ID, "XQuAD", text, 0, len(text), ("c1",), 1.0)
+    citations = [_cite_sentences(passage, *group) for group in cited]
+    assert sentence_of_restated_words(question, answer, [passage], citations) is None
 
 
 def test_an_answer_citing_the_sentence_restating_the_question_stands(passages, text):
