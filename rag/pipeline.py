@@ -976,6 +976,31 @@ def names_someone_else(text: str, question: str) -> bool:
     return False
 
 
+# "Cơ quan nào …?", "Which company …?": the answer is a name (an agency, a country, a team).
+_ASKS_NAMED_BODY = re.compile(
+    r"\b(?:cơ quan|tổ chức|công ty|tập đoàn|hãng|ngân hàng|quốc gia|nước|thành phố|tỉnh|đội|đảng|"
+    r"trường đại học)\s+nào\b|\bwhich\s+(?:agency|body|organi[sz]ation|company|firm|bank|country|"
+    r"nation|city|province|team|party|university)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_named_body(question: str) -> bool:
+    """Whether ``question`` asks which agency, company, country, city, team or party: a name."""
+    return _ASKS_NAMED_BODY.search(question) is not None
+
+
+def names_something_new(text: str, question: str) -> bool:
+    """Whether ``text`` holds a capitalised word, past its first, that ``question`` does not.
+
+    The first word is capitalised as the sentence's start ("Dù các dược sĩ …"); a word in the
+    middle is a name ("… Iran là nước xuất khẩu dầu …", "… quà tặng từ Harrods").
+    """
+    asked = {word.strip(EDGE_PUNCT).lower() for word in question.split()}
+    words = [word.strip(EDGE_PUNCT) for word in text.split()]
+    return any(word[:1].isupper() and word.lower() not in asked for word in words[1:])
+
+
 def _one_edit_apart(a: str, b: str) -> bool:
     """True when ``b`` is ``a`` with at most one letter changed, added, dropped or two swapped."""
     if a == b:
@@ -2712,6 +2737,14 @@ class Assistant:
                 if kind == "person":
                     holds_asked = holds_asked and names_someone_else(quote, asked)
                 extractive = extractive if holds_asked else None
+            if (
+                extractive is not None
+                and asks_named_body(asked)
+                and not names_something_new(extractive[1][0].quote, asked)
+            ):
+                # "Một kỹ thuật viên dược phải đăng ký với cơ quan nào?" is not answered by a sentence
+                # on "kỹ thuật viên dược" that names no agency: the model's refusal stands.
+                extractive = None
             if extractive is not None:
                 logger.info("quoted instead of refusing %r: %s", answer.question[:80], reason)
                 answer.answer, answer.citations = self._model_words_or_quote(extractive, raw, asked, answer)

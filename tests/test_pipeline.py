@@ -3214,3 +3214,38 @@ def test_the_cosine_check_across_languages_embeds_no_sentence_twice(passages, te
     assert quotes and all(quote in embedder.embedded for quote in quotes)
     # The excerpts' ranking embedded the passages' sentences; the check reused them.
     assert len(embedder.embedded) == len(set(embedder.embedded))
+
+
+PHARMACY_PARAGRAPH = (
+    "Ở hầu hết các quốc gia, phòng phát thuốc phải tuân theo luật dược phẩm; với các yêu cầu về điều kiện "
+    "lưu trữ, văn bản bắt buộc, thiết bị, v.v., được quy định trong luật. Dù các dược sĩ từng có trách "
+    "nhiệm pha chế/phân phát thuốc, xu hướng ngày càng tăng là sử dụng các kỹ thuật viên dược được đào "
+    "tạo cho công việc đó trong khi dược sĩ dành nhiều thời gian hơn để giao tiếp với bệnh nhân. Các kỹ "
+    "thuật viên dược hiện đang phụ thuộc nhiều hơn vào tự động hóa để hỗ trợ họ trong vai trò mới là giải "
+    "quyết các đơn thuốc và các vấn đề an toàn của bệnh nhân."
+)
+
+
+def test_a_refusal_to_name_a_body_stands_unless_the_quote_names_one():
+    from rag.pipeline import asks_named_body, names_something_new
+
+    assert asks_named_body("Một kỹ thuật viên dược phải đăng ký với cơ quan nào?")
+    assert asks_named_body("Which company gave the Talbot Hughes collection?")
+    assert not asks_named_body("Nhóm nhà khoa học nào tìm cách đo lượng oxi?")
+    assert not names_something_new(
+        "Dù các dược sĩ từng có trách nhiệm pha chế.", "Dược sĩ đăng ký ở cơ quan nào?"
+    )
+    assert names_something_new("Khi đó, Iran là nước xuất khẩu dầu.", "Quốc gia nào xuất khẩu dầu?")
+    assert not names_something_new("Khi đó, Iran là nước xuất khẩu dầu.", "Iran là quốc gia nào?")
+    # XQuAD-vi: the paragraph that answered the question was held out, the model refused, and the
+    # sentence on "kỹ thuật viên dược" names no agency. One that names it is quoted.
+    question = "Một kỹ thuật viên dược phải đăng ký với cơ quan nào?"
+    registered = "Ở Anh, các kỹ thuật viên dược phải đăng ký với Hội đồng Dược phẩm Tổng hợp."
+    for paragraph, quoted in ((PHARMACY_PARAGRAPH, False), (f"{PHARMACY_PARAGRAPH} {registered}", True)):
+        text, passages = paragraph_passages([paragraph], "XQuAD")
+        assistant, _, _ = make_assistant(passages, text, [REFUSAL_VI], dense=[0.9])
+        answer = assistant.ask(question)
+        assert answer.refused is not quoted, answer.answer
+        if quoted:
+            assert answer.evidence.get("quoted_instead_of_refusal") == 1.0
+            assert answer.citations[0].quote == registered
