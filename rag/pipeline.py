@@ -51,6 +51,7 @@ from rag.prompts import (
     asks_for_documents,
     asks_for_summary,
     asks_for_total,
+    asks_named_body,
     asks_quoted_people,
     asks_year,
     build_messages,
@@ -79,7 +80,7 @@ from rag.prompts import (
 )
 from rag.retrieve import name_and_number_words
 from rag.settings import Settings, get_settings
-from rag.shorten import MAX_SUBJECT_WORDS, asks_explanation, short_answer
+from rag.shorten import MAX_SUBJECT_WORDS, asked_phrase, asks_explanation, short_answer
 from rag.summary import SUMMARY_GENERIC_WORDS, SUMMARY_POINTS, main_points, paragraphs, point_text
 from rag.translate import (
     asked_quantity_term,
@@ -974,20 +975,6 @@ def names_someone_else(text: str, question: str) -> bool:
         if any(not is_vietnamese_word(word) for word in run):
             return True
     return False
-
-
-# "Cơ quan nào …?", "Which company …?": the answer is a name (an agency, a country, a team).
-_ASKS_NAMED_BODY = re.compile(
-    r"\b(?:cơ quan|tổ chức|công ty|tập đoàn|hãng|ngân hàng|quốc gia|nước|thành phố|tỉnh|đội|đảng|"
-    r"trường đại học)\s+nào\b|\bwhich\s+(?:agency|body|organi[sz]ation|company|firm|bank|country|"
-    r"nation|city|province|team|party|university)\b",
-    re.IGNORECASE,
-)
-
-
-def asks_named_body(question: str) -> bool:
-    """Whether ``question`` asks which agency, company, country, city, team or party: a name."""
-    return _ASKS_NAMED_BODY.search(question) is not None
 
 
 def names_something_new(text: str, question: str) -> bool:
@@ -2775,6 +2762,8 @@ class Assistant:
             quoted = self._quote_across(asked, translation, passages, language)
         elif self.fallback == "extractive":
             quoted = self._extractive(asked, "", passages, language, min_question_rank=ECHO_QUOTE_RANK_FLOOR)
+            if quoted is not None:
+                quoted = self._model_words_or_quote(quoted, "", asked, answer)
         if quoted is None:
             return self._refuse(answer, passages, started, "the answer only repeats the question")
         answer.answer, answer.citations = quoted
@@ -3275,13 +3264,23 @@ class Assistant:
     def _model_words_or_quote(
         quoted: tuple[str, list[cite.Citation]], raw: str, question: str, answer: Answer
     ) -> tuple[str, list[cite.Citation]]:
-        """The words of the model's answer that ``quoted`` holds, cited to it; else ``quoted``."""
+        """The words of the model's answer that ``quoted`` holds, cited to it; else ``quoted``.
+
+        Without such words, the one phrase of the quoted sentence of the kind the question asks
+        for stands for it (:func:`rag.shorten.asked_phrase`: "Năm 2008 [1]" for "… vào năm nào?").
+        """
         _, citations = quoted
-        words = model_words_in_quote(raw, question, citations[0].quote) if raw and citations else None
-        if words is None:
+        if not citations:
             return quoted
-        answer.evidence["model_words_quoted"] = 1.0
-        return f"{words} [{citations[0].n}]", citations
+        words = model_words_in_quote(raw, question, citations[0].quote) if raw else None
+        if words is not None:
+            answer.evidence["model_words_quoted"] = 1.0
+            return f"{words} [{citations[0].n}]", citations
+        phrase = asked_phrase(citations[0].quote, question)
+        if phrase is not None:
+            answer.evidence["asked_phrase_quoted"] = 1.0
+            return f"{phrase} [{citations[0].n}]", citations
+        return quoted
 
     def _quote(
         self, passage: Passage, start: int, end: int, language: str

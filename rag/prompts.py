@@ -778,6 +778,26 @@ def _matches(pattern: str, question: str) -> bool:
     return re.search(fold_diacritics(pattern) if plain else pattern, lowered) is not None
 
 
+# "Cơ quan nào …?", "Which company …?": the answer is a name (an agency, a country, a team).
+_ASKS_NAMED_BODY = re.compile(
+    r"\b(?:cơ quan|tổ chức|công ty|tập đoàn|hãng|ngân hàng|quốc gia|nước|thành phố|tỉnh|đội|đảng|"
+    r"trường đại học)\s+nào\b|\bwhich\s+(?:agency|body|organi[sz]ation|company|firm|bank|country|"
+    r"nation|city|province|team|party|university)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_named_body(question: str) -> bool:
+    """Whether ``question`` asks which agency, company, country, city, team or party: a name."""
+    return named_body_asked(question) is not None
+
+
+def named_body_asked(question: str) -> tuple[int, int] | None:
+    """Where ``question`` asks which agency, company, … ("công ty nào"), or None."""
+    found = _ASKS_NAMED_BODY.search(question)
+    return found.span() if found else None
+
+
 def asks_year(question: str) -> bool:
     """Whether ``question`` asks for a year ("năm nào", "which year"), not just when."""
     return _matches(_ASKS_YEAR, question)

@@ -17,6 +17,10 @@ answers to "how"/"why" questions, whose sentence is the answer. A question askin
 ("Anderson đã ghi điểm touchdown từ lượt chơi ở vạch 2 yard" → "Anderson"). An answer that opens with
 the question's words up to its question word is cut to what fills that word's place ("Fort Caroline
 được đổi tên thành San Mateo" → "San Mateo").
+
+A sentence quoted because the model's answer could not be checked is read the same way when the
+question asks for a year, a decade, a date, a counted figure or a name and the sentence holds one
+of that kind (:func:`asked_phrase`): "Năm 2008" for "… vào năm nào?".
 """
 
 from __future__ import annotations
@@ -397,3 +401,204 @@ def _opens_figure(words: Words, i: int) -> bool:
     if word[0].isdigit() or word in _NUMBER_WORDS:
         return True
     return word in _NUMBER_WORDS_BEFORE_MAGNITUDE and i + 1 < len(words) and words[i + 1][2] in _MAGNITUDES
+
+
+# A year standing alone: not part of a larger number ("1.945"), a range ("1998-2002") or a share.
+_YEAR_ALONE = r"(?<![\d.,/–-])(?:1\d{3}|20\d{2})(?![\d%]|[.,/–-]\d)"
+# Words placing a date or decade, kept with it: "cuối năm 2021" is not "năm 2021".
+_TIME_QUALIFIER = r"(?:(?:cuối|đầu|giữa|khoảng|trước|sau)\s+)?"
+_DATE_IN_TEXT = re.compile(
+    rf"(?<!\w){_TIME_QUALIFIER}(?:(?:ngày\s+\d{{1,2}}\s+)?tháng\s+\d{{1,2}}(?!\d)(?:\s+năm\s+{_YEAR_ALONE})?"
+    rf"|(?:năm\s+)?{_YEAR_ALONE})",
+    re.IGNORECASE,
+)
+_DECADE_IN_TEXT = re.compile(
+    rf"(?<!\w){_TIME_QUALIFIER}(?:(?:những|các)\s+năm|thập\s+(?:niên|kỷ|kỉ))\s+(?:1\d|20)\d0(?:\s+và\s+(?:1\d|20)\d0)?(?!\d)",
+    re.IGNORECASE,
+)
+_ASKS_DECADE = re.compile(r"\bthập\s+(?:niên|kỷ|kỉ)\s+nào\b|\b(?:what|which)\s+decade\b", re.IGNORECASE)
+_FIGURE_IN_TEXT = re.compile(r"(?<![\w.,/])\d+(?:[.,/]\d+)*%?(?:\s+(?:trăm|nghìn|ngàn|triệu|tỷ|tỉ))?(?!\w)")
+# Where in the question its asking phrase stands: its neighbours tell candidates apart.
+_ASKING_PHRASE = re.compile(
+    r"\b(?:thập\s+(?:niên|kỷ|kỉ)|năm|ngày|tháng|lúc|khi)\s+nào\b|\bbao\s+giờ\b|\b[^\W\d_]+\s+nào\b"
+    r"|\bai\b|\bbao\s+nhiêu(?:\s+[^\W\d_]+){0,2}|\b(?:what|which)\s+[^\W\d_]+\b|\bwho(?:m|se)?\b|\bwhen\b",
+    re.IGNORECASE,
+)
+_EDGE = "\"'“”‘’«»()[]{}.,;:!?…"
+
+
+def asked_phrase(sentence: str, question: str) -> str | None:
+    """The one phrase of ``sentence`` of the kind ``question`` asks for; None when it holds none or several.
+
+    For a quoted sentence that the model's answer could not be checked against: "Vào mùa thu năm
+    2015, ABC đã dừng quảng bá … từ năm 1998-2002 …" holds one year for "… vào năm nào?" ("Năm
+    2015": a range is no year), "Sau những năm 1940, …" one decade for "… trong thập kỷ nào?",
+    and "… quà tặng từ Harrods …" the one name after the question's "từ" for "… món quà từ công
+    ty nào?". Kinds: a year, a decade, a date ("khi nào": "tháng 3"), a figure with the noun a
+    "bao nhiêu" question counts ("8.646 dặm vuông"), a person's name ("ai") or any name ("công
+    ty / quốc gia / … nào"). Several candidates are told apart only by a word next to them that
+    stands next to the question's asking phrase; otherwise the sentence stays the answer.
+    """
+    from rag.normalize import fold_diacritics, is_vietnamese_word
+    from rag.prompts import asked_kind, asks_named_body, asks_year
+
+    sentence = unicodedata.normalize("NFC", sentence)
+    question = unicodedata.normalize("NFC", question)
+    question_numbers = set(re.findall(r"\d+", question))
+    kind = "decade" if _ASKS_DECADE.search(question) else asked_kind(question)
+    spans: list[tuple[int, int]]
+    if kind == "decade":
+        spans = [m.span() for m in _DECADE_IN_TEXT.finditer(sentence)]
+    elif kind == "time":
+        spans = [m.span() for m in _DATE_IN_TEXT.finditer(sentence)]
+        if asks_year(question):
+            spans = [(s, e) for s, e in spans if re.search(_YEAR_ALONE, sentence[s:e])]
+    elif kind == "quantity":
+        spans = _counted_figures(sentence, question)
+    elif kind == "person" or asks_named_body(question):
+        asked = fold_diacritics(question).lower()
+        asked_words = set(re.findall(r"[^\W_]+", asked))
+        spans = []
+        for start, end in _name_runs(sentence):
+            run = fold_diacritics(sentence[start:end]).lower()
+            if run in asked or set(run.split()) <= asked_words:
+                continue
+            if kind == "person" and " " not in run and is_vietnamese_word(sentence[start:end]):
+                continue  # no Vietnamese name has one syllable: "Bác", "Thuốc"
+            spans.append((start, end))
+    else:
+        return None
+    spans = [(s, e) for s, e in spans if not set(re.findall(r"\d+", sentence[s:e])) & question_numbers]
+    spans = _joined_lists(sentence, spans)
+    distinct = list(dict.fromkeys(sentence[s:e].lower() for s, e in spans))
+    if len(distinct) > 1:
+        spans = _next_to_asking_phrase(sentence, question, spans)
+        distinct = list(dict.fromkeys(sentence[s:e].lower() for s, e in spans))
+    if len(distinct) != 1:
+        return None
+    start, end = spans[0]
+    if end - start >= len(sentence.strip(" .;:,")):
+        return None
+    phrase = sentence[start:end]
+    return f"{phrase[:1].upper()}{phrase[1:]}"
+
+
+def _counted_figures(sentence: str, question: str) -> list[tuple[int, int]]:
+    """Figures of ``sentence`` followed by what "bao nhiêu …" counts, that noun included.
+
+    "(22.392 km vuông hoặc 8.646 dặm vuông mỗi năm)" for "… bao nhiêu dặm vuông mỗi năm?" →
+    "8.646 dặm vuông"; "61 trường hợp vi phạm công tác …" for "… bao nhiêu trường hợp vi phạm đất
+    đai?" → "61 trường hợp vi phạm": the question's words after "bao nhiêu" as far as the sentence
+    repeats them. None without a counted noun: a bare "bao nhiêu?" leaves too many figures.
+    """
+    counted = re.search(r"\b(?:bao nhiêu|mấy)\s+([^\W\d_]+(?:\s+[^\W\d_]+)*)", question.lower())
+    if counted is None:
+        return []
+    nouns: list[str] = []
+    for word in counted.group(1).split():
+        if word in _LINKING_WORDS or word in _QUESTION_WORDS:
+            break
+        nouns.append(word)
+    if not nouns:
+        return []
+    spans = []
+    for figure in _FIGURE_IN_TEXT.finditer(sentence):
+        end = figure.end()
+        matched = 0
+        for noun in nouns:
+            following = re.match(r"\s+([^\W\d_]+)", sentence[end:])
+            if following is None or following.group(1).lower() != noun:
+                break
+            end += following.end()
+            matched += 1
+        if matched:
+            spans.append((figure.start(), end))
+    return spans
+
+
+def _name_runs(sentence: str) -> list[tuple[int, int]]:
+    """Runs of capitalised words past the sentence's first word: "New England Patriots", "Harrods".
+
+    The first word is capitalised as the sentence's start unless it is no Vietnamese syllable
+    ("Iran là …"). A word holding a digit, punctuation after a word and an opening quote end a run.
+    """
+    from rag.normalize import is_vietnamese_word
+
+    runs: list[tuple[int, int]] = []
+    open_run: list[int] | None = None
+    words = list(re.finditer(r"\S+", sentence))
+    for i, word in enumerate(words):
+        text = word.group()
+        core = text.strip(_EDGE)
+        lead = len(text) - len(text.lstrip(_EDGE))
+        core_start = word.start() + lead
+        core_end = core_start + len(core)
+        capital = (
+            core[:1].isupper()
+            and not any(c.isdigit() for c in core)
+            and (i > 0 or not is_vietnamese_word(core))
+        )
+        if (
+            not capital
+            and open_run is not None
+            and sentence[: open_run[1]].split()[-1][:1].isupper()
+            and is_vietnamese_word(sentence[: open_run[1]].split()[-1])
+            and core == text
+            and core.lower() not in _LINKING_WORDS
+            and i + 1 < len(words)
+            and words[i + 1].group()[:1].isupper()
+        ):
+            capital = True  # "Hội đồng Liên minh Châu Âu": a body's name capitalises its first syllable
+        if not capital or lead:
+            if open_run is not None:
+                runs.append((open_run[0], open_run[1]))
+                open_run = None
+            if not capital:
+                continue
+        if open_run is None:
+            open_run = [core_start, core_end]
+        else:
+            open_run[1] = core_end
+        if text.rstrip(_EDGE) != text:
+            runs.append((open_run[0], open_run[1]))
+            open_run = None
+    if open_run is not None:
+        runs.append((open_run[0], open_run[1]))
+    return runs
+
+
+def _next_to_asking_phrase(
+    sentence: str, question: str, spans: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """The spans whose word before or after is the question's word before or after its asking phrase."""
+    from rag.prompts import named_body_asked
+
+    asking = named_body_asked(question)
+    if asking is None:
+        found = _ASKING_PHRASE.search(question)
+        if found is None:
+            return []
+        asking = found.span()
+    before = re.findall(r"[^\W_]+", question[: asking[0]].lower())[-1:]
+    after = re.findall(r"[^\W_]+", question[asking[1] :].lower())[:1]
+    kept = []
+    for start, end in spans:
+        left = re.findall(r"[^\W_]+", sentence[:start].lower())[-1:]
+        right = re.findall(r"[^\W_]+", sentence[end:].lower())[:1]
+        if before and left == before or after and right == after:
+            kept.append((start, end))
+    return kept
+
+
+_LIST_JOINER = re.compile(r"\s*(?:,|,?\s+(?:và|hoặc|and|or))\s+$", re.IGNORECASE)
+
+
+def _joined_lists(sentence: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Candidates listed together ("Nghị viện Châu Âu và Hội đồng Liên minh Châu Âu") as one."""
+    joined: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if joined and _LIST_JOINER.fullmatch(sentence[joined[-1][1] : start]) is not None:
+            joined[-1] = (joined[-1][0], end)
+        else:
+            joined.append((start, end))
+    return joined

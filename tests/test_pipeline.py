@@ -118,7 +118,10 @@ def test_wrong_number_falls_back_to_extractive_answer(passages, text):
     assert not answer.refused
     assert answer.verified  # the extractive answer quotes the document
     assert "61" in answer.answer and "16 trường hợp" not in answer.answer
-    assert answer.answer.startswith("Không kiểm chứng được")
+    # The one figure of what the question counts in the quoted sentence is the answer.
+    assert answer.answer == "61 trường hợp vi phạm [3]"
+    assert answer.evidence.get("asked_phrase_quoted") == 1.0
+    assert "xử phạt 61 trường hợp vi phạm" in answer.citations[0].quote
     assert answer.citations[0].n == 3 and answer.citations[0].verified
     assert text[answer.citations[0].start : answer.citations[0].end] == answer.citations[0].quote
 
@@ -361,20 +364,29 @@ def test_asked_role():
 
 
 @pytest.mark.parametrize(
-    ("question", "quoted"),
+    ("question", "quoted", "shown"),
     [
-        ("Phường Phù Chẩn có bao nhiêu khu dân cư đạt danh hiệu Khu phố văn hóa?", "3/3 khu dân cư"),
-        ("Từ năm nào Ban Thường vụ Thành ủy Từ Sơn lựa chọn hai nội dung đột phá?", "Từ năm 2021"),
+        # The quoted sentence's one figure of what the question counts, or its one year, is shown.
+        (
+            "Phường Phù Chẩn có bao nhiêu khu dân cư đạt danh hiệu Khu phố văn hóa?",
+            "3/3 khu dân cư",
+            "3/3 khu dân cư đạt danh hiệu Khu phố văn hóa [2]",
+        ),
+        (
+            "Từ năm nào Ban Thường vụ Thành ủy Từ Sơn lựa chọn hai nội dung đột phá?",
+            "Từ năm 2021",
+            "Năm 2021 [3]",
+        ),
         # what the question asks is in no sentence holding its words: the refusal stands
-        ("Dân số của phường Phù Chẩn là bao nhiêu người?", None),
+        ("Dân số của phường Phù Chẩn là bao nhiêu người?", None, None),
         # the report names the ward's deputy secretary, not its secretary: its sentences name the
         # ward, the Party and the 13th congress ("XIII"), nobody
-        ("Bí thư Đảng ủy phường Phù Chẩn là ai?", None),
-        ("Đảng bộ phường Phù Chẩn có bao nhiêu đảng viên?", None),
+        ("Bí thư Đảng ủy phường Phù Chẩn là ai?", None, None),
+        ("Đảng bộ phường Phù Chẩn có bao nhiêu đảng viên?", None, None),
     ],
 )
 def test_model_refusal_of_a_figure_date_or_person_question_quotes_a_sentence_holding_it(
-    passages, text, question, quoted
+    passages, text, question, quoted, shown
 ):
     assistant, _, _ = make_assistant(passages, text, [REFUSAL_VI])
     answer = assistant.ask(question)
@@ -382,7 +394,7 @@ def test_model_refusal_of_a_figure_date_or_person_question_quotes_a_sentence_hol
         assert answer.refused and answer.answer == REFUSAL_VI
         return
     assert not answer.refused and answer.verified
-    assert answer.answer.startswith(extractive_note_for("vi")) and quoted in answer.answer
+    assert answer.answer == shown
     assert answer.evidence["quoted_instead_of_refusal"] == 1.0
     (citation,) = answer.citations
     assert quoted in citation.quote and text[citation.start : citation.end] == citation.quote
@@ -2973,11 +2985,13 @@ def test_an_answer_restating_the_question_is_shown_as_what_it_adds(passages, tex
 
 
 def test_a_quoted_fallback_is_never_shortened(passages, text):
-    # A figure in no passage: the sentence quoted instead is shown whole, with its note.
+    # A figure in no passage: the sentence quoted instead is shown whole, with its note, for a
+    # question that asks for no figure, date or name that the sentence could be read for.
     reply = "Thành phố Từ Sơn xử phạt 16 trường hợp vi phạm đất đai [3]."
     assistant, _, _ = make_assistant(passages, text, [reply])
-    answer = assistant.ask(FINES_Q)
+    answer = assistant.ask("Thành phố Từ Sơn đã xử lý các vi phạm đất đai như thế nào?")
     assert answer.answer.startswith("Không kiểm chứng được") and "61" in answer.answer
+    assert "asked_phrase_quoted" not in answer.evidence
 
 
 def _cited(text: str, quote: str) -> tuple[list, list]:
@@ -3132,6 +3146,39 @@ def test_an_unchecked_answer_whose_added_words_the_quoted_sentence_holds_is_thos
     )
     answer = assistant.ask(COMB_JELLY_Q)
     assert answer.refused or answer.answer.startswith(extractive_note_for("vi"))
+
+
+V_AND_A = (
+    "Một trong những món quà trang phục quan trọng đầu tiên xuất hiện vào năm 1913 khi V&A nhận được bộ "
+    "sưu tập Talbot Hughes có 1.442 trang phục và vật phẩm làm quà tặng từ Harrods sau khi trưng bày tại "
+    "cửa hàng bách hóa này. Năm 1971, bộ sưu tập được mở rộng."
+)
+V_AND_A_Q = "Bộ sưu tập Talbot Hughes là một món quà từ công ty nào?"
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Bộ sưu tập Talbot Hughes là một món quà từ công ty Liberty [1].",  # a name in no passage
+        "Bộ sưu tập Talbot Hughes là một món quà từ công ty nào [1].",  # the question, repeated
+    ],
+)
+def test_a_quoted_sentence_holding_one_name_of_the_asked_kind_answers_with_that_name(reply):
+    text, passages = paragraph_passages([V_AND_A, OIL_PARAGRAPHS[0]], "V&A")
+    assistant, _, _ = make_assistant(passages, text, [reply], dense=[0.9, 0.8])
+    answer = assistant.ask(V_AND_A_Q)
+    assert not answer.refused and answer.verified
+    assert answer.answer == "Harrods [1]"
+    assert answer.evidence.get("asked_phrase_quoted") == 1.0
+    (citation,) = answer.citations
+    assert citation.verified and "quà tặng từ Harrods" in citation.quote
+    assert text[citation.start : citation.end] == citation.quote
+    # A question asking no name keeps the quoted sentence.
+    question = "Bộ sưu tập Talbot Hughes là món quà gì?"
+    assistant, _, _ = make_assistant(passages, text, [question.replace("?", " [1].")], dense=[0.9, 0.8])
+    answer = assistant.ask(question)
+    assert "asked_phrase_quoted" not in answer.evidence
+    assert answer.answer.startswith(extractive_note_for("vi")) and "từ Harrods" in answer.answer
 
 
 class _CosineEmbedder(FakeEmbedder):

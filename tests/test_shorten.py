@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from rag.shorten import short_answer
+from rag.shorten import asked_phrase, short_answer
 
 
 @pytest.mark.parametrize(
@@ -282,3 +282,103 @@ def test_decomposed_input_is_compared_as_composed():
     question = unicodedata.normalize("NFD", "Đảng nào chi phối khu vực nội thành Melbourne?")
     answer = unicodedata.normalize("NFD", "Đảng Xanh chi phối khu vực nội thành Melbourne [1].")
     assert short_answer(answer, question) == "Đảng Xanh [1]"
+
+
+# Sentences quoted from XQuAD-vi paragraphs when the model's answer could not be checked.
+ABC_JINGLE = (
+    "Vào mùa thu năm 2015, ABC đã dừng quảng bá tiếng leng keng bốn nốt từ năm 1998-2002 và logo của "
+    "công ty sản xuất sau phần danh đề kết thúc của hầu hết các chương trình."
+)
+TALBOT_HUGHES = (
+    "Một trong những món quà trang phục quan trọng đầu tiên xuất hiện vào năm 1913 khi V&A nhận được bộ "
+    "sưu tập Talbot Hughes có 1.442 trang phục và vật phẩm làm quà tặng từ Harrods sau khi trưng bày tại "
+    "cửa hàng bách hóa này."
+)
+EU_LEGISLATION = (
+    "Trong khi Ủy ban độc quyền trong việc dự thảo pháp luật, Nghị viện Châu Âu và Hội đồng Liên minh "
+    "Châu Âu có quyền sửa đổi và phủ quyết trong quá trình lập pháp."
+)
+DEFORESTATION = (
+    "Tốc độ phá rừng trung bình hàng năm từ 2000 đến 2005 (22.392 km vuông hoặc 8.646 dặm vuông mỗi năm) "
+    "cao hơn 18% so với năm năm trước (19.018 km vuông hoặc 7.343 dặm vuông mỗi năm)."
+)
+IRAN_OIL = "Tại thời điểm đó, Iran là nước xuất khẩu dầu lớn thứ hai thế giới và là một đồng minh của Mỹ."
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question", "phrase"),
+    [
+        # A range is no year: one year is left.
+        (ABC_JINGLE, "ABC đã ngừng sử dụng bản nhạc bốn nốt để quảng bá vào năm nào?", "Năm 2015"),
+        (
+            "Jacksonville cũng chịu thiệt hại từ Cơn bão Nhiệt đới Fay năm 2008 lan rộng khắp tiểu bang.",
+            "Một cơn bão nhiệt đới gây ra mất điện bốn ngày cho Jacksonville vào năm nào?",
+            "Năm 2008",
+        ),
+        (
+            "Sau những năm 1940, phong cách kiến trúc Gothic trong khuôn viên trường bắt đầu nhường chỗ.",
+            "Khuôn viên trường bắt đầu trông hiện đại hơn trong thập kỷ nào?",
+            "Sau những năm 1940",  # after the 1940s: the word placing it stays
+        ),
+        (
+            "Thông báo được đưa ra một ngày sau khi Setanta Sports xác nhận rằng họ sẽ ra mắt vào tháng 3 "
+            "dưới dạng dịch vụ đăng ký.",
+            "Khi nào Setanta Sports nói rằng họ sẽ ra mắt dưới dạng một dịch vụ đăng ký?",
+            "Tháng 3",
+        ),
+        # Two names: the one after the question's "từ" ("từ công ty nào").
+        (TALBOT_HUGHES, "Bộ sưu tập Talbot Hughes là một món quà từ công ty nào?", "Harrods"),
+        # A body's name capitalises its first syllable only; names listed together are one answer.
+        (
+            EU_LEGISLATION,
+            "Tổ chức nào có quyền sửa đổi và phủ quyết trong quá trình lập pháp?",
+            "Nghị viện Châu Âu và Hội đồng Liên minh Châu Âu",
+        ),
+        (
+            "Bí thư Đảng ủy phường Hương Mạc, đồng chí Đàm Đức Hà, phát biểu chỉ đạo hội nghị.",
+            "Bí thư Đảng ủy của phường Hương Mạc là ai?",
+            "Đàm Đức Hà",
+        ),
+        # The question's counted words, as far as the sentence repeats them: not "vi" of "vi phạm".
+        (
+            "Thành phố đã xử phạt 61 trường hợp vi phạm công tác quản lý, sử dụng đất đai trong năm 2021.",
+            "Thành phố Từ Sơn xử phạt bao nhiêu trường hợp vi phạm đất đai?",
+            "61 trường hợp vi phạm",
+        ),
+        # Decomposed input reads as composed.
+        (
+            unicodedata.normalize("NFD", "Jacksonville chịu thiệt hại từ Cơn bão Fay năm 2008."),
+            unicodedata.normalize("NFD", "Cơn bão nào gây thiệt hại cho Jacksonville vào năm nào?"),
+            "Năm 2008",
+        ),
+    ],
+)
+def test_the_one_phrase_of_the_asked_kind_is_read_off_a_quoted_sentence(sentence, question, phrase):
+    assert asked_phrase(sentence, question) == phrase
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        # Two countries, neither next to the question's words around "Quốc gia nào".
+        (IRAN_OIL, "Quốc gia nào sản xuất dầu lớn thứ hai thế giới?"),
+        # Two figures in "dặm vuông", both before "mỗi".
+        (DEFORESTATION, "Tốc độ chặt phá rừng 2000-2005 là bao nhiêu dặm vuông mỗi năm?"),
+        # The only year is the question's own.
+        (ABC_JINGLE.replace("1998-2002", "mười bảy năm"), "Năm 2015 ABC đã làm gì với bản nhạc bốn nốt?"),
+        (ABC_JINGLE, "ABC đã ngừng quảng bá bản nhạc bốn nốt vào năm 2015 như thế nào?"),
+        # "khi nào" answered by a clause, with no date in it.
+        (
+            "Suy giảm miễn dịch xảy ra khi hệ thống miễn dịch hoạt động kém hơn bình thường.",
+            "Sự suy giảm miễn dịch xảy ra khi nào?",
+        ),
+        # A "who" answer is a person: one capitalised Vietnamese syllable is a sentence's word, not a name.
+        ("Theo báo cáo, Thành ủy đã chỉ đạo các phường.", "Ai đã chỉ đạo các phường?"),
+        # No figure counts what "bao nhiêu" asks.
+        (DEFORESTATION, "Bao nhiêu quốc gia bị phá rừng?"),
+        # A question that asks no kind.
+        (TALBOT_HUGHES, "Bộ sưu tập Talbot Hughes có gì đặc biệt?"),
+    ],
+)
+def test_no_phrase_when_the_sentence_holds_none_or_several_of_the_asked_kind(sentence, question):
+    assert asked_phrase(sentence, question) is None
