@@ -432,6 +432,8 @@ class Claim:
     # Numbers and names repeated from the question: must be in the passage (a passage
     # that never names the place asked about cannot support a claim about it).
     asked_numbers: frozenset[str]
+    # Names the question did not give, for a claim that must name only what its passage names.
+    names: frozenset[str] = frozenset()
 
     @property
     def total(self) -> float:
@@ -468,13 +470,17 @@ def span_features(text: str) -> frozenset[str]:
     return frozenset(token_list) | frozenset(bigrams(token_list)) | frozenset(exact)
 
 
-def make_claim(text: str, question: str = "", *, name_weight: float = NUMBER_WEIGHT) -> Claim:
+def make_claim(
+    text: str, question: str = "", *, name_weight: float = NUMBER_WEIGHT, names_required: bool = False
+) -> Claim:
     """Weighted tokens of ``text`` for :func:`support`.
 
     Args:
         text: the claim (or a query, when ranking sentences).
         question: words it shares with the question weigh :data:`QUESTION_WORD_WEIGHT`.
         name_weight: weight of capitalised words (names); numbers weigh :data:`NUMBER_WEIGHT`.
+        names_required: the names it adds to the question must stand in the passage, as its
+            numbers must stand in the span.
     """
     asked = content_tokens(question) if question else set()
     token_list = tokens(text)
@@ -503,6 +509,7 @@ def make_claim(text: str, question: str = "", *, name_weight: float = NUMBER_WEI
         bigram_weights,
         frozenset(t for t in numbers if t not in asked),
         frozenset(t for t in numbers if t in asked) | frozenset(asked_names),
+        frozenset(names - asked - STOPWORDS) if names_required else frozenset(),
     )
 
 
@@ -514,7 +521,9 @@ def support(
     Weighted recall of the claim's syllables and syllable bigrams in the span. A
     number of the claim missing from the span (or, for a number the question
     gave, from the whole passage) caps it at 0.2: a wrong figure is the costliest
-    error an official can repeat.
+    error an official can repeat. So does a name the claim must hold (``Claim.names``)
+    that the passage never writes: "… trang phục của Liberty" over a passage naming only
+    Harrods matches every other word.
     """
     total = claim.total
     if total <= 0:
@@ -524,7 +533,11 @@ def support(
     if bigram_total > 0:
         found = sum(w for t, w in claim.bigram_weights.items() if t in span_tokens)
         score = (1 - BIGRAM_SHARE) * score + BIGRAM_SHARE * found / bigram_total
-    if claim.numbers - span_tokens or claim.asked_numbers - (passage_tokens or span_tokens):
+    if (
+        claim.numbers - span_tokens
+        or claim.asked_numbers - (passage_tokens or span_tokens)
+        or claim.names - (passage_tokens or span_tokens)
+    ):
         score = min(score, _MISSING_NUMBER_CAP)
     return score
 
@@ -950,7 +963,7 @@ def resolve(
     best_overall = 0.0
     for segment in segments:
         claim_text = strip_markers(segment.body)
-        claim = make_claim(claim_text, question)
+        claim = make_claim(claim_text, question, names_required=True)
         invented.extend(sorted(claim.numbers - passage_tokens))
         words = content_tokens(claim_text)
         is_claim = len(words) >= 2 or any(w.startswith("#") for w in words)  # "0,58%." is a claim

@@ -219,6 +219,27 @@ def test_invented_claim_has_low_best_support(passages):
     assert not result.verified
 
 
+def test_a_name_the_passage_never_writes_leaves_a_claim_unsupported():
+    # XQuAD-vi (V&A): every word of the claim but the name is in the sentence.
+    text = (
+        "Năm 1913, V&A nhận được bộ sưu tập Talbot Hughes có 1.442 trang phục làm quà tặng từ Harrods "
+        "sau khi trưng bày tại cửa hàng bách hóa này."
+    )
+    shown = [Passage(1, "d", "V&A", text, 0, len(text), ("c",), 1.0)]
+    question = "Bộ sưu tập Talbot Hughes là quà tặng của ai?"
+    named = resolve("Bộ sưu tập Talbot Hughes là quà tặng từ Harrods [1].", shown, question=question)
+    assert named.verified and named.best_support >= SUPPORTED
+    invented = resolve("Bộ sưu tập Talbot Hughes là quà tặng từ Liberty [1].", shown, question=question)
+    assert not invented.verified and invented.best_support < UNSUPPORTED
+    # The question's own names are checked as before; a name of the passage outside the span counts.
+    elsewhere = [
+        Passage(1, "d", "V&A", f"Harrods là cửa hàng bách hóa. {text}", 0, len(text) + 30, ("c",), 1.0)
+    ]
+    assert resolve(
+        "Cửa hàng Harrods trưng bày bộ sưu tập Talbot Hughes [1].", elsewhere, question=question
+    ).verified
+
+
 def test_a_small_number_written_in_words_is_no_invented_figure():
     # XQuAD: "cách Khu Phố Cổ mười phút đi bộ", answered in English with "10 minutes"
     text = "Sân nhà của Polonia nằm ở Đường Konwiktorka, cách Khu Phố Cổ mười phút đi bộ về phía bắc."
