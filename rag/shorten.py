@@ -520,7 +520,9 @@ def _name_runs(sentence: str) -> list[tuple[int, int]]:
     """Runs of capitalised words past the sentence's first word: "New England Patriots", "Harrods".
 
     The first word is capitalised as the sentence's start unless it is no Vietnamese syllable
-    ("Iran là …"). A word holding a digit, punctuation after a word and an opening quote end a run.
+    ("Iran là …") or a capitalised word follows it that is no function word ("Đàm Đức Hà phát biểu",
+    not "Trong Ấn Độ giáo"). A word holding a digit, punctuation after a word and an opening quote
+    end a run.
     """
     from rag.normalize import is_vietnamese_word
 
@@ -536,7 +538,12 @@ def _name_runs(sentence: str) -> list[tuple[int, int]]:
         capital = (
             core[:1].isupper()
             and not any(c.isdigit() for c in core)
-            and (i > 0 or not is_vietnamese_word(core))
+            and (
+                i > 0
+                or _opens_name(core, words[1:2])
+                or not is_vietnamese_word(core)
+                and not _is_function_word(core)
+            )
         )
         if (
             not capital
@@ -544,7 +551,7 @@ def _name_runs(sentence: str) -> list[tuple[int, int]]:
             and sentence[: open_run[1]].split()[-1][:1].isupper()
             and is_vietnamese_word(sentence[: open_run[1]].split()[-1])
             and core == text
-            and core.lower() not in _LINKING_WORDS
+            and not _is_function_word(core)
             and i + 1 < len(words)
             and words[i + 1].group()[:1].isupper()
         ):
@@ -602,3 +609,13 @@ def _joined_lists(sentence: str, spans: list[tuple[int, int]]) -> list[tuple[int
         else:
             joined.append((start, end))
     return joined
+
+
+def _opens_name(first: str, following: list[re.Match[str]]) -> bool:
+    """Whether a sentence's capitalised first word starts a name: a capitalised word follows it."""
+    return bool(following) and following[0].group()[:1].isupper() and not _is_function_word(first)
+
+
+def _is_function_word(word: str) -> bool:
+    """A stopword or linking word ("Trong", "The"): capitalised only as a sentence's first word."""
+    return word.lower() in cite.EXACT_STOPWORDS or word.lower() in _LINKING_WORDS

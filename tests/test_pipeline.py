@@ -3181,6 +3181,38 @@ def test_a_quoted_sentence_holding_one_name_of_the_asked_kind_answers_with_that_
     assert answer.answer.startswith(extractive_note_for("vi")) and "từ Harrods" in answer.answer
 
 
+# XQuAD-vi (Internet2), the second sentence as the paragraph words it.
+INTERNET2 = (
+    "Internet2 là một tập đoàn phi lợi nhuận của các trường đại học tại Hoa Kỳ. Cộng đồng Internet2, hợp "
+    "tác với Qwest, đã xây dựng Mạng Internet2 đầu tiên, được gọi là Abilene, vào năm 1998 và là nhà đầu "
+    "tư chính trong dự án National LambdaRail (NLR)."
+)
+
+
+@pytest.mark.parametrize(("copied", "shown"), [("Hoa Kỳ [1]", "Qwest [1]"), ("Qwest [1]", "Qwest [1]")])
+def test_a_phrase_copied_from_a_weaker_sentence_gives_way_to_the_best_sentences_phrase(copied, shown):
+    # "Hoa Kỳ" was copied from the sentence scoring .49 for the question; the one scoring 1.0 names
+    # one partner, after the question's "… hợp tác với" and before its "đã".
+    text, passages = paragraph_passages([INTERNET2, OIL_PARAGRAPHS[0]], "Internet2")
+    assistant, _, _ = make_assistant(passages, text, [copied], dense=[0.9, 0.8], supports_grammar=True)
+    answer = assistant.ask("Ai đã hợp tác với internet2?")
+    assert not answer.refused and answer.verified and answer.answer == shown
+    (citation,) = answer.citations
+    assert "hợp tác với Qwest" in citation.quote and text[citation.start : citation.end] == citation.quote
+    assert ("asked_phrase_over_span" in answer.evidence) is (copied != shown)
+
+
+def test_a_copied_phrase_stays_when_the_best_sentence_matches_the_question_only_loosely(monkeypatch):
+    # The Internet2 sentence scores 1.0; with the floor above that, the model's choice is not overruled.
+    import rag.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "SPAN_RECHECK_MIN_SCORE", 1.01)
+    text, passages = paragraph_passages([INTERNET2, OIL_PARAGRAPHS[0]], "Internet2")
+    assistant, _, _ = make_assistant(passages, text, ["Hoa Kỳ [1]"], dense=[0.9, 0.8], supports_grammar=True)
+    answer = assistant.ask("Ai đã hợp tác với internet2?")
+    assert answer.answer == "Hoa Kỳ [1]" and "asked_phrase_over_span" not in answer.evidence
+
+
 class _CosineEmbedder(FakeEmbedder):
     """Every sentence at ``cosine`` to every question, as the real embedder scores across languages."""
 

@@ -339,12 +339,25 @@ IRAN_OIL = "Tại thời điểm đó, Iran là nước xuất khẩu dầu lớ
             "Bí thư Đảng ủy của phường Hương Mạc là ai?",
             "Đàm Đức Hà",
         ),
+        # A name opening the sentence: two capitalised words, the first no function word.
+        (
+            "Đàm Đức Hà phát biểu chỉ đạo hội nghị của Đảng ủy phường Hương Mạc.",
+            "Ai phát biểu chỉ đạo hội nghị của Đảng ủy phường Hương Mạc?",
+            "Đàm Đức Hà",
+        ),
         # The question's counted words, as far as the sentence repeats them: not "vi" of "vi phạm".
         (
             "Thành phố đã xử phạt 61 trường hợp vi phạm công tác quản lý, sử dụng đất đai trong năm 2021.",
             "Thành phố Từ Sơn xử phạt bao nhiêu trường hợp vi phạm đất đai?",
             "61 trường hợp vi phạm",
         ),
+        # English: "The" opens the sentence, not a name.
+        (
+            "The Talbot Hughes collection of 1,442 costumes was a gift from Harrods in 1913.",
+            "The Talbot Hughes collection was a gift from which company?",
+            "Harrods",
+        ),
+        ("Victoria enacted its constitution in 1975.", "When did Victoria enact its constitution?", "1975"),
         # Decomposed input reads as composed.
         (
             unicodedata.normalize("NFD", "Jacksonville chịu thiệt hại từ Cơn bão Fay năm 2008."),
@@ -376,6 +389,8 @@ def test_the_one_phrase_of_the_asked_kind_is_read_off_a_quoted_sentence(sentence
         ("Theo báo cáo, Thành ủy đã chỉ đạo các phường.", "Ai đã chỉ đạo các phường?"),
         # No figure counts what "bao nhiêu" asks.
         (DEFORESTATION, "Bao nhiêu quốc gia bị phá rừng?"),
+        # "Trong" opens the sentence, not a name: "Ấn Độ" is the question's.
+        ("Trong Ấn Độ giáo, thầy tâm linh được gọi là guru.", "Ai là thầy tâm linh trong Ấn Độ giáo?"),
         # A question that asks no kind.
         (TALBOT_HUGHES, "Bộ sưu tập Talbot Hughes có gì đặc biệt?"),
     ],
