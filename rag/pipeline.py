@@ -988,6 +988,21 @@ def names_someone_else(text: str, question: str) -> bool:
     return False
 
 
+def writes_question_names(question: str, text: str) -> bool:
+    """Whether ``text`` mentions every name and acronym of ``question`` (:func:`unmentioned_names`).
+
+    A sentence read for the question's answer must come from a passage about what the question
+    names: "Hoesung Lee là chủ tịch của IPCC" answers no "Ai là chủ tịch của TUMAS?". Unlike a
+    refusal, this counts acronyms: a passage spelling one out is only not read for a phrase.
+    """
+    acronyms = [
+        word.strip(EDGE_PUNCT)
+        for word in question.split()[1:]
+        if len(word.strip(EDGE_PUNCT)) > 1 and word.strip(EDGE_PUNCT).isupper()
+    ]
+    return not _names_missing([*name_phrases(question), *acronyms], text)
+
+
 def names_something_new(text: str, question: str) -> bool:
     """Whether ``text`` holds a capitalised word, past its first, that ``question`` does not.
 
@@ -2674,7 +2689,7 @@ class Assistant:
             )
             if extractive is not None:
                 answer.answer, answer.citations = self._model_words_or_quote(
-                    extractive, raw, answer.standalone_question or question, answer
+                    extractive, raw, answer.standalone_question or question, answer, passages
                 )
                 answer.verified = True
         # Checked against the citations that hold: an unchecked one says nothing of where the answer is.
@@ -2752,7 +2767,9 @@ class Assistant:
                 extractive = None
             if extractive is not None:
                 logger.info("quoted instead of refusing %r: %s", answer.question[:80], reason)
-                answer.answer, answer.citations = self._model_words_or_quote(extractive, raw, asked, answer)
+                answer.answer, answer.citations = self._model_words_or_quote(
+                    extractive, raw, asked, answer, passages
+                )
                 answer.verified = True
                 answer.evidence["quoted_instead_of_refusal"] = 1.0
                 answer.timings.total_ms = _elapsed_ms(started)
@@ -2781,7 +2798,7 @@ class Assistant:
         elif self.fallback == "extractive":
             quoted = self._extractive(asked, "", passages, language, min_question_rank=ECHO_QUOTE_RANK_FLOOR)
             if quoted is not None:
-                quoted = self._model_words_or_quote(quoted, "", asked, answer)
+                quoted = self._model_words_or_quote(quoted, "", asked, answer, passages)
         if quoted is None:
             return self._refuse(answer, passages, started, "the answer only repeats the question")
         answer.answer, answer.citations = quoted
@@ -3280,12 +3297,20 @@ class Assistant:
 
     @staticmethod
     def _model_words_or_quote(
-        quoted: tuple[str, list[cite.Citation]], raw: str, question: str, answer: Answer
+        quoted: tuple[str, list[cite.Citation]],
+        raw: str,
+        question: str,
+        answer: Answer,
+        passages: Sequence[Passage],
     ) -> tuple[str, list[cite.Citation]]:
         """The words of the model's answer that ``quoted`` holds, cited to it; else ``quoted``.
 
         Without such words, the one phrase of the quoted sentence of the kind the question asks
-        for stands for it (:func:`rag.shorten.asked_phrase`: "Năm 2008 [1]" for "… vào năm nào?").
+        for stands for it (:func:`rag.shorten.asked_phrase`: "Năm 2008 [1]" for "… vào năm nào?"),
+        when the sentence's passage mentions every name of the question
+        (:func:`writes_question_names`): "Hoesung Lee là chủ tịch của IPCC" names no chair of TUMAS.
+        The model's words need no such check: an XQuAD paragraph listing alumni ("Tổng thống
+        Colombia Juan Manuel Santos; …") never writes the "Harvard" the question asks about.
         """
         _, citations = quoted
         if not citations:
@@ -3294,6 +3319,10 @@ class Assistant:
         if words is not None:
             answer.evidence["model_words_quoted"] = 1.0
             return f"{words} [{citations[0].n}]", citations
+        source = next((passage for passage in passages if passage.n == citations[0].n), None)
+        # A passage is about what its document's title names too.
+        if source is None or not writes_question_names(question, f"{source.title}\n{source.text}"):
+            return quoted
         phrase = asked_phrase(citations[0].quote, question)
         if phrase is not None:
             answer.evidence["asked_phrase_quoted"] = 1.0
@@ -3328,6 +3357,8 @@ class Assistant:
         ]
         best_score, best, start, end = max(ranked, key=lambda entry: entry[0])
         if not cited or best_score - max(cited) < SPAN_RECHECK_MARGIN or best_score < SPAN_RECHECK_MIN_SCORE:
+            return None
+        if not writes_question_names(question, f"{best.title}\n{best.text}"):
             return None
         phrase = asked_phrase(best.text[start:end], question)
         if phrase is None:

@@ -29,6 +29,8 @@ import re
 import unicodedata
 
 from rag import citations as cite
+from rag.normalize import fold_diacritics, is_vietnamese_word
+from rag.prompts import EDGE_PUNCT, asked_kind, asks_named_body, asks_year, named_body_asked
 
 # Share of the question's content words the sentence must repeat to count as restating it.
 MIN_ECHO_SHARE = 0.6
@@ -424,7 +426,6 @@ _ASKING_PHRASE = re.compile(
     r"|\bai\b|\bbao\s+nhiêu(?:\s+[^\W\d_]+){0,2}|\b(?:what|which)\s+[^\W\d_]+\b|\bwho(?:m|se)?\b|\bwhen\b",
     re.IGNORECASE,
 )
-_EDGE = "\"'“”‘’«»()[]{}.,;:!?…"
 
 
 def asked_phrase(sentence: str, question: str) -> str | None:
@@ -439,9 +440,6 @@ def asked_phrase(sentence: str, question: str) -> str | None:
     ty / quốc gia / … nào"). Several candidates are told apart only by a word next to them that
     stands next to the question's asking phrase; otherwise the sentence stays the answer.
     """
-    from rag.normalize import fold_diacritics, is_vietnamese_word
-    from rag.prompts import asked_kind, asks_named_body, asks_year
-
     sentence = unicodedata.normalize("NFC", sentence)
     question = unicodedata.normalize("NFC", question)
     question_numbers = set(re.findall(r"\d+", question))
@@ -456,13 +454,12 @@ def asked_phrase(sentence: str, question: str) -> str | None:
     elif kind == "quantity":
         spans = _counted_figures(sentence, question)
     elif kind == "person" or asks_named_body(question):
-        asked = fold_diacritics(question).lower()
-        asked_words = set(re.findall(r"[^\W_]+", asked))
+        asked_words = set(re.findall(r"[^\W_]+", fold_diacritics(question).lower()))
         spans = []
         for start, end in _name_runs(sentence):
             run = fold_diacritics(sentence[start:end]).lower()
-            if run in asked or set(run.split()) <= asked_words:
-                continue
+            if set(re.findall(r"[^\W_]+", run)) <= asked_words:
+                continue  # the question's own name
             if kind == "person" and " " not in run and is_vietnamese_word(sentence[start:end]):
                 continue  # no Vietnamese name has one syllable: "Bác", "Thuốc"
             spans.append((start, end))
@@ -489,7 +486,7 @@ def _counted_figures(sentence: str, question: str) -> list[tuple[int, int]]:
     "(22.392 km vuông hoặc 8.646 dặm vuông mỗi năm)" for "… bao nhiêu dặm vuông mỗi năm?" →
     "8.646 dặm vuông"; "61 trường hợp vi phạm công tác …" for "… bao nhiêu trường hợp vi phạm đất
     đai?" → "61 trường hợp vi phạm": the question's words after "bao nhiêu" as far as the sentence
-    repeats them. None without a counted noun: a bare "bao nhiêu?" leaves too many figures.
+    repeats them. Nothing without a counted noun: a bare "bao nhiêu?" leaves too many figures.
     """
     counted = re.search(r"\b(?:bao nhiêu|mấy)\s+([^\W\d_]+(?:\s+[^\W\d_]+)*)", question.lower())
     if counted is None:
@@ -524,15 +521,13 @@ def _name_runs(sentence: str) -> list[tuple[int, int]]:
     not "Trong Ấn Độ giáo"). A word holding a digit, punctuation after a word and an opening quote
     end a run.
     """
-    from rag.normalize import is_vietnamese_word
-
     runs: list[tuple[int, int]] = []
     open_run: list[int] | None = None
     words = list(re.finditer(r"\S+", sentence))
     for i, word in enumerate(words):
         text = word.group()
-        core = text.strip(_EDGE)
-        lead = len(text) - len(text.lstrip(_EDGE))
+        core = text.strip(EDGE_PUNCT)
+        lead = len(text) - len(text.lstrip(EDGE_PUNCT))
         core_start = word.start() + lead
         core_end = core_start + len(core)
         capital = (
@@ -566,7 +561,7 @@ def _name_runs(sentence: str) -> list[tuple[int, int]]:
             open_run = [core_start, core_end]
         else:
             open_run[1] = core_end
-        if text.rstrip(_EDGE) != text:
+        if text.rstrip(EDGE_PUNCT) != text:
             runs.append((open_run[0], open_run[1]))
             open_run = None
     if open_run is not None:
@@ -578,8 +573,6 @@ def _next_to_asking_phrase(
     sentence: str, question: str, spans: list[tuple[int, int]]
 ) -> list[tuple[int, int]]:
     """The spans whose word before or after is the question's word before or after its asking phrase."""
-    from rag.prompts import named_body_asked
-
     asking = named_body_asked(question)
     if asking is None:
         found = _ASKING_PHRASE.search(question)

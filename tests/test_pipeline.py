@@ -3213,6 +3213,45 @@ def test_a_copied_phrase_stays_when_the_best_sentence_matches_the_question_only_
     assert answer.answer == "Hoa Kỳ [1]" and "asked_phrase_over_span" not in answer.evidence
 
 
+# XQuAD-vi: the question's paragraph (TUMAS) and another's sentence on a chair (IPCC).
+IPCC_CHAIR = (
+    "Nhà kinh tế học Hàn Quốc Hoesung Lee là chủ tịch của IPCC kể từ ngày 8 tháng 10 năm 2015, sau "
+    "cuộc bầu cử của Văn phòng IPCC mới."
+)
+TUMAS = (
+    "TUMAS là một tổ chức của những người Giám lý phản đối phá thai. Tổ chức này được thành lập vào năm "
+    "1987 và có trụ sở tại Hoa Kỳ."
+)
+
+
+def test_a_sentence_from_a_passage_not_naming_the_questions_name_is_quoted_not_read_for_a_name():
+    # The IPCC sentence holds "là chủ tịch của" and one name, but its passage never names TUMAS:
+    # it stays a quote under its note, not "Hàn Quốc Hoesung Lee [1]".
+    text, passages = paragraph_passages([IPCC_CHAIR, TUMAS], "Giám lý")
+    assistant, _, _ = make_assistant(passages, text, [REFUSAL_VI], dense=[0.9, 0.85])
+    answer = assistant.ask("Ai là chủ tịch của TUMAS?")
+    assert answer.refused or answer.answer.startswith(extractive_note_for("vi"))
+    assert "asked_phrase_quoted" not in answer.evidence
+    # The same sentence in a passage naming TUMAS is read for its name.
+    text, passages = paragraph_passages([f"Văn phòng TUMAS nằm ở Washington. {IPCC_CHAIR}", TUMAS], "Giám lý")
+    assistant, _, _ = make_assistant(passages, text, [REFUSAL_VI], dense=[0.9, 0.85])
+    assert assistant.ask("Ai là chủ tịch của TUMAS?").evidence.get("asked_phrase_quoted") == 1.0
+
+
+def test_writes_question_names():
+    from rag.pipeline import writes_question_names
+
+    assert not writes_question_names("Ai là chủ tịch của TUMAS?", IPCC_CHAIR)  # acronyms count here
+    assert writes_question_names("Ai là chủ tịch của TUMAS?", TUMAS)
+    assert writes_question_names("Khi nào Pachauri từ chức chủ tịch của IPCC?", f"Pachauri. {IPCC_CHAIR}")
+    # One typo away is the same name, as for refusals: "Columbia" is "Colombia".
+    assert writes_question_names(
+        "Tổng thống Columbia nào đã học tại Harvard?",
+        "Tổng thống Colombia Juan Manuel Santos học tại Harvard.",
+    )
+    assert writes_question_names("Tổ chức nào có quyền sửa đổi?", TUMAS)  # no name asked
+
+
 class _CosineEmbedder(FakeEmbedder):
     """Every sentence at ``cosine`` to every question, as the real embedder scores across languages."""
 
