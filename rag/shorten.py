@@ -200,6 +200,9 @@ def short_answer(answer: str, question: str) -> str:
     if before == "bằng" and first > 1 and words[first - 2][2] == "có":
         first -= 1  # "có bằng cử nhân" has a degree: "bằng" is the noun here, not "by"
         before = words[first - 1][2]
+    if before == "chính" and first == last and not repeated[first - 1]:
+        first -= 1  # "vai trò chính trị" is a political role: "chính" opens the word, it is no "itself"
+        before = words[first - 1][2] if first > 0 else ""
     if before in _DETERMINERS or before in _FIGURE_QUALIFIERS and _opens_figure(words, first):
         first -= 1  # "các địa điểm khác …", "khoảng 40.000"
     if first == 0 and last == len(words) - 1:

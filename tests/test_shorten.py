@@ -23,6 +23,12 @@ from rag.shorten import asked_phrase, short_answer
             "Thư ký LHQ Ban Ki-moon đã học tại Harvard [1].",
             "Thư ký LHQ Ban Ki-moon [1]",
         ),
+        # "chính" opens "chính trị" here, not an emphatic "itself" (XQuAD-vi, seed 2: was "Trị [1]").
+        (
+            "Chủ nghĩa Hồi giáo tìm kiếm loại vai trò nào khiến nó trở thành khái niệm gây tranh cãi?",
+            "Chủ nghĩa Hồi giáo tìm kiếm loại vai trò chính trị để trở thành khái niệm gây tranh cãi [1].",
+            "Chính trị [1]",
+        ),
         # Only the part of the noun phrase the answer repeats in the question's order.
         (
             "Nhà nước Hồi giáo thuộc loại nhóm nào?",
