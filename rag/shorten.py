@@ -517,7 +517,7 @@ def _counted_figures(sentence: str, question: str) -> list[tuple[int, int]]:
 
 
 def _name_runs(sentence: str) -> list[tuple[int, int]]:
-    """Runs of capitalised words past the sentence's first word: "New England Patriots", "Harrods".
+    """Runs of capitalised words, the names of a sentence: "New England Patriots", "Harrods".
 
     The first word is capitalised as the sentence's start unless it is no Vietnamese syllable
     ("Iran là …") or a capitalised word follows it that is no function word ("Đàm Đức Hà phát biểu",
