@@ -30,7 +30,16 @@ import unicodedata
 
 from rag import citations as cite
 from rag.normalize import fold_diacritics, is_vietnamese_word
-from rag.prompts import EDGE_PUNCT, asked_kind, asks_named_body, asks_year, named_body_asked
+from rag.prompts import (
+    DECADE_WORDS,
+    DECADE_YEAR,
+    EDGE_PUNCT,
+    TIME_QUALIFIERS_EN,
+    asked_kind,
+    asks_named_body,
+    asks_year,
+    named_body_asked,
+)
 
 # Share of the question's content words the sentence must repeat to count as restating it.
 MIN_ECHO_SHARE = 0.6
@@ -410,15 +419,15 @@ def _opens_figure(words: Words, i: int) -> bool:
 
 # A year standing alone: not part of a larger number ("1.945"), a range ("1998-2002") or a share.
 _YEAR_ALONE = r"(?<![\d.,/–-])(?:1\d{3}|20\d{2})(?![\d%]|[.,/–-]\d)"
-# Words placing a date or decade, kept with it: "cuối năm 2021" is not "năm 2021".
-_TIME_QUALIFIER = r"(?:(?:cuối|đầu|giữa|khoảng|trước|sau)\s+)?"
+# Words placing a date or decade, kept with it: "cuối năm 2021" is not "năm 2021" ("từ" opens a range).
+_TIME_QUALIFIER = rf"(?:(?:{'|'.join(word for word in TIME_QUALIFIERS_EN if word != 'từ')})\s+)?"
 _DATE_IN_TEXT = re.compile(
     rf"(?<!\w){_TIME_QUALIFIER}(?:(?:ngày\s+\d{{1,2}}\s+)?tháng\s+\d{{1,2}}(?!\d)(?:\s+năm\s+{_YEAR_ALONE})?"
     rf"|(?:năm\s+)?{_YEAR_ALONE})",
     re.IGNORECASE,
 )
 _DECADE_IN_TEXT = re.compile(
-    rf"(?<!\w){_TIME_QUALIFIER}(?:(?:những|các)\s+năm|thập\s+(?:niên|kỷ|kỉ))\s+(?:1\d|20)\d0(?:\s+và\s+(?:1\d|20)\d0)?(?!\d)",
+    rf"(?<!\w){_TIME_QUALIFIER}(?:{'|'.join(DECADE_WORDS)})\s+(?:{DECADE_YEAR})(?:\s+và\s+(?:{DECADE_YEAR}))?(?!\d)",
     re.IGNORECASE,
 )
 _ASKS_DECADE = re.compile(r"\bthập\s+(?:niên|kỷ|kỉ)\s+nào\b|\b(?:what|which)\s+decade\b", re.IGNORECASE)
