@@ -80,7 +80,7 @@ from rag.prompts import (
 )
 from rag.retrieve import name_and_number_words
 from rag.settings import Settings, get_settings
-from rag.shorten import MAX_SUBJECT_WORDS, asked_phrase, asks_explanation, short_answer
+from rag.shorten import MAX_SUBJECT_WORDS, asked_phrase, asks_explanation, short_answer, slot_filler
 from rag.summary import SUMMARY_GENERIC_WORDS, SUMMARY_POINTS, main_points, paragraphs, point_text
 from rag.translate import (
     asked_quantity_term,
@@ -3307,6 +3307,8 @@ class Assistant:
 
         Without such words, the one phrase of the quoted sentence of the kind the question asks
         for stands for it (:func:`rag.shorten.asked_phrase`: "Năm 2008 [1]" for "… vào năm nào?"),
+        else the words standing where the question has its asking word
+        (:func:`rag.shorten.slot_filler`: "Sau mỗi 5 năm [1]" for "… diễn ra bao lâu một lần?"),
         when the sentence's passage mentions every name of the question
         (:func:`writes_question_names`): "Hoesung Lee là chủ tịch của IPCC" names no chair of TUMAS.
         The model's words need no such check: an XQuAD paragraph listing alumni ("Tổng thống
@@ -3327,6 +3329,10 @@ class Assistant:
         if phrase is not None:
             answer.evidence["asked_phrase_quoted"] = 1.0
             return f"{phrase} [{citations[0].n}]", citations
+        filler = slot_filler(citations[0].quote, question)
+        if filler is not None:
+            answer.evidence["slot_filler_quoted"] = 1.0
+            return f"{filler} [{citations[0].n}]", citations
         return quoted
 
     def _phrase_of_better_sentence(

@@ -20,7 +20,9 @@ the question's words up to its question word is cut to what fills that word's pl
 
 A sentence quoted because the model's answer could not be checked is read the same way when the
 question asks for a year, a decade, a date, a counted figure or a name and the sentence holds one
-of that kind (:func:`asked_phrase`): "Năm 2008" for "… vào năm nào?".
+of that kind (:func:`asked_phrase`): "Năm 2008" for "… vào năm nào?"; failing that, for the words
+standing where the question has its asking word (:func:`slot_filler`): "Sau mỗi 5 năm" for "… diễn ra
+bao lâu một lần?".
 """
 
 from __future__ import annotations
@@ -624,3 +626,108 @@ def _opens_name(first: str, following: list[re.Match[str]]) -> bool:
 def _is_function_word(word: str) -> bool:
     """A stopword or linking word ("Trong", "The"): capitalised only as a sentence's first word."""
     return word.lower() in cite.EXACT_STOPWORDS or word.lower() in _LINKING_WORDS
+
+
+# The asking word whose place in the question a quoted sentence fills (:func:`slot_filler`).
+_SLOT_ASKING = re.compile(
+    r"\b(?:(?:điều|cái|những|việc|chuyện)\s+)?gì\b|\b(?:khi\s+)?nào\b|\bai\b|\bđâu\b|\bbao\s+(?:nhiêu|lâu)\b|\bmấy\b",
+    re.IGNORECASE,
+)
+# Question words before the asking word matched in the sentence: at most this many, the longest first.
+MAX_SLOT_ANCHOR_WORDS = 6
+# The filler is at most this many words, up to the first punctuation or the question's words again.
+MAX_SLOT_WORDS = 12
+# Words of the noun before "nào" kept in front of the filler ("loại lục lạp nào" → "lục lạp đỏ").
+SLOT_HEAD_WORDS = 2
+# Said between the question's words and what fills its asking word's place: "NASUWT là một công đoàn".
+_SLOT_LINKS = frozenset("là được bởi rằng có".split())
+_SLOT_BOUNDARY = set(',;:()“”"!?.')
+
+
+def slot_filler(sentence: str, question: str) -> str | None:
+    """The words of ``sentence`` standing where ``question`` has its asking word; None when unsure.
+
+    For a quoted sentence that the model's answer could not be checked against: "Bầu cử Nghị viện,
+    diễn ra sau mỗi 5 năm, …" for "Bầu cử Nghị viện diễn ra bao lâu một lần?" → "Sau mỗi 5 năm":
+    the longest run of the question's words just before its asking word ("diễn ra") found once in
+    the sentence, and what follows it up to punctuation or two of the question's words after the
+    asking word ("… làm tăng đáng kể nồng độ khí quyển của khí nhà kính" for "… đang làm gì đối
+    với khí nhà kính?" → "Tăng đáng kể nồng độ khí quyển"). "X nào" keeps its noun in front ("Lục
+    lạp đỏ"), "khi nào" its "khi". A question asking its subject ("Thực thể nào đã đưa ra …?"), a
+    run found twice, a negation in or just before the filler, or a filler made mostly of the
+    question's words give None.
+    """
+    sentence = unicodedata.normalize("NFC", sentence)
+    question = unicodedata.normalize("NFC", question)
+    asking = list(_SLOT_ASKING.finditer(question))
+    if len(asking) != 1:
+        return None
+    asked_at = asking[0]
+    question_words = [(m.start(), m.end(), _folded(m.group())) for m in _WORD.finditer(question)]
+    before = [word for _, end, word in question_words if end <= asked_at.start()]
+    after = [word for start, _, word in question_words if start >= asked_at.end()]
+    noun_asked = asked_at.group().lower() == "nào"
+    if asked_at.group().lower() in ("nào", "ai") and len(before) <= 3 and len(after) >= 3:
+        return None  # "Thực thể nào đã đưa ra …?": the subject stands before the verb, not after
+    words = [(m.start(), m.end(), _folded(m.group())) for m in _WORD.finditer(sentence)]
+    said = [word for _, _, word in words]
+    anchor = _slot_anchor(said, before)
+    if anchor is None:
+        return None
+    at, length = anchor
+    first = at + length
+    if first >= len(words) or _breaks(sentence, words, first):
+        return None
+    while first < len(words) - 1 and said[first] in _SLOT_LINKS and said[first] != before[-1]:
+        first += 1
+    restated = {tuple(after[k : k + 2]) for k in range(len(after) - 1)}
+    last = first
+    while last + 1 < len(words) and not _breaks(sentence, words, last + 1):
+        if tuple(said[last + 1 : last + 3]) in restated:
+            break
+        last += 1
+    while last > first and said[last] in _TRAILING_WORDS:
+        last -= 1
+    filler = said[first : last + 1]
+    asked_words = set(before) | set(after)
+    if (
+        last - first + 1 > MAX_SLOT_WORDS
+        or sum(word in asked_words for word in filler) * 2 > len(filler)
+        or set(filler + said[max(0, at - 2) : at]) & (_NEGATIONS - asked_words)  # "không kiểm soát"
+        or first == 0
+        and last == len(words) - 1
+    ):
+        return None
+    if noun_asked:
+        head = min(length, SLOT_HEAD_WORDS)
+        if set(said[first - head : first]) & _LINKING_WORDS:
+            return None  # "Chương trình … của Mỹ nào": the noun stands before "của"
+        first -= head
+        if first > 0 and said[first - 1] in _DETERMINERS:
+            first -= 1
+    text = sentence[words[first][0] : words[last][1]]
+    return f"{text[:1].upper()}{text[1:]}"
+
+
+def _slot_anchor(said: list[str], before: list[str]) -> tuple[int, int] | None:
+    """Where the longest run of ``before``'s last words stands in ``said``, when once: (index, length).
+
+    A run of one word counts only after another of the question's words ("… của con người làm tăng").
+    """
+    for length in range(min(len(before), MAX_SLOT_ANCHOR_WORDS), 0, -1):
+        run = before[-length:]
+        if length == 1 and run[0] in _LINKING_WORDS:
+            return None
+        found = [i for i in range(len(said) - length + 1) if said[i : i + length] == run]
+        if len(found) > 1:
+            return None
+        if found and (length > 1 or found[0] > 0 and said[found[0] - 1] in before):
+            return found[0], length
+        if found:
+            return None  # one word, after none of the question's: "học tập và làm theo Bác" for "… làm gì?"
+    return None
+
+
+def _breaks(sentence: str, words: Words, i: int) -> bool:
+    """Whether punctuation stands between word ``i - 1`` and word ``i`` of ``sentence``."""
+    return bool(set(sentence[words[i - 1][1] : words[i][0]]) & _SLOT_BOUNDARY)

@@ -191,10 +191,12 @@ def test_the_quote_answers_the_question_from_the_best_passage(
     assistant, _, _ = make_assistant(passages, text, [reply], dense=[0.86, 0.8])
     answer = assistant.ask(question)
     assert not answer.refused and answer.verified
-    assert answer.answer.startswith(extractive_note_for("vi"))
+    # Quoted, or read for what stands in "nền tảng nào"'s place: "Nền tảng kỹ thuật số mặt đất [1]".
+    assert answer.answer.startswith(extractive_note_for("vi")) or "slot_filler_quoted" in answer.evidence
     assert quoted in answer.answer and not_quoted not in answer.answer
     (citation,) = answer.citations
     assert citation.n == 1 and text[citation.start : citation.end] == citation.quote
+    assert quoted in citation.quote
 
 
 @pytest.mark.parametrize(
@@ -306,7 +308,8 @@ def test_model_refusal_of_a_question_one_sentence_holds_quotes_that_sentence(pas
     assistant, _, _ = make_assistant(passages, text, [REFUSAL_VI])
     answer = assistant.ask(question)
     assert not answer.refused and answer.verified
-    assert answer.answer.startswith(extractive_note_for("vi"))
+    # The quoted sentence, read for what stands in "đâu"'s place ("… được đưa vào chương trình.").
+    assert answer.answer == "Chương trình [2]" and answer.evidence["slot_filler_quoted"] == 1.0
     (citation,) = answer.citations
     assert citation.n == 2 and "được đưa vào chương trình" in citation.quote
     assert text[citation.start : citation.end] == citation.quote
@@ -3179,6 +3182,35 @@ def test_a_quoted_sentence_holding_one_name_of_the_asked_kind_answers_with_that_
     answer = assistant.ask(question)
     assert "asked_phrase_quoted" not in answer.evidence
     assert answer.answer.startswith(extractive_note_for("vi")) and "từ Harrods" in answer.answer
+
+
+# XQuAD-vi (Liên minh châu Âu), three sentences of the paragraph.
+EU_PARLIAMENT = (
+    "Điều 227 của TFEU trao thêm quyền kiến nghị Nghị viện cho công dân về các vấn đề ảnh hưởng đến họ. "
+    "Bầu cử Nghị viện, diễn ra sau mỗi 5 năm, và việc bầu chọn các thành viên Nghị viện Châu Âu tại các "
+    "quốc gia thành viên phải được tổ chức theo theo tỷ lệ đại diện hoặc bầu cử 1 lần có chuyển phiếu. Có "
+    "750 thành viên Nghị viện Châu Âu."
+)
+EU_PARLIAMENT_Q = "Bầu cử Nghị viện diễn ra bao lâu một lần?"
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Bầu cử Nghị viện diễn ra bao lâu một lần? [1]",  # the question, repeated
+        "Bầu cử Nghị viện diễn ra mỗi 4 năm một lần [1].",  # a figure the passage never writes
+    ],
+)
+def test_a_quoted_sentence_answers_with_the_words_in_the_asking_words_place(reply):
+    text, passages = paragraph_passages([EU_PARLIAMENT, OIL_PARAGRAPHS[0]], "Liên minh châu Âu")
+    assistant, _, _ = make_assistant(passages, text, [reply], dense=[0.9, 0.8])
+    answer = assistant.ask(EU_PARLIAMENT_Q)
+    assert not answer.refused and answer.verified
+    assert answer.answer == "Sau mỗi 5 năm [1]"
+    assert answer.evidence.get("slot_filler_quoted") == 1.0
+    (citation,) = answer.citations
+    assert citation.verified and citation.quote.startswith("Bầu cử Nghị viện, diễn ra sau mỗi 5 năm")
+    assert text[citation.start : citation.end] == citation.quote
 
 
 # XQuAD-vi (Internet2), the second sentence as the paragraph words it.

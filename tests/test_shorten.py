@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from rag.shorten import asked_phrase, short_answer
+from rag.shorten import asked_phrase, short_answer, slot_filler
 
 
 @pytest.mark.parametrize(
@@ -403,3 +403,112 @@ def test_the_one_phrase_of_the_asked_kind_is_read_off_a_quoted_sentence(sentence
 )
 def test_no_phrase_when_the_sentence_holds_none_or_several_of_the_asked_kind(sentence, question):
     assert asked_phrase(sentence, question) is None
+
+
+GURU = (
+    "Trong Ấn Độ giáo, thầy tâm linh được gọi là guru, và trong nhiều truyền thống của Ấn Độ giáo - đặc "
+    "biệt là những truyền thống phổ biến ở phương Tây - việc nhấn mạnh vào sự hướng dẫn tâm linh là cực kỳ "
+    "cao, với việc các guru thường thực hiện rất nhiều quyền kiểm soát cuộc sống của môn đồ của họ."
+)
+WG_ONE = (
+    "Phần tóm tắt dự án của báo cáo Tóm tắt WG I dành cho các Nhà hoạch định chính sách cho biết họ chắc "
+    "chắn rằng khí thải do các hoạt động của con người làm tăng đáng kể nồng độ khí quyển của khí nhà "
+    "kính, dẫn đến trung bình bề mặt Trái đất nóng lên."
+)
+DIATOMS = (
+    "Ví dụ, dù trong tảo cát (một heterokontophyte) hiện đang có một lục lạp nguồn gốc tảo đỏ, nhưng sự "
+    "hiện diện của nhiều gen tảo lục trong nhân tế bào của chúng đã cung cấp chứng cứ cho thấy tổ tiên tảo "
+    "cát có lục lạp nguồn gốc tảo lục ở một số giai đoạn, và sau cùng thay bằng loại lục lạp đỏ."
+)
+KENYA_SPORTS = (
+    "Kenya hoạt động trong một số môn thể thao, trong đó có cricket, đua xe ô tô, bóng đá, bóng bầu dục "
+    "và boxing."
+)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question", "filler"),
+    [
+        # What follows the question's words before "bao lâu", up to the comma.
+        (
+            "Bầu cử Nghị viện, diễn ra sau mỗi 5 năm, và việc bầu chọn các thành viên Nghị viện Châu Âu "
+            "phải được tổ chức theo tỷ lệ đại diện.",
+            "Bầu cử Nghị viện diễn ra bao lâu một lần?",
+            "Sau mỗi 5 năm",
+        ),
+        # "khi nào" keeps its "khi".
+        (
+            "Suy giảm miễn dịch xảy ra khi hệ thống miễn dịch hoạt động kém hơn bình thường, dẫn đến nhiễm "
+            "trùng tái phát.",
+            "Sự suy giảm miễn dịch xảy ra khi nào?",
+            "Khi hệ thống miễn dịch hoạt động kém hơn bình thường",
+        ),
+        (
+            "Các nghiên cứu về bất bình đẳng thu nhập và tăng trưởng đôi khi đã tìm thấy bằng chứng xác nhận "
+            "giả thuyết đường cong Kuznets, trong đó nêu rõ rằng bất bình đẳng trước hết tăng lên.",
+            "Những nghiên cứu về bất bình đẳng thu nhập đôi khi tìm thấy bằng chứng xác nhận điều gì?",
+            "Giả thuyết đường cong Kuznets",
+        ),
+        # It ends where two of the question's words after its asking word come back ("khí nhà").
+        (
+            WG_ONE,
+            "Bản tóm tắt WG I dành cho các Nhà hoạch định chính sách cho biết các hoạt động của con người "
+            "đang làm gì đối với khí nhà kính?",
+            "Tăng đáng kể nồng độ khí quyển",
+        ),
+        (GURU, "Các guru kiểm soát ai?", "Cuộc sống của môn đồ của họ"),
+        # "X nào" keeps the question's noun in front.
+        (DIATOMS, "Tảo cát có loại lục lạp nào?", "Lục lạp đỏ"),
+        # Decomposed input reads as composed.
+        (
+            unicodedata.normalize("NFD", "Những người ôn hòa tìm cách tách rời tôn giáo khỏi chính trị."),
+            unicodedata.normalize("NFD", "Những người Hồi giáo ôn hòa tiến bộ tìm cách tách rời điều gì?"),
+            "Tôn giáo khỏi chính trị",
+        ),
+    ],
+)
+def test_a_quoted_sentence_is_read_for_what_stands_in_the_asking_words_place(sentence, question, filler):
+    assert slot_filler(sentence, question) == filler
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        # A question asking its subject: what follows "Cố vấn" is no adviser's name.
+        (
+            "Milton Friedman, cố vấn chính của Tổng thống Ronald Reagan và Thủ tướng Anh Margaret Thatcher, "
+            "George Stigler, người đoạt giải Nobel, tất cả đều đã tốt nghiệp.",
+            "Cố vấn nào của thủ tướng Anh cũng là cựu sinh viên đại học?",
+        ),
+        # The question's words run up to a comma: "một số môn thể thao" is not the sports.
+        (KENYA_SPORTS, "Người Kenya hoạt động trong những môn thể thao nào?"),
+        # One word, "làm", after none of the question's words.
+        (
+            "Kết quả thực hiện Kết luận số 01 là động lực để Đảng bộ thành phố Từ Sơn tiếp tục nhân rộng "
+            "hơn nữa việc học tập và làm theo Bác.",
+            "Kết quả thực hiện Kết luận số 01 là động lực để Đảng bộ thành phố Từ Sơn làm gì?",
+        ),
+        # The question's noun stands before "của": "của Mỹ" is no noun to keep.
+        (
+            "Ví dụ, các mô tả về lối sống sang trọng của Mỹ trong chương trình nhiều kỳ Dallas trong Chiến "
+            "tranh lạnh đã thay đổi kỳ vọng của người dân Rumani;",
+            "Chương trình truyền hình của Mỹ nào đã thay đổi quan điểm của người Rumani trong chiến "
+            "tranh lạnh?",
+        ),
+        # A negation the question does not hold.
+        (
+            "Các guru không kiểm soát cuộc sống của môn đồ.",
+            "Các guru kiểm soát ai?",
+        ),
+        # Two asking words; and an English question (no Vietnamese asking word).
+        (GURU, "Ai kiểm soát cái gì?"),
+        ("The gurus control the lives of their disciples.", "Whom do the gurus control?"),
+        # The question's words are written twice in the sentence.
+        (
+            "Các guru kiểm soát môn đồ, và các guru kiểm soát cả gia đình họ.",
+            "Các guru kiểm soát ai?",
+        ),
+    ],
+)
+def test_no_filler_when_the_sentence_does_not_say_it_plainly(sentence, question):
+    assert slot_filler(sentence, question) is None
