@@ -107,6 +107,11 @@ _REASON_OPENERS = frozenset("vì bởi do nhờ because".split())
 # At least this share of the words before the reason must be the question's.
 MIN_REASON_ECHO_SHARE = 0.7
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|«[^»]*»|\([^)]*\)")
+# After a comma, words opening a clause about the answer before it, not another item of a list. Not
+# "được" or "là": "bất kỳ đối tượng nào, về cơ bản là duy nhất, được phân tách thành …" goes on
+# describing it (XQuAD-vi seed 0).
+_CLAUSE_OPENERS = "cách mà nơi theo vì do khi sau trước để đã nhưng which who where when".split()
+_TRAILING_CLAUSE = re.compile(rf",\s+(?:{'|'.join(_CLAUSE_OPENERS)})\b", re.IGNORECASE)
 
 
 # A sentence's words: (start, end, lowercased NFC word).
@@ -226,8 +231,23 @@ def short_answer(answer: str, question: str) -> str:
         sentence.count("(", start, end) > sentence.count(")", start, end) and sentence[end : end + 1] == ")"
     ):
         end += 1  # "DTIME(f(n))": the quotation pattern above does not nest
+    end = _before_trailing_clause(sentence, start, end)
     short = sentence[start:end]
     return f"{short[:1].upper()}{short[1:]} {markers}"  # it opens a chat message: "Hai [1]"
+
+
+def _before_trailing_clause(sentence: str, start: int, end: int) -> int:
+    """Where ``sentence[start:end]`` ends before a comma opening a clause about it; else ``end``.
+
+    "Đường Konwiktorka, cách Old Town mười phút đi bộ về phía bắc" → "Đường Konwiktorka": the
+    answer is the noun, the clause after it says more of it. A comma before a noun may list
+    ("cricket, đua xe ô tô, bóng đá"), so only the words in ``_CLAUSE_OPENERS`` cut.
+    """
+    quoted = [match.span() for match in _QUOTED.finditer(sentence)]
+    for comma in _TRAILING_CLAUSE.finditer(sentence, start, end):
+        if comma.start() > start and not any(left < comma.start() < right for left, right in quoted):
+            return comma.start()
+    return end
 
 
 def _reason(sentence: str, words: Words, repeated: list[bool]) -> tuple[int, int] | None:
