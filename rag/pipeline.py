@@ -2861,8 +2861,10 @@ class Assistant:
         ("Để giải quyết những vấn đề nổi cộm …" for "… giải quyết những vấn đề gì?") while another
         says the question back with its answer (:func:`restating_sentences`). Else, when the answer
         restates words of the question that its cited sentences lack and another sentence holds
-        (:func:`sentence_of_restated_words`), that sentence is quoted. Without the extractive
-        fallback the answer stays.
+        (:func:`sentence_of_restated_words`), that sentence is quoted. The quoted sentence is read
+        for the phrase the question asks, as a fallback quote is (:meth:`_model_words_or_quote`):
+        "William Tyndale [1]" for "… bản dịch Kinh Thánh tiếng Anh của ai?". Without the
+        extractive fallback the answer stays.
         """
         if self.fallback != "extractive" or not answer.citations:
             return
@@ -2880,8 +2882,12 @@ class Assistant:
                 return
             found, evidence = [grafted], "grafted_question_words"
         passage, start, end = found[0]
-        answer.answer = f"{restated_note_for(language)} “{passage.text[start:end]}” [{passage.n}]"
-        answer.citations = [self._cite_span(passage, start, end)]
+        quoted = (
+            f"{restated_note_for(language)} “{passage.text[start:end]}” [{passage.n}]",
+            [self._cite_span(passage, start, end)],
+        )
+        # The sentence says the question back: what stands in its asking word's place answers it.
+        answer.answer, answer.citations = self._model_words_or_quote(quoted, "", question, answer, passages)
         answer.verified = True
         answer.evidence[evidence] = 1.0
 

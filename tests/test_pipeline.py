@@ -2697,6 +2697,33 @@ LAWYER_SENTENCE = (
     "Một luật sư có thể tìm kiếm những thay đổi hoặc miễn trừ trong luật điều chỉnh khu đất nơi tòa "
     "nhà sẽ được xây dựng, bằng cách lập luận rằng quy tắc không thể áp dụng."
 )
+# XQuAD-vi (Martin Luther): the last sentence of one paragraph, and a sentence of another.
+LUTHER_BIBLE = (
+    "Với việc có ghi chú và lời tựa của Luther, phiên bản này đóng một vai trò quan trọng trong việc "
+    "truyền bá giáo lý của Luther trên khắp nước Đức. Bản Kinh Thánh của Luther đã ảnh hưởng đến các "
+    "bản dịch tiếng địa phương khác, chẳng hạn như bản Kinh Thánh tiếng Anh của William Tyndale (1525 "
+    "trở đi), tiền thân của bản Kinh Thánh của Vua James."
+)
+LUTHER_HYMN = (
+    'Cái chết của Johann Esch và Heinrich Voes khiến Luther viết bài thánh ca "Ein neues Lied wir heben '
+    'an", thường được biết đến bằng tiếng Anh với tựa "Flung to the Heedless Winds".'
+)
+
+
+def test_the_sentence_restating_the_question_is_read_for_what_stands_in_its_asking_words_place():
+    # XQuAD-vi, seed 0: the grammar copied "Lied" from the hymn; the other paragraph's sentence
+    # says the question back with "William Tyndale" where "ai" stands.
+    text, passages = paragraph_passages([LUTHER_BIBLE, LUTHER_HYMN], "Martin Luther")
+    assistant, _, _ = make_assistant(passages, text, ["Lied [2]"], dense=[0.9, 0.8], supports_grammar=True)
+    answer = assistant.ask("Bản Kinh Thánh của Luther đã ảnh hưởng đến bản dịch Kinh Thánh tiếng Anh của ai?")
+    assert not answer.refused and answer.verified and answer.answer == "William Tyndale [1]"
+    assert answer.evidence.get("restated_question") == 1.0
+    assert answer.evidence.get("slot_filler_quoted") == 1.0
+    (citation,) = answer.citations
+    assert citation.n == 1 and citation.quote.startswith("Bản Kinh Thánh của Luther đã ảnh hưởng")
+    assert text[citation.start : citation.end] == citation.quote
+
+
 LAWYER_Q = (
     "Ai có thể tìm kiếm những thay đổi hoặc miễn trừ trong luật điều chỉnh khu đất nơi tòa nhà "
     "sẽ được xây dựng?"
