@@ -1353,8 +1353,14 @@ def defines_by_itself(answer_text: str, question: str) -> bool:
 MIN_INSTRUCTION_WORDS = 3
 
 
+# "Tất cả các hợp chất có thể được che dấu …" for "Những hợp chất nào có thể được che dấu …?" names
+# no compound: a quantifier standing where the question's "nào" stood adds nothing.
+_QUANTIFIERS = re.compile(r"\b(?:tất\s+cả|toàn\s+bộ|all)\b", re.IGNORECASE)
+
+
 def _repeats_only(text: str, question_words: set[str]) -> bool:
-    words = cite.content_tokens(cite.strip_markers(text))
+    text = _QUANTIFIERS.sub(" ", unicodedata.normalize("NFC", cite.strip_markers(text)))
+    words = cite.content_tokens(text)
     return words - _META_WORDS <= question_words or _repeats_prompt(words, question_words)
 
 

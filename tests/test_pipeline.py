@@ -1986,6 +1986,21 @@ def test_an_echo_no_sentence_answers_is_refused(passages, text):
     )
 
 
+def test_an_answer_putting_a_quantifier_where_the_question_asks_says_nothing():
+    from rag.pipeline import says_nothing_new
+
+    # XQuAD-vi seed 2, the gold paragraph held out: shown as an answer, it names no compound.
+    masked = "có thể được che dấu bằng các phân tử của tế bào chủ để virus trốn tránh sự phát hiện"
+    question = f"Những hợp chất nào {masked}?"
+    reply = f"Tất cả các hợp chất {masked} [1]."
+    assert says_nothing_new(reply, question)
+    assert says_nothing_new(unicodedata.normalize("NFD", reply), question)
+    assert not says_nothing_new(
+        "Kháng nguyên có thể được che dấu bằng các phân tử của tế bào chủ [1].", question
+    )
+    assert not says_nothing_new("Tất cả kháng nguyên có thể được che dấu [1].", question)
+
+
 @pytest.mark.parametrize(
     "reply",
     [
