@@ -1712,7 +1712,8 @@ def model_words_in_quote(raw: str, question: str, quote: str) -> str | None:
     lược được gọi là gì?" (:func:`rag.shorten.short_answer`: "lông mao") stand in the sentence
     quoted for the question: those words are the answer, as a phrase copied under the span grammar
     is. None when the answer restates nothing of the question, when what it adds is a word that
-    asks ("Nào"), a single lowercase syllable (a cut-off "khi hệ [1]"), or not in the sentence.
+    asks ("Nào"), a single lowercase syllable of a sentence not ended by a full stop (a cut-off
+    "khi hệ [1]"; "… là nữ [1]." is whole), or not in the sentence.
     """
     raw = unicodedata.normalize("NFC", raw).strip()
     short = short_answer(raw, question)
@@ -1726,9 +1727,13 @@ def model_words_in_quote(raw: str, question: str, quote: str) -> str | None:
     if found is None:
         return None
     copied = found.group()
-    if len(words) == 1 and not copied[:1].isupper():
+    if len(words) == 1 and not copied[:1].isupper() and not _ENDS_SENTENCE.search(raw):
         return None
     return f"{copied[:1].upper()}{copied[1:]}"
+
+
+# A full stop before or after the last markers: the model ended its sentence, it was not cut off.
+_ENDS_SENTENCE = re.compile(r"\.\s*(?:\[\d+(?:\s*,\s*\d+)*\]\s*)*$|\]\s*\.\s*$")
 
 
 def _factoid_answer(span_answer: str, kind: str) -> str | None:

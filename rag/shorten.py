@@ -122,6 +122,21 @@ def _folded(word: str) -> str:
     return unicodedata.normalize("NFC", word.lower())
 
 
+# An English question word capitalised inside a text is a name's ("Doctor Who"): folded apart.
+_NAME_MARK = "\u00b7"
+
+
+def _folded_words(text: str) -> Words:
+    """The words of ``text``: (start, end, folded word); a capitalised "Who" inside it marked a name's."""
+    folded = []
+    for i, match in enumerate(_WORD.finditer(text)):
+        word = _folded(match.group())
+        if i and match.group()[:1].isupper() and word in _QUESTION_WORDS:
+            word += _NAME_MARK
+        folded.append((match.start(), match.end(), word))
+    return folded
+
+
 def _question_nouns(question_words: list[str]) -> list[list[str]]:
     """The words before each "nào" of the question, in order: "Đảng nào" asks for a party.
 
@@ -181,11 +196,11 @@ def short_answer(answer: str, question: str) -> str:
         return answer
     # Markers taken out of "phường [1] (phường Phù Chẩn [1])" leave a space before the bracket.
     sentence = re.sub(r"\s+([)\]},;:])", r"\1", sentences[0]).rstrip(" .;:,")
-    question_words = [_folded(w) for w in _WORD.findall(question)]
+    question_words = [word for _, _, word in _folded_words(question)]
     if not _QUESTION_WORDS.intersection(question_words) and not asks_why:
         return answer  # "Còn trật tự xây dựng?": what it asks is in the previous question
     asked = set(question_words) - _QUESTION_WORDS
-    words = [(m.start(), m.end(), _folded(m.group())) for m in _WORD.finditer(sentence)]
+    words = _folded_words(sentence)
     if not words or not asked - _LINKING_WORDS:
         return answer
     repeated = [word in asked for _, _, word in words]

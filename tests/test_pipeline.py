@@ -3154,6 +3154,13 @@ COMB_JELLY_Q = "Những sợi lông trên sứa lược được gọi là gì?"
             "Suy giảm miễn dịch xảy ra khi hệ thống miễn dịch hoạt động kém hơn bình thường",
             None,
         ),
+        # One lowercase syllable of a sentence the model ended: whole ("Doctor Who" is a name).
+        (
+            "Kể từ năm 2005, giới tính của người bạn đồng hành chính của Doctor Who là nữ [1].",
+            "Kể từ năm 2005, giới tính của người bạn đồng hành chính của Doctor Who là gì?",
+            "Kể từ khi hồi sinh năm 2005, Doctor thường đi du lịch với một bạn đồng hành nữ chính.",
+            "Nữ",
+        ),
         # What it adds asks again.
         (
             "Nghị viện được bầu bao lâu một lần [1].",
