@@ -428,7 +428,8 @@ def _figure(
     """For "how many": the figure an answer starts with, its qualifier and unit, not the rest.
 
     "17 giây còn lại trên đồng hồ" for "… còn lại bao nhiêu giây …?" → "17"; "53 triệu
-    đồng/người/năm" stays whole (no word of it is the question's), and a magnitude always stays.
+    đồng/người/năm" stays whole (no word of it is the question's), a magnitude always stays, and
+    so does a unit written with a symbol, though the question names it ("565°C" for "… độ C …").
     """
     if not _HOW_MANY.intersection(question_words) and "how many" not in " ".join(question_words):
         return None
@@ -440,11 +441,16 @@ def _figure(
     last = number
     while last + 1 < len(words):
         word = words[last + 1][2]
-        joined = sentence[words[last][1] : words[last + 1][0]] == "/"  # "đồng/người/năm" is one unit
+        # "đồng/người/năm" is one unit; "565°C" and "565 °C" are a figure and its unit.
+        gap = sentence[words[last][1] : words[last + 1][0]]
+        joined = not gap or gap.strip() in _UNIT_JOINERS
         if not joined and word not in _MAGNITUDES and (repeated[last + 1] or word in _LINKING_WORDS):
             break
         last += 1
     return 0, last
+
+
+_UNIT_JOINERS = frozenset({"/", "°"})
 
 
 def _opens_figure(words: Words, i: int) -> bool:

@@ -29,6 +29,18 @@ from rag.shorten import asked_phrase, short_answer, slot_filler
             "Chủ nghĩa Hồi giáo tìm kiếm loại vai trò chính trị để trở thành khái niệm gây tranh cãi [1].",
             "Chính trị [1]",
         ),
+        # A unit written with a symbol stays with its figure, though the question names it
+        # (XQuAD-vi seed 3: was "565 [1]").
+        (
+            "Nhiệt độ đầu vào tua-bin của tua-bin hơi nước tính bằng độ C là bao nhiêu?",
+            "Nhiệt độ đầu vào tua-bin của tua-bin hơi nước là 565°C [1].",
+            "565°C [1]",
+        ),
+        (
+            "Nhiệt độ đầu vào tua-bin của tua-bin hơi nước tính bằng độ C là bao nhiêu?",
+            "Nhiệt độ đầu vào tua-bin của tua-bin hơi nước là 565 °C [1].",
+            "565 °C [1]",
+        ),
         # "Who" of "Doctor Who" is a name's, not a question word (XQuAD-vi, seed 1: was "Who là nữ").
         (
             "Kể từ năm 2005, giới tính của người bạn đồng hành chính của Doctor Who là gì?",
