@@ -2698,6 +2698,11 @@ class Assistant:
             extractive = self._extractive(
                 question, raw, passages, language, requote_below=QUOTE_QUESTION_RANK_FLOOR
             )
+            unnamed = self._names_the_quote_lacks(
+                extractive, answer.standalone_question or question, passages, raw
+            )
+            if unnamed:
+                return self._refuse(answer, passages, started, f"the quoted passage never names {unnamed}")
             if extractive is not None:
                 answer.answer, answer.citations = self._model_words_or_quote(
                     extractive, raw, answer.standalone_question or question, answer, passages
@@ -2761,6 +2766,8 @@ class Assistant:
             and not in_other_language(language, passages)
         ):
             extractive = self._extractive(asked, raw, passages, language, min_question_rank=min_rank)
+            if self._names_the_quote_lacks(extractive, asked, passages, raw):
+                extractive = None
             if extractive is not None and filters:
                 quote = extractive[1][0].quote
                 holds_asked = starting_words(quote, filters[0])
@@ -2808,6 +2815,8 @@ class Assistant:
             quoted = self._quote_across(asked, translation, passages, language)
         elif self.fallback == "extractive":
             quoted = self._extractive(asked, "", passages, language, min_question_rank=ECHO_QUOTE_RANK_FLOOR)
+            if self._names_the_quote_lacks(quoted, asked, passages):
+                quoted = None
             if quoted is not None:
                 quoted = self._model_words_or_quote(quoted, "", asked, answer, passages)
         if quoted is None:
@@ -3351,6 +3360,33 @@ class Assistant:
             answer.evidence["slot_filler_quoted"] = 1.0
             return f"{filler} [{citations[0].n}]", citations
         return quoted
+
+    @staticmethod
+    def _names_the_quote_lacks(
+        quoted: tuple[str, list[cite.Citation]] | None,
+        question: str,
+        passages: Sequence[Passage],
+        raw: str = "",
+    ) -> str:
+        """The question's names that the quoted sentence's passage (with its title) never mentions.
+
+        The question's best sentence may come from a passage about something else: "Trong những
+        năm cuối cùng của kỷ nguyên phân biệt chủng tộc, phụ huynh tại các trường …" (South
+        Africa) for "Cơ quan nào ở Ấn Độ cung cấp định hướng chính sách cho các trường học?",
+        whose paragraph is not in the index. Such a quote answers nothing: the question is
+        refused. Names only, as for a refusal (:func:`unmentioned_names`): a passage may spell an
+        acronym out. Not when the quote holds what the model's answer ``raw`` adds to the question
+        (:func:`model_words_in_quote`): an XQuAD paragraph listing alumni ("Tổng thống Colombia
+        Juan Manuel Santos; …") never writes the "Harvard" the question asks about.
+        """
+        if quoted is None or not quoted[1]:
+            return ""
+        if raw and model_words_in_quote(raw, question, quoted[1][0].quote) is not None:
+            return ""
+        source = next((passage for passage in passages if passage.n == quoted[1][0].n), None)
+        if source is None:
+            return ""
+        return ", ".join(_names_missing(name_phrases(question), f"{source.title}\n{source.text}"))
 
     def _phrase_of_better_sentence(
         self, question: str, passages: Sequence[Passage], citations: Sequence[cite.Citation]

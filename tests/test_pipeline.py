@@ -3262,6 +3262,51 @@ def test_a_quoted_sentence_answers_with_the_words_in_the_asking_words_place(repl
     assert text[citation.start : citation.end] == citation.quote
 
 
+# XQuAD-vi seed 3, the gold paragraph (Indian schools) held out: the best sentence is South Africa's.
+APARTHEID_SCHOOLS = (
+    "Trong những năm cuối cùng của kỷ nguyên phân biệt chủng tộc, phụ huynh tại các trường chính phủ "
+    "trước đây dành cho trẻ em da trắng được quyền bỏ phiếu để chuyển đổi trường học. Hội đồng trường "
+    "cung cấp định hướng chính sách cho các trường học này."
+)
+INDIA_GURU = "Trong Ấn Độ giáo, thầy tâm linh được gọi là guru."
+INDIA_SCHOOLS_Q = "Cơ quan nào ở Ấn Độ cung cấp định hướng chính sách cho các trường học?"
+
+
+@pytest.mark.parametrize(("title", "refused"), [("Nam Phi", True), ("Giáo dục ở Ấn Độ", False)])
+def test_a_quote_from_a_passage_never_naming_the_questions_place_is_refused(title, refused):
+    text = f"{APARTHEID_SCHOOLS}\n\n{INDIA_GURU}"
+    passages = [
+        Passage(1, DOC_ID, title, APARTHEID_SCHOOLS, 0, len(APARTHEID_SCHOOLS), ("c1",), 1.0),
+        Passage(2, "d2", "Ấn Độ giáo", INDIA_GURU, 0, len(INDIA_GURU), ("c2",), 0.5),
+    ]
+    # The model repeats the question: the sentence answering it is sought, and found only in a
+    # passage about South Africa. The same passage in a document titled for India is quoted.
+    reply = "Cơ quan ở Ấn Độ cung cấp định hướng chính sách cho các trường học [1]."
+    assistant, _, _ = make_assistant(passages, text, [reply], dense=[0.9, 0.8])
+    answer = assistant.ask(INDIA_SCHOOLS_Q)
+    assert answer.evidence.get("echo") == 1.0
+    assert answer.refused is refused
+    if not refused:
+        assert answer.verified and answer.citations[0].n == 1
+        assert "cung cấp định hướng chính sách" in answer.citations[0].quote
+
+
+STEAM_TURBINE = (
+    "Trong các tua-bin hơi nước, nhiệt độ đầu vào tua-bin thường là 565°C (giới hạn rão của thép không gỉ) "
+    "và nhiệt độ bình ngưng vào khoảng 30°C. Điều này mang đến hiệu suất Carnot lý thuyết khoảng 63%."
+)
+
+
+def test_a_copied_figure_keeps_its_unit_symbol():
+    # XQuAD-vi seed 3: the model copied "565 Â°C" (the dataset's own mojibake) and was shown "565 Â".
+    text, passages = paragraph_passages([STEAM_TURBINE, OIL_PARAGRAPHS[0]], "Động cơ hơi nước")
+    assistant, _, _ = make_assistant(passages, text, ["565°C [1]"], dense=[0.9, 0.8], supports_grammar=True)
+    answer = assistant.ask("Nhiệt độ đầu vào tua-bin của tua-bin hơi nước tính bằng độ C là bao nhiêu?")
+    assert not answer.refused and answer.verified and answer.answer == "565°C [1]"
+    (citation,) = answer.citations
+    assert "565°C" in citation.quote and text[citation.start : citation.end] == citation.quote
+
+
 # XQuAD-vi (Internet2), the second sentence as the paragraph words it.
 INTERNET2 = (
     "Internet2 là một tập đoàn phi lợi nhuận của các trường đại học tại Hoa Kỳ. Cộng đồng Internet2, hợp "
