@@ -3361,23 +3361,25 @@ class Assistant:
             return f"{filler} [{citations[0].n}]", citations
         return quoted
 
-    @staticmethod
     def _names_the_quote_lacks(
+        self,
         quoted: tuple[str, list[cite.Citation]] | None,
         question: str,
         passages: Sequence[Passage],
         raw: str = "",
     ) -> str:
-        """The question's names that the quoted sentence's passage (with its title) never mentions.
+        """The question's names that the quoted sentence's document never mentions up to its passage's end.
 
         The question's best sentence may come from a passage about something else: "Trong những
         năm cuối cùng của kỷ nguyên phân biệt chủng tộc, phụ huynh tại các trường …" (South
         Africa) for "Cơ quan nào ở Ấn Độ cung cấp định hướng chính sách cho các trường học?",
         whose paragraph is not in the index. Such a quote answers nothing: the question is
-        refused. Names only, as for a refusal (:func:`unmentioned_names`): a passage may spell an
-        acronym out. Not when the quote holds what the model's answer ``raw`` adds to the question
-        (:func:`model_words_in_quote`): an XQuAD paragraph listing alumni ("Tổng thống Colombia
-        Juan Manuel Santos; …") never writes the "Harvard" the question asks about.
+        refused. The document's title and its text before the passage count: a report names its
+        ward once, in a heading or an earlier paragraph ("… phường Phù Chẩn. Các chi bộ, cán bộ,
+        đảng viên đăng ký …"). Names only, as for a refusal (:func:`unmentioned_names`): a passage
+        may spell an acronym out. Not when the quote holds what the model's answer ``raw`` adds to
+        the question (:func:`model_words_in_quote`): an XQuAD paragraph listing alumni ("Tổng thống
+        Colombia Juan Manuel Santos; …") never writes the "Harvard" the question asks about.
         """
         if quoted is None or not quoted[1]:
             return ""
@@ -3386,7 +3388,13 @@ class Assistant:
         source = next((passage for passage in passages if passage.n == quoted[1][0].n), None)
         if source is None:
             return ""
-        return ", ".join(_names_missing(name_phrases(question), f"{source.title}\n{source.text}"))
+        context = source.text
+        if self._index is not None:
+            try:
+                context = self._index.document_text(source.doc_id)[: source.end] or source.text
+            except KeyError:
+                pass
+        return ", ".join(_names_missing(name_phrases(question), f"{source.title}\n{context}"))
 
     def _phrase_of_better_sentence(
         self, question: str, passages: Sequence[Passage], citations: Sequence[cite.Citation]
