@@ -704,13 +704,13 @@ def slot_filler(sentence: str, question: str) -> str | None:
     if len(asking) != 1:
         return None
     asked_at = asking[0]
-    question_words = [(m.start(), m.end(), _folded(m.group())) for m in _WORD.finditer(question)]
+    question_words = _folded_words(question)
     before = [word for _, end, word in question_words if end <= asked_at.start()]
     after = [word for start, _, word in question_words if start >= asked_at.end()]
     noun_asked = asked_at.group().lower() == "nào"
     if asked_at.group().lower() in ("nào", "ai") and len(before) <= 3 and len(after) >= 3:
         return None  # "Thực thể nào đã đưa ra …?": the subject stands before the verb, not after
-    words = [(m.start(), m.end(), _folded(m.group())) for m in _WORD.finditer(sentence)]
+    words = _folded_words(sentence)
     said = [word for _, _, word in words]
     anchor = _slot_anchor(said, before)
     if anchor is None:
