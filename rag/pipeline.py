@@ -145,6 +145,15 @@ MIN_LEXICAL_OVERLAP = 0.45
 # Words in one copied part of a span answer: a name, number or date for who / how many /
 # when questions, a phrase otherwise (two parts may be joined for lists).
 FACTOID_MAX_WORDS = 8
+# The model's refusal is retried, copying words under :func:`span_grammar` with no refusal
+# allowed, when the passages hold this share of the question's words.
+COPY_AFTER_REFUSAL_OVERLAP = 0.55
+# ... and the copy stands only when its sentence (with the one before) holds this much of the
+# question (:func:`answer_relevance`): the model's refusal aside, only that sentence vouches for
+# the copy. The 5 copies holding the answer on XQuAD-vi seeds 0-4 scored .53-1.0, the seed
+# report's "tỷ lệ hộ nghèo giảm còn 0,58%" .48 for the poverty rate of the ward it names before.
+COPY_AFTER_REFUSAL_RELEVANCE = 0.45
+_ONLY_YEARS = re.compile(r"(?:năm\s+)?(?:1\d{3}|20\d{2})(?:\s*[-–]\s*(?:1\d{3}|20\d{2}))?", re.IGNORECASE)
 SPAN_MAX_WORDS = 12
 # A sentence sharing this much of its words with an earlier one of the answer repeats it
 # (:func:`repeated_sentence_start`).
@@ -2153,6 +2162,7 @@ class Assistant:
             answer_start=start_filters[-1] if kind and start_filters and cross_lingual else None,
         )
         grammar = ""
+        start_filter = None
         if copies_span:
             chosen = first_passing_filter(excerpts, start_filters)
             # A number counting what the question counts is shown ("hai nội dung" for "bao nhiêu
@@ -2207,6 +2217,13 @@ class Assistant:
         if cross_lingual and not grammar:
             raw = without_prompt_talk(raw, standalone)
         answer.raw_answer = raw.strip()
+        if grammar and is_refusal(answer.raw_answer):
+            copied = self._copy_after_refusal(
+                answer, llm, messages, excerpts, start_filter, passages, query, language, started, kind
+            )
+            if copied is not None:
+                yield DoneEvent(copied)
+                return
         # The merged query: words the conversation already gave weigh less when checking support.
         finished = self._finish(
             answer,
@@ -2225,6 +2242,58 @@ class Assistant:
         else:
             finished = self._refuse_far_across(finished, passages, standalone, started)
         yield DoneEvent(finished)
+
+    def _copy_after_refusal(
+        self,
+        answer: Answer,
+        llm: LLM,
+        messages: list[dict[str, Any]],
+        excerpts: Mapping[int, str],
+        start_filter: Callable[..., bool] | None,
+        passages: Sequence[Passage],
+        query: str,
+        language: str,
+        started: float,
+        kind: str | None,
+    ) -> Answer | None:
+        """The model's figure, date or name copied with no refusal allowed, once checked; else None.
+
+        Offered the refusal, the model took it for "Cơ quan Y tế Công cộng Anh đã khai quật bao
+        nhiêu tử thi?" though "25 thi thể" was shown. When the passages hold at least
+        ``COPY_AFTER_REFUSAL_OVERLAP`` of the question's words it is asked again, same messages
+        (their KV cache is reused, so only the copied words cost time) under a grammar without
+        the refusal, and the copy goes through the checks of any span answer. Only for a question
+        asking a figure, date or person (``kind``): forced to copy a phrase for other questions,
+        the model changed 5 answers on XQuAD-vi seeds 0-4, 4 of them for the worse (a right quote
+        or refusal became a wrong phrase).
+        """
+        if kind is None or answer.evidence.get("lexical_overlap", 0.0) < COPY_AFTER_REFUSAL_OVERLAP:
+            return None
+        grammar = span_grammar(excerpts, None, start_filter=start_filter, max_words=FACTOID_MAX_WORDS)
+        if not grammar:
+            return None
+        copied = dataclasses.replace(
+            answer, evidence=dict(answer.evidence), timings=dataclasses.replace(answer.timings)
+        )
+        copied.raw_answer = "".join(self._generate(llm, messages, grammar, len(passages))).strip()
+        copied.evidence["copied_after_refusal"] = 1.0
+        copied = self._finish(
+            copied,
+            passages,
+            query,
+            language,
+            started,
+            span_max_words=FACTOID_MAX_WORDS,
+            span_kind=kind,
+            excerpts=excerpts,
+        )
+        copied = self._refuse_off_question(copied, passages, query, started)
+        logger.info("copied after the model refused %r: %r", query[:80], copied.answer[:80])
+        if copied.refused or copied.evidence.get("answer_relevance", 0.0) < COPY_AFTER_REFUSAL_RELEVANCE:
+            return None
+        if kind == "quantity" and _ONLY_YEARS.fullmatch(cite.strip_markers(copied.answer).strip(" .;")):
+            return None  # "2020 - 2025" (a term of office) for "Dân số của phường … là bao nhiêu người?"
+        return copied
 
     def _generate(
         self, llm: LLM, messages: list[dict[str, Any]], grammar: str, passage_count: int

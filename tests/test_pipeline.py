@@ -327,6 +327,48 @@ def test_model_refusal_of_a_question_one_sentence_holds_quotes_that_sentence(pas
     assert assistant.ask(question).refused
 
 
+def test_a_refused_figure_question_is_asked_again_to_copy_with_no_refusal_allowed(passages, text):
+    # XQuAD-vi: "… khai quật bao nhiêu tử thi?" was refused with "25 thi thể" shown to the model.
+    assistant, llm, _ = make_assistant(passages, text, [REFUSAL_VI, "0,58% [2]"], supports_grammar=True)
+    answer = assistant.ask(POVERTY_Q)
+    first, second = llm.calls
+    assert REFUSAL_VI in first["grammar"] and second["grammar"] and REFUSAL_VI not in second["grammar"]
+    assert '"0,58%"' in second["grammar"]  # still only the shown words
+    assert llm.prompts[0] == llm.prompts[1]  # the same prompt: its KV cache is reused
+    assert not answer.refused and answer.verified and answer.answer == "0,58% [2]"
+    assert answer.evidence["copied_after_refusal"] == 1.0 and answer.raw_answer == "0,58% [2]"
+    (citation,) = answer.citations
+    assert "0,58%" in citation.quote and text[citation.start : citation.end] == citation.quote
+
+
+def test_a_copy_after_refusal_whose_sentence_barely_holds_the_question_leaves_the_refusal(passages, text):
+    # The poverty rate's sentence says nothing of houses built: relevance under
+    # COPY_AFTER_REFUSAL_RELEVANCE, so the model's refusal stands.
+    assistant, llm, _ = make_assistant(passages, text, [REFUSAL_VI, "0,58% [2]"], supports_grammar=True)
+    answer = assistant.ask("Số hộ nghèo được hỗ trợ xây nhà ở phường Phù Chẩn là bao nhiêu?")
+    assert answer.evidence["lexical_overlap"] >= 0.55 and len(llm.calls) == 2
+    assert answer.refused and answer.refusal_reason == "the model refused"
+    assert answer.raw_answer == REFUSAL_VI and "copied_after_refusal" not in answer.evidence
+
+
+def test_a_year_copied_after_refusal_is_no_count(passages, text):
+    # Reports set: the ward's sentences hold every word of the question, and "nhiệm kỳ 2020 - 2025".
+    question = "Dân số của phường Phù Chẩn là bao nhiêu người?"
+    assistant, llm, _ = make_assistant(passages, text, [REFUSAL_VI, "2020 - 2025 [2]"], supports_grammar=True)
+    answer = assistant.ask(question)
+    assert len(llm.calls) == 2 and answer.refused and answer.refusal_reason == "the model refused"
+
+
+def test_no_second_try_without_a_grammar_or_when_the_passages_hold_little_of_the_question(passages, text):
+    assistant, llm, _ = make_assistant(passages, text, [REFUSAL_VI])  # free answers: no grammar
+    assistant.ask(POVERTY_Q)
+    assert len(llm.calls) == 1
+    assistant, llm, _ = make_assistant(passages, text, [REFUSAL_VI, "0,58% [2]"], supports_grammar=True)
+    answer = assistant.ask("Có bao nhiêu người dân được tặng quà trong dịp Tết?")
+    assert answer.evidence["lexical_overlap"] < 0.55
+    assert len(llm.calls) == 1 and answer.refused
+
+
 @pytest.mark.parametrize(
     ("question", "holder"),
     [
