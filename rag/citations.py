@@ -1235,6 +1235,14 @@ _APPROXIMATOR_BEFORE = re.compile(
 _COUNTING_WORD_BEFORE = re.compile(r"(?<![^\W_])(hàng|vài|mấy|dăm)[ \t]+$", re.IGNORECASE)
 
 
+# A part ending in a figure, and the magnitude words its passage writes right after it.
+_ENDS_WITH_NUMBER = re.compile(
+    r"(?:\d|(?<![^\W_])(?:một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|mươi))[^\w\s]*\s*$", re.IGNORECASE
+)
+_MAGNITUDE = f"(?:{'|'.join(sorted(MAGNITUDE_WORDS))})"
+_MAGNITUDE_AFTER = re.compile(rf"[ \t]+({_MAGNITUDE}(?:[ \t]+{_MAGNITUDE})*)(?![^\W_])", re.IGNORECASE)
+
+
 def _opens_with_magnitude(phrase: str) -> bool:
     words = phrase.split()
     return bool(words) and words[0].strip(EDGE_PUNCT).lower() in MAGNITUDE_WORDS
@@ -1367,6 +1375,10 @@ def complete_span_answer(
                 text = f"{text.rstrip()} {' '.join(extra)}"
             else:
                 copied_to = found.end()
+        if found is not None and passage is not None and _ENDS_WITH_NUMBER.search(text):
+            magnitude = _MAGNITUDE_AFTER.match(passage.text, copied_to)
+            if magnitude:  # "mười [1]" of "mười triệu người": the model stopped inside the figure
+                text, copied_to = f"{text.rstrip()} {' '.join(magnitude.group(1).split())}", magnitude.end(1)
         if found is not None and passage is not None:
             while text.count("(") > text.count(")") and passage.text.startswith(")", copied_to):
                 text, copied_to = f"{text.rstrip()})", copied_to + 1  # "(No Child Left Behind)"

@@ -1791,6 +1791,19 @@ def test_a_figure_opening_with_its_magnitude_takes_the_word_that_counts_it():
     assert complete("53 triệu người [1]") == "53 triệu người [1]"
 
 
+def test_a_figure_cut_before_its_magnitude_takes_it():
+    # XQuAD-vi: "mười [1]" copied from "… chiếm đóng mười triệu người …" (gold "mười triệu người")
+    complete = _completer(
+        "Nhóm đã kiểm soát lãnh thổ chiếm đóng mười triệu người, 2,5 tỷ đồng và năm 2015 hai trăm."
+    )
+    assert complete("mười [1]") == "mười triệu [1]"
+    assert complete("2,5 [1]") == "2,5 tỷ [1]"
+    assert complete("chiếm đóng mười triệu người [1]") == "chiếm đóng mười triệu người [1]"
+    assert complete("năm 2015 [1]") == "năm 2015 [1]"  # "hai" is no magnitude
+    assert complete("2015 hai [1]") == "2015 hai trăm [1]"
+    assert complete("lãnh thổ [1]") == "lãnh thổ [1]"  # no figure
+
+
 def test_a_bare_year_takes_the_year_word_its_passage_writes_before_it():
     complete = _completer(
         "Năm 1817 sàn giao dịch ra đời. Polonia vô địch vào năm 1946 và 2000, giai đoạn 1999 - 2001."
