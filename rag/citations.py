@@ -961,12 +961,18 @@ def resolve(
     citations: list[Citation] = []
     checks: list[ClaimCheck] = []
     best_overall = 0.0
+    passage_names = {fold(name).lower() for p in passages for name in name_words(p.text)}
     for segment in segments:
         claim_text = strip_markers(segment.body)
         claim = make_claim(claim_text, question, names_required=True)
         invented.extend(sorted(claim.numbers - passage_tokens))
         words = content_tokens(claim_text)
-        is_claim = len(words) >= 2 or any(w.startswith("#") for w in words)  # "0,58%." is a claim
+        # "0,58%." is a claim, and so is a name a passage writes as one: "Brazil [1]." (not "Có [1].")
+        is_claim = (
+            len(words) >= 2
+            or any(w.startswith("#") for w in words)
+            or _is_passage_name(claim_text, passage_names)
+        )
         if not is_claim or not passages:
             if segment.markers and passages:
                 for n in segment.markers:  # e.g. "Có [1]." - keep the marker, verify nothing
@@ -995,6 +1001,16 @@ def resolve(
         best_overall,
         matcher.any_cross_lingual,
         [n.lstrip("#") for n in invented],
+    )
+
+
+def _is_passage_name(claim_text: str, passage_names: set[str]) -> bool:
+    """Whether ``claim_text`` is one capitalised word that the passages write as a name."""
+    words = claim_text.strip(EDGE_PUNCT + " ").split()
+    return (
+        len(words) == 1
+        and words[0][:1].isupper()
+        and fold(words[0].strip(EDGE_PUNCT)).lower() in passage_names
     )
 
 

@@ -256,6 +256,18 @@ def test_answer_without_claims_is_not_verified(passages):
     assert not result.verified
 
 
+def test_a_one_word_answer_naming_what_a_passage_names_is_checked():
+    # XQuAD-vi: "Brazil [1]." for "Quốc gia nào bao phủ phần lớn rừng amazon?" went unchecked, so
+    # "no passage supports the answer" refused it.
+    text = "Khu vực này thuộc chín quốc gia. Phần lớn rừng nằm trong Brazil, với 60% rừng nhiệt đới."
+    shown = [Passage(1, "d", "Amazon", text, 0, len(text), ("c",), 1.0)]
+    right = resolve("Brazil [1].", shown, question="Quốc gia nào bao phủ phần lớn rừng amazon?")
+    assert right.verified and right.best_support >= 0.55 and "Brazil" in right.citations[0].quote
+    wrong = resolve("Peru [1].", shown, question="Quốc gia nào bao phủ phần lớn rừng amazon?")
+    assert not wrong.verified and wrong.best_support == 0.0  # no passage names Peru: not checked
+    assert not resolve("Khác [1].", shown).verified
+
+
 def test_resolve_citations_returns_text_and_citations(passages):
     text, citations = resolve_citations("Tỷ lệ hộ nghèo giảm còn 0,58% [2][9].", passages)
     assert text == "Tỷ lệ hộ nghèo giảm còn 0,58% [2]."
