@@ -80,7 +80,14 @@ from rag.prompts import (
 )
 from rag.retrieve import name_and_number_words
 from rag.settings import Settings, get_settings
-from rag.shorten import MAX_SUBJECT_WORDS, asked_phrase, asks_explanation, short_answer, slot_filler
+from rag.shorten import (
+    MAX_SUBJECT_WORDS,
+    asked_phrase,
+    asks_explanation,
+    filled_slot,
+    short_answer,
+    slot_filler,
+)
 from rag.summary import SUMMARY_GENERIC_WORDS, SUMMARY_POINTS, main_points, paragraphs, point_text
 from rag.translate import (
     asked_quantity_term,
@@ -2794,6 +2801,8 @@ class Assistant:
             self._quote_restating_sentence(answer, passages, asked, language)
         if answer.verified and answer.answer == model_text:
             answer.answer = short_answer(answer.answer, asked)
+            if answer.answer == model_text:
+                answer.answer = filled_slot(answer.answer, asked)
         answer.timings.total_ms = _elapsed_ms(started)
         return answer
 

@@ -251,6 +251,28 @@ def short_answer(answer: str, question: str) -> str:
     return f"{short[:1].upper()}{short[1:]} {markers}"  # it opens a chat message: "Hai [1]"
 
 
+def filled_slot(answer: str, question: str) -> str:
+    """A one-sentence cited ``answer`` cut to what fills the question's asking word; else unchanged.
+
+    For the answers :func:`short_answer` leaves whole: "Đường cao tốc đầu tiên đã mở rừng nhiệt đới
+    thành công và dẫn đến di dân định cư và nạn phá rừng gia tăng [1]." for "Việc mở đường cao tốc
+    trong rừng nhiệt đới Amazon dẫn đến điều gì?" is "Di dân định cư và nạn phá rừng gia tăng [1]"
+    (:func:`slot_filler` with ``answered``). Not for "how" and "why" questions, nor for "how many":
+    :func:`short_answer` decides whether a figure keeps its unit.
+    """
+    answer, question = unicodedata.normalize("NFC", answer), unicodedata.normalize("NFC", question)
+    if asks_explanation(question) or "\n" in answer.strip():
+        return answer
+    if _HOW_MANY.intersection(word for _, _, word in _folded_words(question)):
+        return answer
+    markers = "".join(dict.fromkeys(re.findall(r"\[\d+(?:\s*,\s*\d+)*\]", answer)))
+    body = cite.strip_markers(answer).strip()
+    if not markers or len(cite.full_sentences(body)) != 1:
+        return answer
+    filler = slot_filler(body.rstrip(" .;:,"), question, answered=True)
+    return f"{filler} {markers}" if filler else answer
+
+
 def _before_trailing_clause(sentence: str, start: int, end: int) -> int:
     """Where ``sentence[start:end]`` ends before a comma opening a clause about it; else ``end``.
 
@@ -685,7 +707,7 @@ _SLOT_LINKS = frozenset("là được bởi rằng có".split())
 _SLOT_BOUNDARY = set(',;:()“”"!?.')
 
 
-def slot_filler(sentence: str, question: str) -> str | None:
+def slot_filler(sentence: str, question: str, answered: bool = False) -> str | None:
     """The words of ``sentence`` standing where ``question`` has its asking word; None when unsure.
 
     For a quoted sentence that the model's answer could not be checked against: "Bầu cử Nghị viện,
@@ -697,6 +719,12 @@ def slot_filler(sentence: str, question: str) -> str | None:
     lạp đỏ"), "khi nào" its "khi". A question asking its subject ("Thực thể nào đã đưa ra …?"), a
     run found twice, a negation in or just before the filler, or a filler made mostly of the
     question's words give None.
+
+    ``answered``: ``sentence`` is the model's one-sentence answer, checked against its passage,
+    rather than a quoted passage sentence. A comma no longer ends the filler, only a clause opened
+    after one (:func:`_before_trailing_clause`), so the lists answers hold stay whole ("khóa XI,
+    XII, XIII" of a report); and the sentence must say the question back before the run ("Điều kiện
+    lưu trữ, văn bản bắt buộc, thiết bị" for "Luật dược phẩm bắt buộc điều gì?" does not).
     """
     sentence = unicodedata.normalize("NFC", sentence)
     question = unicodedata.normalize("NFC", question)
@@ -716,17 +744,25 @@ def slot_filler(sentence: str, question: str) -> str | None:
     if anchor is None:
         return None
     at, length = anchor
+    earlier = set(before[:-length]) - _LINKING_WORDS - _QUESTION_WORDS
+    if answered and earlier and not earlier & set(said[:at]):
+        return None
+    boundary = _SLOT_BOUNDARY - {","} if answered else _SLOT_BOUNDARY
     first = at + length
-    if first >= len(words) or _breaks(sentence, words, first):
+    if first >= len(words) or _breaks(sentence, words, first, boundary):
         return None
     while first < len(words) - 1 and said[first] in _SLOT_LINKS and said[first] != before[-1]:
         first += 1
     restated = {tuple(after[k : k + 2]) for k in range(len(after) - 1)}
     last = first
-    while last + 1 < len(words) and not _breaks(sentence, words, last + 1):
+    while last + 1 < len(words) and not _breaks(sentence, words, last + 1, boundary):
         if tuple(said[last + 1 : last + 3]) in restated:
             break
         last += 1
+    if answered:
+        cut = _before_trailing_clause(sentence, words[first][0], words[last][1])
+        while last > first and words[last][1] > cut:
+            last -= 1
     while last > first and said[last] in _TRAILING_WORDS:
         last -= 1
     filler = said[first : last + 1]
@@ -737,6 +773,11 @@ def slot_filler(sentence: str, question: str) -> str | None:
         or set(filler + said[max(0, at - 2) : at]) & (_NEGATIONS - asked_words)  # "không kiểm soát"
         or first == 0
         and last == len(words) - 1
+        or all(word in _THING_WORDS | _LINKING_WORDS for word in filler)  # "… là hệ lụy từ cái [4]."
+        or answered
+        and any(
+            said[i : i + len(filler)] == filler for i in range(at)
+        )  # "Cơn bão Nhiệt đới Beryl … là Beryl"
     ):
         return None
     if noun_asked:
@@ -769,6 +810,6 @@ def _slot_anchor(said: list[str], before: list[str]) -> tuple[int, int] | None:
     return None
 
 
-def _breaks(sentence: str, words: Words, i: int) -> bool:
-    """Whether punctuation stands between word ``i - 1`` and word ``i`` of ``sentence``."""
-    return bool(set(sentence[words[i - 1][1] : words[i][0]]) & _SLOT_BOUNDARY)
+def _breaks(sentence: str, words: Words, i: int, boundary: set[str] = _SLOT_BOUNDARY) -> bool:
+    """Whether punctuation of ``boundary`` stands between word ``i - 1`` and word ``i`` of ``sentence``."""
+    return bool(set(sentence[words[i - 1][1] : words[i][0]]) & boundary)

@@ -2794,6 +2794,29 @@ def test_the_sentence_restating_the_question_is_read_for_what_stands_in_its_aski
     assert text[citation.start : citation.end] == citation.quote
 
 
+AMAZON_ROADS = (
+    "Trong những năm 1960, việc xây dựng đường cao tốc xuyên Amazon được bắt đầu. Hai đường cao tốc đầu "
+    "tiên đã mở rừng nhiệt đới thành công và dẫn đến di dân định cư và nạn phá rừng gia tăng."
+)
+
+
+def test_a_checked_answer_restating_the_question_is_cut_to_what_it_adds():
+    # XQuAD-vi, seed 0: the model's one sentence said most of the question back around its answer
+    text, passages = paragraph_passages([AMAZON_ROADS], "Rừng mưa Amazon")
+    reply = (
+        "Đường cao tốc đầu tiên đã mở rừng nhiệt đới thành công và dẫn đến di dân định cư và nạn phá "
+        "rừng gia tăng [1]."
+    )
+    assistant, _, _ = make_assistant(passages, text, [reply], dense=[0.9])
+    answer = assistant.ask("Việc mở đường cao tốc trong rừng nhiệt đới Amazon dẫn đến điều gì?")
+    assert not answer.refused and answer.verified
+    assert answer.answer == "Di dân định cư và nạn phá rừng gia tăng [1]" and answer.raw_answer == reply
+    (citation,) = answer.citations
+    assert (
+        "dẫn đến di dân định cư" in citation.quote and text[citation.start : citation.end] == citation.quote
+    )
+
+
 LAWYER_Q = (
     "Ai có thể tìm kiếm những thay đổi hoặc miễn trừ trong luật điều chỉnh khu đất nơi tòa nhà "
     "sẽ được xây dựng?"

@@ -563,3 +563,80 @@ def test_a_quoted_sentence_is_read_for_what_stands_in_the_asking_words_place(sen
 )
 def test_no_filler_when_the_sentence_does_not_say_it_plainly(sentence, question):
     assert slot_filler(sentence, question) is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "short"),
+    [
+        # XQuAD-vi answers that short_answer left whole, and the reports set's lists kept whole.
+        (
+            "Đường cao tốc đầu tiên đã mở rừng nhiệt đới thành công và dẫn đến di dân định cư và nạn phá "
+            "rừng gia tăng [1][2].",
+            "Việc mở đường cao tốc trong rừng nhiệt đới Amazon dẫn đến điều gì?",
+            "Di dân định cư và nạn phá rừng gia tăng [1][2]",
+        ),
+        (
+            "Thể thao (bao gồm Giải Bóng đá Premier League của Anh), phim, giải trí và tin tức [1]",
+            "Danh mục thể thao của BSkyB bao gồm gì?",
+            "Giải Bóng đá Premier League của Anh [1]",
+        ),
+        (
+            "Tại Đảng bộ phường Hương Mạc, việc thực hiện Kết luận số 01 được gắn với thực hiện Nghị quyết "
+            "Trung ương 4 (khóa XI, XII, XIII) về xây dựng và chỉnh đốn Đảng [1].",
+            "Nghị quyết Trung ương 4 được nhắc tới trong bài thuộc những khóa nào?",
+            "Khóa XI, XII, XIII [1]",
+        ),
+        (
+            unicodedata.normalize(
+                "NFD", "Khi khí nhà kính tăng lên, nó gây ra trung bình bề mặt Trái đất nóng lên [1]."
+            ),
+            unicodedata.normalize("NFD", "Khí nhà kính tăng lên gây ra điều gì?"),
+            "Trung bình bề mặt Trái đất nóng lên [1]",
+        ),
+        # A clause after a comma goes, a listing comma stays.
+        (
+            "Thành phố chọn du lịch, công nghiệp và dịch vụ, để phát triển kinh tế [2].",
+            "Thành phố chọn gì?",
+            "Du lịch, công nghiệp và dịch vụ [2]",
+        ),
+    ],
+)
+def test_a_checked_answer_is_cut_to_what_fills_the_asking_words_place(answer, question, short):
+    from rag.shorten import filled_slot
+
+    assert filled_slot(answer, question) == short
+
+
+@pytest.mark.parametrize(
+    ("answer", "question"),
+    [
+        # the question's words before the run are not said back: the run stands inside a list
+        (
+            "Điều kiện lưu trữ, văn bản bắt buộc, thiết bị, v.v., được quy định trong luật [1]",
+            "Luật dược phẩm bắt buộc điều gì?",
+        ),
+        # the filler was said more fully before: "Beryl" would lose "Cơn bão Nhiệt đới"
+        (
+            "Cơn bão Nhiệt đới Beryl vào Jacksonville vào tháng 5 năm 2012 là Beryl [1].",
+            "Tên của cơn bão đã vào Jacksonville vào tháng 5 năm 2012 là gì?",
+        ),
+        # a filler of a thing word only
+        (
+            "Rối loạn hệ thống miễn dịch có thể là hệ lụy từ cái [4].",
+            "Theo các nhà môi trường thì mất đa dạng sinh học có thể là hệ lụy từ cái gì?",
+        ),
+        # how, why, two sentences, no marker
+        ("Hiệp ước bắt đầu bằng quy định chung về than và thép [1].", "Hiệp ước bắt đầu như thế nào?"),
+        ("Thành phố chọn du lịch [2]. Thành phố chọn cả công nghiệp [3].", "Thành phố chọn gì?"),
+        ("Thành phố chọn du lịch.", "Thành phố chọn gì?"),
+        # a figure: short_answer decides on its unit
+        (
+            "Thành phố Từ Sơn xử phạt 61 trường hợp vi phạm công tác quản lý, sử dụng đất đai [3].",
+            "Thành phố Từ Sơn xử phạt bao nhiêu trường hợp vi phạm đất đai?",
+        ),
+    ],
+)
+def test_a_checked_answer_is_left_whole_when_unsure(answer, question):
+    from rag.shorten import filled_slot
+
+    assert filled_slot(answer, question) == answer
