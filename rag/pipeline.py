@@ -152,6 +152,7 @@ MIN_LEXICAL_OVERLAP = 0.45
 # Words in one copied part of a span answer: a name, number or date for who / how many /
 # when questions, a phrase otherwise (two parts may be joined for lists).
 FACTOID_MAX_WORDS = 8
+SPAN_MAX_WORDS = 12
 # The model's refusal is retried, copying words under :func:`span_grammar` with no refusal
 # allowed, when the passages hold this share of the question's words.
 COPY_AFTER_REFUSAL_OVERLAP = 0.55
@@ -160,8 +161,8 @@ COPY_AFTER_REFUSAL_OVERLAP = 0.55
 # the copy. The 5 copies holding the answer on XQuAD-vi seeds 0-4 scored .53-1.0, the seed
 # report's "tỷ lệ hộ nghèo giảm còn 0,58%" .48 for the poverty rate of the ward it names before.
 COPY_AFTER_REFUSAL_RELEVANCE = 0.45
+# A count is no calendar year or term: "2020 - 2025".
 _ONLY_YEARS = re.compile(r"(?:năm\s+)?(?:1\d{3}|20\d{2})(?:\s*[-–]\s*(?:1\d{3}|20\d{2}))?", re.IGNORECASE)
-SPAN_MAX_WORDS = 12
 # A sentence sharing this much of its words with an earlier one of the answer repeats it
 # (:func:`repeated_sentence_start`).
 REPEAT_SHARE = 0.7

@@ -767,6 +767,8 @@ def slot_filler(sentence: str, question: str, answered: bool = False) -> str | N
         last -= 1
     filler = said[first : last + 1]
     asked_words = set(before) | set(after)
+    # "Cơn bão Nhiệt đới Beryl … là Beryl": the answer named it more fully before
+    named_before = answered and any(said[i : i + len(filler)] == filler for i in range(at))
     if (
         last - first + 1 > MAX_SLOT_WORDS
         or sum(word in asked_words for word in filler) * 2 > len(filler)
@@ -774,10 +776,7 @@ def slot_filler(sentence: str, question: str, answered: bool = False) -> str | N
         or first == 0
         and last == len(words) - 1
         or all(word in _THING_WORDS | _LINKING_WORDS for word in filler)  # "… là hệ lụy từ cái [4]."
-        or answered
-        and any(
-            said[i : i + len(filler)] == filler for i in range(at)
-        )  # "Cơn bão Nhiệt đới Beryl … là Beryl"
+        or named_before
     ):
         return None
     if noun_asked:
