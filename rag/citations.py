@@ -961,18 +961,18 @@ def resolve(
     citations: list[Citation] = []
     checks: list[ClaimCheck] = []
     best_overall = 0.0
-    passage_names = {fold(name).lower() for p in passages for name in name_words(p.text)}
+    passage_names: set[str] | None = None  # only a one-word answer needs them
     for segment in segments:
         claim_text = strip_markers(segment.body)
         claim = make_claim(claim_text, question, names_required=True)
         invented.extend(sorted(claim.numbers - passage_tokens))
         words = content_tokens(claim_text)
         # "0,58%." is a claim, and so is a name a passage writes as one: "Brazil [1]." (not "Có [1].")
-        is_claim = (
-            len(words) >= 2
-            or any(w.startswith("#") for w in words)
-            or _is_passage_name(claim_text, passage_names)
-        )
+        is_claim = len(words) >= 2 or any(w.startswith("#") for w in words)
+        if not is_claim and len(words) == 1:
+            if passage_names is None:
+                passage_names = {fold(name).lower() for p in passages for name in name_words(p.text)}
+            is_claim = _is_passage_name(claim_text, passage_names)
         if not is_claim or not passages:
             if segment.markers and passages:
                 for n in segment.markers:  # e.g. "Có [1]." - keep the marker, verify nothing
