@@ -189,13 +189,10 @@ def short_answer(answer: str, question: str) -> str:
     asks_why = bool(_ASKING_WHY.search(question))
     if asks_explanation(question) and not asks_why or "\n" in answer.strip():
         return answer
-    markers = "".join(dict.fromkeys(re.findall(r"\[\d+(?:\s*,\s*\d+)*\]", answer)))
-    body = cite.strip_markers(answer).strip()
-    sentences = [body[start:end] for start, end in cite.full_sentences(body)]
-    if not markers or len(sentences) != 1:
+    cited = _one_cited_sentence(answer)
+    if cited is None:
         return answer
-    # Markers taken out of "phường [1] (phường Phù Chẩn [1])" leave a space before the bracket.
-    sentence = re.sub(r"\s+([)\]},;:])", r"\1", sentences[0]).rstrip(" .;:,")
+    sentence, markers = cited
     question_words = [word for _, _, word in _folded_words(question)]
     if not _QUESTION_WORDS.intersection(question_words) and not asks_why:
         return answer  # "Còn trật tự xây dựng?": what it asks is in the previous question
@@ -265,12 +262,22 @@ def filled_slot(answer: str, question: str) -> str:
         return answer
     if _HOW_MANY.intersection(word for _, _, word in _folded_words(question)):
         return answer
+    cited = _one_cited_sentence(answer)
+    if cited is None:
+        return answer
+    filler = slot_filler(cited[0], question, answered=True)
+    return f"{filler} {cited[1]}" if filler else answer
+
+
+def _one_cited_sentence(answer: str) -> tuple[str, str] | None:
+    """The one sentence of ``answer`` without its [n] markers, and the markers; None for more or none."""
     markers = "".join(dict.fromkeys(re.findall(r"\[\d+(?:\s*,\s*\d+)*\]", answer)))
     body = cite.strip_markers(answer).strip()
-    if not markers or len(cite.full_sentences(body)) != 1:
-        return answer
-    filler = slot_filler(body.rstrip(" .;:,"), question, answered=True)
-    return f"{filler} {markers}" if filler else answer
+    sentences = [body[start:end] for start, end in cite.full_sentences(body)]
+    if not markers or len(sentences) != 1:
+        return None
+    # Markers taken out of "phường [1] (phường Phù Chẩn [1])" leave a space before the bracket.
+    return re.sub(r"\s+([)\]},;:])", r"\1", sentences[0]).rstrip(" .;:,"), markers
 
 
 def _before_trailing_clause(sentence: str, start: int, end: int) -> int:
