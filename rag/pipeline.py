@@ -1529,6 +1529,57 @@ def states_named_question(
     )
 
 
+# An answer opening with this share of the question's words, in order, says the question back.
+COMPLETED_QUESTION_SHARE = 0.5
+_SENTENCE_END = re.compile(r"[.!?…](?:\s|$)")
+
+
+def completes_question(
+    question: str, raw_answer: str, passages: Sequence[Passage], citations: Sequence[cite.Citation]
+) -> bool:
+    """Whether the answer says the question back and ends it with words copied from a cited sentence.
+
+    "Jacksonville được đặt theo tên của nhân vật lịch sử nào?" → "Jacksonville được đặt theo tên
+    của Andrew Jackson, thống đốc quân sự đầu tiên …" copied from "nó được đặt theo tên của Andrew
+    Jackson, thống đốc …": the cited sentence calls its subject "nó", so it barely covers the
+    question (:func:`answer_relevance`), yet the model's filler stands in it word for word. Only
+    for a question naming something (its first word too, when no Vietnamese syllable:
+    "Lindisfarne") that the cited passages all name, and whose numbers they all hold: "Logo ABC
+    2001 màu gì?" over a passage on the 1998 logo is not answered.
+    """
+    question = unicodedata.normalize("NFC", question)
+    question_words = _WORD_RUN.findall(question.lower())
+    answer = unicodedata.normalize("NFC", cite.strip_markers(raw_answer))
+    answer = answer[: m.start()] if (m := _SENTENCE_END.search(answer)) else answer
+    answer_words = list(_WORD_RUN.finditer(answer))
+    said_back = 0
+    for asked, said in zip(question_words, answer_words, strict=False):
+        if asked != said.group().lower():
+            break
+        said_back += 1
+    if said_back < 3 or said_back < COMPLETED_QUESTION_SHARE * len(question_words):
+        return False
+    if said_back >= len(answer_words):
+        return False
+    filler = " ".join(answer[answer_words[said_back].start() :].split()).strip(EDGE_PUNCT + " ").lower()
+    if not filler or not any(
+        filler in " ".join(s.split()).lower() for s in _cited_sentences(passages, citations, 0)
+    ):
+        return False
+    names = name_phrases(question)
+    opening = question.split()[0].strip(EDGE_PUNCT) if question.split() else ""
+    if opening[:1].isupper() and not opening.isupper() and not is_vietnamese_word(opening):
+        names.append(opening)
+    by_n = {p.n: p for p in passages}
+    cited = " ".join(by_n[c.n].text for c in citations if c.n in by_n)
+    numbers = re.findall(r"\d+", question)
+    return (
+        bool(names)
+        and not _names_missing(names, cited)
+        and all(re.search(rf"(?<!\d){n}(?!\d)", cited) for n in numbers)
+    )
+
+
 # A passage sentence holding this share of the question's words in their order restates the
 # question, and is what answers it: "Các chi bộ, cán bộ, đảng viên đăng ký nội dung học tập và làm
 # theo Bác bằng những việc làm cụ thể" for "Các chi bộ, cán bộ, đảng viên phường Phù Chẩn đăng ký
@@ -2546,6 +2597,9 @@ class Assistant:
                 cite.strip_markers(answer.answer),
                 passages,
                 answer.citations,
+            )
+            and not completes_question(
+                answer.standalone_question or question, answer.raw_answer, passages, answer.citations
             )
         ):
             return self._refuse(

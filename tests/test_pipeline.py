@@ -3160,6 +3160,54 @@ def test_a_cited_sentence_naming_the_question_and_stating_the_answer_is_about_it
     )
 
 
+# XQuAD-vi (Jacksonville, Florida), the paragraph's first and last sentences
+JACKSONVILLE = (
+    "Jacksonville nằm ở cùng vùng First Coast của đông bắc Florida và tập trung trên bờ sông St. "
+    "Johns. Một thị trấn được xây dựng ở đó vào năm 1822, một năm sau khi Hoa Kỳ giành được Florida "
+    "từ Tây Ban Nha; nó được đặt theo tên của Andrew Jackson, thống đốc quân sự đầu tiên của Lãnh "
+    "thổ Florida và là Tổng thống thứ bảy của Hoa Kỳ."
+)
+JACKSONVILLE_Q = "Jacksonville được đặt theo tên của nhân vật lịch sử nào?"
+JACKSONVILLE_A = (
+    "Jacksonville được đặt theo tên của Andrew Jackson, thống đốc quân sự đầu tiên của Lãnh thổ "
+    "Florida và là Tổng thống thứ bảy của Hoa Kỳ [1]."
+)
+
+
+def test_an_answer_saying_the_question_back_around_a_copied_filler_completes_it():
+    from rag.pipeline import answer_relevance, completes_question
+
+    passages, citations = _cited(JACKSONVILLE, "nó được đặt theo tên của Andrew Jackson")
+    # the cited sentence says "nó", not "Jacksonville": too few of the question's words
+    assert answer_relevance(JACKSONVILLE_Q, passages, citations) < 0.3
+    assert completes_question(JACKSONVILLE_Q, JACKSONVILLE_A, passages, citations)
+    # the same in decomposed Unicode
+    nfd = unicodedata.normalize("NFD", JACKSONVILLE_A)
+    assert completes_question(unicodedata.normalize("NFD", JACKSONVILLE_Q), nfd, passages, citations)
+    # a filler the cited sentence does not hold word for word
+    assert not completes_question(
+        JACKSONVILLE_Q, "Jacksonville được đặt theo tên của Tổng thống Jackson [1].", passages, citations
+    )
+    # an answer that does not say the question back
+    assert not completes_question(JACKSONVILLE_Q, "Andrew Jackson [1]", passages, citations)
+    # a question naming what its passage never names, a number it never holds, or nothing at all
+    for question in (
+        "Tallahassee được đặt theo tên của nhân vật lịch sử nào?",
+        "Jacksonville năm 1900 được đặt theo tên của nhân vật lịch sử nào?",
+        "Thị trấn được đặt theo tên của nhân vật lịch sử nào?",
+    ):
+        answer = question.split(" nhân vật")[0] + " Andrew Jackson [1]."
+        assert not completes_question(question, answer, passages, citations), question
+
+
+def test_an_answer_completing_the_question_from_its_cited_sentence_is_not_refused():
+    passages = [Passage(1, DOC_ID, "Jacksonville", JACKSONVILLE, 0, len(JACKSONVILLE), ("c1",), 1.0)]
+    assistant, _, _ = make_assistant(passages, JACKSONVILLE, [JACKSONVILLE_A])
+    answer = assistant.ask(JACKSONVILLE_Q)
+    assert not answer.refused and "Andrew Jackson" in answer.answer
+    assert answer.evidence["answer_relevance"] < 0.3
+    (citation,) = answer.citations
+    assert citation.verified and "Andrew Jackson" in citation.quote
 # XQuAD-vi, "Civil disobedience": "Công trình của Ghandi được gọi là gì?" was refused, as the
 # passage never mentions "Ghandi".
 GANDHI_TEXT = (
