@@ -85,6 +85,7 @@ from rag.shorten import (
     asked_phrase,
     asks_explanation,
     filled_slot,
+    opening_capital,
     short_answer,
     slot_filler,
 )
@@ -1797,7 +1798,7 @@ def model_words_in_quote(raw: str, question: str, quote: str) -> str | None:
     copied = found.group()
     if len(words) == 1 and not copied[:1].isupper() and not _ENDS_SENTENCE.search(raw):
         return None
-    return f"{copied[:1].upper()}{copied[1:]}"
+    return opening_capital(copied)
 
 
 # A full stop before or after the last markers: the model ended its sentence, it was not cut off.
@@ -2858,6 +2859,7 @@ class Assistant:
             answer.answer = short_answer(answer.answer, asked)
             if answer.answer == model_text:
                 answer.answer = filled_slot(answer.answer, asked)
+        answer.answer = opening_capital(answer.answer)  # a copied "năm 2021 [3]" opens a chat message
         answer.timings.total_ms = _elapsed_ms(started)
         return answer
 

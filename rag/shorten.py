@@ -114,6 +114,17 @@ _CLAUSE_OPENERS = "cách mà nơi theo vì do khi sau trước để đã nhưng
 _TRAILING_CLAUSE = re.compile(rf",\s+(?:{'|'.join(_CLAUSE_OPENERS)})\b", re.IGNORECASE)
 
 
+def opening_capital(text: str) -> str:
+    """``text`` opening with a capital, as a chat message does: "năm 2008" → "Năm 2008".
+
+    A first word with capitals inside keeps its spelling: "ctDNA", "iPhone", "mRNA".
+    """
+    first = text.split(maxsplit=1)[0] if text.strip() else ""
+    if any(char.isupper() for char in first[1:]):
+        return text
+    return f"{text[:1].upper()}{text[1:]}"
+
+
 # A sentence's words: (start, end, lowercased NFC word).
 Words = list[tuple[int, int, str]]
 
@@ -245,7 +256,7 @@ def short_answer(answer: str, question: str) -> str:
         end += 1  # "DTIME(f(n))": the quotation pattern above does not nest
     end = _before_trailing_clause(sentence, start, end)
     short = sentence[start:end]
-    return f"{short[:1].upper()}{short[1:]} {markers}"  # it opens a chat message: "Hai [1]"
+    return f"{opening_capital(short)} {markers}"  # it opens a chat message: "Hai [1]"
 
 
 def filled_slot(answer: str, question: str) -> str:
@@ -560,8 +571,7 @@ def asked_phrase(sentence: str, question: str) -> str | None:
     start, end = spans[0]
     if end - start >= len(sentence.strip(" .;:,")):
         return None
-    phrase = sentence[start:end]
-    return f"{phrase[:1].upper()}{phrase[1:]}"
+    return opening_capital(sentence[start:end])
 
 
 def _counted_figures(sentence: str, question: str) -> list[tuple[int, int]]:
@@ -793,8 +803,7 @@ def slot_filler(sentence: str, question: str, answered: bool = False) -> str | N
         first -= head
         if first > 0 and said[first - 1] in _DETERMINERS:
             first -= 1
-    text = sentence[words[first][0] : words[last][1]]
-    return f"{text[:1].upper()}{text[1:]}"
+    return opening_capital(sentence[words[first][0] : words[last][1]])
 
 
 def _slot_anchor(said: list[str], before: list[str]) -> tuple[int, int] | None:

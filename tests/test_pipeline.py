@@ -1341,7 +1341,7 @@ def test_english_figure_questions_get_the_copied_figure_in_english(passages, tex
     # the model stopped at the bare number: the unit comes from the passage
     assistant, _, _ = make_assistant(passages, text, ["53 [2]"], supports_grammar=True, dense=[0.85] * 4)
     income = assistant.ask("What is the average income per person in Phu Chan ward?")
-    assert income.verified and income.answer == "nearly 53 million VND/person/year [2]"  # "đạt gần 53 triệu"
+    assert income.verified and income.answer == "Nearly 53 million VND/person/year [2]"  # "đạt gần 53 triệu"
     # a copied phrase with no figure answers nothing: refused, not shown
     assistant, llm, _ = make_assistant(
         passages, text, ["thành phố Từ Sơn [3]"], supports_grammar=True, dense=[0.85] * 4
@@ -3107,6 +3107,15 @@ def test_an_answer_restating_the_question_is_shown_as_what_it_adds(passages, tex
     assert text[citation.start : citation.end] == citation.quote
 
 
+def test_a_copied_phrase_is_shown_opening_with_a_capital(passages, text):
+    assistant, _, _ = make_assistant(passages, text, ["năm 2021 [3]"], supports_grammar=True)
+    answer = assistant.ask("Ban Thường vụ Thành ủy Từ Sơn lựa chọn nội dung đột phá từ năm nào?")
+    assert not answer.refused and answer.answer == "Năm 2021 [3]"
+    assert answer.raw_answer == "năm 2021 [3]"  # as copied
+    (citation,) = answer.citations
+    assert text[citation.start : citation.end] == citation.quote and "năm 2021" in citation.quote
+
+
 def test_a_quoted_fallback_is_never_shortened(passages, text):
     # A figure in no passage: the sentence quoted instead is shown whole, with its note, for a
     # question that asks for no figure, date or name that the sentence could be read for.
@@ -3208,6 +3217,8 @@ def test_an_answer_completing_the_question_from_its_cited_sentence_is_not_refuse
     assert answer.evidence["answer_relevance"] < 0.3
     (citation,) = answer.citations
     assert citation.verified and "Andrew Jackson" in citation.quote
+
+
 # XQuAD-vi, "Civil disobedience": "Công trình của Ghandi được gọi là gì?" was refused, as the
 # passage never mentions "Ghandi".
 GANDHI_TEXT = (

@@ -640,3 +640,23 @@ def test_a_checked_answer_is_left_whole_when_unsure(answer, question):
     from rag.shorten import filled_slot
 
     assert filled_slot(answer, question) == answer
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("năm 2021 [3]", "Năm 2021 [3]"),
+        ("đồng bằng Rhine-Meuse [1]", "Đồng bằng Rhine-Meuse [1]"),
+        (unicodedata.normalize("NFD", "ước tính 25 [1]"), unicodedata.normalize("NFD", "Ước tính 25 [1]")),
+        # capitals inside the first word are its spelling
+        ("ctDNA hoặc cpDNA [1]", "ctDNA hoặc cpDNA [1]"),
+        ("iPhone [2]", "iPhone [2]"),
+        ("61 trường hợp [3]", "61 trường hợp [3]"),
+        ("“quyền lực mềm” [1]", "“quyền lực mềm” [1]"),
+        ("", ""),
+    ],
+)
+def test_an_answer_opens_with_a_capital_unless_its_first_word_is_spelt_otherwise(text, shown):
+    from rag.shorten import opening_capital
+
+    assert opening_capital(text) == shown
