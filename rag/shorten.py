@@ -719,6 +719,8 @@ MAX_SLOT_ANCHOR_WORDS = 6
 MAX_SLOT_WORDS = 12
 # Words of the noun before "nào" kept in front of the filler ("loại lục lạp nào" → "lục lạp đỏ").
 SLOT_HEAD_WORDS = 2
+# A checked answer may say its filler in place of this many words of the noun before "nào".
+MAX_DROPPED_NOUN_WORDS = 4
 # Said between the question's words and what fills its asking word's place: "NASUWT là một công đoàn".
 _SLOT_LINKS = frozenset("là được bởi rằng có".split())
 _SLOT_BOUNDARY = set(',;:()“”"!?.')
@@ -758,6 +760,17 @@ def slot_filler(sentence: str, question: str, answered: bool = False) -> str | N
     words = _folded_words(sentence)
     said = [word for _, _, word in words]
     anchor = _slot_anchor(said, before)
+    noun_dropped = False
+    if anchor is None and answered and noun_asked and not asks_explanation(question):
+        # "Al-Muwaffaq đã phân biệt giữa natri cacbonat và kali cacbonat." for "… giữa hai hợp chất
+        # nào?": the answer says its filler where the question has "hai hợp chất nào"
+        for dropped in range(1, MAX_DROPPED_NOUN_WORDS + 1):
+            if len(before) - dropped < 2:
+                break
+            anchor = _slot_anchor(said, before[:-dropped])
+            if anchor is not None:
+                before, noun_dropped = before[:-dropped], True
+                break
     if anchor is None:
         return None
     at, length = anchor
@@ -796,7 +809,7 @@ def slot_filler(sentence: str, question: str, answered: bool = False) -> str | N
         or named_before
     ):
         return None
-    if noun_asked:
+    if noun_asked and not noun_dropped:
         head = min(length, SLOT_HEAD_WORDS)
         if set(said[first - head : first]) & _LINKING_WORDS:
             return None  # "Chương trình … của Mỹ nào": the noun stands before "của"

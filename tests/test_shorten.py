@@ -593,6 +593,17 @@ def test_no_filler_when_the_sentence_does_not_say_it_plainly(sentence, question)
             unicodedata.normalize("NFD", "Khí nhà kính tăng lên gây ra điều gì?"),
             "Trung bình bề mặt Trái đất nóng lên [1]",
         ),
+        # the answer says its filler where the question has the noun before "nào"
+        (
+            "Al-Muwaffaq đã phân biệt giữa natri cacbonat và kali cacbonat [1].",
+            "Al-Muwaffaq đã phân biệt giữa hai hợp chất nào?",
+            "Natri cacbonat và kali cacbonat [1]",
+        ),
+        (
+            "Kenyatta đã đến thăm Trung Quốc theo lời mời của Chủ tịch Tập Cận Bình [1].",
+            "Kenyatta đã đến thăm nơi nào theo lời mời của Chủ tịch?",
+            "Trung Quốc [1]",
+        ),
         # A clause after a comma goes, a listing comma stays.
         (
             "Thành phố chọn du lịch, công nghiệp và dịch vụ, để phát triển kinh tế [2].",
@@ -624,6 +635,18 @@ def test_a_checked_answer_is_cut_to_what_fills_the_asking_words_place(answer, qu
         (
             "Rối loạn hệ thống miễn dịch có thể là hệ lụy từ cái [4].",
             "Theo các nhà môi trường thì mất đa dạng sinh học có thể là hệ lụy từ cái gì?",
+        ),
+        # what stands where the question's noun and "nào" stand is longer than a filler
+        (
+            "Jacksonville được đặt theo tên của Andrew Jackson, thống đốc quân sự đầu tiên của Lãnh thổ "
+            "Florida và là Tổng thống thứ bảy của Hoa Kỳ [1].",
+            "Jacksonville được đặt theo tên của nhân vật lịch sử nào?",
+        ),
+        # "như thế nào" asks how, whatever its "nào"
+        (
+            "Lễ khai mạc có sự tham dự của 2000 khách và Phòng trưng bày Nghệ thuật Laing có một bức tranh "
+            "về sự kiện này [1].",
+            "Việc khai trương Chợ Grainger được ghi lại trong Phòng trưng bày Nghệ thuật Laing như thế nào?",
         ),
         # how, why, two sentences, no marker
         ("Hiệp ước bắt đầu bằng quy định chung về than và thép [1].", "Hiệp ước bắt đầu như thế nào?"),
@@ -660,3 +683,15 @@ def test_an_answer_opens_with_a_capital_unless_its_first_word_is_spelt_otherwise
     from rag.shorten import opening_capital
 
     assert opening_capital(text) == shown
+
+
+def test_how_is_asked_by_nhu_the_nao_not_a_noun_before_nao():
+    # "như thế" is no noun the answer could have said its filler in place of
+    answer = (
+        "Lễ khai mạc có sự tham dự của 2000 khách và Phòng trưng bày Nghệ thuật Laing có một bức tranh về "
+        "sự kiện này"
+    )
+    question = (
+        "Việc khai trương Chợ Grainger được ghi lại trong Phòng trưng bày Nghệ thuật Laing như thế nào?"
+    )
+    assert slot_filler(answer, question, answered=True) is None
