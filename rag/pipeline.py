@@ -1374,10 +1374,14 @@ MIN_INSTRUCTION_WORDS = 3
 # "Tất cả các hợp chất có thể được che dấu …" for "Những hợp chất nào có thể được che dấu …?" names
 # no compound: a quantifier standing where the question's "nào" stood adds nothing.
 _QUANTIFIERS = re.compile(r"\b(?:tất\s+cả|toàn\s+bộ|all)\b", re.IGNORECASE)
+# "Đây là nguồn nhiệt thông thường …" for "Đâu là nguồn nhiệt thông thường …?" points at nothing.
+# Taken out before folding, which would make "đây" the "day" of "dây" or "dạy".
+_POINTING_WORDS = re.compile(r"\b(?:đây|đấy|đó|này|kia|ấy)\b", re.IGNORECASE)
 
 
 def _repeats_only(text: str, question_words: set[str]) -> bool:
     text = _QUANTIFIERS.sub(" ", unicodedata.normalize("NFC", cite.strip_markers(text)))
+    text = _POINTING_WORDS.sub(" ", text)
     words = cite.content_tokens(text)
     return words - _META_WORDS <= question_words or _repeats_prompt(words, question_words)
 

@@ -2056,6 +2056,19 @@ def test_an_answer_putting_a_quantifier_where_the_question_asks_says_nothing():
     assert not says_nothing_new("Tất cả kháng nguyên có thể được che dấu [1].", question)
 
 
+def test_an_answer_pointing_where_the_question_asks_says_nothing():
+    from rag.pipeline import says_nothing_new
+
+    # XQuAD-vi seed 5, the gold paragraph held out: "Đây" where the question has "Đâu"
+    question = "Đâu là nguồn nhiệt thông thường để đun sôi nước trong động cơ hơi nước?"
+    reply = "Đây là nguồn nhiệt thông thường để đun sôi nước trong động cơ hơi nước [4]."
+    assert says_nothing_new(reply, question)
+    assert says_nothing_new(unicodedata.normalize("NFD", reply), question)
+    assert not says_nothing_new("Lò đốt than là nguồn nhiệt thông thường để đun sôi nước [4].", question)
+    # only the word "đây" goes: "dây" and "dạy" fold to the same letters and are words
+    assert not says_nothing_new("Dây điện là nguồn nhiệt thông thường [4].", question)
+
+
 @pytest.mark.parametrize(
     "reply",
     [
