@@ -1567,8 +1567,9 @@ def completes_question(
     if said_back >= len(answer_words):
         return False
     filler = " ".join(answer[answer_words[said_back].start() :].split()).strip(EDGE_PUNCT + " ").lower()
+    copied = re.compile(rf"(?<!\w){re.escape(filler)}(?!\w)")
     if not filler or not any(
-        filler in " ".join(s.split()).lower() for s in _cited_sentences(passages, citations, 0)
+        copied.search(" ".join(s.split()).lower()) for s in _cited_sentences(passages, citations, 0)
     ):
         return False
     names = name_phrases(question)

@@ -743,7 +743,9 @@ def slot_filler(sentence: str, question: str, answered: bool = False) -> str | N
     rather than a quoted passage sentence. A comma no longer ends the filler, only a clause opened
     after one (:func:`_before_trailing_clause`), so the lists answers hold stay whole ("khóa XI,
     XII, XIII" of a report); and the sentence must say the question back before the run ("Điều kiện
-    lưu trữ, văn bản bắt buộc, thiết bị" for "Luật dược phẩm bắt buộc điều gì?" does not).
+    lưu trữ, văn bản bắt buộc, thiết bị" for "Luật dược phẩm bắt buộc điều gì?" does not). It may
+    say its filler in place of the noun before "nào" ("… phân biệt giữa natri cacbonat và kali
+    cacbonat" for "… phân biệt giữa hai hợp chất nào?").
     """
     sentence = unicodedata.normalize("NFC", sentence)
     question = unicodedata.normalize("NFC", question)

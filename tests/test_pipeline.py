@@ -3210,6 +3210,10 @@ def test_an_answer_saying_the_question_back_around_a_copied_filler_completes_it(
     assert not completes_question(
         JACKSONVILLE_Q, "Jacksonville được đặt theo tên của Tổng thống Jackson [1].", passages, citations
     )
+    # ... nor one it holds only inside a longer word ("Jack" of "Jackson")
+    assert not completes_question(
+        JACKSONVILLE_Q, "Jacksonville được đặt theo tên của Jack [1].", passages, citations
+    )
     # an answer that does not say the question back
     assert not completes_question(JACKSONVILLE_Q, "Andrew Jackson [1]", passages, citations)
     # a question naming what its passage never names, a number it never holds, or nothing at all
