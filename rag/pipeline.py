@@ -1536,7 +1536,6 @@ def states_named_question(
 
 # An answer opening with this share of the question's words, in order, says the question back.
 COMPLETED_QUESTION_SHARE = 0.5
-_SENTENCE_END = re.compile(r"[.!?…](?:\s|$)")
 
 
 def completes_question(
@@ -1554,8 +1553,7 @@ def completes_question(
     """
     question = unicodedata.normalize("NFC", question)
     question_words = _WORD_RUN.findall(question.lower())
-    answer = unicodedata.normalize("NFC", cite.strip_markers(raw_answer))
-    answer = answer[: m.start()] if (m := _SENTENCE_END.search(answer)) else answer
+    answer = first_sentence(unicodedata.normalize("NFC", cite.strip_markers(raw_answer)))
     answer_words = list(_WORD_RUN.finditer(answer))
     said_back = 0
     for asked, said in zip(question_words, answer_words, strict=False):
