@@ -597,6 +597,41 @@ def other_direction(question: str, answer_text: str) -> str:
     return sorted(named)[0]
 
 
+# Units a figure is measured in. A figure answering "bao nhiêu tuổi" that its sentence measures in
+# "giây" counts something else ("17 giây còn lại" for "Manning bao nhiêu tuổi …?").
+_MEASURE_UNITS = frozenset(
+    "tuổi giây phút giờ ngày tuần tháng năm mét km cm mm dặm feet foot inch yard kg gam tấn pound "
+    "lít độ usd đô euro".split()
+)
+_ASKED_UNIT = re.compile(r"\b(?:bao nhiêu|mấy)\s+([^\W\d_]+)")
+_FIGURE_THEN_WORD = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)*)\s+([^\W\d_]+)")
+
+
+def figure_in_other_unit(question: str, answer_text: str, cited_sentences: Sequence[str]) -> str:
+    """The unit the cited sentences measure the answer's figure in, when the question asks another; or "".
+
+    "17 [1]" for "Manning bao nhiêu tuổi khi chơi Super Bowl 50?" from "… với 17 giây còn lại trên
+    đồng hồ" gives "giây". Only when every time a cited sentence writes one of the answer's figures a
+    unit other than the asked one follows it: "39 tuổi", a figure followed by another word
+    ("ở tuổi 39 …") or a sentence that also gives the figure in the asked unit is no other.
+    """
+    asked = _ASKED_UNIT.search(unicodedata.normalize("NFC", question).lower())
+    if asked is None or asked.group(1) not in _MEASURE_UNITS:
+        return ""
+    figures = {
+        cite.canonical_number(f) for f in re.findall(r"\d+(?:[.,]\d+)*", cite.strip_markers(answer_text))
+    }
+    units = [
+        unit.lower()
+        for sentence in cited_sentences
+        for figure, unit in _FIGURE_THEN_WORD.findall(unicodedata.normalize("NFC", sentence))
+        if cite.canonical_number(figure) in figures
+    ]
+    if not units or any(unit == asked.group(1) or unit not in _MEASURE_UNITS for unit in units):
+        return ""
+    return units[0]
+
+
 # A year: four digits from 1000 to 2099, not part of a longer figure ("1.250", "2021,5"); a date's
 # "tháng 1/1756" and a decree's "12/2021/NĐ-CP" hold one.
 _YEAR = re.compile(r"(?<!\d)(?<!\d[.,])(?:1\d{3}|20\d{2})(?![\d%]|[.,]\d)")
@@ -1484,6 +1519,8 @@ def answer_relevance(question: str, passages: Sequence[Passage], citations: Sequ
     phrase taken from a passage on a neighbouring topic does not.
     """
     claim = cite.make_claim(question)
+    # "Super Bowl 50" is mostly "Super Bowl" in its passages (as in :func:`_evidence`).
+    claim = dataclasses.replace(claim, numbers=claim.numbers - _numbers_in_names(question))
     return max(
         (
             cite.support(claim, cite.span_features(context))
@@ -2802,6 +2839,13 @@ class Assistant:
             return self._refuse(
                 answer, passages, started, f"the answer is about another direction: {direction}"
             )
+        unit = figure_in_other_unit(
+            answer.standalone_question or question,
+            answer.answer,
+            list(_cited_sentences(passages, answer.citations, before=0)),
+        )
+        if unit:
+            return self._refuse(answer, passages, started, f"the answer's figure counts {unit}")
         if span and answer.citations:
             asked = answer.standalone_question or question
             if is_echo(cite.strip_markers(answer.answer), asked):

@@ -3647,3 +3647,76 @@ def test_a_refusal_to_name_a_body_stands_unless_the_quote_names_one():
         if quoted:
             assert answer.evidence.get("quoted_instead_of_refusal") == 1.0
             assert answer.citations[0].quote == registered
+
+
+# XQuAD-vi (Super Bowl 50)
+SUPER_BOWL_ANTHEM = (
+    "Người chiến thắng giải Grammy sáu lần và người được đề cử Giải thưởng Viện hàn lâm Lady Gaga đã "
+    "biểu diễn quốc ca, trong khi người giành Giải thưởng Viện hàn lâm Marlee Matlin cung cấp bản dịch "
+    "Ngôn ngữ Ký hiệu Mỹ (ASL)."
+)
+SUPER_BOWL_PLAYOFFS = (
+    "Sau đó, họ đánh bại đương kim vô địch Super Bowl XLIX New England Patriots trong AFC Championship "
+    "Game với điểm số 20-18, bằng cách đoạt bóng từ đường chuyền trong nỗ lực chuyển đổi 2 điểm của "
+    "New England với 17 giây còn lại trên đồng hồ."
+)
+
+
+def test_a_number_ending_a_name_does_not_cap_answer_relevance():
+    from rag.pipeline import answer_relevance
+
+    passages, citations = _cited(SUPER_BOWL_ANTHEM, "Marlee Matlin")
+    question = "Ai đã thực hiện ngôn ngữ ký hiệu của Quốc Ca tại Super Bowl 50?"
+    # the sentence says "quốc ca" and "Ngôn ngữ Ký hiệu", never "Super Bowl 50"
+    assert answer_relevance(question, passages, citations) >= 0.3
+    # a year the cited sentence lacks still caps it
+    assert (
+        answer_relevance("Ai đã thực hiện ngôn ngữ ký hiệu của quốc ca năm 2015?", passages, citations) <= 0.2
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "answer_text", "sentence", "unit"),
+    [
+        ("Manning bao nhiêu tuổi khi chơi Super Bowl 50?", "17 [1]", SUPER_BOWL_PLAYOFFS, "giây"),
+        (  # the unit the question asks
+            "Trận đấu còn lại bao nhiêu giây khi đội Patriots thất bại?",
+            "17 [1]",
+            SUPER_BOWL_PLAYOFFS,
+            "",
+        ),
+        ("Manning bao nhiêu tuổi?", "39 [1]", "Manning, 39 tuổi, là tiền vệ lớn tuổi nhất.", ""),
+        ("Manning bao nhiêu tuổi?", "39 [1]", "Ở tuổi 39, Manning là tiền vệ lớn tuổi nhất.", ""),
+        # another word after the figure: no unit to compare
+        ("Manning bao nhiêu tuổi?", "17 [1]", "Anh có 17 đường chuyền chạm bóng.", ""),
+        # the sentence also gives the figure in the asked unit
+        ("Đoạn đường dài bao nhiêu dặm?", "100 [1]", "Đoạn đường dài 100 dặm, tức 100 km nữa.", ""),
+        ("Đội đã thắng bao nhiêu trận?", "17 [1]", SUPER_BOWL_PLAYOFFS, ""),  # "trận" is no unit
+        (  # decomposed Unicode
+            unicodedata.normalize("NFD", "Manning bao nhiêu tuổi khi chơi Super Bowl 50?"),
+            "17 [1]",
+            unicodedata.normalize("NFD", SUPER_BOWL_PLAYOFFS),
+            "giây",
+        ),
+    ],
+)
+def test_figure_in_other_unit(question, answer_text, sentence, unit):
+    from rag.pipeline import figure_in_other_unit
+
+    assert figure_in_other_unit(question, answer_text, [sentence]) == unit
+
+
+def test_a_figure_the_passage_measures_in_another_unit_than_asked_is_refused():
+    # XQuAD-vi seed 1, a question whose paragraph was held out: the span grammar copied the
+    # "17" of "17 giây còn lại" for Manning's age.
+    passages = [
+        Passage(1, DOC_ID, "Super Bowl 50", SUPER_BOWL_PLAYOFFS, 0, len(SUPER_BOWL_PLAYOFFS), ("c1",), 1.0)
+    ]
+    assistant, _, _ = make_assistant(passages, SUPER_BOWL_PLAYOFFS, ["17 [1]"], dense=[0.9])
+    answer = assistant.ask("Manning bao nhiêu tuổi khi chơi Super Bowl 50?")
+    assert answer.refused and answer.answer == REFUSAL_VI
+    assert answer.refusal_reason == "the answer's figure counts giây"
+    answer = make_assistant(passages, SUPER_BOWL_PLAYOFFS, ["17 [1]"], dense=[0.9])[0].ask(
+        "Trận đấu còn lại bao nhiêu giây khi đội Patriots thất bại trong nỗ lực chuyển đổi 2 điểm?"
+    )
+    assert not answer.refused and answer.answer.startswith("17")
