@@ -1845,6 +1845,40 @@ def model_words_in_quote(raw: str, question: str, quote: str) -> str | None:
 _ENDS_SENTENCE = re.compile(r"\.\s*(?:\[\d+(?:\s*,\s*\d+)*\]\s*)*$|\]\s*\.\s*$")
 
 
+# Where a copied phrase runs on into another clause: a comma, or for a date an opening bracket
+# ("1992 (bây giờ là TFEU …"); a figure's bracket may hold the asked share ("11.698 (7,4%) hộ").
+_CLAUSE_AFTER_COPY = re.compile(r",\s")
+_CLAUSE_AFTER_DATE = re.compile(r",\s|\s\(")
+
+
+def before_cut_off_clause(span_answer: str, kind: str | None, cap_words: int) -> str:
+    """A one-part copied phrase that the word cap cut inside a second clause, ended before that clause.
+
+    "Đầu năm 1954, quan tài và di vật [1]" for "Lăng mộ được trả lại … vào khi nào?" (the copy
+    stopped at ``cap_words``) is "Đầu năm 1954 [1]"; "1992 (bây giờ là TFEU - Hiệp ước [1]" is
+    "1992 [1]". Only for a date, figure or person question, when the words before the comma hold
+    what was asked (a digit; a name for a person, and no list of people goes on after it: "Michael
+    E. Mann, Raymond S. Bradley và Malcolm K. Hughes"), and only for a copy the cap cut: a phrase
+    ended by the model ("Trung Quốc, Nhật Bản [1]") is whole.
+    """
+    parts = cite.span_parts(span_answer)
+    if kind not in ("time", "quantity", "person") or parts is None or len(parts) != 1:
+        return span_answer
+    text, n = parts[0]
+    text = text.strip()
+    if len(text.split()) < cap_words or text.endswith((".", "!", "?", ")", "”", '"')):
+        return span_answer
+    clause = (_CLAUSE_AFTER_DATE if kind == "time" else _CLAUSE_AFTER_COPY).search(text)
+    head = text[: clause.start()].strip() if clause else ""
+    if not head or clause is None:
+        return span_answer
+    if kind == "person":
+        asked = names_a_person(head) and not names_a_person(text[clause.end() :])
+    else:
+        asked = any(char.isdigit() for char in head)
+    return f"{head} [{n}]" if asked else span_answer
+
+
 def _factoid_answer(span_answer: str, kind: str) -> str | None:
     """The figure, date or name of each copied part, in English.
 
@@ -2749,6 +2783,8 @@ class Assistant:
             answer.answer = _DANGLING_PUNCT.sub(r" \1", raw.strip())  # "760 mm, [1]" → "760 mm [1]"
             answer.citations = copied
             answer.verified = True
+            if not factoid_kind:
+                answer.answer = before_cut_off_clause(answer.answer, span_kind, span_max_words)
             if factoid_kind:
                 english = _factoid_answer(answer.answer, factoid_kind)
                 if english is None:

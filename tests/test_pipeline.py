@@ -3720,3 +3720,54 @@ def test_a_figure_the_passage_measures_in_another_unit_than_asked_is_refused():
         "Trận đấu còn lại bao nhiêu giây khi đội Patriots thất bại trong nỗ lực chuyển đổi 2 điểm?"
     )
     assert not answer.refused and answer.answer.startswith("17")
+
+
+@pytest.mark.parametrize(
+    ("span_answer", "kind", "shown"),
+    [
+        ("Đầu năm 1954, quan tài và di vật [1]", "time", "Đầu năm 1954 [1]"),
+        ("Vào mùa hè năm 1521, Luther đã mở [1]", "time", "Vào mùa hè năm 1521 [1]"),
+        ("1992 (bây giờ là TFEU - Hiệp ước [1]", "time", "1992 [1]"),
+        ("Pearl Mackie đóng vai Bill, người bạn đồng [1]", "person", "Pearl Mackie đóng vai Bill [1]"),
+        # nothing of the asked kind before the comma: left as copied
+        ("Ngày nay, theo nhiều chỉ số, Sàn giao [1]", "time", "Ngày nay, theo nhiều chỉ số, Sàn giao [1]"),
+        # a phrase shorter than the cap was ended by the model: a list stays whole
+        ("Trung Quốc, Nhật Bản [1]", "person", "Trung Quốc, Nhật Bản [1]"),
+        # a list of people goes on after the comma (XQuAD-vi seed 5)
+        (
+            "Michael E. Mann, Raymond S. Bradley và Malcolm K. Hughes [1]",
+            "person",
+            "Michael E. Mann, Raymond S. Bradley và Malcolm K. Hughes [1]",
+        ),
+        # a figure's bracket may hold what is asked: "Tỷ lệ phần trăm … là bao nhiêu?"
+        ("11.698 (7,4%) hộ gia đình có chủ nhà [1]", "quantity", "11.698 (7,4%) hộ gia đình có chủ nhà [1]"),
+        ("40% ngưỡng tổng số cử tri, được coi là [1]", "quantity", "40% ngưỡng tổng số cử tri [1]"),
+        # a phrase question, or a copy of two parts
+        ("Đầu năm 1954, quan tài và di vật [1]", None, "Đầu năm 1954, quan tài và di vật [1]"),
+        ("Năm 1949, khi quân đội [1]; Đầu năm 1954, quan tài [1]", "time", None),
+    ],
+)
+def test_before_cut_off_clause(span_answer, kind, shown):
+    from rag.pipeline import before_cut_off_clause
+
+    assert before_cut_off_clause(span_answer, kind, 8) == (shown or span_answer)
+
+
+GENGHIS_TOMB = (
+    "Năm 1949, khi quân đội Cộng sản tiến lên, những người lính Quốc dân đã di chuyển lăng thêm 200 km "
+    "về phía tây. Đầu năm 1954, quan tài và di vật của Thành Cát Tư Hãn đã được trả lại cho “Đền của "
+    "Chúa tể” ở Mông Cổ."
+)
+
+
+def test_a_copy_the_word_cap_cut_in_its_second_clause_is_shown_up_to_it():
+    # XQuAD-vi seed 0: the span grammar's 8 words ran past the date into the next clause.
+    passages = [Passage(1, DOC_ID, "Thành Cát Tư Hãn", GENGHIS_TOMB, 0, len(GENGHIS_TOMB), ("c1",), 1.0)]
+    assistant, _, _ = make_assistant(
+        passages, GENGHIS_TOMB, ["Đầu năm 1954, quan tài và di vật [1]"], dense=[0.9], supports_grammar=True
+    )
+    answer = assistant.ask("Lăng mộ được trả lại cho “Đền của Chúa tể” ở Mông Cổ vào khi nào?")
+    assert not answer.refused and answer.verified
+    assert answer.answer == "Đầu năm 1954 [1]"
+    (citation,) = answer.citations
+    assert "Đầu năm 1954" in citation.quote
