@@ -84,6 +84,7 @@ from rag.shorten import (
     MAX_SUBJECT_WORDS,
     asked_phrase,
     asks_explanation,
+    counted_words,
     filled_slot,
     opening_capital,
     short_answer,
@@ -603,7 +604,6 @@ _MEASURE_UNITS = frozenset(
     "tuổi giây phút giờ ngày tuần tháng năm mét km cm mm dặm feet foot inch yard kg gam tấn pound "
     "lít độ usd đô euro".split()
 )
-_ASKED_UNIT = re.compile(r"\b(?:bao nhiêu|mấy)\s+([^\W\d_]+)")
 _FIGURE_THEN_WORD = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)*)\s+([^\W\d_]+)")
 
 
@@ -615,8 +615,8 @@ def figure_in_other_unit(question: str, answer_text: str, cited_sentences: Seque
     unit other than the asked one follows it: "39 tuổi", a figure followed by another word
     ("ở tuổi 39 …") or a sentence that also gives the figure in the asked unit is no other.
     """
-    asked = _ASKED_UNIT.search(unicodedata.normalize("NFC", question).lower())
-    if asked is None or asked.group(1) not in _MEASURE_UNITS:
+    asked = next(iter(counted_words(question)), "")
+    if asked not in _MEASURE_UNITS:
         return ""
     figures = {
         cite.canonical_number(f) for f in re.findall(r"\d+(?:[.,]\d+)*", cite.strip_markers(answer_text))
@@ -627,7 +627,7 @@ def figure_in_other_unit(question: str, answer_text: str, cited_sentences: Seque
         for figure, unit in _FIGURE_THEN_WORD.findall(unicodedata.normalize("NFC", sentence))
         if cite.canonical_number(figure) in figures
     ]
-    if not units or any(unit == asked.group(1) or unit not in _MEASURE_UNITS for unit in units):
+    if not units or any(unit == asked or unit not in _MEASURE_UNITS for unit in units):
         return ""
     return units[0]
 

@@ -574,6 +574,25 @@ def asked_phrase(sentence: str, question: str) -> str | None:
     return opening_capital(sentence[start:end])
 
 
+def counted_words(question: str) -> list[str]:
+    """What "bao nhiêu / mấy" counts or measures, in lower case.
+
+    "… bao nhiêu dặm vuông mỗi năm?" → ["dặm", "vuông", "mỗi", "năm"]; [] for a bare "bao
+    nhiêu?" or one followed by "là", "được" ….
+    """
+    counted = re.search(
+        r"\b(?:bao nhiêu|mấy)\s+([^\W\d_]+(?:\s+[^\W\d_]+)*)", unicodedata.normalize("NFC", question).lower()
+    )
+    if counted is None:
+        return []
+    nouns: list[str] = []
+    for word in counted.group(1).split():
+        if word in _LINKING_WORDS or word in _QUESTION_WORDS:
+            break
+        nouns.append(word)
+    return nouns
+
+
 def _counted_figures(sentence: str, question: str) -> list[tuple[int, int]]:
     """Figures of ``sentence`` followed by what "bao nhiêu …" counts, that noun included.
 
@@ -582,14 +601,7 @@ def _counted_figures(sentence: str, question: str) -> list[tuple[int, int]]:
     đai?" → "61 trường hợp vi phạm": the question's words after "bao nhiêu" as far as the sentence
     repeats them. Nothing without a counted noun: a bare "bao nhiêu?" leaves too many figures.
     """
-    counted = re.search(r"\b(?:bao nhiêu|mấy)\s+([^\W\d_]+(?:\s+[^\W\d_]+)*)", question.lower())
-    if counted is None:
-        return []
-    nouns: list[str] = []
-    for word in counted.group(1).split():
-        if word in _LINKING_WORDS or word in _QUESTION_WORDS:
-            break
-        nouns.append(word)
+    nouns = counted_words(question)
     if not nouns:
         return []
     spans = []
