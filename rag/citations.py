@@ -24,7 +24,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from rag.normalize import detect_language, fold_diacritics, is_vietnamese_word
+from rag.normalize import detect_language, fold_diacritics, is_unmarked_syllable, is_vietnamese_word
 from rag.prompts import (
     APPROXIMATORS_EN,
     CENTURY_WORDS,
@@ -385,6 +385,19 @@ def name_words(text: str) -> list[str]:
     return [match.group(0) for match in _name_matches(text)]
 
 
+def name_runs(text: str) -> list[list[str]]:
+    """Capitalised words in a row that do not start a sentence (:func:`name_words`), one list per name."""
+    runs: list[list[str]] = []
+    previous_end = -1
+    for match in _name_matches(text):
+        if runs and text[previous_end : match.start()] == " ":
+            runs[-1].append(match.group(0))
+        else:
+            runs.append([match.group(0)])
+        previous_end = match.end()
+    return runs
+
+
 def required_name_words(question: str) -> list[str]:
     """The question's name words (:func:`name_words`) a passage must hold to support a claim about it.
 
@@ -392,16 +405,8 @@ def required_name_words(question: str) -> list[str]:
     passages about "Martin Luther" mostly say "Luther", while "phường Hương Mạc" and "Hồ Chí
     Minh" need every syllable ("Mạc" alone is no ward).
     """
-    names: list[list[str]] = []
-    previous_end = -1
-    for match in _name_matches(question):
-        if names and question[previous_end : match.start()] == " ":
-            names[-1].append(match.group(0))
-        else:
-            names.append([match.group(0)])
-        previous_end = match.end()
     required: list[str] = []
-    for words in names:
+    for words in name_runs(question):
         foreign_surname = len(words) > 1 and not is_vietnamese_word(words[-1])  # "Luther", not "Minh"
         required.extend(words[-1:] if foreign_surname else words)
     return required
@@ -733,6 +738,46 @@ def anchor_support(claim_text: str, question: str, span_tokens: frozenset[str]) 
     if numbers - span_tokens:
         return _MISSING_NUMBER_CAP
     return round(0.4 + 0.6 * found, 3)
+
+
+def vietnamese_names_unseen(claim_text: str, question: str, span_tokens: frozenset[str]) -> list[str]:
+    """The Vietnamese names of a claim in another language that neither the span nor the question holds.
+
+    An English claim's own words cannot be looked up in a Vietnamese span, but a Vietnamese place
+    or person keeps its syllables in English, marks or not: "Hanoi", "Ha Noi", "Bac Ninh". The
+    1.5B model wrote "the Communist Party of Hanoi has chosen two breakthroughs" of a report on
+    Từ Sơn's own Party committee, which never names Hanoi. A name is two or more syllables: two
+    capitalised words in a row that are each a Vietnamese syllable, or one word that splits into
+    two ("hanoi" → "ha noi"); one syllable alone ("Tom", "Mao") is left unchecked. Its syllables
+    must stand in a row (``span_tokens`` from :func:`span_features`): "Hà" and "nội dung" are no Hà Nội.
+    """
+    known = span_tokens | set(tokens(question)) | set(bigrams(tokens(question)))
+
+    def written(syllables: Sequence[str]) -> bool:
+        # Bigrams skip stopwords, so a pair with one is taken on its two syllables alone.
+        return all(syllable in known for syllable in syllables) and all(
+            f"{a} {b}" in known or a in STOPWORDS or b in STOPWORDS
+            for a, b in zip(syllables, syllables[1:], strict=False)
+        )
+
+    unseen: list[str] = []
+    for run in name_runs(claim_text):
+        stretch: list[str] = []
+        for word in [*(fold(word) for word in run), ""]:
+            if word and is_unmarked_syllable(word):
+                stretch.append(word)
+                continue
+            if len(stretch) >= 2 and not written(stretch):
+                unseen.append(" ".join(stretch))
+            stretch = []
+            splits = [
+                (word[:i], word[i:])
+                for i in range(1, len(word))
+                if is_unmarked_syllable(word[:i]) and is_unmarked_syllable(word[i:])
+            ]
+            if splits and word not in known and not any(written(split) for split in splits):
+                unseen.append(word)
+    return unseen
 
 
 # Words that weaken or reverse what follows them. A paraphrase that leaves one out overstates

@@ -62,6 +62,17 @@ _CLOSABLE_NUCLEI = frozenset("a ă â e ê i o ô ơ u ư y iê yê oa oă oe oo
 _TONED_WORD_RE = re.compile(rf"(?<![^\W\d_])[^\W\d_]*?[{_TONED_VOWELS}][^\W\d_]*+(?![\u0300-\u036f])")
 
 
+_UNMARKED_SYLLABLE_RE = re.compile(
+    r"(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?([aeiouy]+)(ch|ng|nh|[cmnpt])?"
+)
+_UNMARKED_NUCLEI = frozenset(
+    unicodedata.normalize("NFD", n).encode("ascii", "ignore").decode() for n in _NUCLEI
+)
+_UNMARKED_CLOSABLE_NUCLEI = frozenset(
+    unicodedata.normalize("NFD", n).encode("ascii", "ignore").decode() for n in _CLOSABLE_NUCLEI
+)
+
+
 def _parse_syllable(plain_lower: str) -> tuple[str, str, str] | None:
     """Split a toneless lowercase word into (onset, nucleus, coda), or None if not Vietnamese."""
     match = _SYLLABLE_RE.fullmatch(plain_lower)
@@ -148,6 +159,18 @@ def is_vietnamese_syllable(word: str) -> bool:
     """True if ``word`` (one run of letters, any case, toned or not) is a possible Vietnamese syllable."""
     plain = "".join(_SPLIT_VOWEL.get(letter, (letter, 0))[0] for letter in word.lower())
     return _parse_syllable(plain) is not None
+
+
+def is_unmarked_syllable(word: str) -> bool:
+    """True if ``word`` is a Vietnamese syllable once its marks are put back ("viet", "nguyen", "Hanoi" no).
+
+    :func:`is_vietnamese_syllable` reads "viet" as written, and Vietnamese never writes "ie" without
+    its circumflex; a name spelled the English way ("Nguyen", "Thuong") lost its marks.
+    """
+    match = _UNMARKED_SYLLABLE_RE.fullmatch(fold_diacritics(word).lower())
+    if match is None or match.group(2) not in _UNMARKED_NUCLEI:
+        return False
+    return not match.group(3) or match.group(2) in _UNMARKED_CLOSABLE_NUCLEI
 
 
 def is_vietnamese_word(word: str) -> bool:

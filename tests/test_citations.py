@@ -287,6 +287,8 @@ def test_resolve_citations_returns_text_and_citations(passages):
         ('Its topic is "Phát huy ý chí tự lực, tự cường và phát triển đất nước phồn vinh" [1].', True),
         ('Its topic is "Phát huy ý chí tự lực, tự cường và phát triển đất nước giàu mạnh" [1].', False),
         ('Its topic is "Phat huy y chi tu luc, tu cuong" [1].', False),
+        # a Vietnamese name the span does not write is made up, marks or not, joined or not
+        ("Dam Duc Ha is the Party secretary of Huong Mac ward [1].", True),
     ],
 )
 def test_cross_lingual_claims_are_checked_by_numbers_and_names(passages, answer, verified):
@@ -516,3 +518,36 @@ def test_a_claim_from_one_sentence_cites_one(answer):
     assert len(result.citations) == 1 and result.citations[0].quote.startswith(
         "Đến nay, tình trạng lấn chiếm"
     )
+
+
+SPAN_ON_TU_SON = (
+    "Từ năm 2021 đến nay, Ban Thường vụ Thành ủy lựa chọn hai nội dung đột phá. "
+    "Đồng chí Đàm Đức Hà cho biết. Tỉnh Bắc Ninh."
+)
+
+
+@pytest.mark.parametrize(
+    ("claim", "unseen"),
+    [
+        ("From 2021 the Communist Party of Hanoi chose two breakthroughs.", ["hanoi"]),
+        ("The Party Committee of Ha Noi chose two.", ["ha noi"]),
+        ("The Party Committee of Hà Nội chose two.", ["ha noi"]),
+        ("The committee of Bac Giang province chose two.", ["bac giang"]),
+        ("Comrade Dam Duc Hai said so.", ["dam duc hai"]),
+        # written in the span, or asked about, with or without marks
+        ("The Party Committee of Bac Ninh chose two.", []),
+        ("Comrade Dam Duc Ha said so.", []),
+        ("The Standing Committee of Tu Son chose two.", []),
+        # English words and one-syllable names are no Vietnamese names to look up
+        ("The Standing Committee of the Communist Party chose two.", []),
+        ("Tom and Mao met in 2021.", []),
+        # "Hà" and "nội dung" are both in the span, but not in a row
+        ("Officials of Hanoi chose two.", ["hanoi"]),
+        ("Hanoi chose two.", []),  # a sentence's first word is no name to check
+    ],
+)
+def test_vietnamese_names_of_a_claim_in_english_must_stand_in_the_span(claim, unseen):
+    from rag.citations import span_features, vietnamese_names_unseen
+
+    question = "What breakthroughs did Từ Sơn choose in 2021?"
+    assert vietnamese_names_unseen(claim, question, span_features(SPAN_ON_TU_SON)) == unseen

@@ -494,3 +494,16 @@ def test_only_names_the_passages_capitalise_respell_and_only_close_enough_ones()
     assert respell_names("Nhà thờ ở Zurch đẹp không?", ["Zurch"], [nfd]) == "Nhà thờ ở Zürich đẹp không?"
     assert respell_names("Ai?", [], [GANDHI_TEXT]) == "Ai?"
     assert respell_names("Ghandi?", ["Ghandi"], []) == "Ghandi?"
+
+
+@pytest.mark.parametrize(
+    ("word", "unmarked_syllable"),
+    [("viet", True), ("Nguyen", True), ("thuong", True), ("Đàm", True), ("ha", True), ("noi", True),
+     ("hanoi", False), ("china", False), ("party", False), ("Iqbal", False), ("cauc", False)],
+)  # fmt: skip
+def test_a_word_written_without_marks_is_read_as_the_syllable_it_may_be(word, unmarked_syllable):
+    from rag.normalize import is_unmarked_syllable
+
+    assert is_unmarked_syllable(word) is unmarked_syllable
+    # "viet" is no syllable as written: Vietnamese writes "iê" with its circumflex
+    assert not is_vietnamese_syllable("viet")

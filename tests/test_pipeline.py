@@ -1045,6 +1045,33 @@ def test_cross_lingual_answer_without_checkable_anchor_is_followed_by_the_closes
     assert answer.answer == reply and answer.citations[0].n == 1
 
 
+def test_cross_lingual_answer_naming_a_place_no_passage_names_shows_only_the_quote(passages, text):
+    from rag.prompts import extractive_note_for
+
+    # The 1.5B model's answer to the guide's own question: the report is about Từ Sơn's Party
+    # committee and never names Hanoi.
+    made_up = (
+        "From 2021 to the present, the Communist Party of Hanoi has chosen two breakthroughs: "
+        "increasing the leadership of the Party in managing the land [1]."
+    )
+    question = "What breakthroughs did Từ Sơn choose in 2021?"
+    assistant, _, _ = make_assistant(passages, text, [made_up])
+    assistant._semantic_bonus = lambda language, passages: None  # type: ignore[method-assign]
+    answer = assistant.ask(question)
+    assert not answer.refused and not answer.verified
+    assert answer.answer.startswith(extractive_note_for("en")) and "Hanoi" not in answer.answer
+    assert answer.evidence["claim_names_unseen"] == 1.0
+    (citation,) = answer.citations
+    assert "Từ năm 2021 đến nay" in citation.quote
+    # the same claim about the place asked stands, checked by its figure
+    kept = made_up.replace("the Communist Party of Hanoi", "the Party Committee of Tu Son")
+    assistant, _, _ = make_assistant(passages, text, [kept])
+    assistant._semantic_bonus = lambda language, passages: None  # type: ignore[method-assign]
+    answer = assistant.ask(question)
+    assert "claim_names_unseen" not in answer.evidence
+    assert answer.answer.startswith("From 2021 to the present, the Party Committee of Tu Son")
+
+
 def test_cross_lingual_figure_is_verified(passages, text):
     assistant, _, _ = make_assistant(passages, text, ["Từ Sơn fined 61 cases of land violations [3]."])
     answer = assistant.ask("How many land violations did Từ Sơn fine?")
