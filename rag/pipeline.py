@@ -549,14 +549,21 @@ def cited_place_elsewhere(
     ``PLACE_LOOKBACK_CHARS`` before it; one citation about the asked place (or about no place)
     clears the answer.
     """
-    found = _kind_span(question, kinds=(*_PLACE_KINDS, *_PLACE_KINDS_FROM_EN))
-    if found is None or not citations or document_text is None:
+    if not citations or document_text is None:
         return ""
-    kind, start, end = found
-    place_kind = _PLACE_KINDS_FROM_EN.get(kind, kind)
-    phrase = question[start:end]
-    kind_word = re.escape(kind)
-    asked = fold_diacritics(re.sub(rf"(?i)^{kind_word}\s+|\s+{kind_word}$", "", phrase)).lower()
+    found = _kind_span(question, kinds=(*_PLACE_KINDS, *_PLACE_KINDS_FROM_EN))
+    if found is not None:
+        kind, start, end = found
+        place_kind = _PLACE_KINDS_FROM_EN.get(kind, kind)
+        kind_word = re.escape(kind)
+        asked = fold_diacritics(
+            re.sub(rf"(?i)^{kind_word}\s+|\s+{kind_word}$", "", question[start:end])
+        ).lower()
+    else:
+        bare = _place_named_bare(question, [document_text(citation.doc_id) for citation in citations])
+        if bare is None:
+            return ""
+        place_kind, asked = bare
     others = []
     for citation in citations:
         text = document_text(citation.doc_id)
@@ -571,6 +578,22 @@ def cited_place_elsewhere(
             return ""
         others.append(named[0][0])
     return f"{place_kind} {others[0]}"
+
+
+def _place_named_bare(question: str, texts: Sequence[str]) -> tuple[str, str] | None:
+    """The kind and folded name of a place the question names without its kind word, as ``texts`` name it.
+
+    "Thu nhập bình quân đầu người ở Hương Mạc là bao nhiêu?" asks about what the report calls
+    "phường Hương Mạc": ("phường", "huong mac").
+    """
+    names = {fold_diacritics(name).lower() for name in name_phrases(question)}
+    for kind in _PLACE_KINDS:
+        for text in dict.fromkeys(texts):
+            for name, _, _ in place_mentions(kind, text):
+                folded = fold_diacritics(name).lower()
+                if folded in names:
+                    return kind, folded
+    return None
 
 
 # A compass direction: "phía tây", "miền Đông Nam", "north-west" / "northern".

@@ -2406,6 +2406,10 @@ def test_a_figure_cited_from_another_wards_section_is_refused(passages, text):
     assert answer.refused and answer.refusal_reason == "the cited text is about phường Phù Chẩn"
     assistant, _, _ = make_assistant(passages, text, [reply])
     assert not assistant.ask(POVERTY_Q).refused  # the same sentence, asked about its own ward
+    # The ward asked without "phường": the 1.5B model gave Phù Chẩn's income for Hương Mạc.
+    assistant, _, _ = make_assistant(passages, text, ["53 triệu đồng/người/năm [2]"])
+    answer = assistant.ask("Thu nhập bình quân đầu người ở Hương Mạc là bao nhiêu?")
+    assert answer.refused and answer.refusal_reason == "the cited text is about phường Phù Chẩn"
 
 
 def test_a_figure_cited_without_the_year_asked_is_refused(passages, text):
@@ -2489,6 +2493,10 @@ def test_cited_place_elsewhere_reads_the_sentence_then_the_section_before_it():
     assert cited_place_elsewhere("Tỷ lệ hộ nghèo của phường Phù Chẩn?", poverty, lookup) == ""
     assert cited_place_elsewhere("Tỷ lệ hộ nghèo của phường Phù Chẩm?", poverty, lookup) == ""  # a typo
     assert cited_place_elsewhere("Tỷ lệ hộ nghèo là bao nhiêu?", poverty, lookup) == ""  # no place asked
+    # a place asked without its kind word is the place the document names with it
+    assert cited_place_elsewhere("Tỷ lệ hộ nghèo ở Hương Mạc?", poverty, lookup) == "phường Phù Chẩn"
+    assert cited_place_elsewhere("Tỷ lệ hộ nghèo ở Phù Chẩn?", poverty, lookup) == ""
+    assert cited_place_elsewhere("Tỷ lệ hộ nghèo ở Bắc Ninh?", poverty, lookup) == ""  # not a ward here
     income = [cited(0, document.index(" Ở phường Phù"))]  # names its own ward
     assert cited_place_elsewhere("Thu nhập của phường Hương Mạc?", income, lookup) == ""
     # one citation about the asked place clears the answer
