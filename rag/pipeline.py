@@ -1466,6 +1466,31 @@ def _with_markers(sentence: str, carried: str) -> str:
 ECHO_QUESTION_SHARE = 0.75
 
 
+# "Đúng." / "Vâng," / "Yes," opening an answer to a question that asks no yes or no.
+_AFFIRMATION = re.compile(
+    r"^\s*(?:đúng(?: vậy| rồi)?|vâng|dạ|chính xác|yes|correct)\s*[.,!:]\s+", re.IGNORECASE
+)
+_ASKS_YES_OR_NO = re.compile(
+    r"\b(?:có phải|phải không|đúng không|hay không|không|chưa)\s*\??\s*$|\bcó phải\b"
+    r"|^\s*(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should)\b",
+    re.IGNORECASE,
+)
+
+
+def without_affirmation(raw: str, question: str) -> str:
+    """``raw`` without an opening "Đúng." ("Right.") when the question asks no yes or no.
+
+    "Từ Sơn đã lựa chọn những nội dung đột phá nào năm 2021?" was answered "Đúng. Từ Sơn đã lựa
+    chọn hai nội dung đột phá là … [1]": the answer is what follows. An answer that is only the
+    word is left whole.
+    """
+    raw, question = unicodedata.normalize("NFC", raw), unicodedata.normalize("NFC", question)
+    match = _AFFIRMATION.match(raw)
+    if match is None or _ASKS_YES_OR_NO.search(question) or not raw[match.end() :].strip():
+        return raw
+    return raw[match.end() :]
+
+
 def without_question_echo(raw: str, question: str) -> str:
     """``raw`` without its sentences that ask the question again, when another sentence answers.
 
@@ -2370,7 +2395,7 @@ class Assistant:
 
         raw = _without_repeat("".join(pieces), len(passages))
         if not grammar:
-            raw = without_question_echo(raw, standalone)
+            raw = without_question_echo(without_affirmation(raw, standalone), standalone)
         if cross_lingual and not grammar:
             raw = without_prompt_talk(raw, standalone)
         answer.raw_answer = raw.strip()

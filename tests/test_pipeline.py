@@ -3806,3 +3806,40 @@ def test_a_copy_the_word_cap_cut_in_its_second_clause_is_shown_up_to_it():
     assert answer.answer == "Đầu năm 1954 [1]"
     (citation,) = answer.citations
     assert "Đầu năm 1954" in citation.quote
+
+
+@pytest.mark.parametrize(
+    ("raw", "question", "kept"),
+    [
+        (
+            "Đúng. Từ Sơn đã lựa chọn hai nội dung đột phá [1].",
+            "Từ Sơn đã lựa chọn những nội dung đột phá nào năm 2021?",
+            "Từ Sơn đã lựa chọn hai nội dung đột phá [1].",
+        ),
+        ("Vâng, năm 2021 [1].", "Từ năm nào Ban Thường vụ lựa chọn các nội dung đột phá?", "năm 2021 [1]."),
+        ("Yes, since 2021 [1].", "Since which year has Tu Son pursued its breakthroughs?", "since 2021 [1]."),
+        # the question asks yes or no: the word is the answer
+        ("Đúng. Từ Sơn đã chọn hai nội dung [1].", "Từ Sơn có chọn hai nội dung đột phá không?", None),
+        ("Đúng, hai nội dung [1].", "Có phải Từ Sơn chọn hai nội dung?", None),
+        ("Yes, in 2021 [1].", "Did Tu Son choose its breakthroughs in 2021?", None),
+        # a word that only starts with it, or the word alone, stays
+        ("Đúng đắn là điều cần thiết [1].", "Điều gì là cần thiết?", None),
+        ("Đúng.", "Ai là Bí thư?", None),
+    ],
+)
+def test_an_opening_right_goes_when_the_question_asks_no_yes_or_no(raw, question, kept):
+    from rag.pipeline import without_affirmation
+
+    assert without_affirmation(raw, question) == (raw if kept is None else kept)
+    decomposed = unicodedata.normalize("NFD", raw)
+    assert without_affirmation(decomposed, question) == unicodedata.normalize(
+        "NFC", raw if kept is None else kept
+    )
+
+
+def test_an_answer_opening_with_right_is_shown_without_it(passages, text):
+    reply = "Đúng. Từ năm 2021, Ban Thường vụ Thành ủy lựa chọn hai nội dung đột phá [3]."
+    assistant, _, _ = make_assistant(passages, text, [reply])
+    answer = assistant.ask("Từ Sơn đã lựa chọn những nội dung đột phá nào năm 2021?")
+    assert not answer.refused and not answer.answer.startswith("Đúng")
+    assert "hai nội dung đột phá" in answer.answer
