@@ -262,6 +262,9 @@ def chat(ctx: click.Context, top_k: int | None) -> None:
 
     assistant = Assistant(_settings(ctx, retrieval={"top_k": top_k}))
     history: list[tuple[str, str]] = []
+    # The model's words stream to a terminal, dimmed, as a draft: the checked answer printed after
+    # them may differ ("53 triệu …" → "Gần 53 triệu …") or be a refusal. A pipe gets the answers only.
+    draft = sys.stdout.isatty()
     while True:
         try:
             question = input("> ").strip()
@@ -278,9 +281,11 @@ def chat(ctx: click.Context, top_k: int | None) -> None:
                     titles = ", ".join(f"[{p.n}] {p.title[:40]}" for p in event.passages)
                     click.echo(f"(sources: {titles})", err=True)
                 elif isinstance(event, TokenEvent):
-                    click.echo(event.text, nl=False)
+                    if draft:
+                        click.echo(click.style(event.text, dim=True), nl=False)
                 elif isinstance(event, DoneEvent):
-                    click.echo("\n")
+                    if draft:
+                        click.echo("\n")
                     _print_answer(event.answer)
                     history.append((question, event.answer.answer))
         except RagError as err:

@@ -129,3 +129,36 @@ def test_invalid_setting_is_a_clean_error(workspace, monkeypatch):
     monkeypatch.setenv("RAG_RETRIEVAL__TOP_K", "many")
     result = run(workspace, "config", expect=1)
     assert "retrieval.top_k" in result.output
+
+
+def test_chat_prints_each_checked_answer_and_reads_a_follow_up_with_the_conversation(workspace):
+    run(workspace, "ingest")
+    turns = "Tỷ lệ hộ nghèo của phường Phù Chẩn là bao nhiêu?\nCòn thu nhập bình quân thì sao?\n\n"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--documents-dir",
+            str(workspace / "documents"),
+            "--index-dir",
+            str(workspace / "index"),
+            "--llm-model",
+            "smollm2-135m",
+            "--threads",
+            "1",
+            "chat",
+        ],
+        input=turns,
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    # two prompts answered, the follow-up read as a question of its own about the same ward
+    assert result.stdout.count("> ") == 3
+    assert "(read as:" in result.stderr and "Phù Chẩn" in result.stderr.split("(read as:")[1]
+    # not a terminal: the checked answer only, without the draft of the model's words before it
+    first = json.loads(
+        run(
+            workspace, "--threads", "1", "ask", "Tỷ lệ hộ nghèo của phường Phù Chẩn là bao nhiêu?", "--json"
+        ).stdout
+    )
+    block = result.stdout.split("> ")[1]
+    assert block.startswith(first["answer"] + "\n") and block.count(first["answer"]) == 1
