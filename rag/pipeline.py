@@ -1211,6 +1211,13 @@ def _asking_question(standalone: str, previous_question: str | None) -> str:
     return standalone
 
 
+# A year the text dates something with ("năm 2021", "nhiệm kỳ 2020 - 2025"): no count of anything.
+_YEARS_OF_DATES = (
+    re.compile(r"\b(?:năm|kỳ|khóa|from|since|in)\s+(1\d{3}|20\d{2})\b(?![.,]\d)", re.IGNORECASE),
+    re.compile(r"(?<![\d.,])(1\d{3}|20\d{2})\s*[-–]\s*(1\d{3}|20\d{2})\b(?![.,]\d)"),
+)
+
+
 def number_in_context(
     query: str,
     excerpts: Mapping[int, str],
@@ -1223,6 +1230,11 @@ def number_in_context(
     "Còn trật tự xây dựng?" (after "… bao nhiêu trường hợp vi phạm … đất đai?") over "xử phạt 61
     trường hợp vi phạm … đất đai; xử phạt hành chính 60 trường hợp vi phạm trật tự xây dựng" is
     "60": left to choose, the 1.5B model copied the first figure shown.
+    A year that dates something ("nhiệm kỳ 2020 - 2025") counts nothing: when such years win or
+    tie, the other numbers are compared without them. Of "How many households in Phu Chan are
+    poor?" the section's opening, on Phù Chẩn and its term of office, matched best, and its tie
+    left the choice to the words after each figure, which chose "9,23% số hộ đạt danh hiệu Gia đình
+    văn hóa" over "tỷ lệ hộ nghèo giảm còn 0,58%".
     Sentences (and ";" clauses) are matched with the question; when that does not decide and
     ``counted_phrase_tie_break`` is set, each number's counted phrase (the words after it, to
     the end of its clause: "60 trường hợp vi phạm trật tự xây dựng") is. Both are scored by
@@ -1239,14 +1251,20 @@ def number_in_context(
             tie-break chose worse ("hai" of "hai nhà cung cấp kênh" for "phí … cho các kênh").
     """
     text = "\n".join(piece for excerpt in excerpts.values() for piece in excerpt.split(EXCERPT_GAP))
-    chosen = _decisive_number(
+    dates = {
+        year for pattern in _YEARS_OF_DATES for match in pattern.finditer(text) for year in match.groups()
+    }
+    scored = [
         (score, word)
         for score, start, end in cite.rank_sentences(query, text)
         for word in starting_words(text[start:end], accepts)
-    )
+    ]
+    chosen = _decisive_number(scored)
+    if chosen is None or chosen in dates:
+        chosen = _decisive_number((score, word) for score, word in scored if word not in dates)
     if chosen or not counted_phrase_tie_break:
         return chosen
-    phrases = counted_phrases(text, accepts)
+    phrases = [(number, phrase) for number, phrase in counted_phrases(text, accepts) if number not in dates]
     starts = list(itertools.accumulate((len(phrase) + 2 for _, phrase in phrases), initial=0))
     scored_phrases = cite.rank_sentences(query, "\n".join(f"{phrase}." for _, phrase in phrases))
     return _decisive_number(
