@@ -778,6 +778,36 @@ def asked_role(question: str, glossary: Path | None = None) -> tuple[str, str] |
     return _plain_syllables(terms[0][0]), _plain_syllables(names[0])
 
 
+def _quoted_posts(passages: Sequence[Passage]) -> Iterator[tuple[str, str, Passage, int, int]]:
+    """(name, position, passage, start, end) of everyone the passages quote (:func:`quoted_people`).
+
+    A position ending in a place kind ("Bí thư Đảng ủy phường") is completed with the place where
+    the passage introduces the person ("… phường Hương Mạc").
+    """
+    for passage in passages:
+        for name, position, start, end in quoted_people(passage.text):
+            kind = position.split()[-1].lower()
+            if kind in _PLACE_KINDS:
+                position = (
+                    f"{position} {place_of_person(kind, name, passage.text).removeprefix(kind).strip()}"
+                )
+            yield name, position, passage, start, end
+
+
+# Words making a post another one: "Phó Bí thư" is the deputy secretary.
+_DEPUTY_WORDS = frozenset({"pho"})
+POST_HEAD_SYLLABLES = 2
+
+
+def _holds_post(position: str, role: str, place: str) -> bool:
+    """Whether ``position`` is the post ``role`` (of ``place``), both as :func:`asked_role` gives them.
+
+    "Phó Bí thư Thường trực Đảng ủy phường" is another post than "Bí thư".
+    """
+    held = _plain_syllables(position)
+    return (held == role or held.startswith(f"{role} ")) and (not place or f" {place} " in f" {held} ")
+
+
 def _place_of_person_span(kind: str, name: str, text: str) -> tuple[str, int, int] | None:
     """:func:`place_of_person` as (name of the place, start, end of "kind + name" in ``text``)."""
     wanted = fold_diacritics(name).split()
@@ -2441,7 +2471,39 @@ class Assistant:
             finished = self._refuse_off_question(finished, passages, query, started)
         else:
             finished = self._refuse_far_across(finished, passages, standalone, started)
+        other_post = "" if finished.refused else self._post_held_instead(standalone, finished, passages)
+        if other_post:
+            finished = self._refuse(
+                finished, passages, started, f"the passages give another post: {other_post}"
+            )
         yield DoneEvent(finished)
+
+    def _post_held_instead(self, question: str, answer: Answer, passages: Sequence[Passage]) -> str:
+        """The post the passages quote the answer's person in, when it is not the one asked about; else "".
+
+        "Who is the Party Secretary of Phu Chan ward?" was answered "Nguyễn Công Giang [1]", whom
+        the report quotes as "Phó Bí thư Thường trực Đảng ủy phường" (the Standing Deputy
+        Secretary); the Secretary himself is not named. Only for a question asking who holds a
+        post (:func:`asked_role`) and a person the passages quote (:func:`quoted_people`).
+        """
+        asked = asked_role(question, self.settings.retrieval.glossary_file)
+        if asked is None:
+            return ""
+        # The post's first two syllables ("bi thu", "truong ban"), written as another's or not at all.
+        # Not the whole post: "Ủy viên Ban Thường vụ, Trưởng Ban Tuyên giáo Thành ủy Từ Sơn" holds
+        # "Trưởng Ban Tuyên giáo …" second, and a question may word it its own way ("của phường đó").
+        head = asked[0].split()[:POST_HEAD_SYLLABLES]
+        said = fold_diacritics(cite.strip_markers(answer.answer)).lower()
+        other = ""
+        for name, position, _, _, _ in _quoted_posts(passages):
+            if fold_diacritics(name).lower() not in said:
+                continue
+            held = _plain_syllables(position).split()
+            at = [i for i in range(len(held)) if held[i : i + len(head)] == head]
+            if any(i == 0 or held[i - 1] not in _DEPUTY_WORDS for i in at):
+                return ""
+            other = other or f"{name}, {position}"
+        return other
 
     def _copy_after_refusal(
         self,
@@ -3268,20 +3330,10 @@ class Assistant:
         asked = asked_role(question, self.settings.retrieval.glossary_file)
         if asked is None:
             return None
-        role, place = asked
         found: dict[str, tuple[str, cite.Citation]] = {}
-        for passage in passages:
-            for name, position, start, end in quoted_people(passage.text):
-                kind = position.split()[-1].lower()
-                if kind in _PLACE_KINDS:
-                    position = f"{position} {place_of_person(kind, name, passage.text).removeprefix(kind)}"
-                held = _plain_syllables(position)
-                if (held == role or held.startswith(f"{role} ")) and (
-                    not place or f" {place} " in f" {held} "
-                ):
-                    found.setdefault(
-                        fold_diacritics(name).lower(), (name, self._cite_span(passage, start, end))
-                    )
+        for name, position, passage, start, end in _quoted_posts(passages):
+            if _holds_post(position, *asked):
+                found.setdefault(fold_diacritics(name).lower(), (name, self._cite_span(passage, start, end)))
         if len(found) != 1:
             return None
         ((name, citation),) = found.values()

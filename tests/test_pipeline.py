@@ -395,6 +395,63 @@ def test_who_holds_a_post_is_read_off_the_way_the_report_quotes_people(passages,
     assert holder in citation.quote and text[citation.start : citation.end] == citation.quote
 
 
+@pytest.mark.parametrize(
+    ("question", "reply"),
+    [
+        ("Who is the Party Secretary of Phu Chan ward?", "Nguyễn Công Giang [2]"),
+        ("Bí thư Đảng ủy phường Phù Chẩn là ai?", "Đồng chí Nguyễn Công Giang [1]"),
+        ("Ai là Bí thư Đảng ủy phường Phù Chẩn?", "Nguyễn Công Giang [1]"),
+    ],
+)
+def test_a_person_the_report_quotes_in_another_post_is_no_holder_of_the_one_asked(
+    passages, text, question, reply
+):
+    # The 1.5B model named Phù Chẩn's Standing Deputy Secretary for its Secretary, whom the
+    # report does not name.
+    assistant, _, _ = make_assistant(passages, text, [reply], dense=[0.85] * 4, supports_grammar=True)
+    answer = assistant.ask(question)
+    assert answer.refused
+    assert answer.refusal_reason == (
+        "the passages give another post: Nguyễn Công Giang, Phó Bí thư Thường trực Đảng ủy phường Phù Chẩn"
+    )
+    # the same name for the post he holds stands
+    deputy = "Ai là Phó Bí thư Thường trực Đảng ủy phường Phù Chẩn?"
+    assistant, _, _ = make_assistant(passages, text, ["Nguyễn Công Giang [1]"], dense=[0.85] * 4)
+    assert not assistant.ask(deputy).refused
+
+
+@pytest.mark.parametrize(
+    ("question", "position", "other"),
+    [
+        ("Who is the Party Secretary of Phu Chan ward?", "Phó Bí thư Thường trực Đảng ủy phường", True),
+        ("Ai là Bí thư Đảng ủy phường Phù Chẩn?", "Chủ tịch UBND phường", True),
+        ("Ai là Bí thư Đảng ủy phường Phù Chẩn?", "Bí thư Đảng ủy phường", False),
+        # a post held second, or the question's own wording of it
+        (
+            "Ai là Trưởng Ban Tuyên giáo Thành ủy Từ Sơn?",
+            "Ủy viên Ban Thường vụ, Trưởng Ban Tuyên giáo Thành ủy",
+            False,
+        ),
+        ("Bí thư Đảng ủy của phường Phù Chẩn là ai?", "Bí thư Đảng ủy phường", False),
+    ],
+)
+def test_the_post_a_person_is_quoted_in_is_another_only_when_it_never_holds_the_one_asked(
+    question, position, other
+):
+    from rag.pipeline import Assistant
+    from rag.settings import get_settings
+    from rag.types import Answer
+
+    report = f"Ở phường Phù Chẩn, đồng chí Nguyễn Văn An, {position} cho biết: “Tốt”."
+    passage = Passage(1, "d", "t", report, 0, len(report), ("c",), 1.0)
+    assistant = Assistant(get_settings(), llm=object())
+    answer = Answer(
+        question=question, answer="Nguyễn Văn An [1]", language="vi", refused=False, verified=True
+    )
+    found = assistant._post_held_instead(question, answer, [passage])
+    assert bool(found) is other
+
+
 def test_asked_role():
     from rag.pipeline import asked_role
 
