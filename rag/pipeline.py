@@ -1519,7 +1519,7 @@ _AFFIRMATION = re.compile(
     r"^\s*(?:đúng(?: vậy| rồi)?|vâng|dạ|chính xác|yes|correct)\s*[.,!:]\s+", re.IGNORECASE
 )
 _ASKS_YES_OR_NO = re.compile(
-    r"\b(?:có phải|phải không|đúng không|hay không|không|chưa)\s*\??\s*$|\bcó phải\b"
+    r"\b(?:không|chưa)\s*\??\s*$|\bcó phải\b"
     r"|^\s*(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should)\b",
     re.IGNORECASE,
 )

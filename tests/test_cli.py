@@ -19,7 +19,7 @@ def workspace(tmp_path):
     return tmp_path
 
 
-def run(workspace, *args, expect=0):
+def run(workspace, *args, expect=0, input=None):
     base = [
         "--documents-dir",
         str(workspace / "documents"),
@@ -28,7 +28,7 @@ def run(workspace, *args, expect=0):
         "--llm-model",
         "smollm2-135m",
     ]
-    result = CliRunner().invoke(cli, [*base, *args], catch_exceptions=False)
+    result = CliRunner().invoke(cli, [*base, *args], input=input, catch_exceptions=False)
     assert result.exit_code == expect, result.output
     return result
 
@@ -134,23 +134,7 @@ def test_invalid_setting_is_a_clean_error(workspace, monkeypatch):
 def test_chat_prints_each_checked_answer_and_reads_a_follow_up_with_the_conversation(workspace):
     run(workspace, "ingest")
     turns = "Tỷ lệ hộ nghèo của phường Phù Chẩn là bao nhiêu?\nCòn thu nhập bình quân thì sao?\n\n"
-    result = CliRunner().invoke(
-        cli,
-        [
-            "--documents-dir",
-            str(workspace / "documents"),
-            "--index-dir",
-            str(workspace / "index"),
-            "--llm-model",
-            "smollm2-135m",
-            "--threads",
-            "1",
-            "chat",
-        ],
-        input=turns,
-        catch_exceptions=False,
-    )
-    assert result.exit_code == 0, result.output
+    result = run(workspace, "--threads", "1", "chat", input=turns)
     # two prompts answered, the follow-up read as a question of its own about the same ward
     assert result.stdout.count("> ") == 3
     assert "(read as:" in result.stderr and "Phù Chẩn" in result.stderr.split("(read as:")[1]
