@@ -15,7 +15,7 @@ except ImportError:  # pragma: no cover
     from pipeline_fakes import DOC_ID, FakeIndex, FakeRetriever, seed_passages, seed_text
 
 from rag.pipeline import Assistant
-from rag.prompts import REFUSAL_VI
+from rag.prompts import REFUSAL_VI, extractive_note_for
 from rag.settings import get_settings
 
 pytestmark = pytest.mark.slow
@@ -50,7 +50,16 @@ def test_english_question_gets_english_answer_citing_breakthroughs(assistant):
     text = answer.answer.lower()
     # "construction" on an AVX-512 build, "building management" on an AVX2 one (greedy decoding
     # follows the kernels' rounding); the quoted passage sentence says "xây dựng" either way.
-    assert "land" in text and any(w in text for w in ("construction", "building", "xây dựng")), answer.answer
+    # On the AVX2 build the model also wrote "the Communist Party of Hanoi", a place the report
+    # never names: that claim is not shown, only the quote of the sentence that answers.
+    assert "hanoi" not in text and "ha noi" not in text, answer.answer
+    if answer.evidence.get("claim_names_unseen"):
+        assert not answer.verified and answer.answer.startswith(extractive_note_for("en")), answer.answer
+        assert "quản lý đất đai" in text and "trật tự xây dựng" in text, answer.answer
+    else:
+        assert "land" in text and any(w in text for w in ("construction", "building", "xây dựng")), (
+            answer.answer
+        )
     assert "đột phá" in _cited_quotes(answer), answer.citations
     assert answer.timings.ttft_ms > 0 and answer.timings.prompt_tokens > 0
 
