@@ -560,7 +560,7 @@ def cited_place_elsewhere(
             re.sub(rf"(?i)^{kind_word}\s+|\s+{kind_word}$", "", question[start:end])
         ).lower()
     else:
-        bare = _place_named_bare(question, [document_text(citation.doc_id) for citation in citations])
+        bare = _place_named_bare(question, (document_text(citation.doc_id) for citation in citations))
         if bare is None:
             return ""
         place_kind, asked = bare
@@ -580,15 +580,18 @@ def cited_place_elsewhere(
     return f"{place_kind} {others[0]}"
 
 
-def _place_named_bare(question: str, texts: Sequence[str]) -> tuple[str, str] | None:
+def _place_named_bare(question: str, texts: Iterable[str]) -> tuple[str, str] | None:
     """The kind and folded name of a place the question names without its kind word, as ``texts`` name it.
 
     "Thu nhập bình quân đầu người ở Hương Mạc là bao nhiêu?" asks about what the report calls
-    "phường Hương Mạc": ("phường", "huong mac").
+    "phường Hương Mạc": ("phường", "huong mac"). ``texts`` are read only when the question names something.
     """
     names = {fold_diacritics(name).lower() for name in name_phrases(question)}
+    if not names:
+        return None
+    distinct = list(dict.fromkeys(texts))
     for kind in _PLACE_KINDS:
-        for text in dict.fromkeys(texts):
+        for text in distinct:
             for name, _, _ in place_mentions(kind, text):
                 folded = fold_diacritics(name).lower()
                 if folded in names:
