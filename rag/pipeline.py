@@ -1519,7 +1519,8 @@ ECHO_QUESTION_SHARE = 0.75
 
 # "Đúng." / "Vâng," / "Yes," opening an answer to a question that asks no yes or no.
 _AFFIRMATION = re.compile(
-    r"^\s*(?:đúng(?: vậy| rồi)?|vâng|dạ|chính xác|yes|correct)\s*[.,!:]\s+", re.IGNORECASE
+    r"^\s*(?:đúng(?: vậy| rồi)?|vâng|dạ|chính xác|yes|correct)\s*(?:\[[\d,\s]*\]\s*)*[.,!:]\s+",
+    re.IGNORECASE,
 )
 _ASKS_YES_OR_NO = re.compile(
     r"\b(?:không|chưa)\s*\??\s*$|\bcó phải\b"
@@ -1532,13 +1533,15 @@ def without_affirmation(raw: str, question: str) -> str:
     """``raw`` without an opening "Đúng." ("Right.") when the question asks no yes or no.
 
     "Từ Sơn đã lựa chọn những nội dung đột phá nào năm 2021?" was answered "Đúng. Từ Sơn đã lựa
-    chọn hai nội dung đột phá là … [1]": the answer is what follows. An answer that is only the
-    word is left whole.
+    chọn hai nội dung đột phá là … [1]", and also "Đúng [1]. Từ Sơn …": the answer is what follows.
+    An answer that is only the word is left whole.
     """
     raw, question = unicodedata.normalize("NFC", raw), unicodedata.normalize("NFC", question)
     match = _AFFIRMATION.match(raw)
     if match is None or _ASKS_YES_OR_NO.search(question) or not raw[match.end() :].strip():
         return raw
+    if "[" in match.group(0) and not re.search(r"\[\d", raw[match.end() :]):
+        return raw  # the word holds the only citation: dropping it would leave the claim unmarked
     return raw[match.end() :]
 
 

@@ -3903,6 +3903,13 @@ def test_a_copy_the_word_cap_cut_in_its_second_clause_is_shown_up_to_it():
             "Từ Sơn đã lựa chọn những nội dung đột phá nào năm 2021?",
             "Từ Sơn đã lựa chọn hai nội dung đột phá [1].",
         ),
+        (
+            "Đúng [1]. Từ Sơn đã lựa chọn hai nội dung đột phá [1].",
+            "Từ Sơn đã lựa chọn những nội dung đột phá nào năm 2021?",
+            "Từ Sơn đã lựa chọn hai nội dung đột phá [1].",
+        ),
+        # the word's marker is the only one: kept whole
+        ("Đúng [1]. Từ Sơn đã lựa chọn hai nội dung.", "Từ Sơn đã lựa chọn những nội dung nào?", None),
         ("Vâng, năm 2021 [1].", "Từ năm nào Ban Thường vụ lựa chọn các nội dung đột phá?", "năm 2021 [1]."),
         ("Yes, since 2021 [1].", "Since which year has Tu Son pursued its breakthroughs?", "since 2021 [1]."),
         # the question asks yes or no: the word is the answer
