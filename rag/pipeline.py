@@ -428,8 +428,10 @@ def rewrite_followup(question: str, history: History) -> tuple[str, str]:
     if not history or not looks_like_followup(question):
         return question, question
     previous = history[-1][0].strip()
-    resolved = _resolve_kind_reference(question, history[-1]) or _resolve_person_reference(
-        question, history[-1]
+    resolved = (
+        _resolve_kind_reference(question, history[-1])
+        or _resolve_person_reference(question, history[-1])
+        or _resolve_place_reference(question, history[-1])
     )
     if resolved:
         return resolved, resolved
@@ -496,6 +498,59 @@ def _resolve_kind_reference(question: str, turn: tuple[str, str]) -> str:
             entity = source[found[1] : found[2]]
             return question[: reference.start()] + entity + question[reference.end() :]
     return ""
+
+
+# "ở đó" / "there" (closing the question: "Is there …?" asks whether something exists).
+_PLACE_REFERENCE = re.compile(r"\b(?:ở|tại)\s+(?:đó|đấy)\b|\bthere(?=\s*[?？.!]*\s*$)", re.IGNORECASE)
+_PLACE_WORDS = tuple(kind for kind in _KIND_WORDS if kind not in ("năm", "tháng", "year"))
+# A place named without its kind word: "How many households in Phu Chan are poor?".
+_PLACE_PREPOSITIONS = frozenset("in at of ở tại của".split())
+_OPENING_AND = re.compile(r"^\s*(?:and|also|và)\s+(?=\S)", re.IGNORECASE)
+
+
+def _resolve_place_reference(question: str, turn: tuple[str, str]) -> str:
+    """Replace "ở đó" / "there" with the place the previous turn names.
+
+    "And what is the average income there?" after "How many households in Phu Chan are poor?"
+    becomes "What is the average income in Phu Chan?", and "Còn tỷ lệ hộ nghèo ở đó thì sao?" after
+    "Thu nhập … ở phường Phù Chẩn là bao nhiêu?" the previous question about "tỷ lệ hộ nghèo" (as
+    :func:`_swap_topic` reads "Còn tỷ lệ hộ nghèo thì sao?"). The place is one with its kind word ("phường Phù
+    Chẩn", "Huong Mac ward") in the previous answer or question, else a run of capitalised words
+    after "in" / "ở" in the previous question. Returns "" when there is no such reference or place.
+    """
+    reference = _PLACE_REFERENCE.search(question)
+    if not reference:
+        return ""
+    if _FOLLOWUP_START.search(question):
+        # "Còn tỷ lệ hộ nghèo ở đó thì sao?" asks the previous question of another topic.
+        topic = " ".join(
+            _followup_subject(question[: reference.start()] + question[reference.end() :]).split()
+        )
+        swapped = _swap_topic(turn[0], topic) if topic else ""
+        if swapped:
+            return swapped
+    place = ""
+    for source in (cite.strip_markers(turn[1]), turn[0]):
+        found = _kind_span(source, kinds=_PLACE_WORDS)
+        if found:
+            place = source[found[1] : found[2]]
+            if place.lower().startswith(found[0]):  # "Phường Hương Mạc [1]" opened the answer
+                place = place[:1].lower() + place[1:]
+            break
+    if not place:
+        words = list(re.finditer(r"[^\W_]+", turn[0]))
+        for i, word in enumerate(words[:-1]):
+            if word.group(0).lower() in _PLACE_PREPOSITIONS:
+                after = _name_run_end(words, turn[0], i + 1)
+                if after > i + 1:
+                    place = turn[0][words[i + 1].start() : words[after - 1].end()]
+                    break
+    if not place:
+        return ""
+    said = reference.group(0)
+    resolved = f"{said.split()[0]} {place}" if said.lower() != "there" else f"in {place}"
+    standalone = _OPENING_AND.sub("", question[: reference.start()] + resolved + question[reference.end() :])
+    return standalone[:1].upper() + standalone[1:]
 
 
 def place_mentions(kind: str, text: str) -> list[tuple[str, int, int]]:

@@ -877,6 +877,60 @@ def test_rewrite_followup_resolves_kind_references(turn, question, standalone):
 
 
 @pytest.mark.parametrize(
+    ("turn", "question", "standalone"),
+    [
+        (  # a place named without its kind word, after "in"
+            ("How many households in Phu Chan are poor?", "0.58% [2]"),
+            "And what is the average income there?",
+            "What is the average income in Phu Chan?",
+        ),
+        (  # the place the previous answer names, its kind word lower-cased mid-sentence
+            ("Đảng bộ phường nào gắn Kết luận số 01 với Nghị quyết Trung ương 4?", "Phường Hương Mạc [1]."),
+            "Dân số ở đó là bao nhiêu?",
+            "Dân số ở phường Hương Mạc là bao nhiêu?",
+        ),
+        (  # "Còn … ở đó thì sao?": the previous question of another topic
+            ("Thu nhập bình quân đầu người ở phường Phù Chẩn là bao nhiêu?", "Gần 53 triệu đồng [2]."),
+            "Còn tỷ lệ hộ nghèo ở đó thì sao?",
+            "Tỷ lệ hộ nghèo ở phường Phù Chẩn là bao nhiêu?",
+        ),
+        (
+            ("Phường Phù Chẩn đạt kết quả gì?", "Hộ nghèo giảm còn 0,58% [2]."),
+            "Tại đó thu nhập bình quân là bao nhiêu?",
+            "Tại phường Phù Chẩn thu nhập bình quân là bao nhiêu?",
+        ),
+    ],
+)
+def test_rewrite_followup_resolves_there_to_the_place_of_the_previous_turn(turn, question, standalone):
+    assert rewrite_followup(question, [turn]) == (standalone, standalone)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Is there a hospital?",  # "there" that opens no place: turns merged, as before
+        "Are there poor households?",
+    ],
+)
+def test_rewrite_followup_reads_an_existential_there_as_no_place(question):
+    previous = "How many households in Phu Chan are poor?"
+    assert rewrite_followup(question, [(previous, "0.58% [2]")]) == (question, f"{previous} {question}")
+
+
+def test_a_followup_asking_there_is_answered_about_that_place_not_with_the_previous_count(passages, text):
+    # Live: "53 triệu đồng/người/năm" was refused as "the copied figure's sentence names no hộ",
+    # the count of households the previous question asked.
+    assistant, _, retriever = make_assistant(
+        passages, text, ["53 triệu đồng/người/năm [2]"], supports_grammar=True, dense=[0.85] * 4
+    )
+    previous = ("How many households in Phu Chan are poor?", "0.58% [2]")
+    answer = assistant.ask("And what is the average income there?", history=[previous])
+    assert answer.standalone_question == "What is the average income in Phu Chan?"
+    assert retriever.queries[-1] == answer.standalone_question
+    assert not answer.refused and answer.verified and "53 million" in answer.answer
+
+
+@pytest.mark.parametrize(
     ("answer", "standalone"),
     [
         (
