@@ -624,13 +624,16 @@ def best_span(claim: Claim, passage: Passage, spans: Sequence[Span] | None = Non
 _RANK_BIGRAM_SHARE = 0.3
 
 
-def rank_sentences(query: str, text: str) -> list[tuple[float, int, int]]:
+def rank_sentences(
+    query: str, text: str, context: Callable[[int, int], str] | None = None
+) -> list[tuple[float, int, int]]:
     """Sentences of ``text`` scored by the query's content words they hold, best first.
 
     Words are weighted by their rarity among the sentences of ``text`` (IDF): the
     place a question names is in every sentence of its report and says little,
     the year or the rare word it asks about says much. Numbers weigh double.
-    A clause ended by ";" counts as a sentence.
+    A clause ended by ";" counts as a sentence. ``context(start, end)`` gives words a
+    sentence is read with, as if it held them: the place its report section is about.
 
     Returns:
         ``(score, start, end)`` triples, score in 0..1.
@@ -639,6 +642,10 @@ def rank_sentences(query: str, text: str) -> list[tuple[float, int, int]]:
     if not spans:
         return []
     features = [span_features(text[s:e]) for s, e in spans]
+    if context is not None:
+        features = [
+            found | span_features(context(s, e)) for found, (s, e) in zip(features, spans, strict=True)
+        ]
     claim = make_claim(query, name_weight=1.0)
     document_frequency: dict[str, int] = {}
     for feature_set in features:

@@ -606,33 +606,77 @@ def cited_place_elsewhere(
     """
     if not citations or document_text is None:
         return ""
-    found = _kind_span(question, kinds=(*_PLACE_KINDS, *_PLACE_KINDS_FROM_EN))
-    if found is not None:
-        kind, start, end = found
-        place_kind = _PLACE_KINDS_FROM_EN.get(kind, kind)
-        kind_word = re.escape(kind)
-        asked = fold_diacritics(
-            re.sub(rf"(?i)^{kind_word}\s+|\s+{kind_word}$", "", question[start:end])
-        ).lower()
-    else:
-        bare = _place_named_bare(question, (document_text(citation.doc_id) for citation in citations))
-        if bare is None:
-            return ""
-        place_kind, asked = bare
+    place = asked_place(question, (document_text(citation.doc_id) for citation in citations))
+    if place is None:
+        return ""
+    place_kind, asked = place
     others = []
     for citation in citations:
-        text = document_text(citation.doc_id)
-        named = (
-            place_mentions(place_kind, text[citation.start : citation.end])
-            or place_mentions(
-                place_kind, text[max(0, citation.start - PLACE_LOOKBACK_CHARS) : citation.start]
-            )[-1:]
-        )
-        # one letter off is the same place, as for unmentioned_names ("Phù Chẩm")
-        if not named or any(_one_edit_apart(fold_diacritics(name).lower(), asked) for name, _, _ in named):
+        named = places_about(place_kind, document_text(citation.doc_id), citation.start, citation.end)
+        if not named or any(_same_place(name, asked) for name in named):
             return ""
-        others.append(named[0][0])
+        others.append(named[0])
     return f"{place_kind} {others[0]}"
+
+
+def asked_place(question: str, texts: Iterable[str]) -> tuple[str, str] | None:
+    """The kind and folded name of the place a question asks about: ("phường", "phu chan").
+
+    "… phường Phù Chẩn …" and "… Phu Chan ward …" name it with its kind word; "… ở Hương Mạc …"
+    without, as ``texts`` (read only then) write it after one.
+    """
+    found = _kind_span(question, kinds=(*_PLACE_KINDS, *_PLACE_KINDS_FROM_EN))
+    if found is None:
+        return _place_named_bare(question, texts)
+    kind, start, end = found
+    kind_word = re.escape(kind)
+    name = re.sub(rf"(?i)^{kind_word}\s+|\s+{kind_word}$", "", question[start:end])
+    return _PLACE_KINDS_FROM_EN.get(kind, kind), fold_diacritics(name).lower()
+
+
+def places_about(kind: str, text: str, start: int, end: int) -> list[str]:
+    """The places of ``kind`` the sentence ``text[start:end]`` is about, as ``text`` names them.
+
+    Those it names itself, else the last one named in the ``PLACE_LOOKBACK_CHARS`` before it
+    (its report section's); [] when it is about none.
+    """
+    named = (
+        place_mentions(kind, text[start:end])
+        or place_mentions(kind, text[max(0, start - PLACE_LOOKBACK_CHARS) : start])[-1:]
+    )
+    return [name for name, _, _ in named]
+
+
+def _same_place(name: str, folded: str) -> bool:
+    # one letter off is the same place, as for unmentioned_names ("Phù Chẩm")
+    return _one_edit_apart(fold_diacritics(name).lower(), folded)
+
+
+def section_place_context(question: str, text: str) -> Callable[[int, int], str] | None:
+    """The context of :func:`cite.rank_sentences`: the asked place, for the sentences about it.
+
+    A sentence of ``text`` is about the place the question asks about when it names no place of
+    that kind itself but its paragraph named that place last. None when no place is asked about.
+
+    "Phường Phù Chẩn đã đạt được những kết quả gì?" was shown the report's closing sentence
+    ("Những kết quả … là động lực để Đảng bộ thành phố Từ Sơn …"), which shares "kết quả", and
+    not "Hiện nay, thu nhập bình quân đầu người đạt gần 53 triệu …", which names no ward but
+    stands in the section on phường Phù Chẩn.
+    """
+    place = asked_place(question, (text,))
+    if place is None:
+        return None
+    kind, asked = place
+
+    def context(start: int, end: int) -> str:
+        if place_mentions(kind, text[start:end]):
+            return ""
+        # Within its paragraph: the next one ("Thực hiện Kết luận số 01, Thành ủy Từ Sơn …") is the city's.
+        paragraph = text.rfind("\n", 0, start) + 1
+        named = places_about(kind, text[paragraph:end], start - paragraph, end - paragraph)
+        return f"{kind} {named[0]}" if named and _same_place(named[0], asked) else ""
+
+    return context
 
 
 def _place_named_bare(question: str, texts: Iterable[str]) -> tuple[str, str] | None:
@@ -930,7 +974,10 @@ def rank_passage_sentences(
 
     ``semantic_weight`` multiplies the ``semantic`` bonus.
     """
-    ranked = [cite.rank_sentences(query, passage.text) for passage in passages]
+    ranked = [
+        cite.rank_sentences(query, passage.text, section_place_context(query, passage.text))
+        for passage in passages
+    ]
     if semantic is not None:
         # One ranking over the sentences of all passages: the bonus goes to the few globally closest.
         flat = [(i, j) for i, scored in enumerate(ranked) for j in range(len(scored))]

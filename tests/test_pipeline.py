@@ -3991,3 +3991,66 @@ def test_an_answer_opening_with_right_is_shown_without_it(passages, text):
     answer = assistant.ask("Từ Sơn đã lựa chọn những nội dung đột phá nào năm 2021?")
     assert not answer.refused and not answer.answer.startswith("Đúng")
     assert "hai nội dung đột phá" in answer.answer
+
+
+# ---------------------------------------------------------------- the asked place's section
+
+
+def whole_report_passage(text: str) -> Passage:
+    """The seed report as one passage, as retrieval merges its adjacent chunks."""
+    return Passage(1, DOC_ID, "Đảng bộ thành phố Từ Sơn", text, 0, len(text), ("c1",), 1.0)
+
+
+def test_sentences_in_the_asked_places_section_are_read_as_about_it(text):
+    from rag.pipeline import rank_passage_sentences
+
+    question = "Phường Phù Chẩn đã đạt được những kết quả gì?"
+    (ranked,) = rank_passage_sentences(question, [whole_report_passage(text)])
+    top = [text[start:end] for _, start, end in ranked[:3]]
+    # they name no ward, but stand in the paragraph on phường Phù Chẩn
+    assert any("gần 53 triệu" in sentence for sentence in top)
+    assert any("3/3 khu dân cư" in sentence for sentence in top)
+    # the closing sentence shares "kết quả" only and is about the city
+    assert not any(sentence.startswith("Những kết quả") for sentence in top)
+    closing = next(i for i, (_, start, _) in enumerate(ranked) if text[start:].startswith("Những kết quả"))
+    assert closing > 3
+
+
+@pytest.mark.parametrize(
+    ("question", "place"),
+    [
+        ("Phường Phù Chẩn đã đạt được những kết quả gì?", "phường Phù Chẩn"),
+        ("What has Phu Chan ward achieved?", "phường Phù Chẩn"),  # the English kind word
+        ("Đảng ủy Hương Mạc đã làm gì?", "phường Hương Mạc"),  # no kind word: as the report writes it
+        ("Từ Sơn đã làm gì?", None),  # a city holds wards: no section of its own
+    ],
+)
+def test_the_section_context_is_the_asked_place_within_its_paragraph(text, question, place):
+    from rag.pipeline import section_place_context
+
+    context = section_place_context(question, text)
+    if place is None:
+        assert context is None
+        return
+    assert context is not None
+    sentence = "Hiện nay, thu nhập bình quân đầu người đạt gần 53 triệu đồng/người/năm"
+    waste = "rác thải sinh hoạt được thu gom"
+    city = "Thực hiện Kết luận số 01, Thành ủy Từ Sơn"  # the paragraph after Phù Chẩn's
+    spans = {key: (text.index(key), text.index(key) + len(key)) for key in (sentence, waste, city)}
+    assert context(*spans[sentence]) == (place if place.endswith("Phù Chẩn") else "")
+    assert context(*spans[waste]) == (place if place.endswith("Hương Mạc") else "")
+    assert context(*spans[city]) == ""
+    named = text.index("Ở Đảng bộ phường Phù Chẩn")
+    assert context(named, named + 40) == ""  # a sentence naming a ward needs no context
+
+
+def test_a_question_about_a_wards_results_is_shown_that_wards_sentences(text):
+    # Live: the excerpt was the ward's opening sentence and the report's closing one, and the
+    # model answered with the latter: "… là động lực để Đảng bộ thành phố Từ Sơn …".
+    passage = whole_report_passage(text)
+    reply = "Thu nhập bình quân đầu người đạt gần 53 triệu đồng/người/năm [1]."
+    assistant, llm, _ = make_assistant([passage], text, [reply])
+    answer = assistant.ask("Phường Phù Chẩn đã đạt được những kết quả gì?")
+    shown = llm.prompts[0][-1]["content"]
+    assert "gần 53 triệu" in shown and "Những kết quả trong thực hiện" not in shown
+    assert not answer.refused and answer.verified and "53 triệu" in answer.answer
