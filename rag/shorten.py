@@ -189,6 +189,12 @@ def asks_explanation(question: str) -> bool:
     return bool(_EXPLAINING.search(unicodedata.normalize("NFC", question)))
 
 
+# What opens a list the question's words were said before: "… những kết quả như sau: - …".
+_LIST_INTRO = re.compile(
+    r"^(?:như sau|sau đây|sau|as follows|follows|the following|following)\s*:\s*(?:[-–•]\s+)?", re.I
+)
+
+
 def short_answer(answer: str, question: str) -> str:
     """``answer`` cut to the words it adds to ``question``, with its [n] markers; else unchanged.
 
@@ -255,7 +261,7 @@ def short_answer(answer: str, question: str) -> str:
     ):
         end += 1  # "DTIME(f(n))": the quotation pattern above does not nest
     end = _before_trailing_clause(sentence, start, end)
-    short = sentence[start:end]
+    short = _LIST_INTRO.sub("", sentence[start:end])  # "như sau: - Thu nhập …" → "Thu nhập …"
     return f"{opening_capital(short)} {markers}"  # it opens a chat message: "Hai [1]"
 
 

@@ -257,6 +257,18 @@ from rag.shorten import asked_phrase, short_answer, slot_filler
             "Polonia fell out of the top national teams in 2013 because of its dire finances [1].",
             "Because of its dire finances [1]",
         ),
+        (  # the words opening the list go with the question's (live, seed report)
+            "Phường Phù Chẩn đã đạt được những kết quả gì?",
+            "Phường Phù Chẩn đã đạt được những kết quả như sau: - Thu nhập bình quân đầu người đạt gần "
+            "53 triệu đồng/người/năm [1] - 3/3 khu dân cư đạt danh hiệu Khu phố văn hóa [1]",
+            "Thu nhập bình quân đầu người đạt gần 53 triệu đồng/người/năm - 3/3 khu dân cư đạt danh "
+            "hiệu Khu phố văn hóa [1]",
+        ),
+        (
+            "What are the results of Phu Chan ward?",
+            "The results of Phu Chan ward are as follows: income of nearly 53 million VND [1].",
+            "Income of nearly 53 million VND [1]",
+        ),
     ],
 )
 def test_a_sentence_restating_the_question_is_cut_to_its_answer(question, answer, short):
