@@ -45,6 +45,8 @@ from rag.prompts import (
     EXCERPT_GAP,
     INSTRUCTION_TEXT,
     PLACE_KINDS_EN,
+    REFUSAL_EN,
+    REFUSAL_VI,
     answer_start_filters,
     asked_about_person,
     asked_kind,
@@ -1642,9 +1644,28 @@ def without_affirmation(raw: str, question: str) -> str:
     match = _AFFIRMATION.match(raw)
     if match is None or _ASKS_YES_OR_NO.search(question) or not raw[match.end() :].strip():
         return raw
-    if "[" in match.group(0) and not re.search(r"\[\d", raw[match.end() :]):
-        return raw  # the word holds the only citation: dropping it would leave the claim unmarked
-    return raw[match.end() :]
+    # "Đúng [1]. Từ Sơn … xây dựng.": the word's markers go to what follows when that has none.
+    return _with_markers(raw[match.end() :], _markers_of(match.group(0)))
+
+
+def without_refusal_sentence(raw: str) -> str:
+    """``raw`` without the refusal sentence it adds to cited claims, else unchanged.
+
+    "Phường Phù Chẩn đã đạt được những kết quả gì?" was answered with four cited results and then
+    "Không tìm thấy thông tin này trong tài liệu.", which, checked as a claim, left the answer
+    unverified and the results unshown. The claims are checked on their own; an answer that is
+    only the refusal, or cites it, is left whole.
+    """
+    for refusal in (REFUSAL_VI, REFUSAL_EN):
+        at = raw.find(refusal)
+        if at < 0:
+            continue
+        rest = f"{raw[:at].rstrip()} {raw[at + len(refusal) :].strip()}".strip()
+        if re.match(r"\s*\[\d", raw[at + len(refusal) :]):
+            continue  # "Không tìm thấy … [2]": the model cites its refusal
+        if cite.parse_markers(rest) and cite.content_tokens(cite.strip_markers(rest)):
+            return rest
+    return raw
 
 
 def without_question_echo(raw: str, question: str) -> str:
@@ -2551,7 +2572,9 @@ class Assistant:
 
         raw = _without_repeat("".join(pieces), len(passages))
         if not grammar:
-            raw = without_question_echo(without_affirmation(raw, standalone), standalone)
+            raw = without_question_echo(
+                without_affirmation(without_refusal_sentence(raw), standalone), standalone
+            )
         if cross_lingual and not grammar:
             raw = without_prompt_talk(raw, standalone)
         answer.raw_answer = raw.strip()
@@ -3168,6 +3191,11 @@ class Assistant:
             if unnamed:
                 return self._refuse(answer, passages, started, f"the quoted passage never names {unnamed}")
             if extractive is not None:
+                elsewhere = cited_place_elsewhere(
+                    answer.standalone_question or question, extractive[1], document_text
+                )
+                if elsewhere:
+                    return self._refuse(answer, passages, started, f"the quoted text is about {elsewhere}")
                 answer.answer, answer.citations = self._model_words_or_quote(
                     extractive, raw, answer.standalone_question or question, answer, passages
                 )
@@ -3234,6 +3262,10 @@ class Assistant:
         ):
             extractive = self._extractive(asked, raw, passages, language, min_question_rank=min_rank)
             if self._names_the_quote_lacks(extractive, asked, passages, raw):
+                extractive = None
+            document_text = self._index.document_text if self._index is not None else None
+            if extractive is not None and cited_place_elsewhere(asked, extractive[1], document_text):
+                # "Thu nhập … ở Hương Mạc là bao nhiêu?" is not answered by Phù Chẩn's figure.
                 extractive = None
             if extractive is not None and filters:
                 quote = extractive[1][0].quote

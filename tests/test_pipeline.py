@@ -3962,8 +3962,12 @@ def test_a_copy_the_word_cap_cut_in_its_second_clause_is_shown_up_to_it():
             "Từ Sơn đã lựa chọn những nội dung đột phá nào năm 2021?",
             "Từ Sơn đã lựa chọn hai nội dung đột phá [1].",
         ),
-        # the word's marker is the only one: kept whole
-        ("Đúng [1]. Từ Sơn đã lựa chọn hai nội dung.", "Từ Sơn đã lựa chọn những nội dung nào?", None),
+        # the word's marker is the only one: it goes to what follows (live, seed report)
+        (
+            "Đúng [1]. Từ Sơn đã lựa chọn hai nội dung.",
+            "Từ Sơn đã lựa chọn những nội dung nào?",
+            "Từ Sơn đã lựa chọn hai nội dung [1].",
+        ),
         ("Vâng, năm 2021 [1].", "Từ năm nào Ban Thường vụ lựa chọn các nội dung đột phá?", "năm 2021 [1]."),
         ("Yes, since 2021 [1].", "Since which year has Tu Son pursued its breakthroughs?", "since 2021 [1]."),
         # the question asks yes or no: the word is the answer
@@ -4054,3 +4058,56 @@ def test_a_question_about_a_wards_results_is_shown_that_wards_sentences(text):
     shown = llm.prompts[0][-1]["content"]
     assert "gần 53 triệu" in shown and "Những kết quả trong thực hiện" not in shown
     assert not answer.refused and answer.verified and "53 triệu" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("raw", "kept"),
+    [
+        (  # live: four cited results, then the refusal sentence
+            "Kết quả như sau: - Thu nhập đạt gần 53 triệu đồng/người/năm [1] - 3/3 khu dân cư đạt danh hiệu "
+            "Khu phố văn hóa [1] Không tìm thấy thông tin này trong tài liệu.",
+            "Kết quả như sau: - Thu nhập đạt gần 53 triệu đồng/người/năm [1] - 3/3 khu dân cư đạt danh hiệu "
+            "Khu phố văn hóa [1]",
+        ),
+        (
+            "The documents do not contain this information. The poverty rate fell to 0.58% [2].",
+            "The poverty rate fell to 0.58% [2].",
+        ),
+        # only the refusal, a refusal the model cites, or no cited claim beside it: unchanged
+        ("Không tìm thấy thông tin này trong tài liệu.", None),
+        ("Thu nhập đạt 53 triệu [1]. Không tìm thấy thông tin này trong tài liệu [1].", None),
+        ("Thu nhập đạt 53 triệu. Không tìm thấy thông tin này trong tài liệu.", None),
+    ],
+)
+def test_a_refusal_sentence_after_cited_claims_goes(raw, kept):
+    from rag.pipeline import without_refusal_sentence
+
+    assert without_refusal_sentence(raw) == (raw if kept is None else kept)
+
+
+def test_cited_results_followed_by_the_refusal_sentence_are_shown(text):
+    reply = (
+        "Phường Phù Chẩn đã đạt được những kết quả như sau: - Thu nhập bình quân đầu người đạt gần 53 triệu "
+        "đồng/người/năm [1] - 3/3 khu dân cư đạt danh hiệu Khu phố văn hóa [1] "
+        "Không tìm thấy thông tin này trong tài liệu."
+    )
+    assistant, _, _ = make_assistant([whole_report_passage(text)], text, [reply])
+    answer = assistant.ask("Phường Phù Chẩn đã đạt được những kết quả gì?")
+    assert not answer.refused and answer.verified
+    assert "53 triệu" in answer.answer and "3/3 khu dân cư" in answer.answer
+    assert "Không tìm thấy" not in answer.answer
+
+
+def test_a_figure_quoted_after_the_models_refusal_must_be_of_the_asked_ward(text):
+    # Live: the model refused "ở Hương Mạc", rightly, and Phù Chẩn's income was quoted instead.
+    assistant, _, _ = make_assistant(
+        [whole_report_passage(text)], text, [REFUSAL_VI, REFUSAL_VI], supports_grammar=True, dense=[0.85]
+    )
+    answer = assistant.ask("Thu nhập bình quân đầu người ở Hương Mạc là bao nhiêu?")
+    assert answer.refused, answer.answer
+    # the ward the figure is about is quoted
+    assistant, _, _ = make_assistant(
+        [whole_report_passage(text)], text, [REFUSAL_VI, REFUSAL_VI], supports_grammar=True, dense=[0.85]
+    )
+    answer = assistant.ask("Thu nhập bình quân đầu người ở Phù Chẩn là bao nhiêu?")
+    assert not answer.refused and "53 triệu" in answer.answer
