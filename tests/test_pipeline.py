@@ -4111,3 +4111,50 @@ def test_a_figure_quoted_after_the_models_refusal_must_be_of_the_asked_ward(text
     )
     answer = assistant.ask("Thu nhập bình quân đầu người ở Phù Chẩn là bao nhiêu?")
     assert not answer.refused and "53 triệu" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "translation", "quoted"),
+    [
+        # live: the model refused, though shown "rác thải sinh hoạt được thu gom …"
+        (
+            "What did Hương Mạc ward do about household waste?",
+            "Phường Hương Mạc đã làm gì với rác thải sinh hoạt?",
+            "rác thải sinh hoạt",
+        ),
+        # the report says nothing of Phù Chẩn's waste: its sentences are Hương Mạc's
+        (
+            "What did Phu Chan ward do about household waste?",
+            "Phường Phù Chẩn đã làm gì với rác thải sinh hoạt?",
+            None,
+        ),
+        # a translation that lost the question's ward cannot tell which sentence answers
+        (
+            "What did Phu Chan ward do about household waste?",
+            "Phường đã làm gì với rác thải sinh hoạt?",
+            None,
+        ),
+    ],
+)
+def test_an_english_question_the_model_refused_is_quoted_when_its_translation_matches(
+    text, question, translation, quoted
+):
+    from rag.translate import clear_translation_cache
+
+    clear_translation_cache()
+    passage = whole_report_passage(text)
+    refusal = "[1] The passage does not contain any information about household waste."
+    assistant = Assistant(
+        get_settings({"retrieval": RETRIEVAL}),
+        index=FakeIndex({DOC_ID: text}, [passage]),
+        embedder=FakeEmbedder(),
+        llm=FakeLLM([translation, refusal]),
+        retriever=_TranslatingRetriever([passage]),
+    )
+    answer = assistant.ask(question)
+    if quoted is None:
+        assert answer.refused and answer.refusal_reason == "the model refused"
+        return
+    assert not answer.refused and answer.answer.startswith(extractive_note_for("en"))
+    assert quoted in answer.citations[0].quote
+    assert answer.evidence["quoted_instead_of_refusal"] == 1.0
