@@ -204,13 +204,18 @@ QUOTE_INSTEAD_OF_REFUSAL_RANK = 0.6
 # bão Nhiệt đới Fay năm 2008" for "… vào năm nào?"); the 5 unanswerable ones had overlaps .17-.49
 # and ranks .16-.34.
 FIGURE_QUOTE_OVERLAP = 0.5
+FIGURE_QUOTE_RANK = 0.45
 # A question in another language than the passages that the model refused is quoted across
 # (:meth:`Assistant._quote_or_refuse`) when the passages hold this share of its words (its
 # translation's and the glossary's). The 1.5B model refused no question of the XQuAD EN->VI runs
 # (seeds 0 and 1, 160 questions) so; on the reports set it refused "What did Hương Mạc ward do
 # about household waste?" (overlap .53), whose answer "rác thải sinh hoạt được thu gom …" it was shown.
 QUOTE_ACROSS_AFTER_REFUSAL_OVERLAP = 0.5
-FIGURE_QUOTE_RANK = 0.45
+# ... and the quoted sentence ranks this high for the translation (:func:`_translation_rank`). The
+# model's own translation of that question, "Hương Mạc ward đã làm gì về thải thải gia đình?" (with
+# the glossary's "phường hộ rác thải"), ranks the sentence it should quote ("… ký cam kết đến từng
+# hộ dân để thu gom, xử lý rác thải …") .47: the floor of figure quotes, as for Vietnamese questions.
+QUOTE_ACROSS_AFTER_REFUSAL_RANK = FIGURE_QUOTE_RANK
 # The sentence quoted after an unverifiable answer is chosen with the answer's words too, so a
 # wrong answer can pull it off the question ("Xây dựng là một quy trình…" quoted for a question
 # about Setanta Sports). Below this ``citations.rank_sentences`` score for the question alone,
@@ -1694,6 +1699,10 @@ def without_refusal_sentence(raw: str) -> str:
     return raw
 
 
+# The words saying that a list follows: "như sau:", "sau đây:", "as follows:".
+_LIST_INTRO_WORDS = frozenset(cite.content_tokens("như sau đây là gồm bao gồm follows following below as"))
+
+
 def without_question_echo(raw: str, question: str) -> str:
     """``raw`` without its sentences that ask the question again, when another sentence answers.
 
@@ -1701,13 +1710,18 @@ def without_question_echo(raw: str, question: str) -> str:
     thế nào [1]? Thành ủy Từ Sơn xây dựng kế hoạch, …" was shown, the question cited as a claim.
     A sentence ending in "?" whose content words are mostly (``ECHO_QUESTION_SHARE``) the
     question's goes; its markers go to the next sentence when that has none. An answer that is
-    only the question is left whole, for :func:`says_nothing_new` to judge.
+    only the question is left whole, for :func:`says_nothing_new` to judge. A line saying the
+    question back to open a list ("Phường Phù Chẩn đã đạt được những kết quả như sau:") goes too:
+    checked as a claim, it left four cited results unverified and unshown.
     """
     question_words = cite.content_tokens(question)
 
     def asks_again(piece: str) -> bool:
         text = cite.strip_markers(piece).strip()
         words = cite.content_tokens(text)
+        if text.endswith(":"):  # "Phường Phù Chẩn đã đạt được những kết quả như sau:" opening a list
+            words -= _LIST_INTRO_WORDS
+            return bool(words) and words <= question_words
         return text.endswith(("?", "？")) and len(words & question_words) >= ECHO_QUESTION_SHARE * len(words)
 
     pieces = [piece for piece in _SENTENCE_BREAK.split(raw) if piece.strip()]
@@ -1723,7 +1737,7 @@ def without_question_echo(raw: str, question: str) -> str:
             continue
         piece, carried = _with_markers(piece, carried), ""
         kept.append(piece)
-    return " ".join(kept)
+    return ("\n" if "\n" in raw.strip() else " ").join(kept)  # a list stays one item a line
 
 
 def without_prompt_talk(raw: str, question: str) -> str:
@@ -3334,7 +3348,7 @@ class Assistant:
             if (
                 quoted is not None
                 and _translation_rank(translation, asked, quoted[1][0], passages)
-                >= QUOTE_INSTEAD_OF_REFUSAL_RANK
+                >= QUOTE_ACROSS_AFTER_REFUSAL_RANK
                 and not self._names_the_quote_lacks(quoted, asked, passages, "")
                 and not cited_place_elsewhere(asked, quoted[1], document_text)
             ):

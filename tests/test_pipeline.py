@@ -3136,6 +3136,14 @@ RESULTS_Q = "Kết quả thực hiện Kết luận 01 ở Từ Sơn như thế 
             "Vì sao lại chọn đất đai? Thành ủy Từ Sơn xây dựng kế hoạch [1].",
         ),
         ("Thành ủy Từ Sơn xây dựng kế hoạch [1].", "Thành ủy Từ Sơn xây dựng kế hoạch [1]."),
+        (  # the question said back to open a list: it goes, the list keeps its lines
+            "Kết quả thực hiện Kết luận 01 ở Từ Sơn như sau:\n- Xử phạt 61 trường hợp [1]\n- 60 vụ [1]",
+            "- Xử phạt 61 trường hợp [1]\n- 60 vụ [1]",
+        ),
+        (  # a list opened by other words stays whole
+            "Hai nội dung đột phá gồm:\n- quản lý đất đai [1]\n- trật tự xây dựng [1]",
+            "Hai nội dung đột phá gồm:\n- quản lý đất đai [1]\n- trật tự xây dựng [1]",
+        ),
     ],
 )
 def test_answers_lose_the_question_asked_again(raw, kept):
@@ -4085,11 +4093,16 @@ def test_a_refusal_sentence_after_cited_claims_goes(raw, kept):
     assert without_refusal_sentence(raw) == (raw if kept is None else kept)
 
 
-def test_cited_results_followed_by_the_refusal_sentence_are_shown(text):
-    reply = (
-        "Phường Phù Chẩn đã đạt được những kết quả như sau: - Thu nhập bình quân đầu người đạt gần 53 triệu "
-        "đồng/người/năm [1] - 3/3 khu dân cư đạt danh hiệu Khu phố văn hóa [1] "
-        "Không tìm thấy thông tin này trong tài liệu."
+@pytest.mark.parametrize("separator", [" ", "\n"])
+def test_cited_results_followed_by_the_refusal_sentence_are_shown(text, separator):
+    # live, one item a line
+    reply = separator.join(
+        [
+            "Phường Phù Chẩn đã đạt được những kết quả như sau:",
+            "- Thu nhập bình quân đầu người đạt gần 53 triệu đồng/người/năm [1]",
+            "- 3/3 khu dân cư đạt danh hiệu Khu phố văn hóa [1]",
+            "Không tìm thấy thông tin này trong tài liệu.",
+        ]
     )
     assistant, _, _ = make_assistant([whole_report_passage(text)], text, [reply])
     answer = assistant.ask("Phường Phù Chẩn đã đạt được những kết quả gì?")
@@ -4121,6 +4134,11 @@ def test_a_figure_quoted_after_the_models_refusal_must_be_of_the_asked_ward(text
             "What did Hương Mạc ward do about household waste?",
             "Phường Hương Mạc đã làm gì với rác thải sinh hoạt?",
             "rác thải sinh hoạt",
+        ),
+        (  # the model's own translation, live
+            "What did Hương Mạc ward do about household waste?",
+            "Hương Mạc ward đã làm gì về thải thải gia đình?",
+            "ký cam kết đến từng hộ dân",
         ),
         # the report says nothing of Phù Chẩn's waste: its sentences are Hương Mạc's
         (
