@@ -528,8 +528,12 @@ def _time(words: list[str]) -> str:
             break
     while head and not _DIGITS.search(head[-1]):
         head.pop()
-    if len(head) == 1 and re.fullmatch(r"\d{1,2}", head[0]) and not _DATE_WORDS & set(lowered):
-        return ""  # "Eurobird 1": a number of two digits or fewer, with no date word, is no date
+    if len(head) == 1 and re.fullmatch(r"\d{1,2}", head[0]):
+        # "Eurobird 1": a number of two digits or fewer is a date only after a date word ("ngày 2");
+        # before one it counts them: "2 năm qua" is the past two years.
+        at = next(i for i, word in enumerate(words) if word == head[0])
+        if not at or lowered[at - 1] not in _DATE_WORDS:
+            return ""
     return " ".join(head)
 
 
