@@ -529,6 +529,25 @@ _ASKING_PHRASE = re.compile(
 )
 
 
+# Places Vietnamese names after their kind word ("tỉnh Bắc Ninh"): the answer to "… tỉnh nào?".
+# Not "thành phố": XQuAD writes its cities bare ("Warsaw là thủ đô …").
+_NAMED_AFTER_KIND = ("tỉnh", "huyện", "quận", "phường", "xã", "thị xã", "thị trấn")
+
+
+def asked_place_kind(question: str) -> str:
+    """The place kind a "<kind> nào" question asks, when names follow that word ("tỉnh"); else ""."""
+    asking = named_body_asked(question)
+    if asking is None:
+        return ""
+    kind = question[asking[0] : asking[1]].lower().removesuffix("nào").strip()
+    return kind if kind in _NAMED_AFTER_KIND else ""
+
+
+def _after_kind_word(sentence: str, start: int, kind: str) -> bool:
+    """Whether the name at ``start`` follows ``kind``: "tỉnh Bắc Ninh"."""
+    return sentence[:start].rstrip().lower().endswith(kind)
+
+
 def asked_phrase(sentence: str, question: str) -> str | None:
     """The one phrase of ``sentence`` of the kind ``question`` asks for; None when it holds none or several.
 
@@ -555,6 +574,7 @@ def asked_phrase(sentence: str, question: str) -> str | None:
     elif kind == "quantity":
         spans = _counted_figures(sentence, question)
     elif kind == "person" or asks_named_body(question):
+        place_kind = asked_place_kind(question)
         asked_words = set(re.findall(r"[^\W_]+", fold_diacritics(question).lower()))
         spans = []
         for start, end in _name_runs(sentence):
@@ -563,6 +583,8 @@ def asked_phrase(sentence: str, question: str) -> str | None:
                 continue  # the question's own name
             if kind == "person" and " " not in run and is_vietnamese_word(sentence[start:end]):
                 continue  # no Vietnamese name has one syllable: "Bác", "Thuốc"
+            if place_kind and not _after_kind_word(sentence, start, place_kind):
+                continue  # "… tỉnh nào?" is answered by "tỉnh Bắc Ninh", not by the "Kết" of "Kết luận"
             spans.append((start, end))
     else:
         return None
