@@ -85,6 +85,7 @@ from rag.settings import Settings, get_settings
 from rag.shorten import (
     MAX_SUBJECT_WORDS,
     asked_phrase,
+    asked_place_kind,
     asks_explanation,
     counted_words,
     filled_slot,
@@ -2649,6 +2650,31 @@ class Assistant:
             )
         yield DoneEvent(finished)
 
+    def _holder_of_copied_post(
+        self, raw: str, passages: Sequence[Passage]
+    ) -> tuple[str, list[cite.Citation]] | None:
+        """The person a copied phrase is the quoted post of, cited from name to post; else None.
+
+        "Trưởng Ban Tuyên giáo Thành ủy Từ Sơn [1]" stands in "Đồng chí Lê Văn Nam, Ủy viên Ban
+        Thường vụ, Trưởng Ban Tuyên giáo Thành ủy Từ Sơn cho biết" (:func:`quoted_people`):
+        "Lê Văn Nam [1]". A post the question does not ask about is refused later
+        (:meth:`_post_held_instead`).
+        """
+        by_n = {passage.n: passage for passage in passages}
+        for text, n in cite.span_parts(raw) or []:
+            passage = by_n.get(n)
+            phrase = text.strip(EDGE_PUNCT + " ")
+            if passage is None or len(phrase.split()) < 2:
+                continue
+            for name, position, start, end in quoted_people(passage.text):
+                name_at = passage.text.find(name, start, end)
+                # the copy may run on into the speech verb: "… Thành ủy Từ Sơn cho biết"
+                if passage.text.find(phrase, name_at + len(name), end) < 0:
+                    continue
+                post_end = passage.text.find(position, name_at, end) + len(position)
+                return f"{name} [{n}]", [self._cite_span(passage, name_at, post_end)]
+        return None
+
     def _post_held_instead(self, question: str, answer: Answer, passages: Sequence[Passage]) -> str:
         """The post the passages quote the answer's person in, when it is not the one asked about; else "".
 
@@ -3084,7 +3110,13 @@ class Assistant:
             answer.verified = True
             if not factoid_kind:
                 answer.answer = before_cut_off_clause(answer.answer, span_kind, span_max_words)
-            if factoid_kind:
+            holder = self._holder_of_copied_post(raw, passages) if span_kind == "person" else None
+            if holder is not None:
+                # "Who heads the Propaganda Department of Tu Son?" copied "Trưởng Ban Tuyên giáo Thành
+                # ủy Từ Sơn", the post of the person the report quotes: he answers, not the post.
+                answer.answer, answer.citations = holder
+                answer.evidence["holder_of_copied_post"] = 1.0
+            elif factoid_kind:
                 english = _factoid_answer(answer.answer, factoid_kind)
                 if english is None:
                     return self._refuse(
@@ -3236,6 +3268,13 @@ class Assistant:
                 )
                 if elsewhere:
                     return self._refuse(answer, passages, started, f"the quoted text is about {elsewhere}")
+                unnamed_kind = asked_place_kind(answer.standalone_question or question)
+                if unnamed_kind and not place_mentions(unnamed_kind, extractive[1][0].quote):
+                    # "Thành phố Từ Sơn thuộc tỉnh nào?" was answered "… thuộc tỉnh Hà Nội", which no
+                    # passage says; the report's title, quoted instead, names no province either.
+                    return self._refuse(
+                        answer, passages, started, f"the quoted sentence names no {unnamed_kind}"
+                    )
                 answer.answer, answer.citations = self._model_words_or_quote(
                     extractive, raw, answer.standalone_question or question, answer, passages
                 )
@@ -3323,6 +3362,9 @@ class Assistant:
                 extractive is not None
                 and asks_named_body(asked)
                 and not names_something_new(extractive[1][0].quote, asked)
+                or extractive is not None
+                and asked_place_kind(asked)
+                and not place_mentions(asked_place_kind(asked), extractive[1][0].quote)
             ):
                 # "Một kỹ thuật viên dược phải đăng ký với cơ quan nào?" is not answered by a sentence
                 # on "kỹ thuật viên dược" that names no agency: the model's refusal stands.
@@ -3992,7 +4034,14 @@ class Assistant:
     def _quote(
         self, passage: Passage, start: int, end: int, language: str
     ) -> tuple[str, list[cite.Citation]]:
-        """``passage.text[start:end]`` quoted after the note that the model's answer failed checks."""
+        """``passage.text[start:end]`` quoted after the note that the model's answer failed checks.
+
+        A sentence ending a quoted speech ("… trật tự an toàn xã hội đảm bảo”.") ends before its
+        closing mark, which would otherwise close the quote twice.
+        """
+        sentence = passage.text[start:end].rstrip()
+        if sentence.count("”") > sentence.count("“") and re.search(r"”\W*$", sentence):
+            end = start + sentence.rfind("”")
         text = f"{extractive_note_for(language)} “{passage.text[start:end]}” [{passage.n}]"
         return text, [self._cite_span(passage, start, end)]
 

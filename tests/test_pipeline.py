@@ -533,8 +533,10 @@ def test_a_copied_phrase_without_a_name_gives_way_to_the_sentence_naming_the_per
     )
     # (asked as "Ai là …?", the post's holder is read off without the model)
     answer = assistant.ask("Ai đang giữ cương vị Phó Bí thư Thường trực Đảng ủy phường Phù Chẩn?")
-    assert not answer.refused and "Nguyễn Công Giang" in answer.answer
-    assert answer.evidence["quoted_instead_of_refusal"] == 1.0
+    assert not answer.refused and answer.answer == "Nguyễn Công Giang [2]"
+    # the copied words are part of his quoted post: he is the answer, cited from name to post
+    assert answer.evidence["holder_of_copied_post"] == 1.0
+    assert answer.citations[0].quote == "Nguyễn Công Giang, Phó Bí thư Thường trực Đảng ủy phường"
 
 
 def test_english_question_gets_english_refusal_and_english_prompt(passages, text):
@@ -2098,6 +2100,13 @@ def test_a_figure_takes_the_word_that_makes_it_approximate_or_a_bound():
         ("thế kỉ XIX", "time", "19th century"),
         ("đầu thế kỷ XXI", "time", "early 21st century"),
         ("Eurobird 1", "time", ""),  # a small number with no date word is no date
+        (
+            "2 năm qua",
+            "time",
+            "",
+        ),  # nor one before it: the past two years (live: "When was this report published?")
+        ("3 tháng", "time", ""),
+        ("ngày 2", "time", "2"),
         ("ngày 2", "time", "2"),
         ("Đồng chí Đàm Đức Hà, Bí thư Đảng ủy", "person", "Đàm Đức Hà"),
         ("James O. McKinsey thành lập", "person", "James O. McKinsey"),
@@ -4176,3 +4185,51 @@ def test_an_english_question_the_model_refused_is_quoted_when_its_translation_ma
     assert not answer.refused and answer.answer.startswith(extractive_note_for("en"))
     assert quoted in answer.citations[0].quote
     assert answer.evidence["quoted_instead_of_refusal"] == 1.0
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Who heads the Propaganda Department of Tu Son?", "Ai đứng đầu Ban Tuyên giáo Thành ủy Từ Sơn?"],
+)
+def test_a_copied_post_of_a_quoted_person_is_answered_with_the_person(passages, text, question):
+    # Live: "Trưởng Ban Tuyên [1]", the post cut to its capitalised words, was shown for "who".
+    assistant, _, _ = make_assistant(
+        passages, text, ["Trưởng Ban Tuyên giáo Thành ủy Từ Sơn [3]"], supports_grammar=True, dense=[0.85] * 4
+    )
+    answer = assistant.ask(question)
+    assert not answer.refused and answer.answer == "Lê Văn Nam [3]"
+    (citation,) = answer.citations
+    assert citation.quote == "Lê Văn Nam, Ủy viên Ban Thường vụ, Trưởng Ban Tuyên giáo Thành ủy Từ Sơn"
+    assert text[citation.start : citation.end] == citation.quote
+    assert answer.evidence["holder_of_copied_post"] == 1.0
+
+
+def test_a_copied_deputys_post_answers_no_question_about_the_post_itself(passages, text):
+    assistant, _, _ = make_assistant(
+        passages, text, ["Phó Bí thư Thường trực Đảng ủy phường [2]"], supports_grammar=True, dense=[0.85] * 4
+    )
+    answer = assistant.ask("Who is the Party Secretary of Phu Chan ward?")
+    assert answer.refused and "another post" in answer.refusal_reason
+
+
+def test_a_province_question_is_not_answered_by_a_quote_naming_no_province(passages, text):
+    # Live: "Thành phố Từ Sơn thuộc tỉnh Hà Nội [1]." (the report names no province) was shown as
+    # "Kết [1]": the "Kết" of "Kết luận số 01", read off the title quoted for it.
+    from rag.shorten import asked_phrase
+
+    title = "Đảng bộ thành phố Từ Sơn sau một năm thực hiện Kết luận số 01-KL/TW"
+    assert asked_phrase(title, "Thành phố Từ Sơn thuộc tỉnh nào?") is None
+    assert asked_phrase("Từ Sơn thuộc tỉnh Bắc Ninh, gần Hà Nội.", "Từ Sơn thuộc tỉnh nào?") == "Bắc Ninh"
+    passage = whole_report_passage(text)
+    assistant, _, _ = make_assistant([passage], text, ["Thành phố Từ Sơn thuộc tỉnh Hà Nội [1]."])
+    answer = assistant.ask("Thành phố Từ Sơn thuộc tỉnh nào?")
+    assert answer.refused, answer.answer
+
+
+def test_a_quoted_sentence_ending_a_speech_is_not_closed_twice(text):
+    passage = whole_report_passage(text)
+    assistant, _, _ = make_assistant([passage], text, ["Tình hình an ninh chính trị ở Phù Chẩn thế nào? [1]"])
+    answer = assistant.ask("Tình hình an ninh chính trị ở Phù Chẩn thế nào?")
+    assert answer.answer.endswith("“Tình hình an ninh chính trị ổn định, trật tự an toàn xã hội đảm bảo” [1]")
+    (citation,) = answer.citations
+    assert text[citation.start : citation.end] == citation.quote
