@@ -529,9 +529,9 @@ _ASKING_PHRASE = re.compile(
 )
 
 
-# Places Vietnamese names after their kind word ("tỉnh Bắc Ninh"): the answer to "… tỉnh nào?".
-# Not "thành phố": XQuAD writes its cities bare ("Warsaw là thủ đô …").
-_NAMED_AFTER_KIND = ("tỉnh", "huyện", "quận", "phường", "xã", "thị xã", "thị trấn")
+# The places :func:`asks_named_body` asks for that Vietnamese names after their kind word ("tỉnh Bắc
+# Ninh"). Not "thành phố": XQuAD writes its cities bare ("Warsaw là thủ đô …").
+_NAMED_AFTER_KIND = ("tỉnh",)
 
 
 def asked_place_kind(question: str) -> str:
@@ -545,7 +545,7 @@ def asked_place_kind(question: str) -> str:
 
 def _after_kind_word(sentence: str, start: int, kind: str) -> bool:
     """Whether the name at ``start`` follows ``kind``: "tỉnh Bắc Ninh"."""
-    return sentence[:start].rstrip().lower().endswith(kind)
+    return re.search(rf"(?:^|\W){kind}\s*$", sentence[:start], re.IGNORECASE) is not None
 
 
 def asked_phrase(sentence: str, question: str) -> str | None:
