@@ -3358,13 +3358,12 @@ class Assistant:
                 if kind == "person":
                     holds_asked = holds_asked and names_someone_else(quote, asked)
                 extractive = extractive if holds_asked else None
-            if (
-                extractive is not None
-                and asks_named_body(asked)
+            place_kind = asked_place_kind(asked)  # "tỉnh nào": a name after "tỉnh"
+            if extractive is not None and (
+                asks_named_body(asked)
                 and not names_something_new(extractive[1][0].quote, asked)
-                or extractive is not None
-                and asked_place_kind(asked)
-                and not place_mentions(asked_place_kind(asked), extractive[1][0].quote)
+                or place_kind
+                and not place_mentions(place_kind, extractive[1][0].quote)
             ):
                 # "Một kỹ thuật viên dược phải đăng ký với cơ quan nào?" is not answered by a sentence
                 # on "kỹ thuật viên dược" that names no agency: the model's refusal stands.
