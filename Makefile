@@ -12,16 +12,24 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 # llama.cpp is built without GGML_NATIVE: a native build segfaults on these VMs (the
 # CPU advertises AMX). See ../shared/docs/MODELS.md. The AVX512 kernels process
 # prompts ~1.4x faster (time to first token), but crash a CPU without them, so they
-# are added only when /proc/cpuinfo lists every flag they use. Override with
-# `make LLAMA_VARIANT=avx2`. The built wheel is kept per variant in
-# ~/.cache/rag-wheels, because pip's own wheel cache ignores CMAKE_ARGS.
+# are added only when /proc/cpuinfo lists every flag they use: the base set
+# (F, CD, VL, DQ, BW), then each extension the CPU has on its own. AMD Zen 4 has
+# AVX512-VNNI and AVX512-BF16 but not the VEX-encoded AVX-VNNI, so it gets
+# "avx512-no-avx_vnni". Override with `make LLAMA_VARIANT=avx2`. The built wheel is
+# kept per variant in ~/.cache/rag-wheels, because pip's own wheel cache ignores CMAKE_ARGS.
 LLAMA_VERSION := 0.3.36
-LLAMA_AVX512_FLAGS := avx512f avx512bw avx512vl avx512_vnni avx512_bf16 avx_vnni
-LLAMA_DETECTED := $(shell for f in $(LLAMA_AVX512_FLAGS); do grep -qw $$f /proc/cpuinfo 2>/dev/null || { echo avx2; exit; }; done; echo avx512)
+LLAMA_AVX512_BASE := avx512f avx512cd avx512vl avx512dq avx512bw
+LLAMA_AVX512_EXTRAS := avx512_vnni avx512_bf16 avx_vnni
+LLAMA_DETECTED := $(shell \
+	for f in $(LLAMA_AVX512_BASE); do grep -qw $$f /proc/cpuinfo 2>/dev/null || { echo avx2; exit; }; done; \
+	v=avx512; for f in $(LLAMA_AVX512_EXTRAS); do grep -qw $$f /proc/cpuinfo || v=$$v-no-$$f; done; echo $$v)
 LLAMA_VARIANT ?= $(LLAMA_DETECTED)
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
-ifeq ($(LLAMA_VARIANT),avx512)
-LLAMA_CMAKE_ARGS += -DGGML_AVX512=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON -DGGML_AVX_VNNI=ON
+ifneq ($(filter avx512%,$(LLAMA_VARIANT)),)
+LLAMA_CMAKE_ARGS += -DGGML_AVX512=ON
+LLAMA_CMAKE_ARGS += $(if $(findstring no-avx512_vnni,$(LLAMA_VARIANT)),,-DGGML_AVX512_VNNI=ON)
+LLAMA_CMAKE_ARGS += $(if $(findstring no-avx512_bf16,$(LLAMA_VARIANT)),,-DGGML_AVX512_BF16=ON)
+LLAMA_CMAKE_ARGS += $(if $(findstring no-avx_vnni,$(LLAMA_VARIANT)),,-DGGML_AVX_VNNI=ON)
 endif
 LLAMA_WHEELS := $(HOME)/.cache/rag-wheels/llama-cpp-python-$(LLAMA_VERSION)-$(LLAMA_VARIANT)
 
