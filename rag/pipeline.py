@@ -2043,10 +2043,16 @@ def sentence_of_restated_words(
         if start < source_end and source_start < end or (start, end) in cited_alone:
             continue
         sentence = source.text[start:end]
-        held = len(missing & cite.exact_pairs(sentence))
-        # It must restate more of the question than the source does: a sentence holding only the
-        # question's setting ("bộ đồ phi hành gia") beside the one answering it is no graft.
-        if held < max(GRAFTED_MIN_PAIRS, len(in_source) + 1) or len(set(syllables(sentence)) - asked) < 2:
+        pairs = cite.exact_pairs(sentence)
+        held = len(missing & pairs)
+        # It must restate more of the question than the source does, counting the pairs both
+        # hold ("chỉ đạo giải quyết"): a sentence holding only the question's setting ("bộ đồ phi
+        # hành gia") beside the one answering it is no graft.
+        if (
+            held < GRAFTED_MIN_PAIRS
+            or len(restated & pairs) < len(in_source) + 1
+            or len(set(syllables(sentence)) - asked) < 2
+        ):
             continue
         if best is None or held > best[0]:
             best = (held, start, end)

@@ -2862,6 +2862,33 @@ def test_an_answer_grafting_the_question_onto_another_sentence_quotes_the_one_ho
     )
 
 
+RESOLUTIONS_SENTENCE = (
+    "Đảng ủy ban hành nhiều Nghị quyết quan trọng lãnh đạo, chỉ đạo giải quyết đơn thư khiếu nại, tố cáo "
+    "và những hạn chế trong công tác quản lý đất đai, ô nhiễm môi trường."
+)
+
+
+def test_an_answer_citing_two_sentences_as_one_quotes_the_one_holding_the_question_it_restates(
+    passages, text
+):
+    # The reports set, live: the model said the question back (from the resolutions sentence)
+    # and filled it from Đàm Đức Hà's next one; the verification cites both as one stretch.
+    n = _passage_holding(passages, RESOLUTIONS_SENTENCE)
+    question = (
+        "Đảng ủy phường Hương Mạc ban hành các nghị quyết lãnh đạo, chỉ đạo giải quyết những vấn đề gì?"
+    )
+    reply = (
+        "Đảng ủy phường Hương Mạc ban hành các nghị quyết lãnh đạo, chỉ đạo giải quyết những vấn đề về ô "
+        f"nhiễm môi trường, lấn chiếm đất đai, sử dụng đất sai mục đích [{n}]."
+    )
+    assistant, _, _ = make_assistant(passages, text, [reply])
+    answer = assistant.ask(question)
+    assert answer.evidence.get("grafted_question_words") == 1.0 and answer.verified
+    assert answer.answer == f"{restated_note_for('vi')} “{RESOLUTIONS_SENTENCE}” [{n}]"
+    (citation,) = answer.citations
+    assert text[citation.start : citation.end] == RESOLUTIONS_SENTENCE
+
+
 def _cite_sentences(passage: Passage, *sentences: str) -> Citation:
     start = passage.text.index(sentences[0])
     end = passage.text.index(sentences[-1]) + len(sentences[-1])
