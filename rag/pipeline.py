@@ -24,7 +24,7 @@ import re
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -1741,6 +1741,47 @@ def without_question_echo(raw: str, question: str) -> str:
     return ("\n" if "\n" in raw.strip() else " ").join(kept)  # a list stays one item a line
 
 
+# Share of a passage sentence's word pairs another sentence of the answer must hold to copy it.
+COPIED_SENTENCE_SHARE = 0.6
+
+
+def without_grafted_sentence(raw: str, question: str, passages: Sequence[Passage]) -> str:
+    """``raw`` without a sentence grafting the question onto the wrong passage sentence.
+
+    Only when the answer also copies the sentence the question's words belong to. "Để thu gom, xử
+    lý rác thải, Đảng ủy phường Hương Mạc chỉ đạo các khu phố làm các công trình phúc lợi từ những
+    năm 2000, … sử dụng đất sai mục đích. Đồng thời, kiểm tra, đôn đốc các khu phố ký cam kết đến
+    từng hộ dân để thu gom, xử lý rác thải … [1]" (the reports set): the first sentence puts the
+    question's purpose before what the report says of other problems (:func:`_graft`, every
+    passage sentence a possible source), and the second copies (``COPIED_SENTENCE_SHARE``) the
+    sentence that does answer. The first is a wrong claim its cited stretch seems to hold, so it
+    goes; its markers go to the next sentence when that has none. Unchanged otherwise: a graft
+    alone is judged once cited (:meth:`Assistant._quote_restating_sentence`).
+    """
+    pieces = [piece for piece in _SENTENCE_BREAK.split(raw) if piece.strip()]
+    if len(pieces) < 2:
+        return raw
+    sources = [
+        (passage, start, end) for passage in passages for start, end in cite.full_sentences(passage.text)
+    ]
+    pairs = [cite.exact_pairs(cite.strip_markers(piece)) for piece in pieces]
+    for i, piece in enumerate(pieces):
+        found = _graft(question, piece, sources)
+        if found is None:
+            continue
+        passage, (start, end) = found
+        wanted = cite.exact_pairs(passage.text[start:end])
+        if any(
+            j != i and len(wanted & held) >= COPIED_SENTENCE_SHARE * len(wanted)
+            for j, held in enumerate(pairs)
+        ):
+            rest = pieces[:i] + pieces[i + 1 :]
+            if i < len(rest):
+                rest[i] = _with_markers(rest[i], _markers_of(piece))
+            return ("\n" if "\n" in raw.strip() else " ").join(rest)
+    return raw
+
+
 def without_prompt_talk(raw: str, question: str) -> str:
     """``raw`` without its sentences that only repeat the prompt, or the question while naming a passage.
 
@@ -1992,13 +2033,43 @@ def sentence_of_restated_words(
     "thu gom, xử lý rác thải": the model grafted the question's purpose onto the sentence before
     the one that answers it ("… đôn đốc các khu phố ký cam kết đến từng hộ dân để thu gom, xử lý
     rác thải …"), and that one is returned. The source is the cited sentence holding most (at
-    least ``GRAFTED_MIN_PAIRS``) of the word pairs the answer adds to the question. As many of
-    the pairs it restates must be missing from the source and stand in another sentence of the
-    source's passage, more of them than the source holds; that sentence must say more than the
-    question and not be cited on its own. Words are compared in exact pairs
-    (:func:`citations.exact_pairs`), neither word a stopword nor a word of the question's names,
-    which a report gives once for a whole section ("phường Phù Chẩn"). None when no such
-    sentence is found.
+    least ``GRAFTED_MIN_PAIRS``) of the word pairs the answer adds to the question
+    (:func:`_graft`). A sentence cited on its own is one of the answer's sources ("… được mã hóa
+    hợp lý [1]. Ví dụ như một số nguyên … [1]."), not where the answer should have looked. None
+    when no such sentence is found.
+    """
+    by_n = {p.n: p for p in passages}
+    cited_sentences = [
+        (passage, start, end)
+        for citation in citations
+        if (passage := by_n.get(citation.n)) is not None and passage.doc_id == citation.doc_id
+        for start, end in cite.full_sentences(passage.text)
+        if start < citation.end - passage.start and citation.start - passage.start < end
+    ]
+    cited_alone = {
+        (citation.n, citation.start - passage.start, citation.end - passage.start)
+        for citation in citations
+        if (passage := by_n.get(citation.n)) is not None and passage.doc_id == citation.doc_id
+    }
+    found = _graft(question, answer_text, cited_sentences, excluded=cited_alone)
+    return (found[0], *found[1]) if found else None
+
+
+def _graft(
+    question: str,
+    answer_text: str,
+    sources: Sequence[tuple[Passage, int, int]],
+    excluded: Collection[tuple[int, int, int]] = (),
+) -> tuple[Passage, tuple[int, int]] | None:
+    """Where an answer took its words (one of ``sources``) and the sentence of the question it restates.
+
+    The source is the sentence holding most (at least ``GRAFTED_MIN_PAIRS``) of the word pairs
+    the answer adds to the question. As many of the pairs it restates must be missing from the
+    source and stand in another sentence of the source's passage, which must restate more of
+    the question than the source does, say more than the question and not be one of ``excluded``
+    (passage number, start, end). Words are compared in
+    exact pairs (:func:`citations.exact_pairs`), neither word a stopword nor a word of the
+    question's names, which a report gives once for a whole section ("phường Phù Chẩn").
     """
     named = {word for name in name_phrases(question) for word in cite.exact_words(name)}
 
@@ -2014,15 +2085,7 @@ def sentence_of_restated_words(
     restated, added = answer_pairs & asked_pairs, answer_pairs - asked_pairs
     if len(restated) < GRAFTED_MIN_PAIRS or not added:
         return None
-    by_n = {p.n: p for p in passages}
-    cited_sentences = [
-        (passage, start, end)
-        for citation in citations
-        if (passage := by_n.get(citation.n)) is not None and passage.doc_id == citation.doc_id
-        for start, end in cite.full_sentences(passage.text)
-        if start < citation.end - passage.start and citation.start - passage.start < end
-    ]
-    scored = [(len(added & cite.exact_pairs(p.text[s:e])), p, s, e) for p, s, e in cited_sentences]
+    scored = [(len(added & cite.exact_pairs(p.text[s:e])), p, s, e) for p, s, e in sources]
     if not scored:
         return None
     found, source, source_start, source_end = max(scored, key=lambda item: item[0])
@@ -2030,17 +2093,10 @@ def sentence_of_restated_words(
     missing = restated - in_source
     if found < GRAFTED_MIN_PAIRS or len(missing) < GRAFTED_MIN_PAIRS:
         return None
-    # A sentence cited on its own is one of the answer's sources ("… được mã hóa hợp lý [1]. Ví dụ
-    # như một số nguyên … [1]."), not where the answer should have looked.
-    cited_alone = {
-        (citation.start - source.start, citation.end - source.start)
-        for citation in citations
-        if citation.n == source.n and citation.doc_id == source.doc_id
-    }
     asked = set(syllables(question))
     best: tuple[int, int, int] | None = None
     for start, end in cite.full_sentences(source.text):
-        if start < source_end and source_start < end or (start, end) in cited_alone:
+        if start < source_end and source_start < end or (source.n, start, end) in excluded:
             continue
         sentence = source.text[start:end]
         pairs = cite.exact_pairs(sentence)
@@ -2056,7 +2112,7 @@ def sentence_of_restated_words(
             continue
         if best is None or held > best[0]:
             best = (held, start, end)
-    return (source, best[1], best[2]) if best else None
+    return (source, (best[1], best[2])) if best else None
 
 
 def _figure_counts(
@@ -2622,6 +2678,8 @@ class Assistant:
             raw = without_question_echo(
                 without_affirmation(without_refusal_sentence(raw), standalone), standalone
             )
+            if not cross_lingual:
+                raw = without_grafted_sentence(raw, standalone, passages)
         if cross_lingual and not grammar:
             raw = without_prompt_talk(raw, standalone)
         answer.raw_answer = raw.strip()

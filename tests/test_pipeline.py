@@ -2889,6 +2889,36 @@ def test_an_answer_citing_two_sentences_as_one_quotes_the_one_holding_the_questi
     assert text[citation.start : citation.end] == RESOLUTIONS_SENTENCE
 
 
+def test_a_grafted_sentence_goes_when_the_answer_also_copies_the_sentence_that_answers(passages, text):
+    from rag.pipeline import without_grafted_sentence
+
+    # The reports set, live: the first sentence grafts the question's purpose onto Đàm Đức Hà's
+    # sentence on other problems; the second copies the one that answers. Cited together, both
+    # looked supported.
+    n = _passage_holding(passages, WASTE_PLEDGE_SENTENCE)
+    question = "Để thu gom, xử lý rác thải, Đảng ủy phường Hương Mạc chỉ đạo các khu phố làm gì?"
+    grafted = (
+        "Để thu gom, xử lý rác thải, Đảng ủy phường Hương Mạc chỉ đạo các khu phố làm các công trình phúc "
+        "lợi từ những năm 2000, tập trung giải quyết những vấn đề nổi cộm, bức xúc trong nhân dân về ô "
+        "nhiễm môi trường, lấn chiếm đất đai, sử dụng đất sai mục đích"
+    )
+    reply = f"{grafted}. {WASTE_PLEDGE_SENTENCE} [{n}]"
+    assert without_grafted_sentence(reply, question, passages) == f"{WASTE_PLEDGE_SENTENCE} [{n}]"
+    # Its markers go to the next sentence.
+    marked = f"{grafted} [{n}]. {WASTE_PLEDGE_SENTENCE}"
+    assert without_grafted_sentence(marked, question, passages) == f"{WASTE_PLEDGE_SENTENCE[:-1]} [{n}]."
+    # A graft alone stays for the citation checks to judge; so does an answer without one.
+    assert without_grafted_sentence(f"{grafted} [{n}].", question, passages) == f"{grafted} [{n}]."
+    right = f"Các khu phố ký cam kết đến từng hộ dân [{n}]. {WASTE_PLEDGE_SENTENCE} [{n}]"
+    assert without_grafted_sentence(right, question, passages) == right
+
+    assistant, _, _ = make_assistant(passages, text, [reply])
+    answer = assistant.ask(question)
+    assert answer.verified and not answer.refused
+    assert "công trình phúc lợi" not in answer.answer and "ký cam kết đến từng hộ dân" in answer.answer
+    assert all(text[c.start : c.end] == WASTE_PLEDGE_SENTENCE for c in answer.citations)
+
+
 def _cite_sentences(passage: Passage, *sentences: str) -> Citation:
     start = passage.text.index(sentences[0])
     end = passage.text.index(sentences[-1]) + len(sentences[-1])
