@@ -89,6 +89,7 @@ from rag.shorten import (
     asks_explanation,
     counted_words,
     filled_slot,
+    holds_year,
     opening_capital,
     short_answer,
     slot_filler,
@@ -622,7 +623,7 @@ def cited_place_elsewhere(
         return ""
     place = asked_place(question, (document_text(citation.doc_id) for citation in citations))
     if place is None:
-        return ""
+        return _ward_of_city_figure(question, citations, document_text)
     place_kind, asked = place
     others = []
     for citation in citations:
@@ -631,6 +632,56 @@ def cited_place_elsewhere(
             return ""
         others.append(named[0])
     return f"{place_kind} {others[0]}"
+
+
+# A place holding wards, and the kinds of the wards it holds: its figures are its own.
+_CITY_KINDS = ("thành phố", "thị xã")
+_CITY_KINDS_EN = ("city", "town")
+_WARD_KINDS = ("phường", "xã")
+
+
+def _ward_of_city_figure(
+    question: str, citations: Sequence[cite.Citation], document_text: Callable[[str], str]
+) -> str:
+    """The ward whose paragraph holds every cited sentence of a figure asked of a city, or "".
+
+    "Tỷ lệ hộ nghèo ở thành phố Từ Sơn là bao nhiêu?" was answered "0,58% [1]" from "… tỷ lệ hộ
+    nghèo giảm còn 0,58%", in the paragraph on phường Phù Chẩn: the ward's rate, not the city's.
+    Only for "how many / how much" questions (:func:`asked_kind`) about a city named with its kind
+    word ("thành phố Từ Sơn", "Tu Son city") or as the cited documents write it after one ("ở Từ
+    Sơn"). A cited sentence naming a city itself ("… thành phố Từ Sơn xử phạt 61 trường hợp …"),
+    or standing in a paragraph that names no ward before it, clears the answer.
+    """
+    if asked_kind(question) != "quantity":
+        return ""
+    texts = [document_text(citation.doc_id) for citation in citations]
+    if _kind_span(question, kinds=(*_CITY_KINDS, *_CITY_KINDS_EN)) is None:
+        names = {fold_diacritics(name).lower() for name in name_phrases(question)}
+        if not names or not any(
+            fold_diacritics(name).lower() in names
+            for text in dict.fromkeys(texts)
+            for kind in _CITY_KINDS
+            for name, _, _ in place_mentions(kind, text)
+        ):
+            return ""
+    wards = []
+    for citation, text in zip(citations, texts, strict=True):
+        if any(place_mentions(kind, text[citation.start : citation.end]) for kind in _CITY_KINDS):
+            return ""
+        paragraph = text.rfind("\n", 0, citation.start) + 1
+        named = [
+            f"{kind} {names[0]}"
+            for kind in _WARD_KINDS
+            if (
+                names := places_about(
+                    kind, text[paragraph : citation.end], citation.start - paragraph, citation.end - paragraph
+                )
+            )
+        ]
+        if not named:
+            return ""
+        wards.append(named[0])
+    return wards[0]
 
 
 def asked_place(question: str, texts: Iterable[str]) -> tuple[str, str] | None:
@@ -1704,6 +1755,14 @@ def without_refusal_sentence(raw: str) -> str:
 _LIST_INTRO_WORDS = frozenset(cite.content_tokens("như sau đây là gồm bao gồm follows following below as"))
 
 
+# A request worded without a question mark: "Nêu những kết quả nổi bật …", "List the …".
+_REQUEST_OPENING = re.compile(
+    r"^\s*(?:hãy\s+)?(?:nêu|liệt kê|cho biết|trình bày|kể|mô tả|giải thích"
+    r"|list|name|describe|explain|give|tell)\b",
+    re.IGNORECASE,
+)
+
+
 def without_question_echo(raw: str, question: str) -> str:
     """``raw`` without its sentences that ask the question again, when another sentence answers.
 
@@ -1713,15 +1772,19 @@ def without_question_echo(raw: str, question: str) -> str:
     question's goes; its markers go to the next sentence when that has none. An answer that is
     only the question is left whole, for :func:`says_nothing_new` to judge. A line saying the
     question back to open a list ("Phường Phù Chẩn đã đạt được những kết quả như sau:") goes too:
-    checked as a claim, it left four cited results unverified and unshown.
+    checked as a claim, it left four cited results unverified and unshown. So does a request said
+    back word for word ("Nêu những kết quả nổi bật của Từ Sơn … [1]." for the same request).
     """
     question_words = cite.content_tokens(question)
+    requests = bool(_REQUEST_OPENING.match(question))
 
     def asks_again(piece: str) -> bool:
         text = cite.strip_markers(piece).strip()
         words = cite.content_tokens(text)
         if text.endswith(":"):  # "Phường Phù Chẩn đã đạt được những kết quả như sau:" opening a list
             words -= _LIST_INTRO_WORDS
+            return bool(words) and words <= question_words
+        if requests and _REQUEST_OPENING.match(text):  # "Nêu những kết quả nổi bật … [1]." said back
             return bool(words) and words <= question_words
         return text.endswith(("?", "？")) and len(words & question_words) >= ECHO_QUESTION_SHARE * len(words)
 
@@ -3488,6 +3551,9 @@ class Assistant:
         elif self.fallback == "extractive":
             quoted = self._extractive(asked, "", passages, language, min_question_rank=ECHO_QUOTE_RANK_FLOOR)
             if self._names_the_quote_lacks(quoted, asked, passages):
+                quoted = None
+            # "Kết luận số 01-KL/TW được ban hành năm nào?" is not answered by the report's title.
+            if quoted is not None and asks_year(asked) and not holds_year(quoted[1][0].quote):
                 quoted = None
             if quoted is not None:
                 quoted = self._model_words_or_quote(quoted, "", asked, answer, passages)

@@ -515,6 +515,13 @@ _DATE_IN_TEXT = re.compile(
     rf"|(?:năm\s+)?{_YEAR_ALONE})",
     re.IGNORECASE,
 )
+
+
+def holds_year(text: str) -> bool:
+    """Whether ``text`` writes a year standing alone ("năm 2021", "1975"; not "1.945" nor "53 triệu")."""
+    return re.search(_YEAR_ALONE, text) is not None
+
+
 _DECADE_IN_TEXT = re.compile(
     rf"(?<!\w){_TIME_QUALIFIER}(?:{'|'.join(DECADE_WORDS)})\s+(?:{DECADE_YEAR})(?:\s+và\s+(?:{DECADE_YEAR}))?(?!\d)",
     re.IGNORECASE,

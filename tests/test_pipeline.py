@@ -2207,6 +2207,15 @@ def test_a_circular_definition_gives_way_to_a_quoted_sentence(passages, text):
     assert answer.refused or answer.answer.startswith(extractive_note_for("vi"))
 
 
+def test_an_echo_of_a_year_question_is_not_answered_by_a_sentence_without_a_year(passages, text):
+    # A demo question, live: the model copied the question's own "Kết luận số 01-KL/TW", and the
+    # report's title, which holds the question's words but no year, was quoted for it.
+    question = "Kết luận số 01-KL/TW được ban hành năm nào?"
+    assistant, _, _ = make_assistant(passages, text, ["Kết luận số 01-KL/TW [1]."])
+    answer = assistant.ask(question)
+    assert answer.refused and answer.refusal_reason == "the answer only repeats the question"
+
+
 def test_an_echo_no_sentence_answers_is_refused(passages, text):
     # Shown before as an unverified answer to a question the documents cannot answer.
     question = "Điều gì xảy ra với chuẩn khi một số được nhân với p?"
@@ -2656,6 +2665,46 @@ def test_cited_place_elsewhere_reads_the_sentence_then_the_section_before_it():
     beyond = [Citation(1, "far", "t", "c", far.index("Tỷ lệ"), len(far), "", True)]
     far_lookup = {"far": far}.__getitem__
     assert cited_place_elsewhere("Tỷ lệ hộ nghèo của phường Hương Mạc?", beyond, far_lookup) == ""
+
+
+def test_a_figure_asked_of_a_city_is_not_one_wards():
+    from rag.pipeline import cited_place_elsewhere
+    from rag.types import Citation
+
+    # "Tỷ lệ hộ nghèo ở thành phố Từ Sơn là bao nhiêu?" was answered "0,58% [1]", phường Phù Chẩn's rate.
+    document = (
+        "Đảng bộ thành phố Từ Sơn sau một năm.\n\n"
+        "Ở Đảng bộ phường Phù Chẩn việc học được đẩy mạnh. Hiện nay, tỷ lệ hộ nghèo giảm còn 0,58%.\n\n"
+        "Thực hiện Kết luận số 01, Thành ủy lựa chọn hai nội dung đột phá. "
+        "Sau hơn 1 năm, thành phố Từ Sơn xử phạt 61 trường hợp vi phạm."
+    )
+    lookup = {"d": document}.__getitem__
+
+    def cited(sentence: str) -> list[Citation]:
+        start = document.index(sentence)
+        return [Citation(1, "d", "t", "c", start, start + len(sentence), sentence, True)]
+
+    poverty = cited("Hiện nay, tỷ lệ hộ nghèo giảm còn 0,58%.")
+    for question in (
+        "Tỷ lệ hộ nghèo ở thành phố Từ Sơn là bao nhiêu?",
+        "Tỷ lệ hộ nghèo ở Từ Sơn là bao nhiêu?",  # the city as the document names it after "thành phố"
+        "What is the poverty rate in Tu Son city?",
+    ):
+        assert cited_place_elsewhere(question, poverty, lookup) == "phường Phù Chẩn", question
+    # The ward asked, no place asked, or what is no figure: no city figure to guard.
+    assert (
+        cited_place_elsewhere(
+            "Tỷ lệ hộ nghèo ở phường Phù Chẩn, thành phố Từ Sơn là bao nhiêu?", poverty, lookup
+        )
+        == ""
+    )
+    assert cited_place_elsewhere("Tỷ lệ hộ nghèo là bao nhiêu?", poverty, lookup) == ""
+    assert cited_place_elsewhere("Thành phố Từ Sơn đã làm gì để giảm nghèo?", poverty, lookup) == ""
+    # A sentence naming the city itself, or in a paragraph naming no ward before it, is the city's.
+    fined = cited("Sau hơn 1 năm, thành phố Từ Sơn xử phạt 61 trường hợp vi phạm.")
+    assert cited_place_elsewhere("Thành phố Từ Sơn xử phạt bao nhiêu trường hợp?", fined, lookup) == ""
+    chosen = cited("Thực hiện Kết luận số 01, Thành ủy lựa chọn hai nội dung đột phá.")
+    assert cited_place_elsewhere("Thành phố Từ Sơn chọn bao nhiêu nội dung đột phá?", chosen, lookup) == ""
 
 
 @pytest.mark.parametrize(
@@ -3216,6 +3265,34 @@ def test_answers_lose_the_question_asked_again(raw, kept):
     from rag.pipeline import without_question_echo
 
     assert without_question_echo(raw, RESULTS_Q) == kept
+
+
+REQUEST_Q = "Nêu những kết quả nổi bật của Từ Sơn sau một năm thực hiện Kết luận 01"
+
+
+@pytest.mark.parametrize(
+    ("raw", "kept"),
+    [
+        (  # a request said back word for word, cited: it goes (a demo question, live)
+            f"{REQUEST_Q} [1]. Thành phố Từ Sơn xử phạt 61 trường hợp vi phạm [1].",
+            "Thành phố Từ Sơn xử phạt 61 trường hợp vi phạm [1].",
+        ),
+        (  # only the request: left whole, for the echo check
+            f"{REQUEST_Q} [1].",
+            f"{REQUEST_Q} [1].",
+        ),
+        (  # the request's words with more is an answer
+            "Nêu những kết quả nổi bật: xử phạt 61 trường hợp vi phạm [1]. Xử phạt 60 trường hợp [1].",
+            "Nêu những kết quả nổi bật: xử phạt 61 trường hợp vi phạm [1]. Xử phạt 60 trường hợp [1].",
+        ),
+    ],
+)
+def test_answers_lose_the_request_said_back(raw, kept):
+    from rag.pipeline import without_question_echo
+
+    assert without_question_echo(raw, REQUEST_Q) == kept
+    # A question worded as one is judged by its question mark alone.
+    assert without_question_echo(raw, RESULTS_Q) == raw
 
 
 def test_the_question_asked_again_is_not_shown_as_a_cited_claim(passages, text):
