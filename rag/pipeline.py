@@ -945,8 +945,9 @@ def asked_role(question: str, glossary: Path | None = None) -> tuple[str, str] |
     """(the position, the place name) a "who holds this post?" question asks about, folded; None if not such.
 
     "Ai là Bí thư Đảng ủy phường Hương Mạc?" → ("bi thu dang uy phuong huong mac", "huong mac");
-    "Who is the Party Secretary of Huong Mac ward?" → ("bi thu", "huong mac"), the position put into
-    the report's words by the glossary (:func:`rag.translate.glossary_alternatives`).
+    "Who is the Party Secretary of Huong Mac ward?" and "Who is the secretary of the Party Committee
+    of Huong Mac ward?" → ("bi thu", "huong mac"), the position put into the report's words by the
+    glossary (:func:`rag.translate.glossary_alternatives`).
     """
     for pattern in _ROLE_HOLDER_VI:
         match = pattern.match(question)
@@ -962,7 +963,8 @@ def asked_role(question: str, glossary: Path | None = None) -> tuple[str, str] |
     names = name_phrases(f"Of {match.group('place')}")
     if len(terms) != 1 or not names:
         return None  # "Who is the head of …": no position the glossary knows
-    return _plain_syllables(terms[0][0]), _plain_syllables(names[0])
+    # The last name is the place: "the secretary of the Party Committee of Huong Mac ward".
+    return _plain_syllables(terms[0][0]), _plain_syllables(names[-1])
 
 
 def _quoted_posts(passages: Sequence[Passage]) -> Iterator[tuple[str, str, Passage, int, int]]:
@@ -3325,6 +3327,8 @@ class Assistant:
                     logger.info("the answer names what no passage does: %s", unseen)
                     answer.verified = False
                     answer.evidence["claim_names_unseen"] = 1.0
+                if result.invented_numbers:
+                    answer.evidence["claim_figures_unseen"] = 1.0
             model_text = answer.answer
             asked = answer.standalone_question or question
             if says_nothing_new(result.text, asked) or defines_by_itself(result.text, asked):
@@ -3376,8 +3380,10 @@ class Assistant:
                 claim = first_sentence(cite.strip_markers(answer.answer).strip())
                 ended = claim.endswith((".", "!", "?", "…", "”", '"'))
                 answer.answer = f"{claim}{'' if ended else '.'} {quoted[0]}"
-                if answer.evidence.get("claim_names_unseen"):
-                    answer.answer = quoted[0]  # a made-up place or person is not shown, even flagged
+                if answer.evidence.get("claim_names_unseen") or answer.evidence.get("claim_figures_unseen"):
+                    # A made-up place, person or figure is not shown, even flagged: "List the results
+                    # of Phu Chan ward." was answered "… 25% of the population is now in poverty".
+                    answer.answer = quoted[0]
                 answer.citations = quoted[1]
                 answer.evidence["quoted_across"] = 1.0
         elif not answer.verified and self.fallback == "extractive":

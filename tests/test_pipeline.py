@@ -460,6 +460,11 @@ def test_asked_role():
         "huong mac",
     )
     assert asked_role("Who is the Party Secretary of Huong Mac ward?") == ("bi thu", "huong mac")
+    # the place is the last name: a demo question was asked of "Party Committee" and refused
+    assert asked_role("Who is the secretary of the Party Committee of Huong Mac ward?") == (
+        "bi thu",
+        "huong mac",
+    )
     assert asked_role("Ai là Chủ tịch UBND thành phố Từ Sơn?") == ("chu tich ubnd thanh pho tu son", "")
     assert asked_role("Who is the head of the team?") is None  # no post the glossary knows
     assert asked_role("Ai đã hát Quốc Ca tại Super Bowl 50?") is None
@@ -1183,6 +1188,22 @@ def test_cross_lingual_answer_naming_a_place_no_passage_names_shows_only_the_quo
     answer = assistant.ask(question)
     assert "claim_names_unseen" not in answer.evidence
     assert answer.answer.startswith("From 2021 to the present, the Party Committee of Tu Son")
+
+
+def test_cross_lingual_answer_with_a_figure_no_passage_holds_shows_only_the_quote(passages, text):
+    from rag.prompts import extractive_note_for
+
+    # A demo question, live: the first line of the model's list made up a poverty rate.
+    made_up = (
+        "- 2 years of progress despite COVID-19\n- 25% of the population is now in poverty\n"
+        "- 9.23% of the population has a Gia đình văn hóa\n[1]"
+    )
+    assistant, _, _ = make_assistant(passages, text, [made_up])
+    assistant._semantic_bonus = lambda language, passages: None  # type: ignore[method-assign]
+    answer = assistant.ask("List the results of Phu Chan ward.")
+    assert not answer.refused and not answer.verified
+    assert answer.evidence["claim_figures_unseen"] == 1.0
+    assert answer.answer.startswith(extractive_note_for("en")) and "25%" not in answer.answer
 
 
 def test_cross_lingual_figure_is_verified(passages, text):
