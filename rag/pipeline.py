@@ -636,7 +636,7 @@ def cited_place_elsewhere(
 
 # A place holding wards, and the kinds of the wards it holds: its figures are its own.
 _CITY_KINDS = ("thành phố", "thị xã")
-_CITY_KINDS_EN = ("city", "town")
+_CITY_KINDS_EN = ("city",)
 _WARD_KINDS = ("phường", "xã")
 
 
@@ -670,10 +670,10 @@ def _ward_of_city_figure(
             return ""
         paragraph = text.rfind("\n", 0, citation.start) + 1
         named = [
-            f"{kind} {names[0]}"
+            f"{kind} {about[0]}"
             for kind in _WARD_KINDS
             if (
-                names := places_about(
+                about := places_about(
                     kind, text[paragraph : citation.end], citation.start - paragraph, citation.end - paragraph
                 )
             )
@@ -2132,9 +2132,9 @@ def _graft(
     the answer adds to the question. As many of the pairs it restates must be missing from the
     source and stand in another sentence of the source's passage, which must restate more of
     the question than the source does, say more than the question and not be one of ``excluded``
-    (passage number, start, end). Words are compared in
-    exact pairs (:func:`citations.exact_pairs`), neither word a stopword nor a word of the
-    question's names, which a report gives once for a whole section ("phường Phù Chẩn").
+    (passage number, start, end). Words are compared in exact pairs (:func:`citations.exact_pairs`),
+    neither word a stopword nor a word of the question's names, which a report gives once for a
+    whole section ("phường Phù Chẩn").
     """
     named = {word for name in name_phrases(question) for word in cite.exact_words(name)}
 
