@@ -2889,6 +2889,17 @@ WASTE_PLEDGE_SENTENCE = (
 )
 
 
+def _quoted_for_graft(passages, text, question: str, reply: str, sentence: str, n: int) -> Citation:
+    """Ask with the model's grafted ``reply``: ``sentence`` of passage ``n`` is quoted; its citation."""
+    assistant, _, _ = make_assistant(passages, text, [reply])
+    answer = assistant.ask(question)
+    assert answer.evidence.get("grafted_question_words") == 1.0 and answer.verified
+    assert answer.answer == f"{restated_note_for('vi')} “{sentence}” [{n}]"
+    (citation,) = answer.citations
+    assert citation.n == n and text[citation.start : citation.end] == sentence
+    return citation
+
+
 def test_an_answer_grafting_the_question_onto_another_sentence_quotes_the_one_holding_its_words(
     passages, text
 ):
@@ -2903,12 +2914,7 @@ def test_an_answer_grafting_the_question_onto_another_sentence_quotes_the_one_ho
         "lợi từ những năm 2000, tập trung giải quyết những vấn đề nổi cộm, bức xúc trong nhân dân về ô "
         f"nhiễm môi trường, lấn chiếm đất đai, sử dụng đất sai mục đích [{n}]."
     )
-    assistant, _, _ = make_assistant(passages, text, [reply])
-    answer = assistant.ask(question)
-    assert answer.evidence.get("grafted_question_words") == 1.0 and answer.verified
-    assert answer.answer == f"{restated_note_for('vi')} “{WASTE_PLEDGE_SENTENCE}” [{n}]"
-    (citation,) = answer.citations
-    assert citation.n == n and text[citation.start : citation.end] == WASTE_PLEDGE_SENTENCE
+    citation = _quoted_for_graft(passages, text, question, reply, WASTE_PLEDGE_SENTENCE, n)
     # An answer whose cited sentence holds the question's words it restates stands.
     passage = next(p for p in passages if p.n == n)
     start = passage.text.index(WASTE_PLEDGE_SENTENCE)
@@ -2951,12 +2957,7 @@ def test_an_answer_citing_two_sentences_as_one_quotes_the_one_holding_the_questi
         "Đảng ủy phường Hương Mạc ban hành các nghị quyết lãnh đạo, chỉ đạo giải quyết những vấn đề về ô "
         f"nhiễm môi trường, lấn chiếm đất đai, sử dụng đất sai mục đích [{n}]."
     )
-    assistant, _, _ = make_assistant(passages, text, [reply])
-    answer = assistant.ask(question)
-    assert answer.evidence.get("grafted_question_words") == 1.0 and answer.verified
-    assert answer.answer == f"{restated_note_for('vi')} “{RESOLUTIONS_SENTENCE}” [{n}]"
-    (citation,) = answer.citations
-    assert text[citation.start : citation.end] == RESOLUTIONS_SENTENCE
+    _quoted_for_graft(passages, text, question, reply, RESOLUTIONS_SENTENCE, n)
 
 
 def test_a_grafted_sentence_goes_when_the_answer_also_copies_the_sentence_that_answers(passages, text):
