@@ -991,10 +991,15 @@ POST_HEAD_SYLLABLES = 2
 def _holds_post(position: str, role: str, place: str) -> bool:
     """Whether ``position`` is the post ``role`` (of ``place``), both as :func:`asked_role` gives them.
 
-    "Phó Bí thư Thường trực Đảng ủy phường" is another post than "Bí thư".
+    "Phó Bí thư Thường trực Đảng ủy phường" is another post than "Bí thư". A position listing
+    posts holds each: "Ủy viên Ban Thường vụ, Trưởng Ban Tuyên giáo Thành ủy Từ Sơn" is the
+    "Trưởng Ban Tuyên giáo" a demo question asked for ("Từ Sơn [1]" was shown).
     """
     held = _plain_syllables(position)
-    return (held == role or held.startswith(f"{role} ")) and (not place or f" {place} " in f" {held} ")
+    posts = [_plain_syllables(post) for post in position.split(",")]
+    return any(post == role or post.startswith(f"{role} ") for post in posts) and (
+        not place or f" {place} " in f" {held} "
+    )
 
 
 def _place_of_person_span(kind: str, name: str, text: str) -> tuple[str, int, int] | None:
