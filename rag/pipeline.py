@@ -929,6 +929,8 @@ _ROLE_HOLDER_VI = (
     re.compile(r"^\s*ai\s+(?:là|đang là|hiện là|giữ chức)\s+(?P<role>.+?)\s*\??\s*$", re.IGNORECASE),
     re.compile(r"^\s*(?P<role>.+?)\s+là\s+ai\s*\??\s*$", re.IGNORECASE),
 )
+# "người phát biểu về …", "những người …": the one who did something, not a post.
+_DESCRIBED_PERSON = re.compile(r"^(?:những\s+|các\s+)?người\b", re.IGNORECASE)
 _ROLE_HOLDER_EN = re.compile(
     r"^\s*who\s+(?:is|was|serves as|holds the post of)\s+(?:the\s+)?(?P<role>.+?)\s+(?:of|in|for)\s+"
     r"(?:the\s+)?(?P<place>.+?)\s*\??\s*$",
@@ -953,6 +955,8 @@ def asked_role(question: str, glossary: Path | None = None) -> tuple[str, str] |
         match = pattern.match(question)
         if match:
             role = match.group("role")
+            if _DESCRIBED_PERSON.match(role):
+                return None  # "Ai là người phát biểu về …?" describes someone, it names no post
             found = _kind_span(role, _PLACE_KINDS)
             place = role[found[1] : found[2]].split(maxsplit=len(found[0].split()))[-1] if found else ""
             return _plain_syllables(role), _plain_syllables(place)

@@ -423,6 +423,20 @@ def test_a_person_the_report_quotes_in_another_post_is_no_holder_of_the_one_aske
     assert not assistant.ask(deputy).refused
 
 
+def test_who_did_something_asks_for_no_post(passages, text):
+    from rag.pipeline import asked_role
+
+    # A demo question: "người phát biểu về …" was read as a post Lê Văn Nam does not hold, and his
+    # right name refused.
+    question = "Ai là người phát biểu về điểm nổi bật trong học tập và làm theo Bác ở Từ Sơn?"
+    assert asked_role(question) is None
+    assert asked_role("Người đứng đầu Đảng ủy phường Hương Mạc là ai?") is None
+    n = _passage_holding(passages, "Đồng chí Lê Văn Nam")
+    assistant, _, _ = make_assistant(passages, text, [f"Lê Văn Nam [{n}]"], dense=[0.85] * 4)
+    answer = assistant.ask(question)
+    assert not answer.refused and answer.answer.startswith("Lê Văn Nam [")
+
+
 @pytest.mark.parametrize(
     ("question", "position", "other"),
     [
