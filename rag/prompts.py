@@ -480,11 +480,16 @@ PLACE_KINDS_EN = {
 }
 # "Bài viết nhắc tới những phường nào?", "Which wards does the report discuss?": the question asks
 # which places of one kind the documents mention, which the system lists itself.
+# A count may stand for "những": "hai phường nào", "which two wards" (a demo question).
 _LISTED_VI = re.compile(
-    r"\b(?:những|các)\s+(?P<kind>phường|xã|thị trấn|huyện|quận|thành phố|tỉnh|thôn|khu phố)\s+nào\b", re.I
+    r"\b(?:những|các|hai|ba|bốn|\d+)\s+(?P<kind>phường|xã|thị trấn|huyện|quận|thành phố|tỉnh|thôn|khu phố)"
+    r"\s+nào\b",
+    re.I,
 )
 _LISTED_EN = re.compile(
-    r"\bwhich\s+(?P<kind>wards?|communes?|districts?|cities|city|provinces?|towns?|villages?)\b", re.I
+    r"\bwhich\s+(?:(?:two|three|four|\d+)\s+)?"
+    r"(?P<kind>wards?|communes?|districts?|cities|city|provinces?|towns?|villages?)\b",
+    re.I,
 )
 _MENTION_VI = re.compile(r"\b(?:nhắc|đề cập|kể tên|nêu tên|nói (?:tới|đến|về)|bàn (?:tới|đến|về))\b", re.I)
 _MENTION_EN = re.compile(

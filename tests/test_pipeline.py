@@ -2571,6 +2571,9 @@ def test_auto_answer_format_holds_only_number_date_and_person_questions_to_spans
         ("Báo cáo đề cập các xã nào?", "xã"),
         ("Which wards of Tu Son does the report discuss?", "phường"),
         ("Which cities are mentioned?", "thành phố"),
+        # a count for "những" (a demo question was answered "Từ Sơn and Từ Sơn Đông")
+        ("Which two wards are mentioned in the report?", "phường"),
+        ("Bài viết nhắc tới hai phường nào?", "phường"),
         ("Phường nào có tỷ lệ hộ nghèo thấp nhất?", None),  # asks about one ward, not the list
         ("Which ward has the lowest poverty rate?", None),
         ("Những phường nào đạt chuẩn văn minh đô thị?", None),
