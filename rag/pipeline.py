@@ -655,28 +655,19 @@ def _ward_of_city_figure(
     if asked_kind(question) != "quantity":
         return ""
     texts = [document_text(citation.doc_id) for citation in citations]
-    if _kind_span(question, kinds=(*_CITY_KINDS, *_CITY_KINDS_EN)) is None:
-        names = {fold_diacritics(name).lower() for name in name_phrases(question)}
-        if not names or not any(
-            fold_diacritics(name).lower() in names
-            for text in dict.fromkeys(texts)
-            for kind in _CITY_KINDS
-            for name, _, _ in place_mentions(kind, text)
-        ):
-            return ""
+    if (
+        _kind_span(question, kinds=(*_CITY_KINDS, *_CITY_KINDS_EN)) is None
+        and _place_named_bare(question, texts, kinds=_CITY_KINDS) is None
+    ):
+        return ""
     wards = []
     for citation, text in zip(citations, texts, strict=True):
         if any(place_mentions(kind, text[citation.start : citation.end]) for kind in _CITY_KINDS):
             return ""
-        paragraph = text.rfind("\n", 0, citation.start) + 1
         named = [
             f"{kind} {about[0]}"
             for kind in _WARD_KINDS
-            if (
-                about := places_about(
-                    kind, text[paragraph : citation.end], citation.start - paragraph, citation.end - paragraph
-                )
-            )
+            if (about := _places_about_in_paragraph(kind, text, citation.start, citation.end))
         ]
         if not named:
             return ""
@@ -737,8 +728,7 @@ def section_place_context(question: str, text: str) -> Callable[[int, int], str]
         if place_mentions(kind, text[start:end]):
             return ""
         # Within its paragraph: the next one ("Thực hiện Kết luận số 01, Thành ủy Từ Sơn …") is the city's.
-        paragraph = text.rfind("\n", 0, start) + 1
-        named = places_about(kind, text[paragraph:end], start - paragraph, end - paragraph)
+        named = _places_about_in_paragraph(kind, text, start, end)
         return f"{kind} {named[0]}" if named and _same_place(named[0], asked) else ""
 
     return context
@@ -764,8 +754,18 @@ def _translation_rank(
     )
 
 
-def _place_named_bare(question: str, texts: Iterable[str]) -> tuple[str, str] | None:
+def _places_about_in_paragraph(kind: str, text: str, start: int, end: int) -> list[str]:
+    """:func:`places_about`, looking back no further than the sentence's paragraph."""
+    paragraph = text.rfind("\n", 0, start) + 1
+    return places_about(kind, text[paragraph:end], start - paragraph, end - paragraph)
+
+
+def _place_named_bare(
+    question: str, texts: Iterable[str], kinds: Sequence[str] = _PLACE_KINDS
+) -> tuple[str, str] | None:
     """The kind and folded name of a place the question names without its kind word, as ``texts`` name it.
+
+    The kind is one of ``kinds`` (the ward-like ones by default, "thành phố" for a city figure).
 
     "Thu nhập bình quân đầu người ở Hương Mạc là bao nhiêu?" asks about what the report calls
     "phường Hương Mạc": ("phường", "huong mac"). ``texts`` are read only when the question names something.
@@ -774,7 +774,7 @@ def _place_named_bare(question: str, texts: Iterable[str]) -> tuple[str, str] | 
     if not names:
         return None
     distinct = list(dict.fromkeys(texts))
-    for kind in _PLACE_KINDS:
+    for kind in kinds:
         for text in distinct:
             for name, _, _ in place_mentions(kind, text):
                 folded = fold_diacritics(name).lower()
