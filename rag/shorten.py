@@ -318,11 +318,14 @@ def _reason(sentence: str, words: Words, repeated: list[bool]) -> tuple[int, int
     khốc của họ" for "Tại sao Polonia rơi khỏi nhóm các đội hàng đầu quốc gia vào năm 2013?" →
     "vì tình hình tài chính thảm khốc của họ": the first reason word ("vì", "do", "because" …)
     after words that are mostly the question's (``MIN_REASON_ECHO_SHARE``), with two or more
-    words after it, up to a comma after which the question comes back.
+    words after it, up to a comma after which the question comes back. A reason word the question
+    says itself, followed by more of its words, is part of the echo.
     """
     for i, (_, _, word) in enumerate(words):
         if word not in _REASON_OPENERS:
             continue
+        if repeated[i] and i + 1 < len(words) and repeated[i + 1]:
+            continue  # the question's own "bị ảnh hưởng bởi dịch COVID-19": "bởi" is "by" there
         if not _mostly_repeated(words[:i], repeated[:i]) or len(words) - i <= 2:
             return None
         # "… vì quần áo hàng ngày … không còn tồn tại, bộ sưu tập chủ yếu có …": the question again
@@ -844,6 +847,13 @@ def slot_filler(sentence: str, question: str, answered: bool = False) -> str | N
             last -= 1
     while last > first and said[last] in _TRAILING_WORDS:
         last -= 1
+    if noun_asked and said[first][:1].isdigit():
+        # "… nhiệm kỳ 2020 - 2025 đề ra" for "… là nhiệm kỳ nào?": the figures name the noun, and
+        # what follows them is the rest of the sentence's clause ("set out")
+        figures = first
+        while figures < last and said[figures + 1][:1].isdigit():
+            figures += 1
+        last = figures
     filler = said[first : last + 1]
     asked_words = set(before) | set(after)
     # "Cơn bão Nhiệt đới Beryl … là Beryl": the answer named it more fully before

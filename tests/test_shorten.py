@@ -252,6 +252,13 @@ from rag.shorten import asked_phrase, short_answer, slot_filler
             "được làm cho những dịp đặc biệt [1].",
             "Vì quần áo hàng ngày từ thời đại trước thường không còn tồn tại [1]",
         ),
+        # The question's own "bởi" ("by") is no reason word (live, seed report).
+        (
+            "Vì sao kinh tế xã hội của Phù Chẩn vẫn phát triển dù bị ảnh hưởng bởi dịch COVID-19?",
+            "Kinh tế xã hội của Phù Chẩn vẫn phát triển dù bị ảnh hưởng bởi dịch COVID-19 là do sự "
+            "đồng thuận cao của các tầng lớp nhân dân [1].",
+            "Do sự đồng thuận cao của các tầng lớp nhân dân [1]",
+        ),
         (
             "Why did Polonia fall out of the top national teams in 2013?",
             "Polonia fell out of the top national teams in 2013 because of its dire finances [1].",
@@ -522,6 +529,13 @@ KENYA_SPORTS = (
         (GURU, "Các guru kiểm soát ai?", "Cuộc sống của môn đồ của họ"),
         # "X nào" keeps the question's noun in front.
         (DIATOMS, "Tảo cát có loại lục lạp nào?", "Lục lạp đỏ"),
+        # A noun named by figures ends with them (live, seed report: "… 2025 đề ra")
+        (
+            "Góp phần thực hiện thắng lợi các nhiệm vụ, mục tiêu Nghị quyết Đại hội Đảng bộ các cấp nhiệm "
+            "kỳ 2020 - 2025 đề ra.",
+            "Nhiệm kỳ của Nghị quyết Đại hội Đảng bộ các cấp là nhiệm kỳ nào?",
+            "Nhiệm kỳ 2020 - 2025",
+        ),
         # Decomposed input reads as composed.
         (
             unicodedata.normalize("NFD", "Những người ôn hòa tìm cách tách rời tôn giáo khỏi chính trị."),
