@@ -432,6 +432,9 @@ _QUESTION_WORD_IN_NAME = re.compile(r"(?<=[^\W\d_] )(?:Who|What|When|Which|Where
 # Words before a number that names rather than counts: "Kết luận số 01", "No. 5". A figure
 # grouped by thousands counts whatever stands before it: "dân số 1.345.596 người".
 _NUMBERING_WORDS = frozenset("số no no. number".split())
+# Words a year follows as a date or term, not as a count: "năm 2021", "nhiệm kỳ 2020 - 2025"
+# (both years: the dash ends the range).
+_YEAR_INTRODUCERS = frozenset("năm kỳ kì khóa khoá đoạn - – —".split())
 _GROUPED_FIGURE = re.compile(r"^\d{1,3}(?:[.,]\d{3})+$")
 # Numbers written as words. Not "năm" (five, but far more often "year") nor "tư" ("tư tưởng").
 _NUMBER_WORDS = frozenset(
@@ -814,7 +817,8 @@ def answer_start_filter(question: str, also_asked: str = "") -> Callable[..., bo
     The filter is called as ``accepts(word, following_word="", previous_word="")``.
     "bao nhiêu / how many" → a number, in digits or words ("hai"), at its first word ("53",
     not the "triệu" of "53 triệu"; the "tỷ" of "tỷ lệ" is a rate), not followed by a
-    unit of time unless the question asks how long, nor a year ("năm 2021"); "năm nào / which
+    unit of time unless the question asks how long, nor a year ("năm 2021", "nhiệm kỳ 2020 -
+    2025"); "năm nào / which
     year" → a year ("2021", not the "1" of "1 năm"); "khi nào / when" → a number or a
     time word ("năm 1685", "tháng 3"); "ai / who" → a capitalised word the question
     does not contain; anything else → a word the question does not contain. The
@@ -833,7 +837,8 @@ def answer_start_filter(question: str, also_asked: str = "") -> Callable[..., bo
         return lambda word, following="", previous="": (
             (any(c.isdigit() for c in word) or _is_number_word(word, following))
             and (durations or following.lower() not in _DURATION_WORDS)
-            and not (previous.lower() == "năm" and _YEAR.match(word))  # "năm 2021" is a year
+            # "năm 2021" is a year, "nhiệm kỳ 2020 - 2025" a term
+            and not (previous.lower() in _YEAR_INTRODUCERS and _YEAR.match(word))
             # "Kết luận số 01" names a document
             and (previous.lower() not in _NUMBERING_WORDS or _GROUPED_FIGURE.match(word) is not None)
             and not _continues_number(previous, word)  # "53 triệu": the number starts at "53"
