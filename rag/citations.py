@@ -739,8 +739,10 @@ def anchor_support(claim_text: str, question: str, span_tokens: frozenset[str]) 
     if not anchors:
         return 0.0
     found = len(anchors & span_tokens) / len(anchors)
-    if not anchors - content_tokens(question):
-        # Unverifiable, but the share of anchors found still locates the likeliest span.
+    if not (anchors - content_tokens(question)) & span_tokens:
+        # Unverifiable, but the share of anchors found still locates the likeliest span. Only the
+        # question's own anchors found: "Learning … the teachings of the Party … of Tu Son." was
+        # verified by the report's title for "What are the three contents Tu Son focused on?".
         return round(0.1 * found, 3)
     if numbers - span_tokens:
         return _MISSING_NUMBER_CAP
@@ -967,6 +969,8 @@ class _PassageMatcher:
         return any(self.cross_lingual.values())
 
 
+# "1." alone on its line: a list's number, the item on the next line.
+LIST_ORDINAL = re.compile(r"\d{1,2}[.)]\s*\n")
 # A small number a passage writes in words is no invented figure when an answer writes it in
 # digits ("mười phút" → "10 minutes"). Not "năm": it is "year" far more often than "five".
 _NUMBER_WORD_TOKENS = {
@@ -1019,8 +1023,11 @@ def resolve(
         claim = make_claim(claim_text, question, names_required=True)
         invented.extend(sorted(claim.numbers - passage_tokens))
         words = content_tokens(claim_text)
-        # "0,58%." is a claim, and so is a name a passage writes as one: "Brazil [1]." (not "Có [1].")
-        is_claim = len(words) >= 2 or any(w.startswith("#") for w in words)
+        # "0,58%." is a claim, and so is a name a passage writes as one: "Brazil [1]." (not "Có [1]."),
+        # but not the "1." of a list numbered on lines of their own: no figure of any passage.
+        is_claim = (len(words) >= 2 or any(w.startswith("#") for w in words)) and not LIST_ORDINAL.match(
+            segment.body
+        )
         if not is_claim and len(words) == 1:
             if passage_names is None:
                 passage_names = {fold(name).lower() for p in passages for name in name_words(p.text)}

@@ -1613,7 +1613,11 @@ def in_other_language(language: str, passages: Sequence[Passage]) -> bool:
 
 
 def first_sentence(text: str) -> str:
-    """The first sentence of ``text`` (all of it when it has one): "A. B." → "A."."""
+    """The first sentence of ``text`` (all of it when it has one): "A. B." → "A.".
+
+    A list numbered on lines of their own ("1." alone on the first) starts at its first item.
+    """
+    text = text[ordinal.end() :] if (ordinal := cite.LIST_ORDINAL.match(text)) else text
     spans = cite.split_sentences(text)
     return text[: spans[0][1]].rstrip() if len(spans) > 1 else text
 

@@ -283,6 +283,8 @@ def test_resolve_citations_returns_text_and_citations(passages):
         ("Từ Sơn fined 16 cases of land management violations [3].", False),  # wrong figure
         # Nothing beyond what the question gave can be checked across languages: not verified.
         ("In 2021 Từ Sơn chose tourism and industry as breakthroughs [3].", False),
+        # … nor when its own anchor ("Party") is in no span (live, seed report)
+        ("The Party of Từ Sơn chose tourism and industry in 2021 [3].", False),
         # a phrase quoted word for word is checked by its own words, diacritics included
         ('Its topic is "Phát huy ý chí tự lực, tự cường và phát triển đất nước phồn vinh" [1].', True),
         ('Its topic is "Phát huy ý chí tự lực, tự cường và phát triển đất nước giàu mạnh" [1].', False),
@@ -296,6 +298,15 @@ def test_cross_lingual_claims_are_checked_by_numbers_and_names(passages, answer,
     result = resolve(answer, passages, question=question, answer_language="en")
     assert result.cross_lingual
     assert result.verified is verified
+
+
+def test_a_list_ordinal_on_its_own_line_is_no_claim(passages):
+    # live, seed report: each "1." was a figure verified by the "01" of "Kết luận số 01-KL/TW"
+    answer = "1.\nThe Party of Từ Sơn chose tourism in 2021.\n2.\nIt fined 61 cases [3]."
+    result = resolve(answer, passages, question="What did Từ Sơn do in 2021?", answer_language="en")
+    assert [check.is_claim for check in result.claims] == [False, True, False, True]
+    assert not result.verified
+    assert resolve("61 [3].", passages, question="How many cases?", answer_language="en").verified
 
 
 def test_cross_lingual_quote_is_the_sentence_with_the_figure(passages):

@@ -1173,6 +1173,14 @@ def test_cross_lingual_answer_without_checkable_anchor_is_followed_by_the_closes
         + extractive_note_for("en")
     )
     assert "praised" not in answer.answer and answer.raw_answer == rambling
+    # a list numbered on lines of their own starts at its first item, not at "1." (live, seed report)
+    numbered = "1.\nThe Party of Tu Son focused on the economy.\n2.\nIt focused on society.\n[1]"
+    assistant, _, _ = make_assistant(passages, text, [numbered])
+    answer = assistant.ask(question)
+    assert not answer.verified
+    assert answer.answer.startswith(
+        "The Party of Tu Son focused on the economy. " + extractive_note_for("en")
+    )
     # without the extractive fallback the model's answer is kept, flagged unverified
     assistant, _, _ = make_assistant(passages, text, [reply], fallback="none")
     answer = assistant.ask(question)
@@ -1805,7 +1813,7 @@ def test_a_loose_translation_is_matched_by_what_each_figure_counts():
 
 def test_a_year_dating_a_term_is_no_count():
     from rag.pipeline import number_in_context
-    from rag.prompts import answer_start_filters
+    from rag.prompts import answer_start_filters, starting_words
 
     # The excerpt shown for "How many households in Phu Chan are poor?": the section's opening
     # matched best, for its ward, and its term of office tied 2020 with 2025; the words after
