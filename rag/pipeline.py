@@ -3571,9 +3571,13 @@ class Assistant:
             quoted = self._extractive(asked, "", passages, language, min_question_rank=ECHO_QUOTE_RANK_FLOOR)
             if self._names_the_quote_lacks(quoted, asked, passages):
                 quoted = None
-            # "Kết luận số 01-KL/TW được ban hành năm nào?" is not answered by the report's title.
+            # "Kết luận số 01-KL/TW được ban hành năm nào?" is not answered by the report's title,
+            # nor "Từ Sơn có bao nhiêu phường?" by a sentence without a figure.
             if quoted is not None and asks_year(asked) and not holds_year(quoted[1][0].quote):
                 quoted = None
+            if quoted is not None and asked_kind(asked) == "quantity":
+                counts = answer_start_filters(asked)[-1]
+                quoted = quoted if starting_words(quoted[1][0].quote, counts) else None
             if quoted is not None:
                 quoted = self._model_words_or_quote(quoted, "", asked, answer, passages)
         if quoted is None:

@@ -2270,6 +2270,14 @@ def test_an_echo_of_a_year_question_is_not_answered_by_a_sentence_without_a_year
     assert answer.refused and answer.refusal_reason == "the answer only repeats the question"
 
 
+def test_an_echo_of_a_count_question_is_not_answered_by_a_sentence_without_a_figure(passages, text):
+    # A demo question, live: "Từ Sơn là [1]" was followed by Lê Văn Nam's sentence on Từ Sơn,
+    # which counts no wards; the report never says how many there are.
+    assistant, _, _ = make_assistant(passages, text, ["Từ Sơn là [1]"])
+    answer = assistant.ask("Từ Sơn có bao nhiêu phường?")
+    assert answer.refused and answer.refusal_reason == "the answer only repeats the question"
+
+
 def test_an_echo_no_sentence_answers_is_refused(passages, text):
     # Shown before as an unverified answer to a question the documents cannot answer.
     question = "Điều gì xảy ra với chuẩn khi một số được nhân với p?"
