@@ -55,6 +55,7 @@ from rag.prompts import (
     asks_for_total,
     asks_named_body,
     asks_quoted_people,
+    asks_speaker,
     asks_year,
     build_messages,
     build_rewrite_messages,
@@ -599,6 +600,37 @@ def quoted_people(text: str) -> list[tuple[str, str, int, int]]:
             found.append((name, match.group("position").strip(" ,"), match.start(), match.end()))
     return found
 
+
+def speaker_of(text: str, at: int, sentence_end: int) -> tuple[str, int, int] | None:
+    """Who says the sentence ``text[at:sentence_end]``: the quoted person whose quotation holds it.
+
+    "Đồng chí Đàm Đức Hà, Bí thư … cho biết: “… Gắn học và làm theo Bác …”" gives ("Đàm Đức Hà",
+    start, end), the span from "Đồng chí" to the speech verb (:func:`quoted_people`). The quotation
+    opens within a few characters after the verb and must not close (“ ” nest) before ``at``; or the
+    sentence itself introduces the speaker and opens the quotation ("Đồng chí Lê Văn Nam, … cho
+    biết: “Điểm nổi bật …").
+    """
+    found = None
+    for name, _, start, end in quoted_people(text):
+        opening = text.find("“", end, end + SPEECH_OPENING_CHARS)
+        if opening < 0 or opening >= sentence_end:
+            continue
+        if at <= start:
+            return (name, start, end)
+        if opening >= at:
+            continue
+        depth = 0
+        for char in text[opening:at]:
+            depth += (char == "“") - (char == "”")
+            if depth == 0:
+                break
+        if depth > 0:
+            found = (name, start, end)
+    return found
+
+
+# Characters between a speech verb and its opening quotation mark (": “").
+SPEECH_OPENING_CHARS = 5
 
 # Places whose figures a report gives one by one ("phường Hương Mạc …; phường Phù Chẩn …").
 # A city holds wards and is named beside other cities, so it is left out.
@@ -3663,6 +3695,19 @@ class Assistant:
                 return
             found, evidence = [grafted], "grafted_question_words"
         passage, start, end = found[0]
+        speaker = speaker_of(passage.text, start, end) if asks_speaker(question) else None
+        if speaker is not None:
+            # "Ai nói “Gắn học và làm theo Bác …”?": the sentence is in Đàm Đức Hà's quotation, and
+            # the model, shown only Lê Văn Nam's name, gave it.
+            name, speaker_start, speaker_end = speaker
+            answer.answer = f"{name} [{passage.n}]"
+            answer.citations = [
+                self._cite_span(passage, speaker_start, speaker_end),
+                self._cite_span(passage, start, end),
+            ]
+            answer.verified = True
+            answer.evidence["speaker_of_quotation"] = 1.0
+            return
         quoted = (
             f"{restated_note_for(language)} “{passage.text[start:end]}” [{passage.n}]",
             [self._cite_span(passage, start, end)],

@@ -519,6 +519,18 @@ def asks_quoted_people(question: str) -> bool:
     return bool(_QUOTED_PEOPLE_VI.search(question) or _QUOTED_PEOPLE_EN.search(question))
 
 
+_ASKS_SPEAKER = re.compile(
+    r"\b(?:ai|người nào)\b.*\b(?:nói|cho biết|chia sẻ|phát biểu|khẳng định|nhấn mạnh|nhận định|cho rằng)\b"
+    r"|\bwho\b.*\b(?:said|says|say|stated|states|shared|told|stressed|affirmed)\b",
+    re.I,
+)
+
+
+def asks_speaker(question: str) -> bool:
+    """Whether the question asks who said something: "Ai nói “…”?", "Who said that …?"."""
+    return bool(_ASKS_SPEAKER.search(question))
+
+
 def listed_place_kind(question: str) -> str | None:
     """The Vietnamese kind word ("phường", "xã", …) of the places the question asks the documents' list of.
 

@@ -2278,6 +2278,49 @@ def test_an_echo_of_a_count_question_is_not_answered_by_a_sentence_without_a_fig
     assert answer.refused and answer.refusal_reason == "the answer only repeats the question"
 
 
+@pytest.mark.parametrize(
+    ("question", "reply", "speaker", "said"),
+    [
+        # a demo question, live: the sentence is deep in Đàm Đức Hà's quotation, and the model,
+        # whose excerpts did not show who opened it, named the one person they did
+        (
+            'Ai nói "Gắn học và làm theo Bác với giải quyết bức xúc, nổi cộm trong nhân dân"?',
+            "Lê Văn Nam [1]",
+            "Đàm Đức Hà",
+            "Gắn học và làm theo Bác với giải quyết bức xúc",
+        ),
+        # the sentence introducing the speaker opens the quotation itself
+        (
+            "Ai cho biết điểm nổi bật trong học tập và làm theo Bác ở Từ Sơn là giải quyết kịp thời các "
+            "vấn đề bức xúc?",
+            "Đàm Đức Hà [3]",
+            "Lê Văn Nam",
+            "Điểm nổi bật trong học tập và làm theo Bác ở Từ Sơn",
+        ),
+    ],
+)
+def test_who_said_a_sentence_is_read_off_its_quotation(passages, text, question, reply, speaker, said):
+    assistant, _, _ = make_assistant(passages, text, [reply])
+    answer = assistant.ask(question)
+    assert answer.answer == f"{speaker} [{answer.citations[0].n}]" and answer.verified
+    assert answer.evidence.get("speaker_of_quotation") == 1.0
+    introduced, quoted = answer.citations
+    assert introduced.quote.startswith(f"Đồng chí {speaker},") and said in quoted.quote
+    assert text[introduced.start : introduced.end] == introduced.quote
+
+
+def test_a_sentence_out_of_any_quotation_has_no_speaker():
+    from rag.pipeline import speaker_of
+
+    text = "Đồng chí Lê Văn Nam, Trưởng Ban cho biết: “Điểm nổi bật là A”. Từ Sơn đã làm B."
+    at = text.index("Từ Sơn")
+    assert speaker_of(text, at, len(text)) is None
+    assert speaker_of(text, text.index("Điểm"), at)[0] == "Lê Văn Nam"
+    # a quotation nested in the speech does not close it
+    nested = "Đồng chí Lê Văn Nam, Trưởng Ban cho biết: “Chuyên đề “Phát huy” được triển khai. Từ Sơn làm B”."
+    assert speaker_of(nested, nested.index("Từ Sơn"), len(nested))[0] == "Lê Văn Nam"
+
+
 def test_an_echo_no_sentence_answers_is_refused(passages, text):
     # Shown before as an unverified answer to a question the documents cannot answer.
     question = "Điều gì xảy ra với chuẩn khi một số được nhân với p?"
