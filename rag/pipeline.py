@@ -792,6 +792,10 @@ def _places_about_in_paragraph(kind: str, text: str, start: int, end: int) -> li
     return places_about(kind, text[paragraph:end], start - paragraph, end - paragraph)
 
 
+# Words of a place name a question may open with ("Hương Mạc", "Thành phố Hồ Chí Minh").
+MAX_OPENING_PLACE_WORDS = 5
+
+
 def _place_named_bare(
     question: str, texts: Iterable[str], kinds: Sequence[str] = _PLACE_KINDS
 ) -> tuple[str, str] | None:
@@ -803,6 +807,16 @@ def _place_named_bare(
     "phường Hương Mạc": ("phường", "huong mac"). ``texts`` are read only when the question names something.
     """
     names = {fold_diacritics(name).lower() for name in name_phrases(question)}
+    # A question may open with the place: "Hương Mạc có bao nhiêu hộ nghèo?" (name_phrases skips
+    # the first word, capitalised anyway). Each run of two or more capitalised opening words counts.
+    opening: list[str] = []
+    for word in question.split()[:MAX_OPENING_PLACE_WORDS]:
+        core = word.strip(EDGE_PUNCT)
+        if not core[:1].isupper() or core.isupper():
+            break
+        opening.append(core)
+        if len(opening) > 1:
+            names.add(fold_diacritics(" ".join(opening)).lower())
     if not names:
         return None
     distinct = list(dict.fromkeys(texts))

@@ -2677,6 +2677,12 @@ def test_a_figure_cited_from_another_wards_section_is_refused(passages, text):
     assistant, _, _ = make_assistant(passages, text, ["53 triệu đồng/người/năm [2]"])
     answer = assistant.ask("Thu nhập bình quân đầu người ở Hương Mạc là bao nhiêu?")
     assert answer.refused and answer.refusal_reason == "the cited text is about phường Phù Chẩn"
+    # … and as the question's first words (a demo question, live: "0,58% [1]")
+    assistant, _, _ = make_assistant(passages, text, ["0,58% [2]"])
+    answer = assistant.ask("Hương Mạc có bao nhiêu hộ nghèo?")
+    assert answer.refused and answer.refusal_reason == "the cited text is about phường Phù Chẩn"
+    assistant, _, _ = make_assistant(passages, text, ["0,58% [2]"])
+    assert not assistant.ask("Phù Chẩn có tỷ lệ hộ nghèo bao nhiêu?").refused
 
 
 def test_a_figure_cited_without_the_year_asked_is_refused(passages, text):
