@@ -2179,6 +2179,13 @@ def sentence_of_restated_words(
     return (found[0], *found[1]) if found else None
 
 
+# A sentence opening this way goes on with the one before it: "Trong đó, tập trung làm tốt …".
+_CONTINUING_SENTENCE = re.compile(
+    r"\s*(?:trong đó|trong số đó|theo đó|cụ thể|đó là|among them|of these|in particular|specifically)\b",
+    re.IGNORECASE,
+)
+
+
 def _graft(
     question: str,
     answer_text: str,
@@ -2218,9 +2225,14 @@ def _graft(
     if found < GRAFTED_MIN_PAIRS or len(missing) < GRAFTED_MIN_PAIRS:
         return None
     asked = set(syllables(question))
+    continues = _CONTINUING_SENTENCE.match(source.text, source_start) is not None
     best: tuple[int, int, int] | None = None
     for start, end in cite.full_sentences(source.text):
         if start < source_end and source_start < end or (source.n, start, end) in excluded:
+            continue
+        if continues and not source.text[end:source_start].strip():
+            # "… triển khai chuyên đề toàn khóa về “…”. Trong đó, tập trung làm tốt các nội dung: …":
+            # the source goes on with the sentence before it, and the answer may join the two.
             continue
         sentence = source.text[start:end]
         pairs = cite.exact_pairs(sentence)

@@ -3168,6 +3168,20 @@ def test_an_answer_citing_the_sentence_restating_the_question_stands(passages, t
     assert answer.answer.startswith("Bằng những việc làm cụ thể") and answer.citations[0].n == n
 
 
+def test_an_answer_joining_a_sentence_with_the_one_it_goes_on_from_stands(passages, text):
+    # A demo question, live: "Trong đó, tập trung làm tốt các nội dung: …" goes on with the
+    # sentence on the "chuyên đề toàn khóa"; the right answer was replaced by a quote of that one.
+    reply = (
+        "Chuyên đề toàn khóa tập trung vào học tập và làm theo Bác, nêu gương của cán bộ, đảng viên "
+        "và vận dụng, phát triển sáng tạo tư tưởng Hồ Chí Minh. [3]"
+    )
+    assistant, _, _ = make_assistant(passages, text, [reply])
+    answer = assistant.ask("Chuyên đề toàn khóa tập trung vào những nội dung nào?")
+    assert "grafted_question_words" not in answer.evidence and answer.verified
+    assert answer.answer.startswith("Học tập và làm theo Bác, nêu gương")
+    assert answer.citations[0].quote.startswith("Trong đó, tập trung làm tốt các nội dung")
+
+
 def test_an_answer_citing_any_sentence_restating_the_question_stands():
     # XQuAD-vi: both sentences say who led in sacks; the model cited the one about this season.
     question = "Ai dẫn đầu Panthers về số lần vật ngã?"
