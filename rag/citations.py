@@ -280,8 +280,11 @@ def _add_text(segments: list[Segment], text: str, *, marked: bool) -> None:
             carry = lead if "\n" in lead else ""
             continue
         if not _has_words(body) and segments and "\n" not in lead:
-            # Only punctuation (e.g. the "." after "[1]"): it ends the previous claim.
-            segments[-1].body = segments[-1].body.rstrip() + body
+            # Only punctuation (e.g. the "." after "[1]"): it ends the previous claim, unless that
+            # ended already ("… đơn vị. [2]." is no "đơn vị [2]..").
+            previous = segments[-1].body.rstrip()
+            if not (_ends_sentence(previous) and re.fullmatch(r"[.。]+", body.strip())):
+                segments[-1].body = previous + body
             continue
         is_last = index == len(pieces) - 1
         previous_open = segments and not segments[-1].markers and not _ends_sentence(segments[-1].body)

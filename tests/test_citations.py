@@ -74,6 +74,9 @@ VALID = (1, 2, 3)
         ("Luật công nhận hai loại trường: [1] và [3].", "Luật công nhận hai loại trường [1][3].", []),
         ("Được dùng ở [1] và [3]. B [2].", "Được dùng ở [1][3]. B [2].", []),
         ("Used in [1] or [2].", "Used in [1][2].", []),
+        # a full stop after a claim that had one already is not doubled (live, seed report: "đơn vị [1]..")
+        ("A [1]. B, đơn vị. [2].", "A [1]. B, đơn vị [2].", []),
+        ("Thật sao? [1].", "Thật sao [1]?", []),
     ],
 )
 def test_clean_answer(raw, clean, hallucinated):
