@@ -870,6 +870,10 @@ def slot_filler(sentence: str, question: str, answered: bool = False) -> str | N
         return None
     if noun_asked and not noun_dropped:
         head = min(length, SLOT_HEAD_WORDS)
+        # A capitalised word of the run before the head starts a name the head would cut: "Tại Đảng
+        # bộ phường Hương Mạc" for "… ở những đảng bộ phường nào?" is no "Bộ phường Hương Mạc".
+        while head < length and first - head - 1 > 0 and sentence[words[first - head - 1][0]].isupper():
+            head += 1
         if set(said[first - head : first]) & _LINKING_WORDS:
             return None  # "Chương trình … của Mỹ nào": the noun stands before "của"
         first -= head

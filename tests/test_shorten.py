@@ -529,6 +529,13 @@ KENYA_SPORTS = (
         (GURU, "Các guru kiểm soát ai?", "Cuộc sống của môn đồ của họ"),
         # "X nào" keeps the question's noun in front.
         (DIATOMS, "Tảo cát có loại lục lạp nào?", "Lục lạp đỏ"),
+        # … all of a capitalised name's words (live, seed report: "Bộ phường Hương Mạc")
+        (
+            "Tại Đảng bộ phường Hương Mạc, việc thực hiện Kết luận số 01 được gắn với thực hiện Nghị quyết "
+            "Trung ương 4.",
+            "Kết luận số 01 được thực hiện ở những đảng bộ phường nào?",
+            "Đảng bộ phường Hương Mạc",
+        ),
         # A noun named by figures ends with them (live, seed report: "… 2025 đề ra")
         (
             "Góp phần thực hiện thắng lợi các nhiệm vụ, mục tiêu Nghị quyết Đại hội Đảng bộ các cấp nhiệm "
