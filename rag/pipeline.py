@@ -61,6 +61,7 @@ from rag.prompts import (
     build_rewrite_messages,
     continues_name,
     counted_phrases,
+    counts_listed_places,
     documents_heading_for,
     extractive_note_for,
     first_passing_filter,
@@ -3839,6 +3840,18 @@ class Assistant:
             parts = [f"{c.quote} [{c.n}]" for _, c in found.values()]
         joiner = " and " if language == "en" else " và "
         text = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + joiner + parts[-1]
+        if counts_listed_places(question):
+            # "How many wards does the report mention?" was answered "3/3 [1]" (residential areas)
+            english = place_kind_in_english(kind)
+            plural = (
+                english
+                if len(found) == 1
+                else f"{english[:-1]}ies"
+                if english.endswith("y")
+                else f"{english}s"
+            )
+            counted = f"{len(found)} {plural if language == 'en' else kind}"
+            return f"{counted}: {text}.", [c for _, c in found.values()]
         return text[:1].upper() + text[1:] + ".", [c for _, c in found.values()]
 
     def _quoted_people(

@@ -484,13 +484,14 @@ PLACE_KINDS_EN = {
 # "Bài viết nhắc tới những phường nào?", "Which wards does the report discuss?": the question asks
 # which places of one kind the documents mention, which the system lists itself.
 # A count may stand for "những": "hai phường nào", "which two wards" (a demo question).
+_PLACE_KIND_VI = r"phường|xã|thị trấn|huyện|quận|thành phố|tỉnh|thôn|khu phố"
 _LISTED_VI = re.compile(
-    r"\b(?:những|các|hai|ba|bốn|\d+)\s+(?P<kind>phường|xã|thị trấn|huyện|quận|thành phố|tỉnh|thôn|khu phố)"
-    r"\s+nào\b",
+    rf"\b(?:(?:những|các|hai|ba|bốn|\d+)\s+(?P<kind>{_PLACE_KIND_VI})\s+nào"
+    rf"|(?P<count>bao nhiêu|mấy)\s+(?P<counted>{_PLACE_KIND_VI}))\b",
     re.I,
 )
 _LISTED_EN = re.compile(
-    r"\bwhich\s+(?:(?:two|three|four|\d+)\s+)?"
+    r"\b(?:which\s+(?:(?:two|three|four|\d+)\s+)?|(?P<count>how many)\s+)"
     r"(?P<kind>wards?|communes?|districts?|cities|city|provinces?|towns?|villages?)\b",
     re.I,
 )
@@ -534,17 +535,24 @@ def asks_speaker(question: str) -> bool:
 def listed_place_kind(question: str) -> str | None:
     """The Vietnamese kind word ("phường", "xã", …) of the places the question asks the documents' list of.
 
-    None for any other question: "Phường nào có tỷ lệ hộ nghèo thấp nhất?" asks something else.
+    "Báo cáo nhắc tới bao nhiêu phường?" / "How many wards does the report mention?" ask it too, as a
+    count. None for any other question: "Phường nào có tỷ lệ hộ nghèo thấp nhất?" asks something else.
     """
     match = _LISTED_VI.search(question)
     if match and _MENTION_VI.search(question):
-        return match.group("kind").lower()
+        return (match.group("kind") or match.group("counted")).lower()
     match = _LISTED_EN.search(question)
     if match and _MENTION_EN.search(question):
         kind = match.group("kind").lower()
         singular = "city" if kind == "cities" else kind.rstrip("s")
         return PLACE_KINDS_EN.get(singular)
     return None
+
+
+def counts_listed_places(question: str) -> bool:
+    """Whether a question asking the places the documents mention asks how many: "How many wards …?"."""
+    match = _LISTED_VI.search(question) or _LISTED_EN.search(question)
+    return bool(match and match.group("count") and listed_place_kind(question))
 
 
 def place_kind_in_english(kind: str) -> str:

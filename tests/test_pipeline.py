@@ -2641,6 +2641,11 @@ def test_auto_answer_format_holds_only_number_date_and_person_questions_to_spans
         # a count for "những" (a demo question was answered "Từ Sơn and Từ Sơn Đông")
         ("Which two wards are mentioned in the report?", "phường"),
         ("Bài viết nhắc tới hai phường nào?", "phường"),
+        # … or how many (a demo question was answered "3/3 [1]", the residential areas)
+        ("How many wards does the report mention?", "phường"),
+        ("Báo cáo nhắc tới bao nhiêu phường?", "phường"),
+        ("How many wards does Tu Son have?", None),  # the city's wards, not the report's
+        ("Từ Sơn có bao nhiêu phường?", None),
         ("Phường nào có tỷ lệ hộ nghèo thấp nhất?", None),  # asks about one ward, not the list
         ("Which ward has the lowest poverty rate?", None),
         ("Những phường nào đạt chuẩn văn minh đô thị?", None),
@@ -2664,6 +2669,10 @@ def test_which_places_are_mentioned_is_answered_from_the_passages_without_the_mo
 
     english = make_assistant(passages, text, [])[0].ask("Which wards of Tu Son does the report discuss?")
     assert english.answer.startswith("Hương Mạc ward [") and " and Phù Chẩn ward [" in english.answer
+    counted = make_assistant(passages, text, [])[0].ask("How many wards does the report mention?")
+    assert counted.answer.startswith("2 wards: Hương Mạc ward [") and counted.verified
+    counted = make_assistant(passages, text, [])[0].ask("Báo cáo nhắc tới bao nhiêu phường?")
+    assert counted.answer.startswith("2 phường: phường Hương Mạc [")
 
 
 def test_a_figure_cited_from_another_wards_section_is_refused(passages, text):
