@@ -572,11 +572,11 @@ _WHO_IS = tuple(
     re.compile(rf"^\s*{pattern}\s*[?？]?\s*$", re.I)
     for pattern in (
         rf"{_HONORIFIC_VI}{_NAME}\s+là\s+ai",
-        rf"{_HONORIFIC_VI}{_NAME}\s+(?:giữ|đảm nhiệm|đảm nhận)\s+(?:những\s+|các\s+)?"
-        rf"{_POSITION_VI}\s+(?:gì|nào)",
+        rf"{_HONORIFIC_VI}{_NAME}\s+(?:còn\s+)?(?:giữ|đảm nhiệm|đảm nhận)\s+(?:những\s+|các\s+)?"
+        rf"{_POSITION_VI}\s+(?:gì|nào)(?:\s+khác)?",
         rf"{_POSITION_VI}\s+của\s+{_HONORIFIC_VI}{_NAME}\s+là\s+gì",
         rf"who\s+(?:is|was)\s+{_NAME}",
-        rf"what\s+{_POSITION_EN}\s+(?:does|did)\s+{_NAME}\s+hold",
+        rf"what\s+(?:other\s+)?{_POSITION_EN}\s+(?:does|did)\s+{_NAME}\s+(?:also\s+)?hold",
         rf"what\s+(?:is|was|are|were)\s+{_NAME}'s\s+{_POSITION_EN}",
     )
 )
@@ -586,8 +586,13 @@ def asked_about_person(question: str) -> str:
     """The person a "who is <name>?" / "what position does <name> hold?" question names, or ""."""
     for pattern in _WHO_IS:
         match = pattern.match(question)
-        if match and all(word[:1].isupper() for word in match.group("name").split()):
-            return match.group("name")
+        if match is None:
+            continue
+        words = match.group("name").split()
+        while words and words[-1] in ("còn", "also"):
+            words.pop()  # "Lê Văn Nam còn giữ …": the name's pattern took the adverb too
+        if len(words) > 1 and all(word[:1].isupper() for word in words):
+            return " ".join(words)
     return ""
 
 

@@ -1014,6 +1014,9 @@ def test_followup_about_the_previous_persons_ward_asks_about_that_ward(passages,
         ("Who is Nguyen Cong Giang?", "Nguyen Cong Giang"),
         ("What position does Le Van Nam hold?", "Le Van Nam"),
         ("What is Le Van Nam's role?", "Le Van Nam"),
+        # a follow-up asking the other posts (a demo question: "Của Trưởng Ban Tuyên giáo … [1]")
+        ("Lê Văn Nam còn giữ chức vụ gì khác?", "Lê Văn Nam"),
+        ("What other positions does Le Van Nam also hold?", "Le Van Nam"),
         ("Ai là Bí thư Đảng ủy phường Hương Mạc?", ""),  # asks for a name
         ("Chủ tịch của IPCC là ai?", ""),  # "Chủ tịch của IPCC" is no name
         ("Who was Count of Melfi", ""),
