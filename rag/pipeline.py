@@ -793,6 +793,8 @@ def _places_about_in_paragraph(kind: str, text: str, start: int, end: int) -> li
     return places_about(kind, text[paragraph:end], start - paragraph, end - paragraph)
 
 
+# Sentences tried, best first, for the one quoted across languages that is about the asked place.
+ACROSS_QUOTE_CANDIDATES = 10
 # Words of a place name a question may open with ("Hương Mạc", "Thành phố Hồ Chí Minh").
 MAX_OPENING_PLACE_WORDS = 5
 
@@ -3784,11 +3786,24 @@ class Assistant:
         """
         query = f"{question} {translation}" if keeps_names(question, translation) else question
         ranked = rank_passage_sentences(query, passages, self._semantic_bonus(language, passages))
-        tops = [(scored[0], passage) for scored, passage in zip(ranked, passages, strict=True) if scored]
-        if not tops:
-            return None
-        (score, start, end), passage = max(tops, key=lambda top: top[0][0])
-        return self._quote(passage, start, end, language) if score > 0 else None
+        candidates = sorted(
+            (
+                (scored, passage)
+                for ranking, passage in zip(ranked, passages, strict=True)
+                for scored in ranking
+            ),
+            key=lambda candidate: -candidate[0][0],
+        )
+        document_text = self._index.document_text if self._index is not None else None
+        for (score, start, end), passage in candidates[:ACROSS_QUOTE_CANDIDATES]:
+            if score <= 0:
+                break
+            quoted = self._quote(passage, start, end, language)
+            # "What are the achievements of Huong Mac ward?" quoted Phù Chẩn's "Nhờ đó, … kinh tế -
+            # xã hội của phường được duy trì và phát triển": a sentence about another place is skipped.
+            if not cited_place_elsewhere(question, quoted[1], document_text):
+                return quoted
+        return None
 
     def _role_holder(
         self, question: str, passages: Sequence[Passage]

@@ -1135,6 +1135,23 @@ def test_same_language_prompt_offers_the_refusal_sentence(passages, text):
     assert REFUSAL_VI in llm.prompts[0][-1]["content"]
 
 
+def test_the_sentence_quoted_across_languages_is_not_about_another_ward(passages, text):
+    # A demo question, live: "What are the achievements of Huong Mac ward?" was followed by Phù
+    # Chẩn's "Nhờ đó, … kinh tế - xã hội của phường được duy trì và phát triển …".
+    assistant, _, _ = make_assistant(passages, text, [])
+    assistant._semantic_bonus = lambda language, passages: None  # type: ignore[method-assign]
+    question = "Did the economy of Huong Mac ward keep developing?"
+    translation = "Kinh tế - xã hội của phường Hương Mạc có được duy trì và phát triển không?"
+    quoted = assistant._quote_across(question, translation, passages, "en")
+    assert quoted is not None
+    (citation,) = quoted[1]
+    phu_chan_section = (
+        text.index("Ở Đảng bộ phường Phù Chẩn"),
+        text.index("Thực hiện Kết luận số 01, Thành ủy"),
+    )
+    assert not phu_chan_section[0] <= citation.start < phu_chan_section[1], citation.quote
+
+
 def test_cross_lingual_answer_with_invented_figure_is_refused(passages, text):
     assistant, _, _ = make_assistant(passages, text, ["The population of Tu Son city is 150,000 people [1]."])
     answer = assistant.ask("What is the population of Tu Son city?")
