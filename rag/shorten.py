@@ -106,6 +106,9 @@ _ASKING_WHY = re.compile(r"tại sao|vì sao|vì lẽ gì|\bwhy\b", re.IGNORECAS
 _REASON_OPENERS = frozenset("vì bởi do nhờ because".split())
 # At least this share of the words before the reason must be the question's.
 MIN_REASON_ECHO_SHARE = 0.7
+# Up to four words and a colon opening a short answer: "tốt các nội dung: …".
+_ANNOUNCING = re.compile(r"^(?:[^\W\d_]+\s+){0,3}[^\W\d_]+\s*:\s*")
+MIN_ANNOUNCED_WORDS = 3
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|«[^»]*»|\([^)]*\)")
 # After a comma, words opening a clause about the answer before it, not another item of a list. Not
 # "được" or "là": "bất kỳ đối tượng nào, về cơ bản là duy nhất, được phân tách thành …" goes on
@@ -262,6 +265,11 @@ def short_answer(answer: str, question: str) -> str:
         end += 1  # "DTIME(f(n))": the quotation pattern above does not nest
     end = _before_trailing_clause(sentence, start, end)
     short = _LIST_INTRO.sub("", sentence[start:end])  # "như sau: - Thu nhập …" → "Thu nhập …"
+    # "Tốt các nội dung: Học tập và làm theo Bác, …" (the question's "làm" cut from "làm tốt"):
+    # a few words announcing what follows a colon are not the answer.
+    announced = _ANNOUNCING.match(short)
+    if announced and len(short[announced.end() :].split()) >= MIN_ANNOUNCED_WORDS:
+        short = short[announced.end() :]
     return f"{opening_capital(short)} {markers}"  # it opens a chat message: "Hai [1]"
 
 

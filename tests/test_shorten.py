@@ -271,6 +271,13 @@ from rag.shorten import asked_phrase, short_answer, slot_filler
             "Thu nhập bình quân đầu người đạt gần 53 triệu đồng/người/năm - 3/3 khu dân cư đạt danh "
             "hiệu Khu phố văn hóa [1]",
         ),
+        # … and so do a few words announcing a list after the cut (live, seed report: "Tốt các nội dung: …")
+        (
+            "Trong học tập và làm theo Bác, cán bộ đảng viên cần làm gì?",
+            "Trong học tập và làm theo Bác, cán bộ đảng viên cần làm tốt các nội dung: Học tập và làm theo "
+            "Bác, nêu gương của cán bộ, đảng viên [1].",
+            "Học tập và làm theo Bác, nêu gương của cán bộ, đảng viên [1]",
+        ),
         (
             "What are the results of Phu Chan ward?",
             "The results of Phu Chan ward are as follows: income of nearly 53 million VND [1].",
