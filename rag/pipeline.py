@@ -466,6 +466,17 @@ def rewrite_followup(question: str, history: History) -> tuple[str, str]:
     swapped = _swap_topic(previous, subject) if subject and not new_kind else ""
     if swapped:
         return swapped, swapped
+    about = _ABOUT.match(subject)
+    if about is None and _WHAT_ABOUT.match(question) and subject[:1].islower():
+        subject = f"about {subject}"  # "What about land?": the opening said "about"
+        about = _ABOUT.match(subject)
+    earlier = list(_ABOUT_IN_QUESTION.finditer(previous)) if about else []
+    if earlier:
+        # "Còn về đất đai?" after "Ông ấy nói gì về rác thải?" asks "Ông ấy nói gì về đất đai?", whose
+        # "ông ấy" is the person the previous answer named.
+        standalone = f"{previous[: earlier[-1].start()]}{subject.rstrip(' ?')}?"
+        standalone = _resolve_person_reference(standalone, history[-1]) or standalone
+        return standalone, standalone
     # No subject to swap: keep both turns for retrieval; the prompt shows the earlier question.
     merged = f"{previous} {question}"
     return question, merged
@@ -476,6 +487,13 @@ _TOPIC_END = re.compile(r"\s+(?:ở|của|tại|trong)\s+")
 _TOPIC_MAX_WORDS = 8
 # An opening holding a question word is no topic: "Bao nhiêu hộ ở …", "Ai ở …".
 _QUESTION_WORDS = frozenset("ai gì nào bao nhiêu mấy sao đâu có".split())
+
+
+# A follow-up asking about another topic: "Còn về đất đai?", "What about on land?"; the previous
+# question's "về …" / "about …" it replaces.
+_ABOUT = re.compile(r"(?:về|about|on)\s+\S", re.IGNORECASE)
+_ABOUT_IN_QUESTION = re.compile(r"\b(?:về|about)\s+", re.IGNORECASE)
+_WHAT_ABOUT = re.compile(r"\s*(?:what|how)\s+about\b", re.IGNORECASE)
 
 
 def _swap_topic(previous: str, topic: str) -> str:

@@ -732,6 +732,26 @@ def test_rewrite_followup_swaps_subject(previous, question, standalone):
 
 
 @pytest.mark.parametrize(
+    ("turn", "question", "standalone"),
+    [
+        # a demo question, live: left as it was, "Còn về đất đai?" was answered about waste, refused
+        (
+            ("Ông ấy nói gì về rác thải?", "Đồng chí Đàm Đức Hà nói rằng rác thải được thu gom [1]."),
+            "Còn về đất đai?",
+            "Ông Đàm Đức Hà nói gì về đất đai?",
+        ),
+        (
+            ("What did Dam Duc Ha say about household waste?", "He said it is collected [1]."),
+            "What about land?",
+            "What did Dam Duc Ha say about land?",
+        ),
+    ],
+)
+def test_rewrite_followup_swaps_what_the_previous_question_was_about(turn, question, standalone):
+    assert rewrite_followup(question, [turn]) == (standalone, standalone)
+
+
+@pytest.mark.parametrize(
     ("previous", "question"),
     [
         ("Bao nhiêu hộ ở phường Phù Chẩn thoát nghèo?", "Còn tỷ lệ hộ nghèo thì sao?"),  # opening asks
