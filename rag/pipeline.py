@@ -3339,6 +3339,11 @@ class Assistant:
                 answer.evidence["holder_of_copied_post"] = 1.0
             elif factoid_kind:
                 english = _factoid_answer(answer.answer, factoid_kind)
+                speaker = (
+                    None if english is not None else self._speaker(question, translation, passages, language)
+                )
+                if speaker is not None:
+                    return self._read_off(answer, speaker, started, "speaker_of_quotation")
                 if english is None:
                     return self._refuse(
                         answer, passages, started, f"no {factoid_kind} in the copied phrase: {raw.strip()!r}"
@@ -3356,6 +3361,9 @@ class Assistant:
                 names_a_person(text) for text, _ in cite.span_parts(raw) or []
             ):
                 subject = self._restated_subject(answer.standalone_question or question, passages, raw)
+                speaker = None if subject else self._speaker(question, translation, passages, language)
+                if speaker is not None:
+                    return self._read_off(answer, speaker, started, "speaker_of_quotation")
                 if subject is None:
                     return self._quote_or_refuse(
                         answer,
@@ -3554,6 +3562,11 @@ class Assistant:
         ``QUOTE_ACROSS_AFTER_REFUSAL_OVERLAP`` of its words and it asks for a thing.
         """
         asked = answer.standalone_question or question
+        speaker = (
+            self._speaker(asked, translation, passages, language) if self.fallback == "extractive" else None
+        )
+        if speaker is not None:  # "Who said …?" refused, though the sentence is in someone's quotation
+            return self._read_off(answer, speaker, started, "speaker_of_quotation")
         overlap = answer.evidence.get("lexical_overlap", 0.0)
         kind = asked_kind(asked)
         asks_thing = any(word in _THING_QUESTION_WORDS for word in syllables(asked))
@@ -3822,6 +3835,37 @@ class Assistant:
             if not cited_place_elsewhere(question, quoted[1], document_text):
                 return quoted
         return None
+
+    def _speaker(
+        self, question: str, translation: str, passages: Sequence[Passage], language: str
+    ) -> tuple[str, list[cite.Citation]] | None:
+        """For "Who said …?" / "Ai nói …?": the speaker whose quotation holds the sentence closest to it.
+
+        The sentence is ranked as the prompt's excerpts are (with the translation across
+        languages), and must rank at least ``FIGURE_QUOTE_RANK`` for the question (or its
+        translation); its speaker is read off :func:`speaker_of`. None otherwise.
+        """
+        if not asks_speaker(question):
+            return None
+        query = f"{question} {translation}" if keeps_names(question, translation) else question
+        ranked = rank_passage_sentences(query, passages, self._semantic_bonus(language, passages))
+        tops = [(scored[0], passage) for scored, passage in zip(ranked, passages, strict=True) if scored]
+        if not tops:
+            return None
+        (_, start, end), passage = max(tops, key=lambda top: top[0][0])
+        wording = translation if in_other_language(language, passages) and translation else question
+        fit = cite.rank_sentences(wording, passage.text[start:end])
+        if not fit or fit[0][0] < FIGURE_QUOTE_RANK:
+            return None
+        found = speaker_of(passage.text, start, end)
+        if found is None:
+            return None
+        name, speaker_start, speaker_end = found
+        citations = [
+            self._cite_span(passage, speaker_start, speaker_end),
+            self._cite_span(passage, start, end),
+        ]
+        return f"{name} [{passage.n}]", citations
 
     def _role_holder(
         self, question: str, passages: Sequence[Passage]

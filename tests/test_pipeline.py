@@ -2554,6 +2554,30 @@ def translating_assistant(passages, text, llm, retriever, top_k=4):
     )
 
 
+class _AlwaysTranslatingRetriever(_TranslatingRetriever):
+    def needs_translation(self, query):
+        return "vi"
+
+
+@pytest.mark.parametrize("copied", ["Đồng thời, kiểm tra, đôn đốc các khu [1]", ""])
+def test_who_said_across_languages_is_read_off_the_quotation(passages, text, copied):
+    from rag.translate import clear_translation_cache
+
+    # A demo question, live: the copied phrase named nobody, and the question was refused.
+    clear_translation_cache()
+    translation = "Ai nói rằng rác thải sinh hoạt được thu gom, vận chuyển đến các điểm xử lý?"
+    llm = FakeLLM([translation, copied], supports_grammar=True)
+    assistant = translating_assistant(passages, text, llm, _AlwaysTranslatingRetriever(passages))
+    assistant._semantic_bonus = lambda language, passages: None  # type: ignore[method-assign]
+    answer = assistant.ask("Who said that household waste is collected and transported to treatment points?")
+    assert answer.answer.startswith("Đàm Đức Hà [") and answer.verified, answer.refusal_reason
+    speaker, sentence = answer.citations
+    assert (
+        speaker.quote.startswith("Đồng chí Đàm Đức Hà,")
+        and "rác thải sinh hoạt được thu gom" in sentence.quote
+    )
+
+
 def test_english_question_is_also_searched_in_the_models_translation(passages, text):
     from rag.translate import clear_translation_cache
 
