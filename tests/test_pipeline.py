@@ -2578,6 +2578,45 @@ def test_who_said_across_languages_is_read_off_the_quotation(passages, text, cop
     )
 
 
+def test_a_who_said_answer_is_checked_against_the_quotations(passages, text):
+    # A demo question, live: the report quotes Lê Văn Nam, but on nothing like this.
+    assistant, _, _ = make_assistant(passages, text, ["Lê Văn Nam [3]"])
+    answer = assistant.ask("Ai nói rằng Từ Sơn đã xây dựng bệnh viện mới?")
+    assert answer.refused and answer.refusal_reason == "no quoted sentence says what the question asks"
+    # the right speaker stands; a wrong one gives way to the one whose quotation holds the sentence
+    for reply in ("Nguyễn Công Giang [2]", "Lê Văn Nam [3]"):
+        assistant, _, _ = make_assistant(passages, text, [reply])
+        answer = assistant.ask("Ai nói rằng tỷ lệ hộ nghèo giảm còn 0,58%?")
+        assert answer.answer.startswith("Nguyễn Công Giang [") and not answer.refused
+
+
+@pytest.mark.parametrize(
+    ("question", "speaker"),
+    [
+        # the speaker's quotation opens in an earlier passage than the sentence's
+        ("Ai nói rằng tỷ lệ hộ nghèo giảm còn 0,58%?", "Nguyễn Công Giang"),
+        ("Ai nói rằng Từ Sơn đã xây dựng bệnh viện mới?", None),  # no sentence says it
+        ("Ai nói rằng các chi bộ đăng ký nội dung học tập?", None),  # the report says it, nobody quoted
+    ],
+)
+def test_who_said_is_read_off_the_document_or_not_at_all(passages, text, question, speaker):
+    # A passage cut at the sentence on the poverty rate: Nguyễn Công Giang opened the quotation before it.
+    at = text.index("Hiện nay, thu nhập")
+    cut = [
+        Passage(1, DOC_ID, "T", text[at : at + 300], at, at + 300, ("c2",), 1.0),
+        *[p for p in passages if p.start > at or p.end < at],
+    ]
+    assistant, _, _ = make_assistant(cut, text, [])
+    found = assistant._speaker(question, "", cut, "vi")
+    if speaker is None:
+        assert found is None
+    else:
+        assert found is not None and found[0] == f"{speaker} [1]"
+        said_by, said = found[1]
+        assert said_by.quote.startswith(f"Đồng chí {speaker},")
+        assert text[said_by.start : said_by.end] == said_by.quote and "0,58%" in said.quote
+
+
 def test_english_question_is_also_searched_in_the_models_translation(passages, text):
     from rag.translate import clear_translation_cache
 
