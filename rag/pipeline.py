@@ -3508,7 +3508,10 @@ class Assistant:
                 # sentence it came from is the honest answer.
                 answer.evidence["echo"] = 1.0
                 answer.verified = False
-                if factoid_kind:  # "Phu Chan" for "Who chairs … of Phu Chan ward?": nobody named
+                # "Phu Chan" for "Who chairs … of Phu Chan ward?": nobody named; and a copy forced
+                # after the model refused ("Từ Sơn là [1]" for "Từ Sơn có bao nhiêu phường?"): the
+                # refusal was right.
+                if factoid_kind or answer.evidence.get("copied_after_refusal"):
                     return self._refuse(
                         answer, passages, started, "the copied phrase only repeats the question"
                     )

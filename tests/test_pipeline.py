@@ -359,6 +359,21 @@ def test_a_year_copied_after_refusal_is_no_count(passages, text):
     assert len(llm.calls) == 2 and answer.refused and answer.refusal_reason == "the model refused"
 
 
+def test_a_copy_after_refusal_that_only_repeats_the_question_leaves_the_refusal(passages, text):
+    # Reports set, live: "Từ Sơn là [1]", forced after the model's right refusal, was followed by
+    # Lê Văn Nam's sentence on Từ Sơn, which counts no wards.
+    piece = (
+        "Văn hóa - xã hội tiếp tục phát triển, toàn phường có hơn 9,23% số hộ đạt danh hiệu Gia đình "
+        "văn hóa. Đồng chí Lê Văn Nam cho biết: “Điểm nổi bật ở Từ Sơn là giải quyết kịp thời các vấn "
+        "đề bức xúc”."
+    )
+    shown = [Passage(1, DOC_ID, "T", piece, 0, len(piece), ("c1",), 1.0)]
+    assistant, llm, _ = make_assistant(shown, piece, [REFUSAL_VI, "Từ Sơn là [1]"], supports_grammar=True)
+    answer = assistant.ask("Từ Sơn có bao nhiêu phường?")
+    assert len(llm.calls) == 2 and answer.refused, answer.answer
+    assert answer.refusal_reason == "the model refused" and "copied_after_refusal" not in answer.evidence
+
+
 def test_no_second_try_without_a_grammar_or_when_the_passages_hold_little_of_the_question(passages, text):
     assistant, llm, _ = make_assistant(passages, text, [REFUSAL_VI])  # free answers: no grammar
     assistant.ask(POVERTY_Q)
