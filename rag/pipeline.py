@@ -47,6 +47,8 @@ from rag.prompts import (
     PLACE_KINDS_EN,
     REFUSAL_EN,
     REFUSAL_VI,
+    SPEECH_VERBS_EN,
+    SPEECH_VERBS_VI,
     answer_start_filters,
     asked_about_person,
     asked_kind,
@@ -602,8 +604,7 @@ def place_mentions(kind: str, text: str) -> list[tuple[str, int, int]]:
 
 _QUOTED_PERSON = re.compile(
     r"\b(?:[Đđ]ồng chí|[Ôô]ng|[Bb]à)\s+(?P<name>(?:[^\W\d_]+\s+){1,4}?[^\W\d_]+)\s*,\s*"
-    r"(?P<position>[^:“”\"\n.;]{3,160}?)\s+(?:cho biết|chia sẻ|khẳng định|nhấn mạnh|phát biểu|cho rằng|"
-    r"nhận định|nói)\b"
+    rf"(?P<position>[^:“”\"\n.;]{{3,160}}?)\s+(?:{SPEECH_VERBS_VI})\b"
 )
 
 
@@ -817,9 +818,7 @@ def _places_about_in_paragraph(kind: str, text: str, start: int, end: int) -> li
 # sentence for "Ai nói rằng Từ Sơn đã xây dựng bệnh viện mới?" (which the report never says) .31.
 SPEAKER_QUOTE_RANK = 0.35
 _SPEECH_OPENING = re.compile(
-    r"^.*?\b(?:nói|cho biết|chia sẻ|phát biểu|khẳng định|nhấn mạnh|nhận định|cho rằng|said|says|say|stated|"
-    r"shared|told)\b\s*(?:rằng\s+|là\s+|that\s+)?",
-    re.IGNORECASE,
+    rf"^.*?\b(?:{SPEECH_VERBS_VI}|{SPEECH_VERBS_EN})\b\s*(?:rằng\s+|là\s+|that\s+)?", re.IGNORECASE
 )
 # Sentences tried, best first, for the one quoted across languages that is about the asked place.
 ACROSS_QUOTE_CANDIDATES = 10
@@ -2903,17 +2902,17 @@ class Assistant:
         if not asks_speaker(question) or self.fallback != "extractive":
             return answer
         speaker = self._speaker(question, translation, passages, language)
-        named = cite.strip_markers(answer.answer)
+        named = fold_diacritics(cite.strip_markers(answer.answer)).lower().strip(" .")
         if speaker is not None:
-            if fold_diacritics(speaker[0].split(" [")[0]).lower() in fold_diacritics(named).lower():
-                return answer
+            if fold_diacritics(cite.strip_markers(speaker[0])).lower().strip() in named:
+                return answer  # the model named the speaker
             return self._read_off(answer, speaker, started, "speaker_of_quotation")
         if in_other_language(language, passages):
             # The model's translation is too loose to tell: "học từ ông Hồ liên quan đến …" matched
             # no sentence of "Who said that learning from Uncle Ho is linked with solving …?".
             return answer
         quoted = {fold_diacritics(name).lower() for name, *_ in _quoted_posts(passages)}
-        if any(name in fold_diacritics(named).lower() for name in quoted):
+        if any(name in named for name in quoted):
             return self._refuse(answer, passages, started, "no quoted sentence says what the question asks")
         return answer
 
@@ -3861,19 +3860,9 @@ class Assistant:
     ) -> tuple[str, list[cite.Citation]] | None:
         """The passages' sentence closest to a question in another language, quoted; None if none is.
 
-        Ranked as the prompt's excerpts are (the question's words and translation, and sentence
-        embeddings); ties go to the better-ranked passage.
+        The best of :meth:`_closest_sentences` that is not about another place than the question's.
         """
-        query = f"{question} {translation}" if keeps_names(question, translation) else question
-        ranked = rank_passage_sentences(query, passages, self._semantic_bonus(language, passages))
-        candidates = sorted(
-            (
-                (scored, passage)
-                for ranking, passage in zip(ranked, passages, strict=True)
-                for scored in ranking
-            ),
-            key=lambda candidate: -candidate[0][0],
-        )
+        candidates = self._closest_sentences(question, translation, passages, language)
         document_text = self._index.document_text if self._index is not None else None
         for (score, start, end), passage in candidates[:ACROSS_QUOTE_CANDIDATES]:
             if score <= 0:
@@ -3885,23 +3874,40 @@ class Assistant:
                 return quoted
         return None
 
+    def _closest_sentences(
+        self, question: str, translation: str, passages: Sequence[Passage], language: str
+    ) -> list[tuple[tuple[float, int, int], Passage]]:
+        """Every sentence of the passages as ((score, start, end), passage), closest to the question first.
+
+        Ranked as the prompt's excerpts are (the question's words and translation, and sentence
+        embeddings); ties go to the better-ranked passage.
+        """
+        query = f"{question} {translation}" if keeps_names(question, translation) else question
+        ranked = rank_passage_sentences(query, passages, self._semantic_bonus(language, passages))
+        return sorted(
+            (
+                (scored, passage)
+                for ranking, passage in zip(ranked, passages, strict=True)
+                for scored in ranking
+            ),
+            key=lambda candidate: -candidate[0][0],
+        )
+
     def _speaker(
         self, question: str, translation: str, passages: Sequence[Passage], language: str
     ) -> tuple[str, list[cite.Citation]] | None:
         """For "Who said …?" / "Ai nói …?": the speaker whose quotation holds the sentence closest to it.
 
-        The sentence is ranked as the prompt's excerpts are (with the translation across
-        languages), and must rank at least ``FIGURE_QUOTE_RANK`` for the question (or its
-        translation); its speaker is read off :func:`speaker_of`. None otherwise.
+        The closest sentence (:meth:`_closest_sentences`) must hold what the question (or its
+        translation) says was said, at ``SPEAKER_QUOTE_RANK``; its speaker is read off the
+        document (:func:`speaker_of`). None otherwise.
         """
         if not asks_speaker(question):
             return None
-        query = f"{question} {translation}" if keeps_names(question, translation) else question
-        ranked = rank_passage_sentences(query, passages, self._semantic_bonus(language, passages))
-        tops = [(scored[0], passage) for scored, passage in zip(ranked, passages, strict=True) if scored]
-        if not tops:
+        candidates = self._closest_sentences(question, translation, passages, language)
+        if not candidates:
             return None
-        (_, start, end), passage = max(tops, key=lambda top: top[0][0])
+        (_, start, end), passage = candidates[0]
         wording = translation if in_other_language(language, passages) and translation else question
         # what was said, without "Ai nói rằng" / "Người nào đã nói rằng", which no quoted sentence holds
         fit = cite.rank_sentences(_SPEECH_OPENING.sub("", wording, count=1), passage.text[start:end])

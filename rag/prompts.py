@@ -520,10 +520,11 @@ def asks_quoted_people(question: str) -> bool:
     return bool(_QUOTED_PEOPLE_VI.search(question) or _QUOTED_PEOPLE_EN.search(question))
 
 
+# Verbs that introduce what someone said: "Đồng chí X, … cho biết: “…”", "Ai nói …?", "Who said …?".
+SPEECH_VERBS_VI = "cho biết|chia sẻ|khẳng định|nhấn mạnh|phát biểu|cho rằng|nhận định|nói"
+SPEECH_VERBS_EN = "said|says|say|stated|states|shared|told|stressed|affirmed"
 _ASKS_SPEAKER = re.compile(
-    r"\b(?:ai|người nào)\b.*\b(?:nói|cho biết|chia sẻ|phát biểu|khẳng định|nhấn mạnh|nhận định|cho rằng)\b"
-    r"|\bwho\b.*\b(?:said|says|say|stated|states|shared|told|stressed|affirmed)\b",
-    re.I,
+    rf"\b(?:ai|người nào)\b.*\b(?:{SPEECH_VERBS_VI})\b|\bwho\b.*\b(?:{SPEECH_VERBS_EN})\b", re.I
 )
 
 
