@@ -590,11 +590,18 @@ def _resolve_place_reference(question: str, turn: tuple[str, str]) -> str:
     return standalone[:1].upper() + standalone[1:]
 
 
+# Kinds whose last word is another kind's: a "thị xã" (town) is no "xã" (commune).
+_LONGER_KINDS = {"xã": ("thị",), "trấn": ("thị",)}
+
+
 def place_mentions(kind: str, text: str) -> list[tuple[str, int, int]]:
     """Every "kind + name" in ``text`` ("phường Hương Mạc"): (name, start, end) of the whole phrase."""
     found = []
     words = list(re.finditer(r"[^\W_]+", text))
-    for i, kind_end in _kind_positions([w.group(0).lower() for w in words], kind):
+    lowered = [w.group(0).lower() for w in words]
+    for i, kind_end in _kind_positions(lowered, kind):
+        if i > 0 and lowered[i - 1] in _LONGER_KINDS.get(kind, ()):
+            continue
         after = _name_run_end(words, text, kind_end)
         if after > kind_end:
             start, end = words[kind_end].start(), words[after - 1].end()
@@ -669,7 +676,9 @@ def cited_place_elsewhere(
     0,58%", a sentence of the section on phường Phù Chẩn, gives "phường Phù Chẩn". A citation
     is about the place its own text names, else about the last place of that kind named in the
     ``PLACE_LOOKBACK_CHARS`` before it; one citation about the asked place (or about no place)
-    clears the answer.
+    clears the answer, as does one whose own text names the asked place under any kind or none
+    ("Thành phố Thủ Dầu Một có diện tích …" for a place its document also calls "thị xã Thủ Dầu
+    Một", "… chia trấn Nghệ An thành hai tỉnh" for "tỉnh Nghệ An").
     """
     if not citations or document_text is None:
         return ""
@@ -679,7 +688,12 @@ def cited_place_elsewhere(
     place_kind, asked = place
     others = []
     for citation in citations:
-        named = places_about(place_kind, document_text(citation.doc_id), citation.start, citation.end)
+        text = document_text(citation.doc_id)
+        if re.search(
+            rf"\b{re.escape(asked)}\b", fold_diacritics(text[citation.start : citation.end]).lower()
+        ):
+            return ""
+        named = places_about(place_kind, text, citation.start, citation.end)
         if not named or any(_same_place(name, asked) for name in named):
             return ""
         others.append(named[0])

@@ -2900,6 +2900,41 @@ def test_cited_place_elsewhere_reads_the_sentence_then_the_section_before_it():
     assert cited_place_elsewhere("Tỷ lệ hộ nghèo của phường Hương Mạc?", beyond, far_lookup) == ""
 
 
+def test_a_cited_sentence_naming_the_asked_place_is_about_it_whatever_its_kind_word():
+    from rag.pipeline import cited_place_elsewhere, place_mentions
+    from rag.types import Citation
+
+    # Wikipedia's Thủ Dầu Một: "14 phường [1]" was refused as "about xã Bến Cát", the "thị xã"
+    # bordering it, the town read as a commune, though the sentence names Thủ Dầu Một itself.
+    town = (
+        "Thủ Dầu Một\n\nThời gian 1954 đến 1975, thị xã Thủ Dầu Một mang tên Phú Cường.\n"
+        "Phía Bắc giáp thị xã Bến Cát.\n"
+        "Thành phố Thủ Dầu Một có diện tích tự nhiên 118,67 km², gồm 14 phường."
+    )
+    assert place_mentions("xã", town) == []
+    assert [name for name, _, _ in place_mentions("thị xã", town)] == ["Thủ Dầu Một", "Bến Cát"]
+    province = (
+        "Hà Tĩnh là một tỉnh của Việt Nam. Phía Bắc giáp tỉnh Nghệ An, tỉnh Hà Tĩnh giáp biển.\n"
+        "Năm 1831, vua Minh Mạng chia trấn Nghệ An thành hai tỉnh: Nghệ An và Hà Tĩnh. "
+        "Độ dốc trung bình 1,2%."
+    )
+    lookup = {"town": town, "province": province}.__getitem__
+
+    def cited(doc_id: str, sentence: str) -> list[Citation]:
+        start = lookup(doc_id).index(sentence)
+        return [Citation(1, doc_id, "t", "c", start, start + len(sentence), sentence, True)]
+
+    wards = cited("town", "Thành phố Thủ Dầu Một có diện tích tự nhiên 118,67 km², gồm 14 phường.")
+    assert cited_place_elsewhere("Thành phố Thủ Dầu Một có bao nhiêu phường?", wards, lookup) == ""
+    split = cited("province", "Năm 1831, vua Minh Mạng chia trấn Nghệ An thành hai tỉnh: Nghệ An và Hà Tĩnh.")
+    assert (
+        cited_place_elsewhere("Năm nào vua Minh Mạng chia trấn Nghệ An thành hai tỉnh?", split, lookup) == ""
+    )
+    # A sentence that names no place is still its section's: "tỉnh Hà Tĩnh" before it.
+    slope = cited("province", "Độ dốc trung bình 1,2%.")
+    assert cited_place_elsewhere("Độ dốc trung bình của tỉnh Nghệ An?", slope, lookup) == "tỉnh Hà Tĩnh"
+
+
 def test_a_figure_asked_of_a_city_is_not_one_wards():
     from rag.pipeline import cited_place_elsewhere
     from rag.types import Citation
