@@ -427,6 +427,10 @@ def _kind_span(text: str, kinds: Sequence[str] = _KIND_WORDS) -> tuple[str, int,
     return None
 
 
+# Earlier turns a chain of follow-ups is read back through.
+FOLLOWUP_CHAIN_TURNS = 8
+
+
 def rewrite_followup(question: str, history: History) -> tuple[str, str]:
     """Turn an elliptical follow-up into a standalone question, by template.
 
@@ -446,6 +450,11 @@ def rewrite_followup(question: str, history: History) -> tuple[str, str]:
     """
     if not history or not looks_like_followup(question):
         return question, question
+    history = list(history[-FOLLOWUP_CHAIN_TURNS:])
+    if len(history) > 1 and looks_like_followup(history[-1][0]):
+        # A follow-up of a follow-up leans on what that one asked: "Còn phía Tây giáp gì?" after
+        # "Còn phía Nam giáp tỉnh nào?" after "Hà Tĩnh cách Hà Nội bao nhiêu km?".
+        history[-1] = (rewrite_followup(history[-1][0], history[:-1])[0], history[-1][1])
     previous = history[-1][0].strip()
     resolved = (
         _resolve_kind_reference(question, history[-1])
@@ -468,6 +477,10 @@ def rewrite_followup(question: str, history: History) -> tuple[str, str]:
     swapped = _swap_topic(previous, subject) if subject and not new_kind else ""
     if swapped:
         return swapped, swapped
+    dated = new_kind is not None and new_kind[0] in _TIME_KINDS  # "Còn dân số năm 2014 là bao nhiêu?"
+    asked_of = _ask_of_previous_subject(question, previous, subject) if not new_kind or dated else ""
+    if asked_of:
+        return asked_of, asked_of
     about = _ABOUT.match(subject)
     if about is None and _WHAT_ABOUT.match(question) and subject[:1].islower():
         subject = f"about {subject}"  # "What about land?": the opening said "about"
@@ -491,11 +504,60 @@ _TOPIC_MAX_WORDS = 8
 _QUESTION_WORDS = frozenset("ai gì nào bao nhiêu mấy sao đâu có".split())
 
 
+# Fewest words of a follow-up's own question for it to be asked of the previous subject ("Còn
+# phía Nam giáp tỉnh nào?"), so that "Còn ai nữa?" is not.
+_OWN_QUESTION_MIN_WORDS = 3
+# Capitalised, yet no name: "phía Nam".
+_DIRECTIONS = frozenset("Bắc Nam Đông Tây".split())
+# Capitalised words opening a question that name its subject ("Hà Tĩnh cách …", "Bão Katrina …").
+_MIN_SUBJECT_WORDS = 2
+
+
+def _ask_of_previous_subject(question: str, previous: str, asked: str) -> str:
+    """A follow-up that asks its own question of the previous question's subject, or "".
+
+    "Còn phía Nam giáp tỉnh nào?" after "Hà Tĩnh cách Hà Nội bao nhiêu km?" asks "Hà Tĩnh phía Nam
+    giáp tỉnh nào?": ``asked`` (the follow-up without its "Còn") holds a question word and at least
+    ``_OWN_QUESTION_MIN_WORDS`` words. The subject is the previous question's place with its kind
+    word ("phường Phù Chẩn"), else the run of capitalised words it opens with. Vietnamese only: an
+    English follow-up points back with "it" or "there" (:func:`_resolve_place_reference`).
+    """
+    if not _FOLLOWUP_START.match(question) or detect_language(question) == "en" or _PRONOUNS.search(asked):
+        return ""
+    words = asked.split()
+    if len(words) < _OWN_QUESTION_MIN_WORDS or not any(
+        word.strip(EDGE_PUNCT).lower() in _QUESTION_WORDS - {"có"} or word.lower() == "bao" for word in words
+    ):
+        return ""
+    if any(word[:1].isupper() and word not in _DIRECTIONS for word in re.findall(r"[^\W\d_]+", asked)):
+        return ""  # "Còn Quảng Bình giáp tỉnh nào?" has a subject of its own
+    found = _kind_span(previous, kinds=_PLACE_WORDS)
+    if found is not None:
+        subject = previous[found[1] : found[2]]
+    else:
+        opening = []
+        for word in previous.split():
+            core = word.strip(EDGE_PUNCT)
+            if not core[:1].isupper() or core.isupper():
+                break
+            opening.append(core)
+        if len(opening) < _MIN_SUBJECT_WORDS or any(w.lower() in _QUESTION_WORDS for w in opening):
+            return ""
+        subject = " ".join(opening)
+    if fold_diacritics(subject).lower() in fold_diacritics(asked).lower():
+        return ""
+    return f"{subject[:1].upper()}{subject[1:]} {asked.rstrip(' ?')}?"
+
+
 # A follow-up asking about another topic: "Còn về đất đai?", "What about on land?"; the previous
 # question's "về …" / "about …" it replaces.
 _ABOUT = re.compile(r"(?:về|about|on)\s+\S", re.IGNORECASE)
 _ABOUT_IN_QUESTION = re.compile(r"\b(?:về|about)\s+", re.IGNORECASE)
 _WHAT_ABOUT = re.compile(r"\s*(?:what|how)\s+about\b", re.IGNORECASE)
+
+
+# What a follow-up's topic ends with when it asks in full: "thu nhập bình quân | là bao nhiêu".
+_ASKING_TAIL = re.compile(r"\s+(?:là\s+)?(?:bao nhiêu|gì|mấy|thế nào|như thế nào|ra sao)\s*$", re.IGNORECASE)
 
 
 def _swap_topic(previous: str, topic: str) -> str:
@@ -505,6 +567,7 @@ def _swap_topic(previous: str, topic: str) -> str:
     nhiêu?" asks "Tỷ lệ hộ nghèo ở phường Phù Chẩn là bao nhiêu?". Only a lower-case topic
     (not a name) replaces an opening of lower-case words that ends at "ở / của / tại / trong".
     """
+    topic = _ASKING_TAIL.sub("", topic)  # "Còn thu nhập bình quân là bao nhiêu?": its topic
     if not topic[:1].islower() or _PRONOUNS.search(topic) or len(topic.split()) > _TOPIC_MAX_WORDS:
         return ""
     end = _TOPIC_END.search(previous)
@@ -539,7 +602,8 @@ def _resolve_kind_reference(question: str, turn: tuple[str, str]) -> str:
 
 # "ở đó" / "there" (closing the question: "Is there …?" asks whether something exists).
 _PLACE_REFERENCE = re.compile(r"\b(?:ở|tại)\s+(?:đó|đấy)\b|\bthere(?=\s*[?？.!]*\s*$)", re.IGNORECASE)
-_PLACE_WORDS = tuple(kind for kind in _KIND_WORDS if kind not in ("năm", "tháng", "year"))
+_TIME_KINDS = ("năm", "tháng", "year")
+_PLACE_WORDS = tuple(kind for kind in _KIND_WORDS if kind not in _TIME_KINDS)
 # A place named without its kind word: "How many households in Phu Chan are poor?".
 _PLACE_PREPOSITIONS = frozenset("in at of ở tại của".split())
 _OPENING_AND = re.compile(r"^\s*(?:and|also|và)\s+(?=\S)", re.IGNORECASE)

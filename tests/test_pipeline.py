@@ -740,10 +740,42 @@ def test_a_decomposed_earlier_turn_is_read_as_nfc(passages, text):
             "Vậy còn thu nhập bình quân?",
             "Thu nhập bình quân của phường Phù Chẩn là bao nhiêu?",
         ),
+        (  # the topic asked in full
+            "Tỷ lệ hộ nghèo của phường Phù Chẩn là bao nhiêu?",
+            "Còn thu nhập bình quân là bao nhiêu?",
+            "Thu nhập bình quân của phường Phù Chẩn là bao nhiêu?",
+        ),
+        (  # a question of its own, asked of the previous question's subject
+            "Hà Tĩnh cách Hà Nội bao nhiêu km?",
+            "Còn phía Nam giáp tỉnh nào?",
+            "Hà Tĩnh phía Nam giáp tỉnh nào?",
+        ),
+        (
+            "Thành phố Thủ Dầu Một có bao nhiêu phường?",
+            "Còn dân số năm 2014 là bao nhiêu?",
+            "Thành phố Thủ Dầu Một dân số năm 2014 là bao nhiêu?",
+        ),
     ],
 )
 def test_rewrite_followup_swaps_subject(previous, question, standalone):
     assert rewrite_followup(question, [(previous, "...")]) == (standalone, standalone)
+
+
+def test_a_followup_of_a_followup_leans_on_what_that_one_asked():
+    # Live over Wikipedia's Hà Tĩnh: "Còn phía Tây giáp gì?" was left as typed and answered
+    # "Trà vinh (thành phố) [2][3][1]", a document's title.
+    chain = [
+        ("Hà Tĩnh cách Hà Nội bao nhiêu km?", "340 [1]"),
+        ("Còn phía Nam giáp tỉnh nào?", "Quảng Bình [1]"),
+    ]
+    assert rewrite_followup("Còn phía Tây giáp gì?", chain)[0] == "Hà Tĩnh phía Tây giáp gì?"
+    wards = [
+        ("Tỷ lệ hộ nghèo của phường Hương Mạc là bao nhiêu?", "..."),
+        ("Còn phường Phù Chẩn thì sao?", "0,58% [1]"),
+    ]
+    assert rewrite_followup("Vậy còn thu nhập bình quân?", wards)[0] == (
+        "Thu nhập bình quân của phường Phù Chẩn là bao nhiêu?"
+    )
 
 
 @pytest.mark.parametrize(
@@ -753,6 +785,9 @@ def test_rewrite_followup_swaps_subject(previous, question, standalone):
         ("Thu nhập bình quân ở phường Phù Chẩn là bao nhiêu?", "Còn Hương Mạc thì sao?"),  # a name
         ("Thành phố Từ Sơn xử phạt bao nhiêu trường hợp vi phạm đất đai?", "Còn trật tự xây dựng?"),
         ("Thu nhập bình quân ở phường Phù Chẩn là bao nhiêu?", "Còn tỷ lệ của nó thì sao?"),  # a pronoun
+        ("Hà Tĩnh cách Hà Nội bao nhiêu km?", "Còn ai nữa?"),  # too short to be a question of its own
+        ("Hà Tĩnh cách Hà Nội bao nhiêu km?", "Còn Quảng Bình giáp tỉnh nào?"),  # a subject of its own
+        ("Năm nào vua Minh Mạng chia trấn Nghệ An?", "Còn phía Nam giáp tỉnh nào?"),  # no subject to carry
     ],
 )
 def test_rewrite_followup_swaps_no_topic_it_cannot_place(previous, question):
