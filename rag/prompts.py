@@ -435,6 +435,9 @@ _NUMBERING_WORDS = frozenset("số no no. number".split())
 # Words a year follows as a date or term, not as a count: "năm 2021", "nhiệm kỳ 2020 - 2025"
 # (both years: the dash ends the range).
 _YEAR_INTRODUCERS = frozenset("năm kỳ kì khóa khoá đoạn - – —".split())
+# Words before a number that ranks rather than counts ("thứ 5", "hạng 3"), unless a rank is asked.
+_RANK_WORDS = frozenset("thứ hạng".split())
+_ASKS_RANK = re.compile(r"\b(?:thứ|hạng|xếp|rank\w*|place[ds]?)\b", re.IGNORECASE)
 _GROUPED_FIGURE = re.compile(r"^\d{1,3}(?:[.,]\d{3})+$")
 # Numbers written as words. Not "năm" (five, but far more often "year") nor "tư" ("tư tưởng").
 _NUMBER_WORDS = frozenset(
@@ -860,6 +863,7 @@ def answer_start_filter(question: str, also_asked: str = "") -> Callable[..., bo
     kind = asked_kind(question)
     if kind == "quantity":
         durations = _matches(_ASKS_DURATION, question)
+        ranks = bool(_ASKS_RANK.search(f"{question} {also_asked}"))
         return lambda word, following="", previous="": (
             (any(c.isdigit() for c in word) or _is_number_word(word, following))
             and (durations or following.lower() not in _DURATION_WORDS)
@@ -868,6 +872,8 @@ def answer_start_filter(question: str, also_asked: str = "") -> Callable[..., bo
             # "Kết luận số 01" names a document
             and (previous.lower() not in _NUMBERING_WORDS or _GROUPED_FIGURE.match(word) is not None)
             and not _continues_number(previous, word)  # "53 triệu": the number starts at "53"
+            # "nhiều thứ 5" ranks: no answer to "How much damage did Katrina cause?"
+            and (ranks or previous.lower() not in _RANK_WORDS)
             and not (word.lower() == "tỷ" and following.lower() == "lệ")  # "tỷ lệ" is a rate
         )
     if kind == "time" and asks_year(question):

@@ -1681,6 +1681,17 @@ def test_a_count_is_no_duration_but_a_duration_question_takes_one():
     assert answer_start_filter("How much time was left on the clock?")("17", "seconds")
 
 
+def test_a_count_is_no_rank_unless_a_rank_is_asked():
+    from rag.prompts import answer_start_filter
+
+    # "Katrina là cơn bão gây thiệt hại … nhân mạng nhiều thứ 5": "5 [2]" answered how much damage.
+    damage = answer_start_filter("How much damage did Hurricane Katrina cause?")
+    assert not damage("5", "trong", "thứ") and damage("108", "tỉ", "tới")
+    assert not answer_start_filter("Bão Katrina gây thiệt hại bao nhiêu?")("5", "trong", "thứ")
+    assert answer_start_filter("Katrina đứng thứ bao nhiêu về thiệt hại nhân mạng?")("5", "trong", "thứ")
+    assert answer_start_filter("How many Vietnamese are there?", "Đứng hạng bao nhiêu?")("3", "", "hạng")
+
+
 def test_a_question_typed_without_tone_marks_asks_of_every_spelling_of_its_words():
     from rag.prompts import answer_start_filter, answer_start_filters
 
