@@ -233,6 +233,7 @@ def short_answer(answer: str, question: str) -> str:
     if found is None:
         return answer
     first, last = found
+    first = _past_asking_phrase(words, first, last, question_words)
     negated = [i for i, (_, _, word) in enumerate(words) if word in _NEGATIONS - set(question_words)]
     if asks_why:
         negated = [i for i in negated if i < first]  # a reason may say "không"; it is all kept
@@ -271,6 +272,22 @@ def short_answer(answer: str, question: str) -> str:
     if announced and len(short[announced.end() :].split()) >= MIN_ANNOUNCED_WORDS:
         short = short[announced.end() :]
     return f"{opening_capital(short)} {markers}"  # it opens a chat message: "Hai [1]"
+
+
+def _past_asking_phrase(words: Words, first: int, last: int, question_words: list[str]) -> int:
+    """``first``, moved past the question's own asking phrase if the answer repeats it there.
+
+    "Thủ Dầu Một cách Thành phố Hồ Chí Minh bao xa khoảng 30 km [1]" for "… bao xa?" adds "khoảng
+    30 km", not "Bao xa khoảng 30 km": the asking words count as none of the question's.
+    """
+    said = [word for _, _, word in words]
+    for at, word in enumerate(question_words):
+        if word not in _QUESTION_WORDS:
+            continue
+        for size in range(min(3, len(question_words) - at), 0, -1):
+            if first + size <= last and said[first : first + size] == question_words[at : at + size]:
+                return first + size
+    return first
 
 
 def filled_slot(answer: str, question: str) -> str:

@@ -23,6 +23,13 @@ from rag.shorten import asked_phrase, short_answer, slot_filler
             "Thư ký LHQ Ban Ki-moon đã học tại Harvard [1].",
             "Thư ký LHQ Ban Ki-moon [1]",
         ),
+        # The question's own asking words repeated before the answer are no answer (a demo over
+        # Wikipedia's Thủ Dầu Một: was "Bao xa khoảng 30 km [1]").
+        (
+            "Thủ Dầu Một cách Thành phố Hồ Chí Minh bao xa?",
+            "Thủ Dầu Một cách Thành phố Hồ Chí Minh bao xa khoảng 30 km [1].",
+            "Khoảng 30 km [1]",
+        ),
         # "chính" opens "chính trị" here, not an emphatic "itself" (XQuAD-vi, seed 2: was "Trị [1]").
         (
             "Chủ nghĩa Hồi giáo tìm kiếm loại vai trò nào khiến nó trở thành khái niệm gây tranh cãi?",
