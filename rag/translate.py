@@ -412,8 +412,11 @@ _UNITS_EN = {
     "triệu": "million", "tỷ": "billion", "tỉ": "billion", "nghìn": "thousand", "ngàn": "thousand",
     "trăm": "hundred", "đồng": "VND", "người": "people", "hộ": "households", "trường hợp": "cases",
     "lần": "times", "năm": "years", "tháng": "months", "ngày": "days", "ha": "ha", "km": "km",
-    "m": "m", "kg": "kg", "tấn": "tonnes", "%": "%", "phần trăm": "percent",
+    "m": "m", "kg": "kg", "tấn": "tonnes", "%": "%", "phần trăm": "percent", "lít": "litres",
+    "mét": "metres", "dặm": "miles",
 }  # fmt: skip
+# Units written the same in both languages: a currency code ("108 tỉ USD"), an area or volume ("km²").
+_NEUTRAL_UNIT = re.compile(r"^(?:[A-Z]{3}|(?:k|c|m|d|h)?m[²³23])$")
 # "năm" (five) before these reads as a figure; "năm mươi" (fifty) is not composed here.
 _MAGNITUDES_VI = MAGNITUDE_WORDS - {"mươi", "chục"}
 _PER_UNIT_EN = {"người": "person", "năm": "year", "tháng": "month", "ngày": "day", "hộ": "household"}
@@ -453,10 +456,11 @@ def _quantity(words: list[str]) -> str:
             head.append(_UNITS_EN[two])
             i += 2
             continue
-        first, *per = words[i].lower().split("/")
-        if first not in _UNITS_EN or any(p not in _PER_UNIT_EN for p in per):
+        first, *per = words[i].split("/")
+        unit = first if _NEUTRAL_UNIT.match(first) else _UNITS_EN.get(first.lower())
+        if unit is None or any(p.lower() not in _PER_UNIT_EN for p in per):
             break
-        head.append("/".join([_UNITS_EN[first], *(_PER_UNIT_EN[p] for p in per)]))
+        head.append("/".join([unit, *(_PER_UNIT_EN[p.lower()] for p in per)]))
         i += 1
     return " ".join(head).replace(" %", "%")
 

@@ -2209,6 +2209,10 @@ def test_a_figure_takes_the_word_that_makes_it_approximate_or_a_bound():
     ("span", "kind", "english"),
     [
         ("53 triệu đồng/người/năm", "quantity", "53 million VND/person/year"),
+        # units written alike in both languages stay (Wikipedia's Katrina: was "108 billion")
+        ("108 tỉ USD (2005 USD), gần gấp 4", "quantity", "108 billion USD"),
+        ("118,67 km² và 271.165 người", "quantity", "118.67 km²"),
+        ("8 triệu lít/năm", "quantity", "8 million litres/year"),
         ("0,58%", "quantity", "0.58%"),
         ("1.200 ha rừng", "quantity", "1,200 ha"),
         ("61 trường hợp vi phạm công tác quản lý", "quantity", "61 cases"),
