@@ -2461,6 +2461,22 @@ def _factoid_answer(span_answer: str, kind: str) -> str | None:
     return "; ".join(f"{core} [{n}]" for core, n in cores if core) or None
 
 
+def _without_question_names(named: str, question: str) -> str | None:
+    """``named`` ("name [n]; …") without the names made mostly of the question's own words; None if none is left.
+
+    "Who built the port of Hai Phong?" copied "Cảng Hải Phòng được người Pháp xây dựng" under
+    the grammar, whose name is the port itself: no one who built it. Half a name may be the
+    question's ("Henry Ford" for "Who founded Ford?").
+    """
+    asked = {fold_diacritics(word).lower() for word in re.findall(r"[^\W_]+", question)}
+    kept = []
+    for part in named.split("; "):
+        words = [fold_diacritics(word).lower() for word in re.findall(r"[^\W\d_]+", cite.strip_markers(part))]
+        if words and sum(word in asked for word in words) * 2 <= len(words):
+            kept.append(part)
+    return "; ".join(kept) or None
+
+
 def _without_repeat(raw: str, passage_count: int) -> str:
     """``raw`` cut where it starts repeating an earlier sentence or runs on citing passages."""
     for cut in (repeated_sentence_start(raw), cite.marker_runaway_start(raw, passage_count)):
@@ -3462,6 +3478,8 @@ class Assistant:
                 answer.evidence["holder_of_copied_post"] = 1.0
             elif factoid_kind:
                 english = _factoid_answer(answer.answer, factoid_kind)
+                if english is not None and factoid_kind == "person":
+                    english = _without_question_names(english, f"{question} {translation}")
                 speaker = (
                     None if english is not None else self._speaker(question, translation, passages, language)
                 )

@@ -1594,6 +1594,27 @@ def test_an_english_who_question_whose_copied_phrase_names_no_one_is_refused(pas
     assert llm.calls[0]["grammar"] and answer.refused and "COVID" not in answer.answer
 
 
+def test_an_english_who_question_is_not_answered_with_its_own_subject(passages, text):
+    # Live over Wikipedia's "Cảng Hải Phòng": "Who built the port of Hai Phong?" copied
+    # "Cảng Hải Phòng được người Pháp xây dựng" and was answered "Cảng Hải Phòng [2]", the port.
+    text, passages = paragraph_passages(
+        [
+            "Cảng Hải Phòng là một cụm cảng biển tổng hợp cấp quốc gia, lớn thứ 2 ở Việt Nam. "
+            "Cảng Hải Phòng được người Pháp xây dựng năm 1874, là nơi đổ bộ và tiếp tế.",
+        ],
+        "Cảng Hải Phòng",
+    )
+    copied = "Cảng Hải Phòng được người Pháp xây dựng [1]"
+    assistant, _, _ = make_assistant(passages, text, [copied], supports_grammar=True, dense=[0.85])
+    answer = assistant.ask("Who built the port of Hai Phong?")
+    assert answer.refused and "Cảng" not in answer.answer
+    assert answer.refusal_reason.startswith("no person in the copied phrase")
+    # Half a name may be the question's own.
+    from rag.pipeline import _without_question_names
+
+    assert _without_question_names("Henry Ford [1]", "Who founded Ford?") == "Henry Ford [1]"
+
+
 def test_english_figure_questions_get_the_copied_figure_in_english(passages, text):
     # Over Vietnamese passages the model copies the phrase; the answer is its figure, in English.
     assistant, llm, _ = make_assistant(
