@@ -3675,6 +3675,12 @@ class Assistant:
             answer.answer = short_answer(answer.answer, asked)
             if answer.answer == model_text:
                 answer.answer = filled_slot(answer.answer, asked)
+            if (
+                answer.answer != model_text
+                and not cross_lingual
+                and not in_other_language(language, passages)
+            ):
+                self._cite_where_short_answer_stands(answer, passages, asked)
         answer.answer = opening_capital(answer.answer)  # a copied "năm 2021 [3]" opens a chat message
         answer.timings.total_ms = _elapsed_ms(started)
         return answer
@@ -4532,6 +4538,41 @@ class Assistant:
             end = start + sentence.rfind("”")
         text = f"{extractive_note_for(language)} “{passage.text[start:end]}” [{passage.n}]"
         return text, [self._cite_span(passage, start, end)]
+
+    def _cite_where_short_answer_stands(
+        self, answer: Answer, passages: Sequence[Passage], question: str
+    ) -> None:
+        """Cite the sentence that holds the short answer when its cited sentences do not.
+
+        A free answer passes its check on the words it shares with its sentence, which may be
+        only the question's: "Thành phố trực thuộc tỉnh tương đương cấp là huyện [2]" was verified
+        against "Các thị xã … phát triển lên thành Thành phố Trực thuộc tỉnh …", and shown as
+        "Huyện [2]", a word that sentence never says. When the cited sentences lack a word the
+        short answer adds to the question, the sentence of the passages holding all of them that
+        best matches the question is cited instead. In the passages' language only.
+        """
+
+        def words(text: str) -> set[str]:
+            return {fold_diacritics(word).lower() for word in re.findall(r"[^\W_]+", text)}
+
+        added = words(cite.strip_markers(answer.answer)) - words(question)
+        if not added or added <= words(" ".join(c.quote for c in answer.citations if c.verified)):
+            return
+        cited = {citation.n for citation in answer.citations}
+        best = None
+        for passage, ranked in zip(passages, rank_passage_sentences(question, passages), strict=True):
+            for score, start, end in ranked:
+                if added <= words(passage.text[start:end]):
+                    key = (score, passage.n in cited)
+                    if best is None or key > best[0]:
+                        best = (key, passage, start, end)
+                    break  # the passage's best such sentence
+        if best is None:
+            return
+        _, passage, start, end = best
+        answer.answer = f"{cite.strip_markers(answer.answer).strip()} [{passage.n}]"
+        answer.citations = [self._cite_span(passage, start, end)]
+        answer.evidence["short_answer_recited"] = 1.0
 
     def _cite_span(self, passage: Passage, start: int, end: int) -> cite.Citation:
         """A verified citation of ``passage.text[start:end]``, with document offsets."""

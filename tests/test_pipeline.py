@@ -3393,6 +3393,31 @@ def test_an_answer_citing_the_sentence_restating_the_question_stands(passages, t
     assert answer.answer.startswith("Bằng những việc làm cụ thể") and answer.citations[0].n == n
 
 
+def test_a_short_answer_cites_the_sentence_that_holds_it(passages, text):
+    # Live over Wikipedia's "Thành phố trực thuộc tỉnh": verified on the question's own words
+    # against a sentence of [2], then shown as "Huyện [2]", a word that sentence never says.
+    text, passages = paragraph_passages(
+        [
+            "Thành phố trực thuộc tỉnh là một loại hình đơn vị hành chính tại Việt Nam, tương đương "
+            "cấp huyện, quận và thị xã. Thành phố trực thuộc tỉnh là một đô thị.",
+            "Các thị xã đô thị loại 3 được định hướng phát triển lên thành Thành phố Trực thuộc tỉnh "
+            "trong tương lai gần. Nhiều thị xã đã được nâng cấp.",
+        ],
+        "Thành phố trực thuộc tỉnh",
+    )
+    reply = "Thành phố trực thuộc tỉnh tương đương cấp là huyện [2]."
+    assistant, _, _ = make_assistant(passages, text, [reply])
+    answer = assistant.ask("Thành phố trực thuộc tỉnh tương đương cấp nào?")
+    assert answer.verified and answer.answer == "Huyện [1]"
+    (citation,) = answer.citations
+    assert citation.n == 1 and citation.quote.endswith("tương đương cấp huyện, quận và thị xã.")
+    assert answer.evidence["short_answer_recited"] == 1.0
+    # A short answer its sentence holds keeps its citation.
+    assistant, _, _ = make_assistant(passages, text, ["Thành phố trực thuộc tỉnh tương đương cấp huyện [1]."])
+    kept = assistant.ask("Thành phố trực thuộc tỉnh tương đương cấp nào?")
+    assert kept.answer == "Huyện [1]" and "short_answer_recited" not in kept.evidence
+
+
 def test_an_answer_joining_a_sentence_with_the_one_it_goes_on_from_stands(passages, text):
     # A demo question, live: "Trong đó, tập trung làm tốt các nội dung: …" goes on with the
     # sentence on the "chuyên đề toàn khóa"; the right answer was replaced by a quote of that one.
