@@ -1169,7 +1169,7 @@ def complement_span(claim_text: str, question: str, match: Match, matcher: _Pass
     missing = {
         pair
         for pair in exact_pairs(claim_text) - exact_pairs(known_text)
-        if not any(word in EXACT_STOPWORDS for word in pair.split(" "))
+        if not any(word in EXACT_STOPWORDS or _is_figure_word(word) for word in pair.split(" "))
         and not all(word in known_words for word in pair.split(" "))
     }
     if not missing:
@@ -1185,6 +1185,15 @@ def complement_span(claim_text: str, question: str, match: Match, matcher: _Pass
             if found and (best is None or found > best[0] or found == best[0] and n == match.n != best[1].n):
                 best = (found, Match(n, start, end, match.support))
     return best[1] if best else None
+
+
+def _is_figure_word(word: str) -> bool:
+    """A figure, in digits or words: its own sentence must say it, not a far one it pairs with.
+
+    "Chính sách tiền tệ có thể chia làm ba loại: chính sách mở rộng và chính sách thu hẹp" (two
+    kinds) had its "ba loại" joined from "Ngoài ba loại hạn chế nói trên …" of another passage.
+    """
+    return any(char.isdigit() for char in word) or f"={word.lower()}" in _NUMBER_WORD_TOKENS
 
 
 def exact_pairs(text: str) -> set[str]:

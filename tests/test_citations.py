@@ -517,6 +517,20 @@ def test_a_claim_joining_two_sentences_cites_both():
     )
 
 
+def test_a_figure_is_not_joined_from_a_far_sentence():
+    # Over Wikipedia's monetary policy, live: "… chia làm ba loại: chính sách mở rộng và chính sách
+    # thu hẹp" (two kinds) had its "ba loại" verified by "Ngoài ba loại hạn chế nói trên, …" of [2].
+    kinds = "Chính sách tiền tệ có thể chia làm: chính sách mở rộng và chính sách thu hẹp."
+    limits = "Ngoài ba loại hạn chế nói trên, chính phủ có thể can thiệp vào việc phát hành tiền."
+    passages = [
+        Passage(1, "m", "Chính sách tiền tệ", kinds, 0, len(kinds), ("c1",), 1.0),
+        Passage(2, "m2", "Chính sách tiền tệ", limits, 0, len(limits), ("c2",), 0.5),
+    ]
+    answer = "Chính sách tiền tệ có thể chia làm ba loại: chính sách mở rộng và chính sách thu hẹp [1][2]."
+    result = resolve(answer, passages, question="Chính sách tiền tệ có thể chia làm mấy loại?")
+    assert [c.quote for c in result.citations if c.verified] == [kinds]
+
+
 @pytest.mark.parametrize(
     "answer",
     [
