@@ -68,6 +68,7 @@ from rag.prompts import (
     extractive_note_for,
     first_passing_filter,
     greeting_for,
+    is_number_word,
     is_refusal,
     left_out_note_for,
     listed_place_kind,
@@ -171,8 +172,14 @@ COPY_AFTER_REFUSAL_OVERLAP = 0.55
 # the copy. The 5 copies holding the answer on XQuAD-vi seeds 0-4 scored .53-1.0, the seed
 # report's "tỷ lệ hộ nghèo giảm còn 0,58%" .48 for the poverty rate of the ward it names before.
 COPY_AFTER_REFUSAL_RELEVANCE = 0.45
-# A count is no calendar year or term: "2020 - 2025".
-_ONLY_YEARS = re.compile(r"(?:năm\s+)?(?:1\d{3}|20\d{2})(?:\s*[-–]\s*(?:1\d{3}|20\d{2}))?", re.IGNORECASE)
+# A count is no calendar year or term: "2020 - 2025", nor a date: "12/10/2007".
+_ONLY_YEARS = re.compile(
+    r"(?:năm\s+)?(?:1\d{3}|20\d{2})(?:\s*[-–]\s*(?:1\d{3}|20\d{2}))?|(?:ngày\s+)?\d{1,2}/\d{1,2}(?:/\d{2,4})?",
+    re.IGNORECASE,
+)
+# Words that end the measure a Vietnamese figure question opens with ("Dân số | của …", "Giá | một lít").
+_MEASURE_END = frozenset("của ở tại trong là có được đã bao mấy và thì".split())
+MEASURE_HEAD_SYLLABLES = 2
 # A sentence sharing this much of its words with an earlier one of the answer repeats it
 # (:func:`repeated_sentence_start`).
 REPEAT_SHARE = 0.7
@@ -2359,6 +2366,68 @@ def _graft(
     return (source, (best[1], best[2])) if best else None
 
 
+_KIND_WORDS_LOWER = frozenset(kind.split()[0] for kind in _KIND_WORDS)
+_ASKS_HOW_MUCH = re.compile(r"\b(?:bao nhiêu|mấy)\b", re.IGNORECASE)
+
+
+def asked_measure(question: str) -> str:
+    """The measure a Vietnamese figure question opens with, at most two syllables, lower case; else "".
+
+    "Dân số của thành phố Từ Sơn là bao nhiêu?" → "dân số", "Giá một lít nước mắm … là bao
+    nhiêu?" → "giá", "Tỷ lệ hộ nghèo …" → "tỷ lệ". "" for a question whose "bao nhiêu" counts a
+    noun of its own ("… có bao nhiêu nhân viên?": what is counted is that noun), or opening
+    with a place, a name, a number or an asking word ("Thành phố Từ Sơn có …", "Bao nhiêu …").
+    """
+    if detect_language(question) != "vi" or counted_words(question) or not _ASKS_HOW_MUCH.search(question):
+        return ""
+    head: list[str] = []
+    for position, word in enumerate(question.split()):
+        core = word.strip(EDGE_PUNCT)
+        lowered = core.lower()
+        if (
+            not core
+            or lowered in _MEASURE_END
+            or lowered in _ASKING_WORDS
+            or any(char.isdigit() for char in core)
+            or position > 0
+            and (is_number_word(lowered) or core[:1].isupper())
+        ):
+            break
+        head.append(lowered)
+        if not word.endswith(core):  # "Dân số," ends the measure
+            break
+    if head and head[0] in _KIND_WORDS_LOWER:
+        return ""  # "Thành phố Thủ Dầu Một …", "Phường …": a place, no measure
+    return " ".join(head[:MEASURE_HEAD_SYLLABLES])
+
+
+# The units a figure of a measure is written in where the measure itself goes unnamed: "271.165
+# người (thống kê năm 2014)" is the population of Wikipedia's Thủ Dầu Một.
+MEASURE_WRITTEN_IN = {
+    "dân số": ("người", "nhân khẩu"),
+    "diện tích": ("km²", "km2", "m²", "m2", "ha", "héc-ta", "hecta"),
+    "giá": ("đồng", "USD"),
+    "chiều dài": ("km", "m", "mét"),
+    "độ cao": ("m", "mét"),
+}
+_MAGNITUDES = "triệu|nghìn|ngàn|tỷ|tỉ|trăm"
+
+
+def names_measure(sentence: str, question: str) -> bool:
+    """Whether ``sentence`` names the measure a figure question asks (:func:`asked_measure`).
+
+    By name ("dân số") or by a figure in its unit ("271.165 người"). True when the question
+    names no measure.
+    """
+    measure = asked_measure(question)
+    if not measure or holds_phrase(sentence, measure):
+        return True
+    return any(
+        re.search(rf"\d(?:[\d.,]*\d)?\s*(?:(?:{_MAGNITUDES})\s+)?{re.escape(unit)}(?!\w)", sentence, re.I)
+        for unit in MEASURE_WRITTEN_IN.get(measure, ())
+    )
+
+
 def _figure_counts(
     copied: Sequence[cite.Citation], passages: Sequence[Passage], counted: Sequence[str]
 ) -> bool:
@@ -2462,7 +2531,7 @@ def _factoid_answer(span_answer: str, kind: str) -> str | None:
 
 
 def _without_question_names(named: str, question: str) -> str | None:
-    """``named`` ("name [n]; …") without the names made mostly of the question's own words; None if none is left.
+    """``named`` ("name [n]; …") less the names made mostly of the question's words; None if none is left.
 
     "Who built the port of Hai Phong?" copied "Cảng Hải Phòng được người Pháp xây dựng" under
     the grammar, whose name is the port itself: no one who built it. Half a name may be the
@@ -3112,6 +3181,12 @@ class Assistant:
             return None
         if kind == "quantity" and _ONLY_YEARS.fullmatch(cite.strip_markers(copied.answer).strip(" .;")):
             return None  # "2020 - 2025" (a term of office) for "Dân số của phường … là bao nhiêu người?"
+        if kind == "quantity" and not any(
+            names_measure(citation.quote, query) for citation in copied.citations
+        ):
+            # The model said the passages hold no "dân số": "61 trường hợp vi phạm …" is no population.
+            logger.info("the copy's sentence names no %r", asked_measure(query))
+            return None
         return copied
 
     def _generate(
@@ -3746,6 +3821,12 @@ class Assistant:
                 if kind == "person":
                     holds_asked = holds_asked and names_someone_else(quote, asked)
                 extractive = extractive if holds_asked else None
+            if (
+                extractive is not None
+                and kind == "quantity"
+                and not names_measure(extractive[1][0].quote, asked)
+            ):
+                extractive = None  # "… xử phạt 61 trường hợp vi phạm" is no population
             place_kind = asked_place_kind(asked)  # "tỉnh nào": a name after "tỉnh"
             if extractive is not None and (
                 asks_named_body(asked)

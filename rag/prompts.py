@@ -468,7 +468,7 @@ CENTURY_WORDS = ("thế kỷ", "thế kỉ")
 DECADE_YEAR = r"1[0-9]{2}0|20[0-9]0"
 
 
-def _is_number_word(word: str, following: str = "") -> bool:
+def is_number_word(word: str, following: str = "") -> bool:
     """Whether ``word`` is a number written as a word ("hai"; "năm" only in "năm triệu" and the like)."""
     lowered = word.lower()
     return lowered in _NUMBER_WORDS or (lowered == "năm" and following.lower() in MAGNITUDE_WORDS)
@@ -865,7 +865,7 @@ def answer_start_filter(question: str, also_asked: str = "") -> Callable[..., bo
         durations = _matches(_ASKS_DURATION, question)
         ranks = bool(_ASKS_RANK.search(f"{question} {also_asked}"))
         return lambda word, following="", previous="": (
-            (any(c.isdigit() for c in word) or _is_number_word(word, following))
+            (any(c.isdigit() for c in word) or is_number_word(word, following))
             and (durations or following.lower() not in _DURATION_WORDS)
             # "năm 2021" is a year, "nhiệm kỳ 2020 - 2025" a term
             and not (previous.lower() in _YEAR_INTRODUCERS and _YEAR.match(word))
@@ -902,7 +902,7 @@ def answer_start_filter(question: str, also_asked: str = "") -> Callable[..., bo
 
 def _continues_number(previous: str, word: str = "") -> bool:
     """Whether ``word`` after ``previous`` goes on its number ("53 triệu", "hai mươi", "năm triệu")."""
-    return any(c.isdigit() for c in previous) or _is_number_word(previous, word)
+    return any(c.isdigit() for c in previous) or is_number_word(previous, word)
 
 
 # The noun a "how many" question counts; percentages are written "0,58%", not "phần trăm", and

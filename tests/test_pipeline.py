@@ -359,6 +359,55 @@ def test_a_year_copied_after_refusal_is_no_count(passages, text):
     assert len(llm.calls) == 2 and answer.refused and answer.refusal_reason == "the model refused"
 
 
+def test_a_copy_after_refusal_must_name_the_measure_asked_and_be_no_date(passages, text):
+    # The wiki set, live: after the model's right refusals, "61 trường hợp vi phạm công tác quản lý"
+    # was copied for the population of Từ Sơn, and "12/10/2007" for the staff of Hải Phòng's port.
+    question = "Dân số của thành phố Từ Sơn là bao nhiêu?"
+    copied = "61 trường hợp vi phạm công tác quản lý [3]"
+    assistant, llm, _ = make_assistant(passages, text, [REFUSAL_VI, copied], supports_grammar=True)
+    answer = assistant.ask(question)
+    assert len(llm.calls) == 2 and answer.refused and answer.refusal_reason == "the model refused"
+    port = (
+        "Cảng Hải Phòng là một cụm cảng biển tổng hợp cấp quốc gia, lớn thứ 2 ở Việt Nam. Ngày "
+        "12/10/2007, Cảng Hải Phòng chuyển sang hoạt động theo mô hình Công ty TNHH một thành viên."
+    )
+    shown = [Passage(1, DOC_ID, "Cảng Hải Phòng", port, 0, len(port), ("c1",), 1.0)]
+    assistant, llm, _ = make_assistant(shown, port, [REFUSAL_VI, "12/10/2007 [1]"], supports_grammar=True)
+    staff = assistant.ask("Cảng Hải Phòng có bao nhiêu nhân viên?")
+    assert len(llm.calls) == 2 and staff.refused and staff.refusal_reason == "the model refused"
+
+
+@pytest.mark.parametrize(
+    ("question", "measure"),
+    [
+        ("Dân số của thành phố Từ Sơn là bao nhiêu?", "dân số"),
+        ("Giá một lít nước mắm Phú Quốc là bao nhiêu?", "giá"),
+        ("Tỷ lệ hộ nghèo của phường Phù Chẩn là bao nhiêu?", "tỷ lệ"),
+        ("Cảng Hải Phòng có bao nhiêu nhân viên?", ""),  # "bao nhiêu" counts a noun of its own
+        ("Thành phố Thủ Dầu Một có bao nhiêu phường?", ""),
+        ("Bao nhiêu phần trăm các trạm xăng đã hết xăng?", ""),
+        ("What is the population of Tu Son?", ""),
+    ],
+)
+def test_asked_measure_is_what_a_figure_question_opens_with(question, measure):
+    from rag.pipeline import asked_measure
+
+    assert asked_measure(question) == measure
+
+
+def test_a_measure_is_named_or_written_in_its_unit():
+    from rag.pipeline import names_measure
+
+    population = "Dân số của Thủ Dầu Một năm 2014 là bao nhiêu?"
+    assert names_measure("Thủ Dầu Một có diện tích 118,67 km² và 271.165 người (năm 2014).", population)
+    assert names_measure("Dân số toàn thành phố tăng nhanh.", population)
+    assert not names_measure("Từ Sơn xử phạt 61 trường hợp vi phạm, người dân đồng thuận.", population)
+    price = "Giá một lít nước mắm Phú Quốc là bao nhiêu?"
+    assert names_measure("Mỗi lít bán 120 nghìn đồng.", price)
+    assert not names_measure("Nước mắm Phú Quốc đã đạt 8 triệu lít/năm.", price)
+    assert names_measure("Nước mắm Phú Quốc đã đạt 8 triệu lít/năm.", "Phú Quốc làm bao nhiêu lít nước mắm?")
+
+
 def test_a_copy_after_refusal_that_only_repeats_the_question_leaves_the_refusal(passages, text):
     # Reports set, live: "Từ Sơn là [1]", forced after the model's right refusal, was followed by
     # Lê Văn Nam's sentence on Từ Sơn, which counts no wards.
