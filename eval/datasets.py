@@ -22,6 +22,16 @@ EVAL_DIR = Path(__file__).resolve().parent
 REPO_ROOT = EVAL_DIR.parent
 REPORTS_QA = EVAL_DIR / "data" / "reports_qa.jsonl"
 VIWIKI = REPO_ROOT.parent / "shared" / "data" / "viwiki" / "viwiki.jsonl.gz"
+WIKI_QA = EVAL_DIR / "data" / "wiki_qa.jsonl"
+# The Wikipedia articles of the wiki set's pool, by their viwiki title: places, a port, a dish, a
+# disease, a storm, a policy; the seed report joins them. Evidence in them is written
+# "viwiki/<title>.txt".
+WIKI_ARTICLES = (
+    "thủ dầu một", "trà vinh (thành phố)", "bến tre (thành phố)", "hà tĩnh", "cảng hải phòng",
+    "nước mắm phú quốc", "tai nạn giao thông", "bại liệt", "bún chả", "chính sách lưu thông tiền tệ",
+    "bão katrina", "thành phố trực thuộc tỉnh (việt nam)", "tỉnh thành việt nam",
+)  # fmt: skip
+_VIWIKI_EVIDENCE = "viwiki/"
 
 
 @dataclass(frozen=True)
@@ -134,10 +144,15 @@ def read_qa_records(path: Path = REPORTS_QA) -> list[dict[str, Any]]:
 
 
 def evidence_paths(records: Sequence[dict[str, Any]], root: Path = REPO_ROOT) -> dict[str, Path]:
-    """File name -> path of every document the records quote (paths are relative to ``root``)."""
+    """File name -> path of every document file the records quote (paths are relative to ``root``).
+
+    Wikipedia articles quoted as "viwiki/<title>.txt" come from the shared corpus instead (:func:`load_wiki`).
+    """
     found: dict[str, Path] = {}
     for record in records:
         for evidence in record.get("evidence", []):
+            if evidence["path"].startswith(_VIWIKI_EVIDENCE):
+                continue
             path = Path(evidence["path"])
             found[path.name] = path if path.is_absolute() else root / path
     return found
@@ -156,6 +171,63 @@ def load_reports(path: Path = REPORTS_QA, root: Path = REPO_ROOT) -> Dataset:
         items=[item_from_json(r) for r in records],
         documents=documents,
         description=f"{path.name}: questions written from the reports in documents/",
+    )
+
+
+def viwiki_articles_titled(titles: Sequence[str], path: Path = VIWIKI) -> dict[str, str]:
+    """File name "<title>.txt" -> text (title, capitalised, as first line) of each viwiki article titled so.
+
+    Raises:
+        FileNotFoundError: the shared corpus is not beside the checkout.
+        ValueError: a title is not in it.
+    """
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: the Vietnamese Wikipedia corpus is missing (see ../shared/data)")
+    wanted = set(titles)
+    found: dict[str, str] = {}
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            article = json.loads(line)
+            title = article["title"]
+            if title in wanted and f"{title}.txt" not in found:
+                found[f"{title}.txt"] = f"{title[:1].upper()}{title[1:]}\n\n{article['text']}"
+    missing = sorted(wanted - {name.removesuffix(".txt") for name in found})
+    if missing:
+        raise ValueError(f"{path}: no article titled {', '.join(missing)}")
+    return found
+
+
+def load_wiki(path: Path = WIKI_QA, root: Path = REPO_ROOT, viwiki: Path = VIWIKI) -> Dataset:
+    """Questions over several documents at once: ``WIKI_ARTICLES`` of viwiki and the seed report.
+
+    The reports set has one report; officials load many. Here places, figures and people of
+    thirteen articles sit beside the report's, and a follow-up chain, English questions and
+    questions none of them answers are asked of the whole pool.
+
+    Raises:
+        FileNotFoundError: the shared corpus or a quoted report is missing.
+        ValueError: a record is malformed, or an article is not in the corpus.
+    """
+    records = read_qa_records(path)
+    documents = viwiki_articles_titled(WIKI_ARTICLES, viwiki)
+    quoted = {
+        Path(evidence["path"]).name
+        for record in records
+        for evidence in record.get("evidence", [])
+        if evidence["path"].startswith(_VIWIKI_EVIDENCE)
+    }
+    if quoted - set(documents):
+        raise ValueError(
+            f"{path.name}: quotes articles outside WIKI_ARTICLES: {sorted(quoted - set(documents))}"
+        )
+    documents.update(
+        {name: p.read_text(encoding="utf-8") for name, p in evidence_paths(records, root).items()}
+    )
+    return Dataset(
+        name="wiki",
+        items=[item_from_json(r) for r in records],
+        documents=documents,
+        description=f"{path.name}: questions over {len(WIKI_ARTICLES)} viwiki articles and the seed report",
     )
 
 

@@ -33,6 +33,7 @@ from eval.datasets import (
     Dataset,
     EvalItem,
     load_reports,
+    load_wiki,
     read_qa_records,
     sample_items,
     with_distractors,
@@ -109,6 +110,11 @@ def load_dataset(dataset: str | Dataset, seed: int = 0) -> Dataset:
         return dataset
     if dataset == "reports":
         return load_reports()
+    if dataset == "wiki":
+        try:
+            return load_wiki()
+        except (ValueError, OSError) as err:
+            raise ConfigError(str(err)) from err
     if dataset.startswith("xquad-"):
         try:
             return xquad_dataset(dataset, seed=seed)
@@ -117,7 +123,7 @@ def load_dataset(dataset: str | Dataset, seed: int = 0) -> Dataset:
     path = Path(dataset)
     if not path.is_file():
         raise ConfigError(
-            f"unknown dataset {dataset!r}: use reports, xquad-vi, xquad-en-vi (optionally -holdout) "
+            f"unknown dataset {dataset!r}: use reports, wiki, xquad-vi, xquad-en-vi (optionally -holdout) "
             "or the path of a SQuAD json / QA jsonl file"
         )
     try:

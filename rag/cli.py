@@ -319,7 +319,8 @@ def evaluate(
 ) -> None:
     """Run the QA benchmark and write eval/results/<timestamp>-<dataset>/.
 
-    DATASET is 'reports' (the project's own set about documents/), 'xquad-vi',
+    DATASET is 'reports' (the project's own set about documents/), 'wiki' (13
+    Vietnamese Wikipedia articles and the seed report in one pool), 'xquad-vi',
     'xquad-en-vi' (English questions, Vietnamese pool), their '-holdout' variants
     (20% of paragraphs left out: unanswerable questions), or a path to a SQuAD
     json or QA jsonl file.

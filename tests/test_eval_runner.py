@@ -12,11 +12,15 @@ import pytest
 from eval.datasets import (
     REPO_ROOT,
     REPORTS_QA,
+    VIWIKI,
+    WIKI_ARTICLES,
+    WIKI_QA,
     Dataset,
     EvalItem,
     GoldEvidence,
     evidence_paths,
     load_reports,
+    load_wiki,
     read_qa_records,
     sample_items,
     with_distractors,
@@ -70,6 +74,56 @@ def test_every_gold_quote_occurs_verbatim_in_its_report(qa_records):
             assert unicodedata.normalize("NFC", quote) in unicodedata.normalize("NFC", text), record["id"]
             # the index stores normalised text; the quote must be found there too
             assert locate_quote(quote, normalize_document_text(text)) is not None, record["id"]
+
+
+# ---------------------------------------------------------------- the wiki QA set (several documents)
+
+
+@pytest.fixture(scope="module")
+def wiki():
+    if not VIWIKI.exists():
+        pytest.skip(f"shared corpus missing: {VIWIKI}")
+    return load_wiki()
+
+
+def test_wiki_qa_asks_of_every_kind_of_document_in_one_pool(wiki):
+    records = read_qa_records(WIKI_QA)
+    assert len({r["id"] for r in records}) == len(records) == len(wiki.items) >= 40
+    assert set(wiki.documents) == {f"{title}.txt" for title in WIKI_ARTICLES} | {"000_d6dbdd2ddfa3846f.txt"}
+    quoted = {e.document for item in wiki.items for e in item.evidence}
+    assert "000_d6dbdd2ddfa3846f.txt" in quoted and len(quoted) >= 12  # the report among the articles
+    assert sum(item.language == "en" for item in wiki.items) >= 4
+    assert sum(not item.answerable for item in wiki.items) >= 8
+    assert any(len(item.turns) >= 3 for item in wiki.items)  # a follow-up of a follow-up
+    for item in wiki.items:
+        if item.answerable:
+            assert item.key_facts and all(
+                any(contains_fact(a, f) for a in item.answers) for f in item.key_facts
+            )
+        for evidence in item.evidence:
+            text = wiki.documents[evidence.document]
+            assert evidence.quote in text, (item.id, evidence.quote)
+            assert locate_quote(evidence.quote, normalize_document_text(text)) is not None, item.id
+    # an article title opens its document, capitalised as a title
+    assert wiki.documents["thủ dầu một.txt"].startswith("Thủ dầu một\n\n")
+
+
+def test_wiki_qa_names_the_article_it_cannot_find(tmp_path):
+    if not VIWIKI.exists():
+        pytest.skip(f"shared corpus missing: {VIWIKI}")
+    qa = tmp_path / "qa.jsonl"
+    record = {
+        "id": "x",
+        "language": "vi",
+        "question": "?",
+        "answerable": True,
+        "answers": ["a"],
+        "key_facts": ["a"],
+    }
+    record["evidence"] = [{"path": "viwiki/không có bài này.txt", "quote": "a"}]
+    qa.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="không có bài này"):
+        load_wiki(qa)
 
 
 def test_quote_found_despite_whitespace_and_tone_placement():
