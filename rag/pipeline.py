@@ -2367,6 +2367,7 @@ def _graft(
 
 
 _KIND_WORDS_LOWER = frozenset(kind.split()[0] for kind in _KIND_WORDS)
+_ENDS_WITH_PLACE_KIND = re.compile(rf"\b(?:{'|'.join(_PLACE_WORDS)}|thị xã|sông|núi|đảo)\s*$", re.IGNORECASE)
 _ASKS_HOW_MUCH = re.compile(r"\b(?:bao nhiêu|mấy)\b", re.IGNORECASE)
 
 
@@ -2544,6 +2545,22 @@ def _without_question_names(named: str, question: str) -> str | None:
         if words and sum(word in asked for word in words) * 2 <= len(words):
             kept.append(part)
     return "; ".join(kept) or None
+
+
+def _copied_place(raw: str, copied: Sequence[cite.Citation]) -> bool:
+    """Whether a part of the span answer ``raw`` stands after a place's kind word in its sentence.
+
+    "Who is the mayor of Tra Vinh city?" copied "Nghĩa Lộ" of "… Yên Bái (thành phố Yên Bái, thị
+    xã Nghĩa Lộ)": a town, no one.
+    """
+    quotes = {citation.n: citation.quote for citation in copied}
+    for text, n in cite.span_parts(raw) or []:
+        phrase = text.strip(EDGE_PUNCT + " ")
+        quote = quotes.get(n, "")
+        at = quote.find(phrase) if phrase else -1
+        if at > 0 and _ENDS_WITH_PLACE_KIND.search(quote[:at]):
+            return True
+    return False
 
 
 def _without_repeat(raw: str, passage_count: int) -> str:
@@ -3555,6 +3572,8 @@ class Assistant:
                 english = _factoid_answer(answer.answer, factoid_kind)
                 if english is not None and factoid_kind == "person":
                     english = _without_question_names(english, f"{question} {translation}")
+                if english is not None and factoid_kind == "person" and _copied_place(raw, copied):
+                    english = None  # "Nghĩa Lộ" of "thị xã Nghĩa Lộ" for "Who is the mayor of …?"
                 speaker = (
                     None if english is not None else self._speaker(question, translation, passages, language)
                 )

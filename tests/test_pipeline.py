@@ -1643,7 +1643,7 @@ def test_an_english_who_question_whose_copied_phrase_names_no_one_is_refused(pas
     assert llm.calls[0]["grammar"] and answer.refused and "COVID" not in answer.answer
 
 
-def test_an_english_who_question_is_not_answered_with_its_own_subject(passages, text):
+def test_an_english_who_question_is_not_answered_with_its_own_subject_or_a_place(passages, text):
     # Live over Wikipedia's "Cảng Hải Phòng": "Who built the port of Hai Phong?" copied
     # "Cảng Hải Phòng được người Pháp xây dựng" and was answered "Cảng Hải Phòng [2]", the port.
     text, passages = paragraph_passages(
@@ -1658,6 +1658,12 @@ def test_an_english_who_question_is_not_answered_with_its_own_subject(passages, 
     answer = assistant.ask("Who built the port of Hai Phong?")
     assert answer.refused and "Cảng" not in answer.answer
     assert answer.refusal_reason.startswith("no person in the copied phrase")
+    # Nor with a place: "Nghĩa Lộ" of "thị xã Nghĩa Lộ" for the mayor of Trà Vinh (the wiki set, live).
+    towns = "Các thành phố: Yên Bái (thành phố Yên Bái, thị xã Nghĩa Lộ), Trà Vinh (thành phố Trà Vinh)."
+    shown = [Passage(1, DOC_ID, "Thành phố trực thuộc tỉnh", towns, 0, len(towns), ("c1",), 1.0)]
+    assistant, _, _ = make_assistant(shown, towns, ["Nghĩa Lộ [1]"], supports_grammar=True, dense=[0.85])
+    mayor = assistant.ask("Who is the mayor of Tra Vinh city?")
+    assert mayor.refused and "Nghĩa" not in mayor.answer
     # Half a name may be the question's own.
     from rag.pipeline import _without_question_names
 
