@@ -405,7 +405,7 @@ def excerpt_runs(excerpt: str) -> list[list[str]]:
 # was typed without any.
 _ASKS_QUANTITY = (
     r"\b(?:bao nhiêu|mấy (?:người|năm|lần|ha|km|triệu|tỷ|phần trăm|ngàn|nghìn)|how (?:many|much|old)|"
-    r"what (?:percentage|percent|proportion|number)|"
+    r"what (?:percentage|percent|proportion|share|fraction|number)|"
     r"what (?:is|was|are|were) the (?:[a-z-]+ ){0,3}"
     r"(?:rate|income|percentage|share|total|amount|population)|"
     r"what (?:[a-z-]+ ){0,2}(?:rate|percentage) (?:did|does|do|has|have|had|is|was|were))\b"

@@ -1805,6 +1805,7 @@ def test_other_questions_only_keep_answers_from_starting_with_their_own_words():
     assert asked_kind("Who played the first Doctor Who?") == "person"
     assert asked_kind("What poverty rate did Phu Chan ward reach?") == "quantity"
     assert asked_kind("What percentage has the ward reached?") == "quantity"
+    assert asked_kind("What share of polio infections show no symptoms?") == "quantity"  # the wiki set
     assert asked_kind("What happened to the rate of growth?") is None
     # a "when" clause before the question word asks no time (XQuAD: "no time in '28'" refused it)
     assert asked_kind("When many people are arrested, what is a common tactic negotiating?") is None
