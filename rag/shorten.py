@@ -234,12 +234,18 @@ def short_answer(answer: str, question: str) -> str:
         return answer
     first, last = found
     first = _past_asking_phrase(words, first, last, question_words)
+    last = _name_end(sentence, words, repeated, last)
     negated = [i for i, (_, _, word) in enumerate(words) if word in _NEGATIONS - set(question_words)]
     if asks_why:
         negated = [i for i in negated if i < first]  # a reason may say "không"; it is all kept
     if negated and negated != [first] or negated and first == last:
         return answer  # "X không giành …" is no "X"; "… là không chắc chắn" is "không chắc chắn"
-    while last > first and words[last][2] in _TRAILING_WORDS and not asks_why:  # "không còn tồn tại"
+    while (
+        last > first
+        and words[last][2] in _TRAILING_WORDS
+        and not asks_why
+        and not _in_name(sentence, words, last)  # the "An" of "Nghệ An" is no English article
+    ):  # "không còn tồn tại"
         last -= 1
     if first < last and words[first][2] == "thể" and first > 0 and words[first - 1][2] == "có":
         first += 1  # "có thể phá vỡ" is "can break": the answer is "phá vỡ"
@@ -272,6 +278,23 @@ def short_answer(answer: str, question: str) -> str:
     if announced and len(short[announced.end() :].split()) >= MIN_ANNOUNCED_WORDS:
         short = short[announced.end() :]
     return f"{opening_capital(short)} {markers}"  # it opens a chat message: "Hai [1]"
+
+
+def _in_name(sentence: str, words: Words, i: int) -> bool:
+    """Whether word ``i`` is capitalised right after a capitalised word: inside a name ("Nghệ An")."""
+    return (
+        i > 0
+        and sentence[words[i][0]].isupper()
+        and sentence[words[i - 1][0]].isupper()
+        and not sentence[words[i - 1][1] : words[i][0]].strip()
+    )
+
+
+def _name_end(sentence: str, words: Words, repeated: list[bool], last: int) -> int:
+    """``last``, moved past the words of a name it stops inside: "Thủ Dầu | Một" ("một" links elsewhere)."""
+    while last + 1 < len(words) and not repeated[last + 1] and _in_name(sentence, words, last + 1):
+        last += 1
+    return last
 
 
 def _past_asking_phrase(words: Words, first: int, last: int, question_words: list[str]) -> int:
@@ -308,6 +331,8 @@ def filled_slot(answer: str, question: str) -> str:
     if cited is None:
         return answer
     filler = slot_filler(cited[0], question, answered=True)
+    if filler and re.fullmatch(r"[\d.,%\s]+", filler):
+        return answer  # "14" of "có 14 phường: Chánh Mỹ, …" names none of "những phường nào"
     return f"{filler} {cited[1]}" if filler else answer
 
 

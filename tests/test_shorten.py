@@ -30,6 +30,18 @@ from rag.shorten import asked_phrase, short_answer, slot_filler
             "Thủ Dầu Một cách Thành phố Hồ Chí Minh bao xa khoảng 30 km [1].",
             "Khoảng 30 km [1]",
         ),
+        # A name ends where its capitalised words do, "Một" and "An" included (the wiki set, live:
+        # were "Thành phố Thủ Dầu [1]" and "Tỉnh Nghệ [1]").
+        (
+            "Thành phố nào cách Thành phố Hồ Chí Minh 30 km?",
+            "Thành phố Thủ Dầu Một cách Thành phố Hồ Chí Minh 30 km [1].",
+            "Thành phố Thủ Dầu Một [1]",
+        ),
+        (
+            "Năm 1976 Hà Tĩnh sáp nhập với tỉnh nào?",
+            "Hà Tĩnh sáp nhập với tỉnh Nghệ An [1].",
+            "Tỉnh Nghệ An [1]",
+        ),
         # "chính" opens "chính trị" here, not an emphatic "itself" (XQuAD-vi, seed 2: was "Trị [1]").
         (
             "Chủ nghĩa Hồi giáo tìm kiếm loại vai trò nào khiến nó trở thành khái niệm gây tranh cãi?",
@@ -703,6 +715,11 @@ def test_a_checked_answer_is_cut_to_what_fills_the_asking_words_place(answer, qu
         (
             "Thành phố Từ Sơn xử phạt 61 trường hợp vi phạm công tác quản lý, sử dụng đất đai [3].",
             "Thành phố Từ Sơn xử phạt bao nhiêu trường hợp vi phạm đất đai?",
+        ),
+        # a bare figure names none of "những phường nào" (the wiki set, live: was "14 [1]")
+        (
+            "Thành phố Thủ Dầu Một có 14 phường: Chánh Mỹ, Chánh Nghĩa, Định Hòa [1].",
+            "Thành phố Thủ Dầu Một có những phường nào?",
         ),
     ],
 )
