@@ -467,6 +467,7 @@ def rewrite_followup(question: str, history: History) -> tuple[str, str]:
         _resolve_kind_reference(question, history[-1])
         or _resolve_person_reference(question, history[-1])
         or _resolve_place_reference(question, history[-1])
+        or _resolve_it_opening(question, previous)
     )
     if resolved:
         return resolved, resolved
@@ -538,22 +539,52 @@ def _ask_of_previous_subject(question: str, previous: str, asked: str) -> str:
         return ""
     if any(word[:1].isupper() and word not in _DIRECTIONS for word in re.findall(r"[^\W\d_]+", asked)):
         return ""  # "Còn Quảng Bình giáp tỉnh nào?" has a subject of its own
-    found = _kind_span(previous, kinds=_PLACE_WORDS)
-    if found is not None:
-        subject = previous[found[1] : found[2]]
-    else:
-        opening = []
-        for word in previous.split():
-            core = word.strip(EDGE_PUNCT)
-            if not core[:1].isupper() or core.isupper():
-                break
-            opening.append(core)
-        if len(opening) < _MIN_SUBJECT_WORDS or any(w.lower() in _QUESTION_WORDS for w in opening):
-            return ""
-        subject = " ".join(opening)
-    if fold_diacritics(subject).lower() in fold_diacritics(asked).lower():
+    subject = _question_subject(previous)
+    if not subject or fold_diacritics(subject).lower() in fold_diacritics(asked).lower():
         return ""
     return f"{subject[:1].upper()}{subject[1:]} {asked.rstrip(' ?')}?"
+
+
+def _question_subject(question: str, with_topic: bool = False) -> str:
+    """What a Vietnamese question is about, or "".
+
+    The run of capitalised words it opens with ("Hà Tĩnh", "Bão Katrina"), else its place with the
+    kind word ("phường Phù Chẩn"); ``with_topic``: with what the question asks of that place
+    before it ("Tỷ lệ hộ nghèo của phường Phù Chẩn"), which "nó" stands for.
+    """
+    opening = []
+    for word in question.split():
+        core = word.strip(EDGE_PUNCT)
+        if not core[:1].isupper() or core.isupper():
+            break
+        opening.append(core)
+        if word != core:
+            break
+    if len(opening) >= _MIN_SUBJECT_WORDS and not any(w.lower() in _QUESTION_WORDS for w in opening):
+        return " ".join(opening)
+    found = _kind_span(question, kinds=_PLACE_WORDS)
+    if found is None:
+        return ""
+    return question[: found[2]] if with_topic else question[found[1] : found[2]]
+
+
+# "Nó đổ bộ vào bang nào?": "it" opening a Vietnamese follow-up.
+_IT_OPENING = re.compile(r"^\s*nó\s+", re.IGNORECASE)
+
+
+def _resolve_it_opening(question: str, previous: str) -> str:
+    """A follow-up opening with "Nó" (it), asked of what the previous question is about.
+
+    "Nó đổ bộ vào bang nào?" after "Bão Katrina hình thành ở đâu?" asks "Bão Katrina đổ bộ vào
+    bang nào?"; after "Tỷ lệ hộ nghèo của phường Phù Chẩn …", "Nó giảm …" asks of that rate.
+    """
+    opening = _IT_OPENING.match(question)
+    subject = _question_subject(previous, with_topic=True) if opening else ""
+    if any(word in _QUESTION_WORDS for word in subject.lower().split()):
+        return ""  # "Bao nhiêu hộ ở phường Phù Chẩn": no topic "nó" stands for
+    if not subject:
+        return ""
+    return f"{subject[:1].upper()}{subject[1:]} {question[opening.end() :]}"
 
 
 # A follow-up asking about another topic: "Còn về đất đai?", "What about on land?"; the previous

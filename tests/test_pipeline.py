@@ -804,6 +804,13 @@ def test_a_decomposed_earlier_turn_is_read_as_nfc(passages, text):
             "Còn dân số năm 2014 là bao nhiêu?",
             "Thành phố Thủ Dầu Một dân số năm 2014 là bao nhiêu?",
         ),
+        # "Nó" (it) stands for what the previous question is about
+        ("Bão Katrina hình thành ở đâu?", "Nó đổ bộ vào bang nào?", "Bão Katrina đổ bộ vào bang nào?"),
+        (
+            "Tỷ lệ hộ nghèo của phường Phù Chẩn là bao nhiêu?",
+            "Nó giảm bao nhiêu?",
+            "Tỷ lệ hộ nghèo của phường Phù Chẩn giảm bao nhiêu?",
+        ),
     ],
 )
 def test_rewrite_followup_swaps_subject(previous, question, standalone):
@@ -837,6 +844,7 @@ def test_a_followup_of_a_followup_leans_on_what_that_one_asked():
         ("Hà Tĩnh cách Hà Nội bao nhiêu km?", "Còn ai nữa?"),  # too short to be a question of its own
         ("Hà Tĩnh cách Hà Nội bao nhiêu km?", "Còn Quảng Bình giáp tỉnh nào?"),  # a subject of its own
         ("Năm nào vua Minh Mạng chia trấn Nghệ An?", "Còn phía Nam giáp tỉnh nào?"),  # no subject to carry
+        ("Bao nhiêu hộ ở phường Phù Chẩn thoát nghèo?", "Nó là bao nhiêu?"),  # no topic "nó" stands for
     ],
 )
 def test_rewrite_followup_swaps_no_topic_it_cannot_place(previous, question):
