@@ -435,6 +435,11 @@ _NUMBERING_WORDS = frozenset("số no no. number".split())
 # Words a year follows as a date or term, not as a count: "năm 2021", "nhiệm kỳ 2020 - 2025"
 # (both years: the dash ends the range).
 _YEAR_INTRODUCERS = frozenset("năm kỳ kì khóa khoá đoạn - – —".split())
+# A question asking a percentage, and what follows a figure that is one.
+_ASKS_PERCENT = re.compile(
+    r"\b(?:what|which) (?:percentage|percent|share|proportion|fraction)\b|\bphần trăm\b", re.IGNORECASE
+)
+_PERCENT_WORDS = frozenset({"%", "phần", "percent"})
 # Words before a number that ranks rather than counts ("thứ 5", "hạng 3"), unless a rank is asked.
 _RANK_WORDS = frozenset("thứ hạng".split())
 _ASKS_RANK = re.compile(r"\b(?:thứ|hạng|xếp|rank\w*|place[ds]?)\b", re.IGNORECASE)
@@ -864,8 +869,11 @@ def answer_start_filter(question: str, also_asked: str = "") -> Callable[..., bo
     if kind == "quantity":
         durations = _matches(_ASKS_DURATION, question)
         ranks = bool(_ASKS_RANK.search(f"{question} {also_asked}"))
+        percent = bool(_ASKS_PERCENT.search(question))
         return lambda word, following="", previous="": (
-            (any(c.isdigit() for c in word) or is_number_word(word, following))
+            # "What share of polio infections show no symptoms?" is "90%", not the "10" of "7 đến 10 ngày"
+            (not percent or "%" in word or following.lower() in _PERCENT_WORDS)
+            and (any(c.isdigit() for c in word) or is_number_word(word, following))
             and (durations or following.lower() not in _DURATION_WORDS)
             # "năm 2021" is a year, "nhiệm kỳ 2020 - 2025" a term
             and not (previous.lower() in _YEAR_INTRODUCERS and _YEAR.match(word))

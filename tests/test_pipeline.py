@@ -1776,6 +1776,19 @@ def test_a_count_is_no_rank_unless_a_rank_is_asked():
     assert answer_start_filter("How many Vietnamese are there?", "Đứng hạng bao nhiêu?")("3", "", "hạng")
 
 
+def test_a_percentage_is_asked_a_figure_in_percent():
+    from rag.prompts import answer_start_filter
+
+    # The wiki set, live: "What share of polio infections show no symptoms?" copied "10 [2]"
+    # ("7 đến 10 ngày") where the passage says "khoảng 90% các ca nhiễm trùng".
+    share = answer_start_filter("What share of polio infections show no symptoms?")
+    assert share("90%", "các") and share("90", "%") and share("30", "phần")
+    assert not share("10", "ngày") and not share("7", "đến")
+    assert answer_start_filter("Bao nhiêu phần trăm các trạm xăng đã hết xăng?")("20%", "các")
+    assert not answer_start_filter("Bao nhiêu phần trăm các trạm xăng đã hết xăng?")("1973", "")
+    assert answer_start_filter("How many cases were there?")("10", "trường")  # no percentage asked
+
+
 def test_a_question_typed_without_tone_marks_asks_of_every_spelling_of_its_words():
     from rag.prompts import answer_start_filter, answer_start_filters
 
