@@ -2957,9 +2957,13 @@ class Assistant:
             yield DoneEvent(self._read_off(answer, holder, started, "role_holder"))
             return
 
-        listed = self._listed_places(standalone, passages, language)
-        if listed is not None:
-            yield DoneEvent(self._read_off(answer, listed, started, "listed_places"))
+        listed_places = self._listed_places(standalone, passages, language)
+        if listed_places is not None:
+            text, citations, shown = listed_places
+            if len(shown) > len(passages):  # places named outside the passages: their paragraphs too
+                answer.passages = shown
+                yield SourcesEvent(answer.passages, standalone)
+            yield DoneEvent(self._read_off(answer, (text, citations), started, "listed_places"))
             return
 
         asking = _asking_question(standalone, previous_question)
@@ -4204,13 +4208,17 @@ class Assistant:
 
     def _listed_places(
         self, question: str, passages: Sequence[Passage], language: str
-    ) -> tuple[str, list[cite.Citation]] | None:
+    ) -> tuple[str, list[cite.Citation], list[Passage]] | None:
         """The places of the asked kind that the passages name, each cited where first named.
 
         For "Bài viết nhắc tới những phường nào?" / "Which wards does the report discuss?"
         (:func:`listed_place_kind`), the mentions are read off the passages instead of asking the
-        1.5B model, which quoted one sentence or answered "the wards of Tu Son". None when the
-        question asks no such thing or no passage names such a place.
+        1.5B model, which quoted one sentence or answered "the wards of Tu Son". The rest of the
+        best passage's document is read too: among other documents, the passages found for "Which
+        wards are mentioned in the Tu Son report?" held Phù Chẩn's paragraph, not Hương Mạc's.
+        A place named only there is cited in its paragraph, a passage added after the others.
+        Returns the text, its citations and the passages; None when the question asks no such
+        thing or nothing names such a place.
         """
         kind = listed_place_kind(question)
         if kind is None:
@@ -4221,6 +4229,27 @@ class Assistant:
                 if name.lower() in found or name.lower() in question.lower():
                     continue  # named twice, or the place the question itself names
                 found[name.lower()] = (name, self._cite_span(passage, start, end))
+        shown = list(passages)
+        index = self._index if self._index is not None else self.index
+        document = next((d for d in index.documents() if passages and d.doc_id == passages[0].doc_id), None)
+        if document is not None:
+            text = index.document_text(document.doc_id)
+            added: dict[tuple[int, int], Passage] = {}
+            for name, start, end in place_mentions(kind, text):
+                if name.lower() in found or name.lower() in question.lower():
+                    continue
+                paragraph = next((p for p in paragraphs(text) if p[0] <= start and end <= p[1]), None)
+                if paragraph is None:
+                    continue
+                if paragraph not in added:
+                    chunks = index.chunks_of(document.doc_id)
+                    added[paragraph] = _paragraph_passage(document, text, paragraph, len(shown) + 1, chunks)
+                    shown.append(added[paragraph])
+                passage = added[paragraph]
+                found[name.lower()] = (
+                    name,
+                    self._cite_span(passage, start - passage.start, end - passage.start),
+                )
         if not found:
             return None
         if language == "en":  # "Hương Mạc ward [1]": the name as the report writes it
@@ -4240,8 +4269,8 @@ class Assistant:
                 else f"{english}s"
             )
             counted = f"{len(found)} {plural if language == 'en' else kind}"
-            return f"{counted}: {text}.", [c for _, c in found.values()]
-        return text[:1].upper() + text[1:] + ".", [c for _, c in found.values()]
+            return f"{counted}: {text}.", [c for _, c in found.values()], shown
+        return text[:1].upper() + text[1:] + ".", [c for _, c in found.values()], shown
 
     def _quoted_people(
         self, question: str, passages: Sequence[Passage]

@@ -2933,6 +2933,21 @@ def test_which_places_are_mentioned_is_answered_from_the_passages_without_the_mo
     assert counted.answer.startswith("2 phường: phường Hương Mạc [")
 
 
+def test_places_named_outside_the_passages_are_read_off_their_document(passages, text):
+    # Among 13 other documents (the wiki set's pool), "Which wards are mentioned in the Tu Son
+    # report?" found only Phù Chẩn's paragraph, and was answered "Phù Chẩn ward [1]."
+    phu_chan = next(p for p in passages if "Phù Chẩn" in p.text and "Hương Mạc" not in p.text)
+    only = [replace(phu_chan, n=1)]
+    assistant, llm, _ = make_assistant(only, text, [])
+    answer = assistant.ask("Which wards are mentioned in the Tu Son report?")
+    assert llm.prompts == [] and answer.verified
+    assert "Phù Chẩn ward [1]" in answer.answer and "Hương Mạc ward [2]" in answer.answer
+    added = answer.passages[-1]
+    assert len(answer.passages) == 2 and added.n == 2 and "phường Hương Mạc" in added.text
+    (hương_mạc,) = [c for c in answer.citations if c.n == 2]
+    assert hương_mạc.quote == "phường Hương Mạc" and text[hương_mạc.start : hương_mạc.end] == hương_mạc.quote
+
+
 def test_a_figure_cited_from_another_wards_section_is_refused(passages, text):
     reply = "Tỷ lệ hộ nghèo giảm còn 0,58% [2]."  # a sentence of the section on phường Phù Chẩn
     assistant, _, _ = make_assistant(passages, text, [reply])
