@@ -2436,6 +2436,9 @@ def asked_measure(question: str) -> str:
 # The units a figure of a measure is written in where the measure itself goes unnamed: "271.165
 # người (thống kê năm 2014)" is the population of Wikipedia's Thủ Dầu Một.
 MEASURE_WRITTEN_IN = {
+    "tỷ lệ": ("%", "phần trăm"),  # "hơn 9,23% số hộ đạt danh hiệu …" is the share asked
+    "thu nhập": ("đồng", "USD"),
+    "nhiệt độ": ("°C", "°F", "độ"),
     "dân số": ("người", "nhân khẩu"),
     "diện tích": ("km²", "km2", "m²", "m2", "ha", "héc-ta", "hecta"),
     "giá": ("đồng", "USD"),

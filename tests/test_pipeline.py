@@ -406,6 +406,11 @@ def test_a_measure_is_named_or_written_in_its_unit():
     assert names_measure("Mỗi lít bán 120 nghìn đồng.", price)
     assert not names_measure("Nước mắm Phú Quốc đã đạt 8 triệu lít/năm.", price)
     assert names_measure("Nước mắm Phú Quốc đã đạt 8 triệu lít/năm.", "Phú Quốc làm bao nhiêu lít nước mắm?")
+    # A share is written in percent (the reports set, live: the model's refusal of it was copied
+    # over with "Hơn 9,23%" until the measure was required by name).
+    share = "Tỷ lệ hộ đạt danh hiệu Gia đình văn hóa ở phường Phù Chẩn là bao nhiêu?"
+    assert names_measure("Toàn phường có hơn 9,23% số hộ đạt danh hiệu Gia đình văn hoá.", share)
+    assert not names_measure("3/3 khu dân cư đạt danh hiệu Khu phố văn hóa.", share)
 
 
 def test_a_copy_after_refusal_that_only_repeats_the_question_leaves_the_refusal(passages, text):
