@@ -3015,6 +3015,11 @@ class Assistant:
             # nội dung"): offered a refusal, the model took it even then.
             counted_shown = len(start_filters) > 1 and chosen == 0
             start_filter = start_filters[chosen] if chosen is not None else None
+            if factoid_across and start_filter is None:
+                # Across languages the grammar offers no refusal: with no word of the asked kind
+                # shown, it would copy any ("10" of "ngày thứ 7 và 10" for a share in percent).
+                yield DoneEvent(self._refuse(answer, passages, started, f"no {kind} in the shown passages"))
+                return
             if kind == "quantity" and start_filter is not None:
                 number = number_in_context(
                     f"{standalone} {translation}",

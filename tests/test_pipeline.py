@@ -1794,6 +1794,20 @@ def test_a_percentage_is_asked_a_figure_in_percent():
     assert answer_start_filter("How many cases were there?")("10", "trường")  # no percentage asked
 
 
+def test_an_english_figure_question_with_no_figure_of_its_kind_shown_is_refused():
+    # The wiki set, live: with no percentage shown, the grammar (which offers no refusal across
+    # languages) copied "10" of "ngày thứ 7 và 10" for "What share of polio infections …?".
+    polio = (
+        "Polio bị lây nhiễm mạnh nhất giữa ngày thứ 7 và 10 trước và sau khi xuất hiện triệu chứng, "
+        "nhưng sự truyền bệnh xảy ra miễn là virus còn nằm trong phân hoặc nước bọt."
+    )
+    shown = [Passage(1, DOC_ID, "Bại liệt", polio, 0, len(polio), ("c1",), 1.0)]
+    assistant, llm, _ = make_assistant(shown, polio, ["10 [1]"], supports_grammar=True, dense=[0.85])
+    answer = assistant.ask("What share of polio infections show no symptoms?")
+    assert answer.refused and answer.refusal_reason == "no quantity in the shown passages"
+    assert not llm.calls  # no generation
+
+
 def test_a_question_typed_without_tone_marks_asks_of_every_spelling_of_its_words():
     from rag.prompts import answer_start_filter, answer_start_filters
 
