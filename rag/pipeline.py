@@ -552,14 +552,7 @@ def _question_subject(question: str, with_topic: bool = False) -> str:
     kind word ("phường Phù Chẩn"); ``with_topic``: with what the question asks of that place
     before it ("Tỷ lệ hộ nghèo của phường Phù Chẩn"), which "nó" stands for.
     """
-    opening = []
-    for word in question.split():
-        core = word.strip(EDGE_PUNCT)
-        if not core[:1].isupper() or core.isupper():
-            break
-        opening.append(core)
-        if word != core:
-            break
+    opening = _opening_capitalised_words(question)
     if len(opening) >= _MIN_SUBJECT_WORDS and not any(w.lower() in _QUESTION_WORDS for w in opening):
         return " ".join(opening)
     found = _kind_span(question, kinds=_PLACE_WORDS)
@@ -580,9 +573,8 @@ def _resolve_it_opening(question: str, previous: str) -> str:
     """
     opening = _IT_OPENING.match(question)
     subject = _question_subject(previous, with_topic=True) if opening else ""
-    if any(word in _QUESTION_WORDS for word in subject.lower().split()):
-        return ""  # "Bao nhiêu hộ ở phường Phù Chẩn": no topic "nó" stands for
-    if not subject:
+    # "Bao nhiêu hộ ở phường Phù Chẩn": no topic "nó" stands for
+    if not subject or any(word in _QUESTION_WORDS for word in subject.lower().split()):
         return ""
     return f"{subject[:1].upper()}{subject[1:]} {question[opening.end() :]}"
 
@@ -942,6 +934,23 @@ ACROSS_QUOTE_CANDIDATES = 10
 MAX_OPENING_PLACE_WORDS = 5
 
 
+def _opening_capitalised_words(question: str, stop_at_comma: bool = True) -> list[str]:
+    """The capitalised words ``question`` opens with, edge punctuation stripped.
+
+    "Hà", "Tĩnh" of "Hà Tĩnh cách …"; an all-capitals word ends them, and with ``stop_at_comma``
+    a punctuated one is the last.
+    """
+    opening = []
+    for word in question.split():
+        core = word.strip(EDGE_PUNCT)
+        if not core[:1].isupper() or core.isupper():
+            break
+        opening.append(core)
+        if stop_at_comma and word != core:
+            break
+    return opening
+
+
 def _place_named_bare(
     question: str, texts: Iterable[str], kinds: Sequence[str] = _PLACE_KINDS
 ) -> tuple[str, str] | None:
@@ -955,14 +964,11 @@ def _place_named_bare(
     names = {fold_diacritics(name).lower() for name in name_phrases(question)}
     # A question may open with the place: "Hương Mạc có bao nhiêu hộ nghèo?" (name_phrases skips
     # the first word, capitalised anyway). Each run of two or more capitalised opening words counts.
-    opening: list[str] = []
-    for word in question.split()[:MAX_OPENING_PLACE_WORDS]:
-        core = word.strip(EDGE_PUNCT)
-        if not core[:1].isupper() or core.isupper():
-            break
-        opening.append(core)
-        if len(opening) > 1:
-            names.add(fold_diacritics(" ".join(opening)).lower())
+    opening = _opening_capitalised_words(
+        " ".join(question.split()[:MAX_OPENING_PLACE_WORDS]), stop_at_comma=False
+    )
+    for size in range(2, len(opening) + 1):
+        names.add(fold_diacritics(" ".join(opening[:size])).lower())
     if not names:
         return None
     distinct = list(dict.fromkeys(texts))
@@ -4242,15 +4248,16 @@ class Assistant:
         document = next((d for d in index.documents() if passages and d.doc_id == passages[0].doc_id), None)
         if document is not None:
             text = index.document_text(document.doc_id)
+            every_paragraph = paragraphs(text)
+            chunks = index.chunks_of(document.doc_id)
             added: dict[tuple[int, int], Passage] = {}
             for name, start, end in place_mentions(kind, text):
                 if name.lower() in found or name.lower() in question.lower():
                     continue
-                paragraph = next((p for p in paragraphs(text) if p[0] <= start and end <= p[1]), None)
+                paragraph = next((p for p in every_paragraph if p[0] <= start and end <= p[1]), None)
                 if paragraph is None:
                     continue
                 if paragraph not in added:
-                    chunks = index.chunks_of(document.doc_id)
                     added[paragraph] = _paragraph_passage(document, text, paragraph, len(shown) + 1, chunks)
                     shown.append(added[paragraph])
                 passage = added[paragraph]
