@@ -2515,6 +2515,12 @@ def model_words_in_quote(raw: str, question: str, quote: str) -> str | None:
     if not words or _ASKING_WORDS.intersection(words):
         return None
     found = re.search(rf"(?<!\w){re.escape(added)}(?!\w)", quote, re.IGNORECASE)
+    asked = {word.lower() for word in syllables(question)}
+    while found is None and len(words) > 1 and words[0].lower() in asked:
+        # "Bang Louisiana" kept the question's noun of "bang nào": the quote may name the state alone
+        added = added.split(None, 1)[1]
+        words = words[1:]
+        found = re.search(rf"(?<!\w){re.escape(added)}(?!\w)", quote, re.IGNORECASE)
     if found is None:
         return None
     copied = found.group()
@@ -4570,7 +4576,21 @@ class Assistant:
         top = passages[0]
         if passage is not top:
             top_ranked = cite.rank_sentences(question, top.text)
-            if top_ranked and top_ranked[0][0] >= max(TOP_PASSAGE_QUOTE_RANK, min_question_rank):
+            # ... unless only the lower sentence holds what the model's answer adds: "Bão Katrina đổ
+            # bộ vào bang Louisiana [3]" was quoted "… từng đổ bộ vào quốc gia này …" of [1].
+            keeps_model_words = (
+                bool(raw)
+                and model_words_in_quote(raw, question, passage.text[start:end]) is not None
+                and not (
+                    top_ranked
+                    and model_words_in_quote(raw, question, top.text[top_ranked[0][1] : top_ranked[0][2]])
+                )
+            )
+            if (
+                top_ranked
+                and top_ranked[0][0] >= max(TOP_PASSAGE_QUOTE_RANK, min_question_rank)
+                and not keeps_model_words
+            ):
                 return self._quote(top, *top_ranked[0][1:], language)
         ranks = {(s, e): score for score, s, e in cite.rank_sentences(question, passage.text)}
         question_rank = ranks.get((start, end), 0.0)

@@ -3530,6 +3530,24 @@ def test_a_short_answer_cites_the_sentence_that_holds_it(passages, text):
     assert kept.answer == "Huyện [1]" and "short_answer_recited" not in kept.evidence
 
 
+def test_an_unchecked_answer_is_quoted_from_the_sentence_holding_its_words():
+    # The wiki set, live: "Bão Katrina đổ bộ vào bang Louisiana [3]" failed its check ("bang", "vào")
+    # and the best passage's sentence sharing most of the question was quoted instead, naming no state.
+    text, passages = paragraph_passages(
+        [
+            "Bão Katrina là cơn bão thứ 11 của mùa bão 2005. Bên cạnh đó, Katrina còn là xoáy thuận "
+            "nhiệt đới mạnh thứ ba từng đổ bộ vào quốc gia này, sau hai cơn bão Labor Day 1935 và Camile.",
+            "Tiếp theo Katrina suy yếu và đổ bộ lên địa điểm gần Buras-Triumph, Louisiana vào thời "
+            "điểm 1110 UTC ngày 29 tháng 8 với cường độ bão cấp 3.",
+        ],
+        "Bão katrina",
+    )
+    assistant, _, _ = make_assistant(passages, text, ["Bão Katrina đổ bộ vào bang Louisiana [2]."])
+    answer = assistant.ask("Bão Katrina đổ bộ vào bang nào?")
+    assert answer.answer == "Louisiana [2]" and answer.verified
+    assert "Buras-Triumph, Louisiana" in answer.citations[0].quote
+
+
 def test_an_answer_joining_a_sentence_with_the_one_it_goes_on_from_stands(passages, text):
     # A demo question, live: "Trong đó, tập trung làm tốt các nội dung: …" goes on with the
     # sentence on the "chuyên đề toàn khóa"; the right answer was replaced by a quote of that one.
