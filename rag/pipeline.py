@@ -2404,7 +2404,8 @@ def _graft(
 
 
 _KIND_WORDS_LOWER = frozenset(kind.split()[0] for kind in _KIND_WORDS)
-_ENDS_WITH_PLACE_KIND = re.compile(rf"\b(?:{'|'.join(_PLACE_WORDS)}|thị xã|sông|núi|đảo)\s*$", re.IGNORECASE)
+# "thị xã Nghĩa Lộ" ends in the kind "xã"; rivers, mountains and islands are places too.
+_ENDS_WITH_PLACE_KIND = re.compile(rf"\b(?:{'|'.join(_PLACE_WORDS)}|sông|núi|đảo)\s*$", re.IGNORECASE)
 _ASKS_HOW_MUCH = re.compile(r"\b(?:bao nhiêu|mấy)\b", re.IGNORECASE)
 
 
@@ -4251,7 +4252,8 @@ class Assistant:
                 found[name.lower()] = (name, self._cite_span(passage, start, end))
         shown = list(passages)
         index = self._index if self._index is not None else self.index
-        document = next((d for d in index.documents() if passages and d.doc_id == passages[0].doc_id), None)
+        best_doc = passages[0].doc_id if passages else None
+        document = next((d for d in index.documents() if d.doc_id == best_doc), None) if best_doc else None
         if document is not None:
             text = index.document_text(document.doc_id)
             every_paragraph = paragraphs(text)
