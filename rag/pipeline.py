@@ -335,7 +335,9 @@ _KIND_REFERENCE = re.compile(
 
 
 # "ông ấy" / "bà ta": a person named in the previous turn (Vietnamese: the honorific stays).
-_PERSON_REFERENCE = re.compile(r"\b(?P<title>ông|bà|anh|chị|cô)\s+(?:ấy|ta)\b", re.IGNORECASE)
+_PERSON_REFERENCE = re.compile(
+    r"\b(?P<title>ông|bà|anh|chị|cô)\s+(?:ấy|ta)\b|\b(?P<someone>người)\s+(?:đó|ấy)\b", re.IGNORECASE
+)
 # "he" / "she" / "him" / "her" / "his" (a "his ward" is a place, resolved before).
 _PERSON_REFERENCE_EN = re.compile(r"\b(?P<pronoun>he|she|him|her|his)\b", re.IGNORECASE)
 
@@ -468,6 +470,7 @@ def rewrite_followup(question: str, history: History) -> tuple[str, str]:
         or _resolve_person_reference(question, history[-1])
         or _resolve_place_reference(question, history[-1])
         or _resolve_it_opening(question, previous)
+        or _resolve_named_reference(question, history[-1])
     )
     if resolved:
         return resolved, resolved
@@ -482,7 +485,9 @@ def rewrite_followup(question: str, history: History) -> tuple[str, str]:
         joiner = "on" if detect_language(previous) == "en" else "về"
         standalone = f"{previous.rstrip(' ?.!')} {joiner} {subject}"
         return standalone, standalone
-    swapped = _swap_topic(previous, subject) if subject and not new_kind else ""
+    swapped = _swap_direction(previous, subject) or (
+        _swap_topic(previous, subject) if subject and not new_kind else ""
+    )
     if swapped:
         return swapped, swapped
     dated = new_kind is not None and new_kind[0] in _TIME_KINDS  # "Còn dân số năm 2014 là bao nhiêu?"
@@ -609,6 +614,72 @@ def _swap_topic(previous: str, topic: str) -> str:
     if any(word.lower() in _QUESTION_WORDS for word in opening):
         return ""
     return topic[:1].upper() + topic[1:] + previous[end.start() :]
+
+
+# A compass direction: "phía tây nam", "hướng Bắc"; "the south", "to the north-west".
+_DIRECTION_VI = re.compile(r"\b(?:phía|hướng)\s+(?:đông|tây|nam|bắc)(?:\s+(?:nam|bắc))?\b", re.IGNORECASE)
+_DIRECTION_EN = re.compile(r"\b(?:north|south)(?:[- ]?(?:east|west))?\b|\b(?:east|west)\b", re.IGNORECASE)
+_DIRECTION_EN_LEAD = re.compile(r"^(?:(?:to|on|in)\s+)?(?:the\s+)?", re.IGNORECASE)
+
+
+def _swap_direction(previous: str, subject: str) -> str:
+    """The previous question asked of another direction, or "".
+
+    "Còn phía tây nam thì sao?" after "Lâm Đồng phía đông giáp tỉnh nào?" asks "Lâm Đồng phía tây
+    nam giáp tỉnh nào?"; "What about to the west?" after "What borders Gia Lai to the south?" asks
+    "What borders Gia Lai to the west?". ``subject`` must be the direction alone.
+    """
+    subject = subject.strip(" ,.?")
+    for pattern in (_DIRECTION_VI, _DIRECTION_EN):
+        asked = _DIRECTION_EN_LEAD.sub("", subject) if pattern is _DIRECTION_EN else subject
+        if not asked or not pattern.fullmatch(asked):
+            continue
+        said = pattern.search(previous)
+        if said is None:
+            return ""
+        if pattern is _DIRECTION_VI:  # "phía" of the previous question, the new direction's words
+            asked = said.group(0).split()[0] + asked[asked.index(" ") :]
+        return previous[: said.start()] + asked.lower() + previous[said.end() :] if said else ""
+    return ""
+
+
+# Longest previous answer that is itself the thing a "<noun> đó" points back at.
+_NAMED_ANSWER_MAX_WORDS = 12
+# "Nghị định đó": a thing the previous turn named ("Nghị định số 113/2006/NĐ-CP") or asked for.
+_NAMED_REFERENCE = re.compile(r"\b(?P<noun>[^\W\d_]+(?:\s+[^\W\d_]+)?)\s+(?:đó|ấy)\b", re.IGNORECASE)
+# What names one thing after its noun: "số 113/2006/NĐ-CP", "33/CP", "Việt - Nhật".
+_NAME_AFTER_NOUN = re.compile(r"\s+(?P<name>(?:số\s+)?[\dA-ZÀ-ỸĐ][\w/.\-]*(?:\s+[\dA-ZÀ-ỸĐ][\w/.\-]*)*)")
+
+
+def _resolve_named_reference(question: str, turn: tuple[str, str]) -> str:
+    """Replace "<noun> đó" with the thing of that noun the previous turn names, or "".
+
+    "Nghị định đó ban hành ngày nào?" after "Tam Kỳ trở thành thành phố theo nghị định nào?"
+    answered "Số 113/2006/NĐ-CP ngày 29 tháng 9 năm 2006 [1]" asks of "Nghị định số 113/2006/NĐ-CP
+    ngày 29 tháng 9 năm 2006"; a previous answer "… theo Nghị định số 113/2006/NĐ-CP …" names it
+    after the noun. Kinds of place and time and people are resolved before this.
+    """
+    reference = _NAMED_REFERENCE.search(question)
+    answer = "" if is_refusal(turn[1]) else cite.strip_markers(turn[1]).strip(" .")
+    if reference is None or not answer:
+        return ""
+    words = reference.group("noun").split()
+    for noun in (" ".join(words), words[-1]) if len(words) > 1 else (words[0],):
+        said = question.rfind(noun, reference.start(), reference.end())
+        if answer.lower().startswith(noun.lower() + " ") and len(answer.split()) <= _NAMED_ANSWER_MAX_WORDS:
+            return question[:said] + answer + question[reference.end() :]  # "Trường Đại học Văn Lang"
+        for source in (answer, turn[0]):
+            for found in re.finditer(rf"\b{re.escape(noun)}\b", source, re.IGNORECASE):
+                name = _NAME_AFTER_NOUN.match(source, found.end())
+                if name:
+                    entity = f"{noun} {name.group('name')}"
+                    return question[:said] + entity + question[reference.end() :]
+        if re.search(rf"\b{re.escape(noun)}\s+nào\b", turn[0], re.IGNORECASE):
+            # the previous question asked which one; its answer is that one
+            first, _, rest = answer.partition(" ")
+            entity = f"{noun} {first.lower() if first.lower() == 'số' else first} {rest}".rstrip()
+            return question[:said] + entity + question[reference.end() :]
+    return ""
 
 
 def _resolve_kind_reference(question: str, turn: tuple[str, str]) -> str:
@@ -1099,15 +1170,16 @@ def _resolve_person_reference(question: str, turn: tuple[str, str]) -> str:
     if not reference:
         return ""
     title = reference.groupdict().get("title")
-    # An English question's capitalised titles are no names ("Who is the Party Secretary …?"):
-    # only a "who is <name>?" question names its person.
+    # An English question's capitalised titles are no names ("Who is the Party Secretary …?"), nor
+    # those of a question "người đó" follows: only a "who is <name>?" question names its person.
     sources = (turn[1], turn[0]) if title else (turn[1], asked_about_person(turn[0]))
     for source in sources:
         name = _person_name(cite.strip_markers(source))
         if name:
             pronoun = (reference.groupdict().get("pronoun") or "").lower()
             person = f"{title} {name}" if title else f"{name}'s" if pronoun == "his" else name
-            return question[: reference.start()] + person + question[reference.end() :]
+            standalone = question[: reference.start()] + person + question[reference.end() :]
+            return standalone[:1].upper() + standalone[1:]
     return ""
 
 

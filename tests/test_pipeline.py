@@ -809,6 +809,19 @@ def test_a_decomposed_earlier_turn_is_read_as_nfc(passages, text):
             "Còn dân số năm 2014 là bao nhiêu?",
             "Thành phố Thủ Dầu Một dân số năm 2014 là bao nhiêu?",
         ),
+        # another direction (live over Wikipedia's Lâm Đồng: left as typed, the model answered the
+        # previous question again and was refused)
+        (
+            "Lâm Đồng phía đông giáp tỉnh nào?",
+            "Còn phía tây nam thì sao?",
+            "Lâm Đồng phía tây nam giáp tỉnh nào?",
+        ),
+        ("Hà Tĩnh phía Nam giáp tỉnh nào?", "Còn hướng bắc?", "Hà Tĩnh phía bắc giáp tỉnh nào?"),
+        (
+            "What province borders Gia Lai to the south?",
+            "What about to the north-east?",
+            "What province borders Gia Lai to the north-east?",
+        ),
         # "Nó" (it) stands for what the previous question is about
         ("Bão Katrina hình thành ở đâu?", "Nó đổ bộ vào bang nào?", "Bão Katrina đổ bộ vào bang nào?"),
         (
@@ -1021,6 +1034,38 @@ def test_llm_rewrite_is_opt_in_and_used_when_template_cannot_swap(passages, text
     ],
 )
 def test_rewrite_followup_resolves_kind_references_and_topics(turn, question, standalone):
+    assert rewrite_followup(question, [turn]) == (standalone, standalone)
+
+
+@pytest.mark.parametrize(
+    ("turn", "question", "standalone"),
+    [
+        (  # live over Wikipedia's Tam Kỳ: left as typed, a decree of another town was quoted
+            (
+                "Tam Kỳ trở thành thành phố trực thuộc tỉnh theo nghị định nào?",
+                "Số 113/2006/NĐ-CP ngày 29 tháng 9 năm 2006 [1]",
+            ),
+            "Nghị định đó ban hành ngày nào?",
+            "Nghị định số 113/2006/NĐ-CP ngày 29 tháng 9 năm 2006 ban hành ngày nào?",
+        ),
+        (  # named after its noun in the previous answer
+            ("Tam Kỳ trở thành thành phố khi nào?", "Năm 2006, theo Nghị định số 113/2006/NĐ-CP [1]."),
+            "Nghị định đó do ai ký?",
+            "Nghị định số 113/2006/NĐ-CP do ai ký?",
+        ),
+        (  # the previous answer is the thing
+            ("Trúc Nhân học trường nào?", "Trường Đại học Dân lập Văn Lang [1]"),
+            "Trường đó ở đâu?",
+            "Trường Đại học Dân lập Văn Lang ở đâu?",
+        ),
+        (("Ai là ca sĩ đội Thu Minh?", "Trúc Nhân [1]"), "Người đó sinh năm nào?", "Trúc Nhân sinh năm nào?"),
+    ],
+)
+def test_rewrite_followup_resolves_a_thing_the_previous_turn_named(turn, question, standalone):
+    assert rewrite_followup(question, [turn]) == (standalone, standalone)
+    # nothing to point back at after a refusal: both turns are searched together
+    refused = (turn[0], "Không tìm thấy thông tin này trong tài liệu.")
+    assert rewrite_followup(question, [refused]) == (question, f"{turn[0]} {question}")
     assert rewrite_followup(question, [turn]) == (standalone, standalone)
 
 
