@@ -927,11 +927,28 @@ def places_about(kind: str, text: str, start: int, end: int) -> list[str]:
     Those it names itself, else the last one named in the ``PLACE_LOOKBACK_CHARS`` before it
     (its report section's); [] when it is about none.
     """
-    named = (
-        place_mentions(kind, text[start:end])
-        or place_mentions(kind, text[max(0, start - PLACE_LOOKBACK_CHARS) : start])[-1:]
-    )
-    return [name for name, _, _ in named]
+    before = max(0, start - PLACE_LOOKBACK_CHARS)
+    named = [
+        name for name, at, _ in place_mentions(kind, text[start:end]) if not _neighbour_at(text, start + at)
+    ] or [
+        name
+        for name, at, _ in place_mentions(kind, text[before:start])
+        if not _neighbour_at(text, before + at)
+    ][-1:]
+    return named
+
+
+# "… phía tây giáp tỉnh Ratanakiri thuộc Campuchia": a place its clause says borders the one
+# written about, not the one written about.
+_BORDERS = re.compile(r"\bgiáp\b", re.IGNORECASE)
+_CLAUSE_START = re.compile(r"[.,;:\n]")
+_CLAUSE_LOOKBACK_CHARS = 80
+
+
+def _neighbour_at(text: str, at: int) -> bool:
+    """Whether the place named at ``text[at]`` is one its clause says borders another."""
+    clause = text[max(0, at - _CLAUSE_LOOKBACK_CHARS) : at]
+    return bool(_BORDERS.search(_CLAUSE_START.split(clause)[-1]))
 
 
 def _same_place(name: str, folded: str) -> bool:
@@ -1064,17 +1081,53 @@ def _directions(text: str) -> set[str]:
     return {" ".join(part.lower() for part in found.groups() if part) for found in _DIRECTION.finditer(text)}
 
 
-def other_direction(question: str, answer_text: str) -> str:
+def other_direction(question: str, answer_text: str, cited_sentences: Sequence[str] = ()) -> str:
     """The direction an answer names instead of the one its question asks about, or "".
 
     "Khu phố Atascadero nằm ở phía nam đường cao tốc số 41" answers no "Khu phố nào nằm ở phía tây
-    đường cao tốc số 41?": "nam". An answer naming the asked direction too, or none, is no other.
+    đường cao tốc số 41?": "nam". An answer naming the asked direction too is no other; one naming
+    none is read in the clause of a cited sentence that writes it (:func:`_direction_before_answer`).
     """
     asked = _directions(question)
     named = _directions(answer_text)
-    if len(asked) != 1 or not named or asked & named:
+    if len(asked) != 1:
         return ""
-    return sorted(named)[0]
+    if named and not asked & named:
+        return sorted(named)[0]
+    return _direction_before_answer(question, answer_text, cited_sentences, asked)
+
+
+_CLAUSE_END = re.compile(r"[,;:.()\n]")
+
+
+def _direction_before_answer(
+    question: str, answer_text: str, sentences: Sequence[str], asked: set[str]
+) -> str:
+    """The direction a cited sentence's clause gives a name the answer adds, when not the asked one.
+
+    "Lâm Đồng phía đông giáp tỉnh Khánh Hòa" for "Lâm Đồng phía đông giáp tỉnh nào?" from "Phía Bắc
+    giáp tỉnh Khánh Hòa, phía Nam giáp …" (Ninh Thuận's neighbours) gives "bắc".
+    """
+    asked_words = {fold_diacritics(word).lower() for word in re.findall(r"[^\W_]+", question)}
+    words = re.findall(r"[^\W_]+", answer_text)
+    names, run = [], []
+    for word in [*words, ""]:
+        if word[:1].isupper() and word not in _DIRECTIONS:
+            run.append(word)
+            continue
+        if run and not all(fold_diacritics(w).lower() in asked_words for w in run):
+            names.append(" ".join(run))
+        run = []
+    for name in names:
+        wanted = fold_diacritics(name).lower()
+        for sentence in sentences:
+            found = re.search(rf"(?<!\w){re.escape(wanted)}(?!\w)", fold_diacritics(sentence).lower())
+            if found is None:
+                continue
+            in_clause = _directions(_CLAUSE_END.split(sentence[: found.start()])[-1])
+            if in_clause and not asked & in_clause:
+                return sorted(in_clause)[0]
+    return ""
 
 
 # Units a figure is measured in. A figure answering "bao nhiêu tuổi" that its sentence measures in
@@ -3806,16 +3859,15 @@ class Assistant:
         )
         if elsewhere:
             return self._refuse(answer, passages, started, f"the cited text is about {elsewhere}")
-        direction = other_direction(answer.standalone_question or question, cite.strip_markers(answer.answer))
+        cited_sentences = list(_cited_sentences(passages, answer.citations, before=0))
+        direction = other_direction(
+            answer.standalone_question or question, cite.strip_markers(answer.answer), cited_sentences
+        )
         if direction:
             return self._refuse(
                 answer, passages, started, f"the answer is about another direction: {direction}"
             )
-        unit = figure_in_other_unit(
-            answer.standalone_question or question,
-            answer.answer,
-            list(_cited_sentences(passages, answer.citations, before=0)),
-        )
+        unit = figure_in_other_unit(answer.standalone_question or question, answer.answer, cited_sentences)
         if unit:
             return self._refuse(answer, passages, started, f"the answer's figure counts {unit}")
         if span and answer.citations:

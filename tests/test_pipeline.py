@@ -224,6 +224,24 @@ def test_other_direction(question, answer_text, other):
     assert other_direction(question, answer_text) == other
 
 
+def test_other_direction_reads_the_clause_that_places_the_answer():
+    from rag.pipeline import other_direction
+
+    # Live over Wikipedia's Lâm Đồng and Ninh Thuận: "Khánh Hòa [2]" was shown verified, from Ninh
+    # Thuận's neighbours, where Khánh Hòa lies north; Lâm Đồng's east is Ninh Thuận.
+    ninh_thuan = ["Phía Bắc giáp tỉnh Khánh Hòa, phía Nam giáp tỉnh Bình Thuận, phía Tây giáp tỉnh Lâm Đồng."]
+    lam_dong = [
+        "Phía đông bắc giáp với tỉnh Khánh Hoà, phía đông giáp với tỉnh Ninh Thuận, "
+        "phía tây nam giáp tỉnh Đồng Nai và Bình Phước."
+    ]
+    asked = "Lâm Đồng phía đông giáp tỉnh nào?"
+    assert other_direction(asked, "Lâm Đồng phía đông giáp tỉnh Khánh Hòa.", ninh_thuan) == "bắc"
+    assert other_direction(asked, "Khánh Hòa", lam_dong) == "đông bắc"  # written "Khánh Hoà"
+    assert other_direction(asked, "Lâm Đồng phía đông giáp tỉnh Ninh Thuận.", lam_dong) == ""
+    assert other_direction("Lâm Đồng phía tây nam giáp tỉnh nào?", "Đồng Nai và Bình Phước", lam_dong) == ""
+    assert other_direction(asked, "Ninh Thuận", ["Ninh Thuận là một tỉnh ven biển."]) == ""  # no direction
+
+
 def test_an_answer_about_another_direction_than_asked_is_refused():
     # XQuAD-vi, a question whose paragraph was held out: the model answered with the district south
     # of the highway, from a sentence that holds every other word of the question.
@@ -3126,6 +3144,42 @@ def test_cited_place_elsewhere_reads_the_sentence_then_the_section_before_it():
     beyond = [Citation(1, "far", "t", "c", far.index("Tỷ lệ"), len(far), "", True)]
     far_lookup = {"far": far}.__getitem__
     assert cited_place_elsewhere("Tỷ lệ hộ nghèo của phường Hương Mạc?", beyond, far_lookup) == ""
+
+
+def test_a_place_named_as_a_neighbour_is_not_what_a_sentence_is_about():
+    from rag.pipeline import cited_place_elsewhere
+    from rag.types import Citation
+
+    # Wikipedia's Gia Lai and Lai Châu, live: "90 km [1]" and "Đỉnh Pu Sa Leng [2]" were refused as
+    # "about tỉnh Ratanakiri" and "about tỉnh Điện Biên", provinces their clauses say border them.
+    province = (
+        "Gia Lai là một tỉnh miền núi. Phía đông giáp tỉnh Quảng Ngãi. "
+        "Phía tây giáp tỉnh Ratanakiri thuộc Campuchia, có đường biên giới chạy dài khoảng 90 km.\n"
+        "Phía tây và phía nam giáp với tỉnh Điện Biên.\nCó nhiều đỉnh núi cao như đỉnh Pu Sa Leng."
+    )
+
+    def cited(sentence: str) -> list[Citation]:
+        start = province.index(sentence)
+        return [Citation(1, "d", "t", "c", start, start + len(sentence), sentence, True)]
+
+    lookup = {"d": province}.__getitem__
+    border = cited("Phía tây giáp tỉnh Ratanakiri thuộc Campuchia, có đường biên giới chạy dài khoảng 90 km.")
+    assert (
+        cited_place_elsewhere(
+            "Đường biên giới của tỉnh Gia Lai với Campuchia dài bao nhiêu km?", border, lookup
+        )
+        == ""
+    )
+    peak = cited("Có nhiều đỉnh núi cao như đỉnh Pu Sa Leng.")
+    assert cited_place_elsewhere("Đỉnh núi cao nhất ở tỉnh Lai Châu là đỉnh nào?", peak, lookup) == ""
+    # a place its sentence is about, no neighbour, still counts
+    elsewhere = "Gia Lai là một tỉnh miền núi. Tỉnh Kon Tum có đỉnh Ngọc Linh."
+    start = elsewhere.index("Tỉnh Kon")
+    about = [Citation(1, "e", "t", "c", start, len(elsewhere), "", True)]
+    assert (
+        cited_place_elsewhere("Tỉnh Gia Lai có đỉnh nào?", about, {"e": elsewhere}.__getitem__)
+        == "tỉnh Kon Tum"
+    )
 
 
 def test_a_cited_sentence_naming_the_asked_place_is_about_it_whatever_its_kind_word():
