@@ -1302,6 +1302,16 @@ _CENTURY_WORD_BEFORE = re.compile(
     r"(?<![^\W_])((?:" + _TIME_QUALIFIER + r")?(?:" + _words_pattern(CENTURY_WORDS) + r"))[ \t]+$",
     re.IGNORECASE,
 )
+# A day or month copied as its bare number, asked when, takes the word that makes it one: "5" of
+# "từ tháng 5" is "tháng 5", "10 tháng 3" of "mồng 10 tháng 3" is "mồng 10 tháng 3".
+_DAY_OR_MONTH = re.compile(
+    r"[0-9]{1,2}(?:[ \t]+tháng[ \t]+[0-9]{1,2})?(?:[ \t]+năm[ \t]+[0-9]{4})?"
+    r"(?:[ \t]+(?:âm|dương)[ \t]+lịch)?",
+    re.IGNORECASE,
+)
+_DAY_OR_MONTH_WORD_BEFORE = re.compile(
+    r"(?<![^\W_])((?:" + _TIME_QUALIFIER + r")?(?:ngày|tháng|mồng|mùng))[ \t]+$", re.IGNORECASE
+)
 # "1500 đến 1850": a range of figures (dates, amounts) copied without the "từ" that opens it.
 _OPEN_RANGE = re.compile(
     r"(?:(?:năm|ngày|tháng)[ \t]+)?[0-9][^\s]*(?:[ \t]+[^\W\d_]+)?[ \t]+(?:đến|tới)[ \t]+\S", re.IGNORECASE
@@ -1356,6 +1366,10 @@ def _word_taken_back(phrase: str, text: str, start: int, full_dates: bool = Fals
         date = _DATE_BEFORE_YEAR.search(text, 0, start)
         if date:
             return date.group(1)
+    if full_dates and _DAY_OR_MONTH.fullmatch(phrase.strip(EDGE_PUNCT)):
+        day = _DAY_OR_MONTH_WORD_BEFORE.search(text, 0, start)
+        if day:
+            return day.group(1)
     for fits, word_before, final in _TAKEN_BACK:
         if fits(phrase):
             taken = word_before.search(text, 0, start)
@@ -1419,7 +1433,8 @@ def complete_span_answer(
     that makes it approximate or a bound ("53 triệu" → "gần 53 triệu", "hơn 14.000"). The
     result is still copied word for word from the passage. ``shown``: the excerpts the model
     copied from, by passage number (which place of the phrase it copied). ``full_dates``: a bare
-    year takes its day and month too ("tháng 7 năm 2015"), for a question asking when.
+    year takes its day and month too ("tháng 7 năm 2015"), and a bare day or month its "ngày" /
+    "tháng" / "mồng" ("5" → "tháng 5"), for a question asking when.
     """
     located = _located_parts(answer, passages, shown)
     if located is None:

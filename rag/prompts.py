@@ -413,7 +413,9 @@ _ASKS_QUANTITY = (
 # Not "thập kỷ nào" (which decade): copied as a time span, "năm 1970" was kept for "đầu những năm
 # 1970", 0 of 3 XQuAD-vi decade questions right vs 2 of 3 answered freely.
 # A "when" clause asks no time (:func:`_when_is_a_clause`).
-_ASKS_TIME = r"\b(?:năm nào|khi nào|bao giờ|lúc nào|ngày nào|tháng nào|when|(?:what|which) year)\b"
+_ASKS_TIME = (
+    r"\b(?:năm nào|khi nào|bao giờ|lúc nào|ngày nào|tháng nào|tháng mấy|ngày mấy|when|(?:what|which) year)\b"
+)
 _ASKS_YEAR = r"\b(?:năm nào|(?:what|which) year)\b"
 # "how many cases" is not answered by the "1" of "sau hơn 1 năm" (after more than a year).
 _ASKS_DURATION = (
@@ -426,7 +428,21 @@ _DURATION_WORDS = frozenset(
 )
 _YEAR = re.compile(r"^(?:1[0-9]|20|21)[0-9]{2}(?![0-9])")
 _ASKS_PERSON = r"(?:^|\b(?:là|bởi|của|với|cho) )ai\b(?! cập)|\bwho(?:m|se)?\b"
-_TIME_WORDS = frozenset("năm tháng ngày thế kỷ kỷ đầu cuối giữa sau trước vào từ".split())
+_TIME_WORDS = frozenset("năm tháng ngày thế kỷ kỷ đầu cuối giữa sau trước vào từ mồng mùng rằm".split())
+# Time words that date only with what follows: "ngày 10", "tháng Giêng", "năm Bính Thân"; the
+# "Ngày" of "Ngày Giỗ tổ Hùng Vương hay Lễ hội …" dates nothing.
+_DATE_NOUNS = frozenset("năm tháng ngày mồng mùng rằm".split())
+_DATING_WORDS = frozenset(
+    "ngày tháng năm mồng mùng rằm giêng chạp giáp ất bính đinh mậu kỷ canh tân nhâm quý".split()
+)
+
+
+def _dates_noun(following: str) -> bool:
+    """Whether ``following`` makes the time noun a date: a number, a month or a year's name."""
+    lowered = following.lower()
+    return any(c.isdigit() for c in following) or lowered in _DATING_WORDS or is_number_word(lowered)
+
+
 # An English question word written capitalised after the start is a name: "Doctor Who".
 _QUESTION_WORD_IN_NAME = re.compile(r"(?<=[^\W\d_] )(?:Who|What|When|Which|Where|How)\b")
 # Words before a number that names rather than counts: "Kết luận số 01", "No. 5". A figure
@@ -888,7 +904,8 @@ def answer_start_filter(question: str, also_asked: str = "") -> Callable[..., bo
         return lambda word, following="", previous="": _YEAR.match(word) is not None
     if kind == "time":
         return lambda word, following="", previous="": (
-            any(c.isdigit() for c in word) or word.lower() in _TIME_WORDS
+            any(c.isdigit() for c in word)
+            or (word.lower() in _TIME_WORDS and (word.lower() not in _DATE_NOUNS or _dates_noun(following)))
         )
     from rag.normalize import fold_diacritics
 

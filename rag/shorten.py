@@ -220,7 +220,12 @@ def short_answer(answer: str, question: str) -> str:
     words = _folded_words(sentence)
     if not words or not asked - _LINKING_WORDS:
         return answer
-    repeated = [word in asked for _, _, word in words]
+    if fold_diacritics(question) == question.lower():
+        # A question typed without tone marks (English) repeats every spelling of its words: the
+        # "Chàm" of "Phan Rang - Tháp Chàm" for "How far is Phan Rang - Thap Cham …?".
+        repeated = [fold_diacritics(word) in asked for _, _, word in words]
+    else:
+        repeated = [word in asked for _, _, word in words]
     found = (
         _reason(sentence, words, repeated)
         if asks_why

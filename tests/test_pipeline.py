@@ -1806,7 +1806,8 @@ def test_no_grammar_for_models_without_it_nor_across_languages(passages, text):
     [
         ("Có bao nhiêu đề nghị cho giải thưởng?", ["38", "1915"], ["James", "năm"]),
         ("How many proposals were there?", ["38"], ["James"]),
-        ("Sắc lệnh được ban hành khi nào?", ["1685", "năm", "tháng"], ["James", "Sắc"]),
+        # a bare "năm" / "tháng" dates nothing: "năm 1685" and "tháng 3" start with it only followed
+        ("Sắc lệnh được ban hành khi nào?", ["1685", "vào", "thế"], ["James", "Sắc", "năm", "tháng"]),
         ("Ai thành lập McKinsey & Company?", ["James"], ["McKinsey", "38", "thành"]),
         ("Who founded McKinsey?", ["James"], ["McKinsey"]),
     ],
@@ -2332,6 +2333,48 @@ def test_a_year_asked_when_takes_its_day_and_month():
     assert complete("2015 [1]", full_dates=False) == "năm 2015 [1]"  # "năm nào" asks the year
     assert asks_year("Obama thăm Kenya năm nào?") and asks_year("Which year did Obama visit Kenya?")
     assert not asks_year("Obama thăm Kenya khi nào?") and not asks_year("When did Obama visit Kenya?")
+
+
+def test_a_short_english_answer_leaves_out_the_question_words_however_spelled():
+    from rag.shorten import short_answer
+
+    # Live: "Phan Rang - Thap Chàm is 340 km from Ho Chi Minh City [1]." was cut to "Chàm is 340 km [1]".
+    assert short_answer(
+        "Phan Rang - Thap Chàm is 340 km from Ho Chi Minh City [1].",
+        "How far is Phan Rang - Thap Cham from Ho Chi Minh City?",
+    ) == ("340 km from Ho Chi Minh City [1]")
+
+
+def test_a_day_or_month_asked_when_takes_the_word_that_makes_it_one():
+    from rag.citations import complete_span_answer
+    from rag.prompts import asked_kind
+    from rag.types import Passage
+
+    # Live over Wikipedia's Lâm Đồng: "Mùa mưa ở Lâm Đồng bắt đầu từ tháng mấy?" was answered "5 [1]".
+    text = (
+        "Lễ được tổ chức vào mồng 10 tháng 3 âm lịch tại Đền Hùng. "
+        "Mùa mưa thường bắt đầu từ tháng 5 kéo dài đến tháng 11. Tỉnh có 5 huyện."
+    )
+    passage = Passage(1, "d", "t", text, 0, len(text), ("c",), 1.0)
+
+    def complete(answer: str, full_dates: bool = True) -> str:
+        return complete_span_answer(answer, [passage], cap_words=8, full_dates=full_dates)
+
+    assert complete("10 tháng 3 âm lịch [1]") == "mồng 10 tháng 3 âm lịch [1]"
+    assert complete("11 [1]") == "tháng 11 [1]"
+    assert complete("5 [1]", full_dates=False) == "5 [1]"  # a count: "5 huyện", not the month
+    assert asked_kind("Mùa mưa ở Lâm Đồng bắt đầu từ tháng mấy?") == "time"
+
+
+def test_a_time_noun_starts_a_copied_date_only_when_it_dates():
+    from rag.prompts import answer_start_filter
+
+    # Live over Wikipedia's Giỗ tổ Hùng Vương: "… được tổ chức vào ngày nào?" copied "Ngày Giỗ tổ
+    # Hùng Vương hay Lễ hội [1]", shown as "Hay Lễ hội [1]", verified.
+    starts = answer_start_filter("Giỗ tổ Hùng Vương được tổ chức vào ngày nào?")
+    assert not starts("Ngày", "Giỗ")
+    assert starts("mồng", "10") and starts("ngày", "15/4") and starts("tháng", "Giêng")
+    assert starts("năm", "Bính") and starts("tháng", "ba") and starts("2016", "")
 
 
 def test_a_bare_year_keeps_the_word_that_places_it():
