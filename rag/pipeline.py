@@ -1310,6 +1310,12 @@ def _quoted_posts(passages: Sequence[Passage]) -> Iterator[tuple[str, str, Passa
             yield name, position, passage, start, end
 
 
+# The first syllables of posts one person holds at a time, toneless: "Hiệu trưởng … là ai?".
+_POST_HEADS = frozenset(
+    "chu tich|bi thu|giam doc|hieu truong|thu tuong|tong thong|bo truong|thi truong|thong doc|"
+    "chu nhiem|vien truong|tong giam|tong bi|pho chu|pho bi|pho giam|pho hieu|pho thu|truong ban|"
+    "truong phong|chanh an|chanh van|tu lenh|dai su|giam muc".split("|")
+)
 # Words making a post another one: "Phó Bí thư" is the deputy secretary.
 _DEPUTY_WORDS = frozenset({"pho"})
 POST_HEAD_SYLLABLES = 2
@@ -3239,6 +3245,9 @@ class Assistant:
             finished = self._refuse(
                 finished, passages, started, f"the passages give another post: {other_post}"
             )
+        unnamed_post = "" if finished.refused else self._post_not_cited(standalone, finished, passages)
+        if unnamed_post:
+            finished = self._refuse(finished, passages, started, f"the cited text names no {unnamed_post}")
         if not finished.refused and "speaker_of_quotation" not in finished.evidence:
             finished = self._check_speaker(finished, standalone, translation, passages, language, started)
         yield DoneEvent(finished)
@@ -3328,6 +3337,24 @@ class Assistant:
                 return ""
             other = other or f"{name}, {position}"
         return other
+
+    def _post_not_cited(self, question: str, answer: Answer, passages: Sequence[Passage]) -> str:
+        """The post a "who holds it?" question asks, when neither the answer nor its cited sentences name it.
+
+        "Hiệu trưởng hiện nay của Đại học Quốc gia Hà Nội là ai?" was answered "Ngày 20/12/2014, Chủ
+        tịch nước Trương Tấn Sang [4]", from a sentence on a groundbreaking that names no rector.
+        The post's first syllables (:data:`POST_HEAD_SYLLABLES`), as :func:`asked_role` gives it.
+        """
+        asked = asked_role(question, self.settings.retrieval.glossary_file)
+        if asked is None or not answer.citations:
+            return ""
+        head = " ".join(asked[0].split()[:POST_HEAD_SYLLABLES])
+        if head not in _POST_HEADS:
+            return ""  # "Hai trong số các cố vấn … là ai?" asks for people, not a post's holder
+        cited = [cite.strip_markers(answer.answer), *_cited_sentences(passages, answer.citations, before=0)]
+        if any(f" {head} " in f" {_plain_syllables(text)} " for text in cited):
+            return ""
+        return head
 
     def _copy_after_refusal(
         self,

@@ -4989,6 +4989,28 @@ def test_a_copied_post_of_a_quoted_person_is_answered_with_the_person(passages, 
     assert answer.evidence["holder_of_copied_post"] == 1.0
 
 
+def test_a_person_cited_for_a_post_no_cited_sentence_names_is_refused():
+    from pipeline_fakes import DOC_ID
+
+    # Live over Wikipedia's Đại học Quốc gia Hà Nội (which names no rector): "Ngày 20/12/2014, Chủ
+    # tịch nước Trương Tấn Sang [4]" was shown for "Hiệu trưởng … là ai?".
+    university = (
+        "Đại học Quốc gia Hà Nội là một trong hai đại học quốc gia của Việt Nam, đặt tại Hà Nội. "
+        "Ngày 20/12/2014, Chủ tịch nước Trương Tấn Sang đã tham dự lễ động thổ Trường Đại học Việt - Nhật. "
+        "Giám đốc Đại học Quốc gia Hà Nội hiện nay là Nguyễn Kim Sơn."
+    )
+    shown = [Passage(1, DOC_ID, "Đại học Quốc gia Hà Nội", university, 0, len(university), ("c1",), 1.0)]
+
+    def ask(question: str, reply: str):
+        assistant, _, _ = make_assistant(shown, university, [reply] * 3, supports_grammar=True, dense=[0.9])
+        return assistant.ask(question)
+
+    rector = ask("Hiệu trưởng hiện nay của Đại học Quốc gia Hà Nội là ai?", "Trương Tấn Sang [1]")
+    assert rector.refused and rector.refusal_reason == "the cited text names no hieu truong"
+    director = ask("Giám đốc Đại học Quốc gia Hà Nội là ai?", "Nguyễn Kim Sơn [1]")
+    assert not director.refused and director.answer == "Nguyễn Kim Sơn [1]"
+
+
 def test_a_copied_deputys_post_answers_no_question_about_the_post_itself(passages, text):
     assistant, _, _ = make_assistant(
         passages, text, ["Phó Bí thư Thường trực Đảng ủy phường [2]"], supports_grammar=True, dense=[0.85] * 4
