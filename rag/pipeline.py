@@ -1932,6 +1932,27 @@ def repeated_sentence_start(text: str) -> int | None:
     return None
 
 
+# A run of words the model says three times over, back to back, loops: "… có lẽ ám chỉ vùng đất của
+# người Jarai, có lẽ ám chỉ vùng đất của người Jarai, có lẽ …" ran on to the token limit (10 s).
+LOOP_REPEATS = 3
+LOOP_MIN_WORDS, LOOP_MAX_WORDS = 3, 16
+_LOOP_WORD = re.compile(r"\S+")
+LOOP_CLAUSE_CHARS = 120
+
+
+def looping_phrase_start(text: str) -> int | None:
+    """Offset of the second saying of a phrase ``text`` ends by saying :data:`LOOP_REPEATS` times, or None."""
+    words = list(_LOOP_WORD.finditer(text))
+    folded = [word.group(0).lower().strip(EDGE_PUNCT) for word in words]
+    for size in range(LOOP_MIN_WORDS, LOOP_MAX_WORDS + 1):
+        if len(folded) < LOOP_REPEATS * size:
+            break
+        tail = folded[-size:]
+        if all(folded[-(k + 1) * size : len(folded) - k * size] == tail for k in range(1, LOOP_REPEATS)):
+            return words[len(words) - (LOOP_REPEATS - 1) * size].start()
+    return None
+
+
 def in_other_language(language: str, passages: Sequence[Passage]) -> bool:
     """True when most passages are in another language than ``language`` (the question's).
 
@@ -2743,10 +2764,26 @@ def _copied_place(raw: str, copied: Sequence[cite.Citation]) -> bool:
 
 def _without_repeat(raw: str, passage_count: int) -> str:
     """``raw`` cut where it starts repeating an earlier sentence or runs on citing passages."""
-    for cut in (repeated_sentence_start(raw), cite.marker_runaway_start(raw, passage_count)):
+    for cut in (
+        repeated_sentence_start(raw),
+        cite.marker_runaway_start(raw, passage_count),
+        _earliest_loop_start(raw),
+    ):
         if cut is not None:
             raw = raw[:cut]
     return cite.without_unfinished_marker(raw)
+
+
+def _earliest_loop_start(raw: str) -> int | None:
+    """Where the first phrase loop of ``raw`` (:func:`looping_phrase_start`) starts repeating, or None."""
+    for end in (m.end() for m in _LOOP_WORD.finditer(raw)):
+        cut = looping_phrase_start(raw[:end])
+        if cut is not None:
+            # the loop said once, to the clause break in it: "… vùng đất của người Jarai"
+            said_once = raw[:cut].rstrip()
+            clause = max(said_once.rfind(","), said_once.rfind(";"))
+            return clause if clause > cut - LOOP_CLAUSE_CHARS else cut
+    return None
 
 
 def _passage_spans(passages: Sequence[Passage]) -> list[tuple[str, int, int]]:
@@ -3436,6 +3473,12 @@ class Assistant:
                 if "]" in piece and cite.marker_runaway_start("".join(pieces), passage_count) is not None:
                     logger.info("stopped an answer citing on and on after %d pieces", len(pieces))
                     break
+                if piece[-1:].isspace() or piece[:1].isspace() or piece[-1:] in ",;":
+                    if looping_phrase_start("".join(pieces)) is not None:
+                        logger.info(
+                            "stopped an answer saying one phrase over and over after %d pieces", len(pieces)
+                        )
+                        break
         finally:
             close = getattr(generation, "close", None)
             if close is not None:

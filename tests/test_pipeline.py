@@ -1509,6 +1509,23 @@ def test_repeating_answer_is_cut(passages, text):
     assert len(tokens) < len(" ".join([sentence] * 4).split(" "))  # generation stopped early
 
 
+def test_an_answer_saying_one_phrase_over_and_over_is_cut(passages, text):
+    from rag.pipeline import looping_phrase_start
+
+    # Live over Wikipedia's Gia Lai: "… có lẽ ám chỉ vùng đất của người Jarai, có lẽ ám chỉ vùng đất
+    # của người Jarai, …" ran on to the token limit (10 s): no sentence ends, so none repeats.
+    opening = "Tỷ lệ hộ nghèo giảm còn 0,58% [2], tức là giảm"
+    loop = " ".join(["nhiều so với năm trước, giảm"] * 12)
+    assistant, _, _ = make_assistant(passages, text, [f"{opening} {loop}"])
+    events = list(assistant.stream(POVERTY_Q))
+    answer = events[-1].answer
+    assert answer.raw_answer == f"{opening} nhiều so với năm trước"
+    tokens = [e for e in events if isinstance(e, TokenEvent)]
+    assert len(tokens) < len(f"{opening} {loop}".split(" ")) // 2  # generation stopped early
+    assert looping_phrase_start("Phường 1, 2, 3, 4, 5, 8, 9 và 4 xã: Tân Hoà, Tân Hội, Tân Ngãi.") is None
+    assert looping_phrase_start("rất rất rất tốt") is None  # one word said thrice is no phrase
+
+
 def test_an_answer_citing_on_and_on_is_cut_and_its_unfinished_marker_dropped(passages, text):
     sentence = "Tỷ lệ hộ nghèo giảm còn 0,58%"
     runaway = " ".join(f"[{n}]" for n in range(1, 30))
