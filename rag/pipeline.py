@@ -475,6 +475,9 @@ def rewrite_followup(question: str, history: History) -> tuple[str, str]:
     if resolved:
         return resolved, resolved
     subject = _followup_subject(question)
+    other_kind = _swap_bare_kind(previous, subject)
+    if other_kind:
+        return other_kind, other_kind
     new_kind = _kind_span(subject)
     old_kind = _kind_span(previous, kinds=(new_kind[0],)) if new_kind else None
     if subject and new_kind and old_kind and new_kind[0] == old_kind[0]:
@@ -616,6 +619,24 @@ def _swap_topic(previous: str, topic: str) -> str:
     return topic[:1].upper() + topic[1:] + previous[end.start() :]
 
 
+def _swap_bare_kind(previous: str, subject: str) -> str:
+    """The previous question asked of another kind of place, or "".
+
+    "Còn xã thì sao?" after "Tam Kỳ có bao nhiêu phường?" asks "Tam Kỳ có bao nhiêu xã?": ``subject`` is
+    a place kind alone, and the previous question names a kind with no name after it.
+    """
+    kind = subject.strip(" ,.?").lower()
+    if kind not in _PLACE_WORDS:
+        return ""
+    words = list(re.finditer(r"[^\W_]+", previous))
+    lowered = [w.group(0).lower() for w in words]
+    for old_kind in sorted(_PLACE_WORDS, key=lambda k: -len(k.split())):
+        for i, after in _kind_positions(lowered, old_kind):
+            if old_kind != kind and _name_run_end(words, previous, after) == after:
+                return previous[: words[i].start()] + kind + previous[words[after - 1].end() :]
+    return ""
+
+
 # A compass direction: "phía tây nam", "hướng Bắc"; "the south", "to the north-west".
 _DIRECTION_VI = re.compile(r"\b(?:phía|hướng)\s+(?:đông|tây|nam|bắc)(?:\s+(?:nam|bắc))?\b", re.IGNORECASE)
 _DIRECTION_EN = re.compile(r"\b(?:north|south)(?:[- ]?(?:east|west))?\b|\b(?:east|west)\b", re.IGNORECASE)
@@ -643,6 +664,8 @@ def _swap_direction(previous: str, subject: str) -> str:
     return ""
 
 
+# Where a thing's name ends in the answer naming it: "Số 113/2006/NĐ-CP | ngày 29 tháng 9 năm 2006".
+_AFTER_NAMED_THING = re.compile(r"\s*[,;(]|\s+(?:ngày|năm|tháng|vào|do|của|về|theo|được)\b", re.IGNORECASE)
 # Longest previous answer that is itself the thing a "<noun> đó" points back at.
 _NAMED_ANSWER_MAX_WORDS = 12
 # "Nghị định đó": a thing the previous turn named ("Nghị định số 113/2006/NĐ-CP") or asked for.
@@ -675,8 +698,10 @@ def _resolve_named_reference(question: str, turn: tuple[str, str]) -> str:
                     entity = f"{noun} {name.group('name')}"
                     return question[:said] + entity + question[reference.end() :]
         if re.search(rf"\b{re.escape(noun)}\s+nào\b", turn[0], re.IGNORECASE):
-            # the previous question asked which one; its answer is that one
+            # the previous question asked which one; its answer is that one, without the date or
+            # clause it goes on with (a question holding "ngày 29 tháng 9 năm 2006" answers itself)
             first, _, rest = answer.partition(" ")
+            rest = _AFTER_NAMED_THING.split(rest, maxsplit=1)[0]
             entity = f"{noun} {first.lower() if first.lower() == 'số' else first} {rest}".rstrip()
             return question[:said] + entity + question[reference.end() :]
     return ""
