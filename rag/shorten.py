@@ -72,9 +72,12 @@ _LINKING_WORDS = frozenset(
 # Never the last word of a short answer: "hơn 9,23% số hộ …" is "hơn 9,23%", "… một ví dụ về" ends
 # at "ví dụ".
 _TRAILING_WORDS = frozenset(
-    "số các những của và hoặc hay với cho là về để từ trong tại ở vào bởi do theo the of and or a an to in "
-    "on at by for from about".split()
+    "số các những của và hoặc hay với cho là về để từ trong tại ở vào bởi do theo cùng the of and or a an "
+    "to in on at by for from about".split()
 )
+# Words a place's name follows ("tỉnh Lào Cai"), and words a name follows as what a thing is called.
+_PLACE_KIND_WORDS = frozenset("tỉnh huyện xã phường quận trấn phố".split())  # "thành phố", "thị trấn"
+_NAMING_WORDS = frozenset("gọi called named".split())
 # Kept in front of the answer's first word: they belong to its noun ("các địa điểm khác …").
 _DETERMINERS = frozenset("các những một mọi nhiều mỗi the a an".split())
 _HOW_MANY = frozenset("nhiêu mấy".split())
@@ -245,6 +248,13 @@ def short_answer(answer: str, question: str) -> str:
         negated = [i for i in negated if i < first]  # a reason may say "không"; it is all kept
     if negated and negated != [first] or negated and first == last:
         return answer  # "X không giành …" is no "X"; "… là không chắc chắn" is "không chắc chắn"
+    if (
+        last > first
+        and words[last][2] in _PLACE_KIND_WORDS
+        and last + 1 < len(words)
+        and all(repeated[last + 1 :])
+    ):
+        last -= 1  # "… Sa Pa cùng của tỉnh | Lào Cai": the question's place, kind word and all
     while (
         last > first
         and words[last][2] in _TRAILING_WORDS
@@ -252,6 +262,8 @@ def short_answer(answer: str, question: str) -> str:
         and not _in_name(sentence, words, last)  # the "An" of "Nghệ An" is no English article
     ):  # "không còn tồn tại"
         last -= 1
+    if words[last][2] in _NAMING_WORDS and last + 1 < len(words):
+        last = len(words) - 1  # "… gọi là cổ phần": what it is called is the answer's end, asked or not
     if first < last and words[first][2] == "thể" and first > 0 and words[first - 1][2] == "có":
         first += 1  # "có thể phá vỡ" is "can break": the answer is "phá vỡ"
     if first < last and words[first][2] == "rằng":
@@ -934,6 +946,11 @@ def slot_filler(sentence: str, question: str, answered: bool = False) -> str | N
         first -= head
         if first > 0 and said[first - 1] in _DETERMINERS:
             first -= 1
+    lead = said[first : first + SLOT_HEAD_WORDS]
+    if noun_asked and any(
+        said[i : i + len(lead)] == lead for i in range(last + 1, len(said) - len(lead) + 1)
+    ):
+        return None  # "cụm tháp Hòa Lai (Ba Tháp) …, cụm tháp Po Klong Garai …": the list goes on
     return opening_capital(sentence[words[first][0] : words[last][1]])
 
 

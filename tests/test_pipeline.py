@@ -2366,6 +2366,31 @@ def test_a_short_english_answer_leaves_out_the_question_words_however_spelled():
     ) == ("340 km from Ho Chi Minh City [1]")
 
 
+def test_a_short_answer_keeps_a_list_a_naming_clause_and_no_dangling_place_kind():
+    from rag.shorten import short_answer, slot_filler
+
+    # Live over Wikipedia's pool: each answer was cut as the comment after it says.
+    assert short_answer(
+        "Vốn điều lệ của công ty cổ phần được chia thành nhiều phần bằng nhau gọi là cổ phần [1].",
+        "Vốn điều lệ của công ty cổ phần được chia thành gì?",
+    ) == ("Nhiều phần bằng nhau gọi là cổ phần [1]")  # was "… bằng nhau gọi [1]"
+    assert short_answer(
+        "Thành phố Lào Cai giáp các huyện Mường Khương, Bảo Thắng, Bát Xát, Sa Pa cùng của tỉnh Lào Cai. [1]",
+        "Thành phố Lào Cai giáp những huyện nào?",
+    ) == ("Các huyện Mường Khương, Bảo Thắng, Bát Xát, Sa Pa [1]")  # was "… Sa Pa cùng của tỉnh [1]"
+    towers = (
+        "Ninh Thuận có cụm tháp Hòa Lai (Ba Tháp) xây dựng thế kỷ thứ 9, cụm tháp Po Klong Garai xây "
+        "dựng thế kỷ 13 và cụm tháp Po Rome xây dựng thế kỷ 17"
+    )
+    # was "Cụm tháp Hòa Lai [1]": the first of three
+    assert slot_filler(towers, "Ninh Thuận có những cụm tháp Chăm nào?", answered=True) is None
+    one = "Ninh Thuận có cụm tháp Hòa Lai xây dựng thế kỷ thứ 9"
+    assert (
+        slot_filler(one, "Ninh Thuận có cụm tháp nào?", answered=True)
+        == "Cụm tháp Hòa Lai xây dựng thế kỷ thứ 9"
+    )
+
+
 def test_a_day_or_month_asked_when_takes_the_word_that_makes_it_one():
     from rag.citations import complete_span_answer
     from rag.prompts import asked_kind
