@@ -2771,6 +2771,26 @@ def _without_question_names(named: str, question: str) -> str | None:
     return "; ".join(kept) or None
 
 
+# Words of a date question that ask, not tell, what happened: "năm nào", "khi nào".
+_WHEN_WORDS = frozenset("nam thang ngay khi nao bao gio luc may".split())
+
+
+def _tells_of_event(question: str, sentences: Sequence[str]) -> bool:
+    """Whether one of ``sentences`` holds a word of what the date question says happened.
+
+    The question's content words, less its names and asking words: "kết hôn" of "Trúc Nhân kết
+    hôn năm nào?"; a question with none such passes.
+    """
+    names = {
+        token
+        for word in re.findall(r"[^\W\d_]+", question)
+        if word[:1].isupper()
+        for token in cite.tokens(word)
+    }
+    event = set(cite.content_tokens(question)) - names - _WHEN_WORDS
+    return not event or any(event & set(cite.tokens(sentence)) for sentence in sentences)
+
+
 def _copied_place(raw: str, copied: Sequence[cite.Citation]) -> bool:
     """Whether a part of the span answer ``raw`` stands after a place's kind word in its sentence.
 
@@ -3474,6 +3494,10 @@ class Assistant:
             # The model said the passages hold no "dân số": "61 trường hợp vi phạm …" is no population.
             logger.info("the copy's sentence names no %r", asked_measure(query))
             return None
+        if kind == "time" and not _tells_of_event(query, [citation.quote for citation in copied.citations]):
+            # "Trúc Nhân kết hôn năm nào?" (no marriage in the article) copied the year of birth
+            logger.info("the copy's sentence tells of nothing the question asks about")
+            return None
         return copied
 
     def _generate(
@@ -4121,6 +4145,12 @@ class Assistant:
                 and not names_measure(extractive[1][0].quote, asked)
             ):
                 extractive = None  # "… xử phạt 61 trường hợp vi phạm" is no population
+            if (
+                extractive is not None
+                and kind == "time"
+                and not _tells_of_event(asked, [extractive[1][0].quote])
+            ):
+                extractive = None  # a year of birth is no "Trúc Nhân kết hôn năm nào?"
             place_kind = asked_place_kind(asked)  # "tỉnh nào": a name after "tỉnh"
             if extractive is not None and (
                 asks_named_body(asked)

@@ -395,6 +395,25 @@ def test_a_copy_after_refusal_must_name_the_measure_asked_and_be_no_date(passage
     assert len(llm.calls) == 2 and staff.refused and staff.refusal_reason == "the model refused"
 
 
+def test_a_date_copied_after_refusal_must_come_from_a_sentence_telling_of_the_event():
+    # Live over Wikipedia's Trúc Nhân (no marriage in it): after the model's right refusal of "Trúc
+    # Nhân kết hôn năm nào?", the year of birth was copied and shown, "Năm 1991 [1]".
+    singer = (
+        "Trúc Nhân tên đầy đủ là Nguyễn Trúc Nhân (sinh ngày 30 tháng 11 năm 1991 tại Bình Định) là một "
+        "ca sĩ Việt Nam. Anh phát hành album đầu tay năm 2013."
+    )
+    shown = [Passage(1, DOC_ID, "Trúc Nhân", singer, 0, len(singer), ("c1",), 1.0)]
+
+    def ask(question: str):
+        assistant, llm, _ = make_assistant(shown, singer, [REFUSAL_VI, "1991 [1]"], supports_grammar=True)
+        return assistant.ask(question), llm
+
+    married, llm = ask("Trúc Nhân kết hôn năm nào?")
+    assert len(llm.calls) == 2 and married.refused and married.refusal_reason == "the model refused"
+    born, llm = ask("Trúc Nhân sinh năm nào?")
+    assert len(llm.calls) == 2 and not born.refused and born.answer == "Năm 1991 [1]"
+
+
 @pytest.mark.parametrize(
     ("question", "measure"),
     [
