@@ -167,6 +167,7 @@ def clean_translation(question: str, output: str, target: str = "vi", *, require
         return ""
     if target == "vi":
         text = _restore_how_many(question, text)
+        text = _restore_direction(question, text)
     names = question_names(question) if require_names else []
     folded_words = _folded_words(text)
     if names and not any(folded_words.issuperset(_folded_words(name)) for name in names):
@@ -203,6 +204,32 @@ def _restore_how_many(question: str, translation: str) -> str:
         return translation
     replacement = "Bao nhiêu" if match.start() == 0 else "bao nhiêu"
     return translation[: match.start()] + replacement + translation[match.end() :]
+
+
+_DIRECTION_EN = re.compile(r"\b(north|south)?[- ]?(east|west)?(?:ern)?\b", re.IGNORECASE)
+_DIRECTION_VI = re.compile(r"\b(phía|hướng|miền)\s+(đông|tây|nam|bắc)(?:\s+(nam|bắc))?\b", re.IGNORECASE)
+_COMPASS_VI = {"north": "bắc", "south": "nam", "east": "đông", "west": "tây"}
+
+
+def _restore_direction(question: str, translation: str) -> str:
+    """``translation`` with the question's one compass direction where the model wrote another.
+
+    "What province borders Gia Lai to the south?" came back "Tỉnh nào bao quanh tỉnh Gia Lai phía
+    đông?", and the answer searched for was the east's.
+    """
+    asked = {
+        " ".join(_COMPASS_VI[part.lower()] for part in (m.group(2), m.group(1)) if part)
+        for m in _DIRECTION_EN.finditer(question)
+        if m.group(1) or m.group(2)
+    }
+    said = list(_DIRECTION_VI.finditer(translation))
+    if len(asked) != 1 or len(said) != 1:
+        return translation
+    (direction,) = asked
+    written = " ".join(part for part in said[0].groups()[1:] if part).lower()
+    if written == direction:
+        return translation
+    return f"{translation[: said[0].start()]}{said[0].group(1)} {direction}{translation[said[0].end() :]}"
 
 
 def keeps_names(question: str, translation: str) -> bool:

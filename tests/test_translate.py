@@ -226,6 +226,29 @@ def test_a_how_many_question_translated_with_a_figure_asks_again(question, outpu
     assert clean_translation(question, output) == kept
 
 
+@pytest.mark.parametrize(
+    ("question", "output", "kept"),
+    [
+        (  # live over Wikipedia's Gia Lai: the east's neighbour was searched for
+            "What province borders Gia Lai to the south?",
+            "Tỉnh nào bao quanh tỉnh Gia Lai phía đông?",
+            "Tỉnh nào bao quanh tỉnh Gia Lai phía nam?",
+        ),
+        (
+            "What lies north-east of Hanoi?",
+            "Cái gì nằm ở phía tây Hà Nội?",
+            "Cái gì nằm ở phía đông bắc Hà Nội?",
+        ),
+        # the same direction, none written, or none asked: unchanged
+        ("What is west of the river?", "Phía tây sông là gì?", "Phía tây sông là gì?"),
+        ("Who won the Eastern Conference?", "Ai thắng giải miền Đông?", "Ai thắng giải miền Đông?"),
+        ("Who won the final?", "Ai thắng trận chung kết ở phía bắc?", "Ai thắng trận chung kết ở phía bắc?"),
+    ],
+)
+def test_a_translation_keeps_the_questions_compass_direction(question, output, kept):
+    assert clean_translation(question, output) == kept
+
+
 # ---------------------------------------------------------------- glossary
 
 
