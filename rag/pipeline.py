@@ -1335,6 +1335,17 @@ def _quoted_posts(passages: Sequence[Passage]) -> Iterator[tuple[str, str, Passa
             yield name, position, passage, start, end
 
 
+def _last_name_run(role: str) -> str:
+    """The last run of capitalised words of a post, after a lower-case word: "Lâm Đồng", or ""."""
+    words = re.findall(r"[^\W\d_]+", role)
+    run: list[str] = []
+    for i in range(len(words) - 1, 0, -1):
+        if not words[i][:1].isupper():
+            break
+        run.insert(0, words[i])
+    return " ".join(run) if run and len(run) < len(words) else ""
+
+
 # The first syllables of posts one person holds at a time, toneless: "Hiệu trưởng … là ai?".
 _POST_HEADS = frozenset(
     "chu tich|bi thu|giam doc|hieu truong|thu tuong|tong thong|bo truong|thi truong|thong doc|"
@@ -3434,9 +3445,15 @@ class Assistant:
         if head not in _POST_HEADS:
             return ""  # "Hai trong số các cố vấn … là ai?" asks for people, not a post's holder
         cited = [cite.strip_markers(answer.answer), *_cited_sentences(passages, answer.citations, before=0)]
-        if any(f" {head} " in f" {_plain_syllables(text)} " for text in cited):
-            return ""
-        return head
+        if not any(f" {head} " in f" {_plain_syllables(text)} " for text in cited):
+            return head
+        # "Ai là Bí thư Tỉnh ủy Lâm Đồng?" is not answered by Hưng Yên's "Bí thư Tỉnh ủy … Đỗ Tiến Sỹ"
+        role = next((m.group("role") for pattern in _ROLE_HOLDER_VI if (m := pattern.match(question))), "")
+        of = _last_name_run(role)
+        around = " ".join(_cited_sentences(passages, answer.citations, before=1))
+        if of and f" {_plain_syllables(of)} " not in f" {_plain_syllables(around)} ":
+            return f"{head} of {of}"
+        return ""
 
     def _copy_after_refusal(
         self,

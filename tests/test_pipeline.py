@@ -5061,8 +5061,9 @@ def test_a_person_cited_for_a_post_no_cited_sentence_names_is_refused():
     # tịch nước Trương Tấn Sang [4]" was shown for "Hiệu trưởng … là ai?".
     university = (
         "Đại học Quốc gia Hà Nội là một trong hai đại học quốc gia của Việt Nam, đặt tại Hà Nội. "
-        "Ngày 20/12/2014, Chủ tịch nước Trương Tấn Sang đã tham dự lễ động thổ Trường Đại học Việt - Nhật. "
-        "Giám đốc Đại học Quốc gia Hà Nội hiện nay là Nguyễn Kim Sơn."
+        "Sinh viên đến từ nhiều tỉnh như Lâm Đồng. Ngày 20/12/2014, Chủ tịch nước Trương Tấn Sang đã tham dự lễ động thổ Trường Đại học Việt - Nhật. "
+        "Giám đốc Đại học Quốc gia Hà Nội hiện nay là Nguyễn Kim Sơn. "
+        "Đoàn tỉnh Hưng Yên do Bí thư Tỉnh ủy Đỗ Tiến Sỹ dẫn đầu."
     )
     shown = [Passage(1, DOC_ID, "Đại học Quốc gia Hà Nội", university, 0, len(university), ("c1",), 1.0)]
 
@@ -5074,6 +5075,10 @@ def test_a_person_cited_for_a_post_no_cited_sentence_names_is_refused():
     assert rector.refused and rector.refusal_reason == "the cited text names no hieu truong"
     director = ask("Giám đốc Đại học Quốc gia Hà Nội là ai?", "Nguyễn Kim Sơn [1]")
     assert not director.refused and director.answer == "Nguyễn Kim Sơn [1]"
+    # the post named, of another province (live over Wikipedia's Giỗ tổ Hùng Vương: "Đỗ Tiến sĩ [1]")
+    elsewhere = ask("Ai là Bí thư Tỉnh ủy Lâm Đồng?", "Đỗ Tiến Sỹ [1]")
+    assert elsewhere.refused and elsewhere.refusal_reason == "the cited text names no bi thu of Lâm Đồng"
+    assert not ask("Ai là Bí thư Tỉnh ủy Hưng Yên?", "Đỗ Tiến Sỹ [1]").refused
 
 
 def test_a_copied_deputys_post_answers_no_question_about_the_post_itself(passages, text):
