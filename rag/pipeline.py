@@ -852,7 +852,10 @@ SPEECH_OPENING_CHARS = 5
 # Places whose figures a report gives one by one ("phường Hương Mạc …; phường Phù Chẩn …").
 # A city holds wards and is named beside other cities, so it is left out.
 _PLACE_KINDS_FROM_EN = {en: vi for en, vi in PLACE_KINDS_EN.items() if en != "city"}
-_PLACE_KINDS = (*_PLACE_KINDS_FROM_EN.values(), "quận")
+# "thị xã" (a town) first: "Thị xã Tam Kỳ" is no "xã Tam Kỳ" (commune).
+_PLACE_KINDS = ("thị xã", *_PLACE_KINDS_FROM_EN.values(), "quận")
+# Capitalised words that ask, not name: "Which province …?" names no province "Which".
+_ASKING_CAPITALS = re.compile(r"\b(?:Which|What|Whose|That|This|Each|Every|The)\b")
 # How far back a cited sentence's place is looked for: about one report section.
 PLACE_LOOKBACK_CHARS = 1500
 
@@ -937,6 +940,7 @@ def asked_place(question: str, texts: Iterable[str]) -> tuple[str, str] | None:
     "… phường Phù Chẩn …" and "… Phu Chan ward …" name it with its kind word; "… ở Hương Mạc …"
     without, as ``texts`` (read only then) write it after one.
     """
+    question = _ASKING_CAPITALS.sub(lambda word: word.group(0).lower(), question)
     found = _kind_span(question, kinds=(*_PLACE_KINDS, *_PLACE_KINDS_FROM_EN))
     if found is None:
         return _place_named_bare(question, texts)

@@ -242,7 +242,8 @@ def short_answer(answer: str, question: str) -> str:
         return answer
     first, last = found
     first = _past_asking_phrase(words, first, last, question_words)
-    last = _name_end(sentence, words, repeated, last)
+    question_pairs = frozenset(zip(question_words, question_words[1:], strict=False))
+    last = _name_end(sentence, words, repeated, last, question_pairs)
     negated = [i for i, (_, _, word) in enumerate(words) if word in _NEGATIONS - set(question_words)]
     if asks_why:
         negated = [i for i in negated if i < first]  # a reason may say "không"; it is all kept
@@ -307,9 +308,19 @@ def _in_name(sentence: str, words: Words, i: int) -> bool:
     )
 
 
-def _name_end(sentence: str, words: Words, repeated: list[bool], last: int) -> int:
-    """``last``, moved past the words of a name it stops inside: "Thủ Dầu | Một" ("một" links elsewhere)."""
-    while last + 1 < len(words) and not repeated[last + 1] and _in_name(sentence, words, last + 1):
+def _name_end(
+    sentence: str, words: Words, repeated: list[bool], last: int, question_pairs: frozenset[tuple[str, str]]
+) -> int:
+    """``last``, moved past the words of a name it stops inside: "Thủ Dầu | Một" ("một" links elsewhere).
+
+    A word of the question goes on the name unless the question says it after the same word: "tỉnh
+    Bình | Thuận" (the question's "Ninh Thuận") is "Bình Thuận".
+    """
+    while (
+        last + 1 < len(words)
+        and _in_name(sentence, words, last + 1)
+        and (not repeated[last + 1] or (words[last][2], words[last + 1][2]) not in question_pairs)
+    ):
         last += 1
     return last
 
@@ -892,6 +903,8 @@ def slot_filler(sentence: str, question: str, answered: bool = False) -> str | N
                 break
     if anchor is None:
         return None
+    if noun_dropped and not set(after) - _LINKING_WORDS - _QUESTION_WORDS <= set(said):
+        return None  # "Lai Châu có … những nét riêng …" for "… có những dân tộc nào sinh sống?"
     at, length = anchor
     earlier = set(before[:-length]) - _LINKING_WORDS - _QUESTION_WORDS
     if answered and earlier and not earlier & set(said[:at]):

@@ -2410,6 +2410,30 @@ def test_a_short_answer_keeps_a_list_a_naming_clause_and_no_dangling_place_kind(
     )
 
 
+def test_a_short_answer_keeps_a_name_the_question_ends_otherwise_and_a_filler_its_question():
+    from rag.shorten import short_answer, slot_filler
+
+    # Live over Wikipedia's Ninh Thuận: "Bình [1]", the question's "Ninh Thuận" cut "Thuận" off.
+    assert short_answer(
+        "Ninh Thuận được tách ra từ tỉnh Bình Thuận năm 1991 [1].",
+        "Ninh Thuận được tách ra từ tỉnh nào năm 1991?",
+    ) == ("Bình Thuận [1]")
+    # Live over Wikipedia's Lai Châu: "Nét riêng trong đời sống văn hóa truyền thống [1]" for the
+    # peoples living there; the filler said in place of "dân tộc" lacked the question's "sinh sống".
+    answer = "Lai Châu có 20 dân tộc, mỗi dân tộc đều có những nét riêng trong đời sống văn hóa truyền thống"
+    assert slot_filler(answer, "Lai Châu có những dân tộc nào sinh sống?", answered=True) is None
+
+
+def test_asked_place_reads_a_town_and_no_asking_word():
+    from rag.pipeline import asked_place
+
+    # Live over Wikipedia's pool: "Which province is Dong Ho village in?" was refused as about
+    # "tỉnh Bắc Ninh", its answer, the province read as one named "Which".
+    assert asked_place("Which province is Dong Ho village in?", []) == ("thôn", "dong ho")
+    assert asked_place("Thị xã Tam Kỳ được thành lập ngày nào?", []) == ("thị xã", "tam ky")  # no "xã"
+    assert asked_place("Tỷ lệ hộ nghèo của phường Hương Mạc?", []) == ("phường", "huong mac")
+
+
 def test_a_day_or_month_asked_when_takes_the_word_that_makes_it_one():
     from rag.citations import complete_span_answer
     from rag.prompts import asked_kind
@@ -5061,7 +5085,8 @@ def test_a_person_cited_for_a_post_no_cited_sentence_names_is_refused():
     # tịch nước Trương Tấn Sang [4]" was shown for "Hiệu trưởng … là ai?".
     university = (
         "Đại học Quốc gia Hà Nội là một trong hai đại học quốc gia của Việt Nam, đặt tại Hà Nội. "
-        "Sinh viên đến từ nhiều tỉnh như Lâm Đồng. Ngày 20/12/2014, Chủ tịch nước Trương Tấn Sang đã tham dự lễ động thổ Trường Đại học Việt - Nhật. "
+        "Sinh viên đến từ nhiều tỉnh như Lâm Đồng. Ngày 20/12/2014, Chủ tịch nước Trương Tấn Sang "
+        "đã tham dự lễ động thổ Trường Đại học Việt - Nhật. "
         "Giám đốc Đại học Quốc gia Hà Nội hiện nay là Nguyễn Kim Sơn. "
         "Đoàn tỉnh Hưng Yên do Bí thư Tỉnh ủy Đỗ Tiến Sỹ dẫn đầu."
     )
