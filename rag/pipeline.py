@@ -1068,6 +1068,45 @@ def _opening_capitalised_words(question: str, stop_at_comma: bool = True) -> lis
     return opening
 
 
+# Words opening a question before the name they belong to: "Tỉnh Phan Rang", "Ông Đàm Đức Hà".
+_KIND_OPENERS = frozenset("tỉnh thành thị huyện quận xã phường ông bà anh chị cô đồng chí".split())
+
+
+def subject_cited_nowhere(
+    question: str, citations: Sequence[cite.Citation], passages: Sequence[Passage]
+) -> str:
+    """The name a question opens with, when no cited passage's document names it but another passage's does.
+
+    "Trúc Nhân học trường đại học nào?" over many articles was answered "Khoa học Xã hội và Nhân
+    văn [2]", a school listed in the article on Đại học Quốc gia Hà Nội, which never names Trúc
+    Nhân; his own article was passage [1]. The name is the run of two or more capitalised words the
+    question opens with, less a kind word before it ("Tỉnh") or a first word no passage writes so
+    capitalised with the rest ("Người Huguenot"), read without tone marks; a passage is read with
+    its document's title.
+    """
+    opening = _opening_capitalised_words(question)
+    while opening and opening[0].lower() in _KIND_OPENERS:
+        opening = opening[1:]  # "Tỉnh Phan Rang": the name is "Phan Rang"
+    if opening and not any(" ".join(opening) in f"{p.title}\n{p.text}" for p in passages):
+        opening = opening[1:]  # capitalised only as the question's first word: "Người Huguenot"
+    if (
+        len(opening) < _MIN_SUBJECT_WORDS
+        or any(w.lower() in _QUESTION_WORDS for w in opening)
+        or not citations
+    ):
+        return ""
+    subject = " ".join(opening)
+    wanted = f" {_plain_syllables(subject)} "
+
+    def names_it(passage: Passage) -> bool:
+        return wanted in f" {_plain_syllables(f'{passage.title} {passage.text}')} "
+
+    cited = {citation.n for citation in citations}
+    if any(names_it(p) for p in passages if p.n in cited) or not any(names_it(p) for p in passages):
+        return ""
+    return subject
+
+
 def _place_named_bare(
     question: str, texts: Iterable[str], kinds: Sequence[str] = _PLACE_KINDS
 ) -> tuple[str, str] | None:
@@ -3999,6 +4038,15 @@ class Assistant:
         )
         if elsewhere:
             return self._refuse(answer, passages, started, f"the cited text is about {elsewhere}")
+        unnamed = (
+            ""  # a copied span is read against the question by its own checks (restated, asked phrase)
+            if span
+            else subject_cited_nowhere(answer.standalone_question or question, answer.citations, passages)
+        )
+        if unnamed:
+            return self._quote_or_refuse(
+                answer, passages, question, "", language, started, f"no cited document names {unnamed}"
+            )
         cited_sentences = list(_cited_sentences(passages, answer.citations, before=0))
         direction = other_direction(
             answer.standalone_question or question, cite.strip_markers(answer.answer), cited_sentences
@@ -4916,6 +4964,15 @@ class Assistant:
             answer.evidence["asked_phrase_quoted"] = 1.0
             return f"{phrase} [{citations[0].n}]", citations
         filler = slot_filler(citations[0].quote, question)
+        if (
+            filler is not None
+            and asked_kind(question) == "quantity"
+            and not any(c.isdigit() for c in filler)
+            and not any(is_number_word(word) for word in filler.split())
+        ):
+            # "Cơ cấu tổ chức đặc biệt" stood where "… có bao nhiêu trường đại học thành viên?" asks
+            # "bao nhiêu", in a sentence counting "3 cấp quản lý": no figure, no answer
+            filler = None
         if filler is not None:
             answer.evidence["slot_filler_quoted"] = 1.0
             return f"{filler} [{citations[0].n}]", citations

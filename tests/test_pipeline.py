@@ -5106,6 +5106,57 @@ def test_a_person_cited_for_a_post_no_cited_sentence_names_is_refused():
     assert not ask("Ai là Bí thư Tỉnh ủy Hưng Yên?", "Đỗ Tiến Sỹ [1]").refused
 
 
+def test_an_answer_cited_to_a_document_never_naming_the_questions_subject_is_read_again():
+    from rag.pipeline import subject_cited_nowhere
+
+    # Live over Wikipedia's pool: "Trúc Nhân học trường đại học nào?" was answered "Khoa học Xã hội
+    # và Nhân văn [2]", a school of the article on Đại học Quốc gia Hà Nội; his own article said.
+    singer = "Trúc Nhân theo học khoa Mỹ thuật tại Trường Đại học Dân lập Văn Lang."
+    schools = "Các trường thành viên: Trường Đại học Khoa học Xã hội và Nhân văn, Trường Đại học Kinh tế."
+    text = f"{singer}\n\n{schools}"
+    shown = [
+        Passage(1, DOC_ID, "Trúc Nhân", singer, 0, len(singer), ("c1",), 1.0),
+        Passage(2, DOC_ID, "Đại học Quốc gia Hà Nội", schools, len(singer) + 2, len(text), ("c2",), 0.9),
+    ]
+    question = "Trúc Nhân học trường đại học nào?"
+    other = [Citation(2, DOC_ID, "t", "c2", shown[1].start, shown[1].end, schools, True)]
+    own = [Citation(1, DOC_ID, "t", "c1", 0, len(singer), singer, True)]
+    assert subject_cited_nowhere(question, other, shown) == "Trúc Nhân"
+    assert subject_cited_nowhere(question, own, shown) == ""
+    assert subject_cited_nowhere("Trường nào có khoa Mỹ thuật?", other, shown) == ""  # no name opens it
+    assistant, _, _ = make_assistant(
+        shown, text, ["Trúc Nhân học trường Đại học Khoa học Xã hội và Nhân văn [2]."], dense=[0.9, 0.85]
+    )
+    answer = assistant.ask(question)
+    assert not answer.refused and [c.n for c in answer.citations] == [1]
+    assert "Văn Lang" in answer.answer and "Nhân văn" not in answer.answer
+
+
+def test_a_figure_question_is_not_answered_by_the_words_in_its_place_with_no_figure():
+    from pipeline_fakes import DOC_ID
+
+    from rag.pipeline import Assistant
+    from rag.shorten import slot_filler
+    from rag.types import Answer
+
+    # Live over Wikipedia's Đại học Quốc gia Hà Nội: "Cơ cấu tổ chức đặc biệt [1]" for "… có bao
+    # nhiêu trường đại học thành viên?", the model's "ba trường đại học" being in no passage.
+    university = (
+        "Đại học Quốc gia Hà Nội có cơ cấu tổ chức đặc biệt (so với các trường đại học khác ở Việt Nam) "
+        "gồm 3 cấp quản lý hành chính."
+    )
+    shown = [Passage(1, DOC_ID, "Đại học Quốc gia Hà Nội", university, 0, len(university), ("c1",), 1.0)]
+    quoted = (f"“{university}” [1]", [Citation(1, DOC_ID, "t", "c1", 0, len(university), university, True)])
+
+    def read(question: str) -> str:
+        answer = Answer(question, "", "vi", False, False)
+        return Assistant._model_words_or_quote(quoted, "", question, answer, shown)[0]
+
+    question = "Đại học Quốc gia Hà Nội có bao nhiêu trường đại học thành viên?"
+    assert slot_filler(university, question) == "Cơ cấu tổ chức đặc biệt"  # where "bao nhiêu" stands
+    assert read(question) == quoted[0]  # the sentence stands, not that filler
+
+
 def test_a_copied_deputys_post_answers_no_question_about_the_post_itself(passages, text):
     assistant, _, _ = make_assistant(
         passages, text, ["Phó Bí thư Thường trực Đảng ủy phường [2]"], supports_grammar=True, dense=[0.85] * 4
