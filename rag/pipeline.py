@@ -466,7 +466,8 @@ def rewrite_followup(question: str, history: History) -> tuple[str, str]:
         history[-1] = (rewrite_followup(history[-1][0], history[:-1])[0], history[-1][1])
     previous = history[-1][0].strip()
     resolved = (
-        _resolve_kind_reference(question, history[-1])
+        _which_of_counted(question, previous)
+        or _resolve_kind_reference(question, history[-1])
         or _resolve_person_reference(question, history[-1])
         or _resolve_place_reference(question, history[-1])
         or _resolve_it_opening(question, previous)
@@ -617,6 +618,31 @@ def _swap_topic(previous: str, topic: str) -> str:
     if any(word.lower() in _QUESTION_WORDS for word in opening):
         return ""
     return topic[:1].upper() + topic[1:] + previous[end.start() :]
+
+
+# "Đó là những thành phố nào?" / "Chúng là những gì?": which ones, of what the previous turn counted.
+_WHICH_ONES = re.compile(
+    r"^\s*(?:đó|chúng|(?:các|những)\s+\S+(?:\s+\S+)?\s+(?:đó|này))\s+(?:là|gồm)\s+(?:những|các)\s+"
+    r"(?P<noun>.+?)\s+nào\s*[?？]*\s*$",
+    re.IGNORECASE,
+)
+_HOW_MANY_OF = re.compile(r"\b(?:bao nhiêu|mấy)\s+", re.IGNORECASE)
+
+
+def _which_of_counted(question: str, previous: str) -> str:
+    """The previous "how many" question asked as "which ones", or "".
+
+    "Đó là những thành phố nào?" after "Lâm Đồng có mấy thành phố trực thuộc tỉnh?" asks "Lâm Đồng
+    có những thành phố trực thuộc tỉnh nào?" (live it was left as typed, and the count said again).
+    """
+    which = _WHICH_ONES.match(question)
+    counted = _HOW_MANY_OF.search(previous)
+    if which is None or counted is None:
+        return ""
+    noun = which.group("noun").lower()
+    if not previous[counted.end() :].lower().startswith(noun.split()[0]):
+        return ""
+    return f"{previous[: counted.start()]}những {previous[counted.end() :].rstrip(' ?？.')} nào?"
 
 
 def _swap_bare_kind(previous: str, subject: str) -> str:

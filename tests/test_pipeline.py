@@ -1077,6 +1077,18 @@ def test_rewrite_followup_resolves_kind_references_and_topics(turn, question, st
     assert rewrite_followup(question, [turn]) == (standalone, standalone)
 
 
+def test_rewrite_followup_asks_which_ones_of_what_the_previous_turn_counted():
+    # Live over Wikipedia's Lâm Đồng: left as typed, the model said the count again.
+    counted = [("Lâm Đồng có mấy thành phố trực thuộc tỉnh?", "2 [1]")]
+    standalone = "Lâm Đồng có những thành phố trực thuộc tỉnh nào?"
+    assert rewrite_followup("Đó là những thành phố nào?", counted) == (standalone, standalone)
+    wards = [("Tam Kỳ có bao nhiêu phường?", "9 [1]")]
+    assert rewrite_followup("Các phường đó là những phường nào?", wards)[0] == "Tam Kỳ có những phường nào?"
+    assert (
+        rewrite_followup("Đó là những thành phố nào?", wards)[0] == "Đó là những thành phố nào?"
+    )  # not counted
+
+
 @pytest.mark.parametrize(
     ("turn", "question", "standalone"),
     [
