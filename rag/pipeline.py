@@ -1133,6 +1133,31 @@ def subject_cited_nowhere(
     return subject
 
 
+def place_titled_elsewhere(
+    question: str, citations: Sequence[cite.Citation], passages: Sequence[Passage]
+) -> str:
+    """The place asked about, when a shown document is titled with it and no cited one or sentence; else "".
+
+    "What is the capital of Lam Dong province?" was answered "Phan Rang - Tháp Chàm [3]", from "Tỉnh
+    lỵ của Ninh Thuận là thành phố Phan Rang - Tháp Chàm …" of the article on Ninh Thuận, though the
+    article titled "Lâm đồng" was shown too.
+    """
+    place = asked_place(question, [p.text for p in passages]) if citations else None
+    if place is None:
+        return ""
+    name = f" {_plain_syllables(place[1])} "
+
+    def titled(passage: Passage) -> bool:
+        return name in f" {_plain_syllables(passage.title)} "
+
+    cited = {citation.n for citation in citations}
+    if not any(titled(p) for p in passages) or any(titled(p) for p in passages if p.n in cited):
+        return ""
+    if any(name in f" {_plain_syllables(citation.quote)} " for citation in citations):
+        return ""
+    return f"{place[0]} {place[1]}"
+
+
 def _place_named_bare(
     question: str, texts: Iterable[str], kinds: Sequence[str] = _PLACE_KINDS
 ) -> tuple[str, str] | None:
@@ -4068,6 +4093,9 @@ class Assistant:
             ""  # a copied span is read against the question by its own checks (restated, asked phrase)
             if span
             else subject_cited_nowhere(answer.standalone_question or question, answer.citations, passages)
+        )
+        unnamed = unnamed or place_titled_elsewhere(
+            answer.standalone_question or question, answer.citations, passages
         )
         if unnamed:
             return self._quote_or_refuse(

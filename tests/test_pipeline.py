@@ -5144,6 +5144,28 @@ def test_an_answer_cited_to_a_document_never_naming_the_questions_subject_is_rea
     assert "Văn Lang" in answer.answer and "Nhân văn" not in answer.answer
 
 
+def test_an_answer_cited_away_from_the_document_titled_with_the_asked_place_is_read_again():
+    from rag.pipeline import place_titled_elsewhere
+
+    # Live over Wikipedia's provinces: "What is the capital of Lam Dong province?" was answered "Phan
+    # Rang - Tháp Chàm [3]" from Ninh Thuận's article; Lâm Đồng's own was shown as [1].
+    lam_dong = "Lâm Đồng là một tỉnh Tây Nguyên. Tỉnh lỵ là thành phố Đà Lạt."
+    ninh_thuan = "Tỉnh lỵ của Ninh Thuận là thành phố Phan Rang - Tháp Chàm. Phía Tây giáp tỉnh Lâm Đồng."
+    shown = [
+        Passage(1, "a", "Lâm đồng", lam_dong, 0, len(lam_dong), ("a1",), 1.0),
+        Passage(3, "b", "Ninh thuận", ninh_thuan, 0, len(ninh_thuan), ("b1",), 0.8),
+    ]
+    capital = ninh_thuan.split(". ")[0] + "."
+    question = "What is the capital of Lam Dong province?"
+    away = [Citation(3, "b", "t", "b1", 0, len(capital), capital, True)]
+    assert place_titled_elsewhere(question, away, shown) == "tỉnh lam dong"
+    own = [Citation(1, "a", "t", "a1", 0, len(lam_dong), lam_dong, True)]
+    assert place_titled_elsewhere(question, own, shown) == ""
+    border = [Citation(3, "b", "t", "b1", 0, len(ninh_thuan), ninh_thuan, True)]  # names Lâm Đồng
+    assert place_titled_elsewhere(question, border, shown) == ""
+    assert place_titled_elsewhere("What is the capital of Gia Lai province?", away, shown) == ""  # no title
+
+
 def test_a_figure_question_is_not_answered_by_the_words_in_its_place_with_no_figure():
     from pipeline_fakes import DOC_ID
 
