@@ -663,6 +663,26 @@ def _swap_bare_kind(previous: str, subject: str) -> str:
     return ""
 
 
+# "Lâm Đồng phía đông giáp tỉnh nào?": what a place borders in one direction.
+_COMPASS_VI = r"(?:đông|tây|nam|bắc)(?:\s+(?:nam|bắc))?"
+_ASKS_NEIGHBOUR = re.compile(
+    rf"^\s*(?P<subject>[^\W\d_][^?]*?)\s+(?:nằm\s+)?(?:ở\s+)?phía\s+(?P<direction>{_COMPASS_VI})\s+giáp\s+"
+    r"(?:với\s+)?(?:(?:các|những)\s+)?"
+    r"(?P<kind>tỉnh|huyện|quận|xã|phường|thành phố|thị xã|nước|quốc gia|vùng)?\s*"
+    r"(?:nào|gì|những\s+đâu|đâu)\s*[?？]*\s*$",
+    re.IGNORECASE,
+)
+# "phía tây nam giáp tỉnh Đồng Nai và Bình Phước", "phía nam và đông nam gáp tỉnh Bình Thuận",
+# "Phía đông của tỉnh giáp với các tỉnh là Quảng Ngãi, Bình Định và Phú Yên".
+_NEIGHBOUR_CLAUSE = re.compile(
+    rf"(?<![^\W_])(?:phía|hướng)\s+(?P<first>{_COMPASS_VI})(?:\s+và\s+(?:phía\s+)?(?P<second>{_COMPASS_VI}))?"
+    r"(?:\s+của\s+(?:tỉnh|huyện|thành phố|thị xã))?\s+(?:giáp|gáp)\s+(?:với\s+)?"
+    r"(?P<names>[^.;\n]+?)(?=,\s*(?:phía|hướng|giáp)\b|[.;\n]|$)",
+    re.IGNORECASE,
+)
+_LISTED_AS = re.compile(r"^(?:(?:các|những|hai|ba)\s+)?(?:tỉnh|huyện|nước)\s+là\s+", re.IGNORECASE)
+
+
 # A compass direction: "phía tây nam", "hướng Bắc"; "the south", "to the north-west".
 _DIRECTION_VI = re.compile(r"\b(?:phía|hướng)\s+(?:đông|tây|nam|bắc)(?:\s+(?:nam|bắc))?\b", re.IGNORECASE)
 _DIRECTION_EN = re.compile(r"\b(?:north|south)(?:[- ]?(?:east|west))?\b|\b(?:east|west)\b", re.IGNORECASE)
@@ -3291,6 +3311,11 @@ class Assistant:
             yield DoneEvent(self._read_off(answer, holder, started, "role_holder"))
             return
 
+        neighbours = self._neighbours(standalone, passages)
+        if neighbours is not None:
+            yield DoneEvent(self._read_off(answer, neighbours, started, "neighbours_read_off"))
+            return
+
         listed_places = self._listed_places(standalone, passages, language)
         if listed_places is not None:
             text, citations, shown = listed_places
@@ -4598,6 +4623,41 @@ class Assistant:
             return None
         ((name, citation),) = found.values()
         return f"{name} [{citation.n}]", [citation]
+
+    def _neighbours(
+        self, question: str, passages: Sequence[Passage]
+    ) -> tuple[str, list[cite.Citation]] | None:
+        """What a place borders in the asked direction, read off its own document: "Ninh Thuận [1]".
+
+        For "Lâm Đồng phía đông giáp tỉnh nào?" (:data:`_ASKS_NEIGHBOUR`), from the clause "phía
+        đông giáp với tỉnh Ninh Thuận" of a passage whose document's title names Lâm Đồng; the
+        1.5B model copied "Khánh Hòa" from Ninh Thuận's own "Phía Bắc giáp tỉnh Khánh Hòa". None
+        unless such clauses name one answer.
+        """
+        asked = _ASKS_NEIGHBOUR.match(question)
+        if asked is None:
+            return None
+        subject = f" {_plain_syllables(asked.group('subject'))} "
+        direction = " ".join(asked.group("direction").lower().split())
+        found = []
+        for passage in passages:
+            if subject not in f" {_plain_syllables(passage.title)} ":
+                continue
+            for clause in _NEIGHBOUR_CLAUSE.finditer(passage.text):
+                said = {
+                    " ".join(d.lower().split()) for d in (clause.group("first"), clause.group("second")) if d
+                }
+                if direction in said:
+                    found.append((passage, clause))
+        if len({_plain_syllables(clause.group("names")) for _, clause in found}) != 1:
+            return None  # none, or several answers (the same one said twice is one)
+        passage, clause = found[0]
+        names = _LISTED_AS.sub("", clause.group("names").strip(" ,"))
+        kind = asked.group("kind")
+        if kind and names.lower().startswith(f"{kind.lower()} "):
+            names = names[len(kind) + 1 :]  # "tỉnh nào" is answered "Ninh Thuận", not "Tỉnh Ninh Thuận"
+        start, end = clause.start("names"), clause.start("names") + len(clause.group("names").rstrip(" ,"))
+        return f"{names[:1].upper()}{names[1:]} [{passage.n}]", [self._cite_span(passage, start, end)]
 
     def _listed_places(
         self, question: str, passages: Sequence[Passage], language: str

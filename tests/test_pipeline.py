@@ -5166,6 +5166,36 @@ def test_an_answer_cited_away_from_the_document_titled_with_the_asked_place_is_r
     assert place_titled_elsewhere("What is the capital of Gia Lai province?", away, shown) == ""  # no title
 
 
+def test_what_a_place_borders_in_a_direction_is_read_off_its_own_document():
+    # Live over Wikipedia's provinces: "Lâm Đồng phía đông giáp tỉnh nào?" was answered "Khánh Hòa [2]"
+    # from Ninh Thuận's "Phía Bắc giáp tỉnh Khánh Hòa" (then refused, as the direction is another).
+    lam_dong = (
+        "Lâm Đồng thuộc Nam Tây Nguyên, phía đông bắc giáp với tỉnh Khánh Hoà, phía đông giáp với tỉnh "
+        "Ninh Thuận, phía tây nam giáp tỉnh Đồng Nai và Bình Phước, phía nam và đông nam gáp tỉnh Bình Thuận."
+    )
+    ninh_thuan = "Phía Bắc giáp tỉnh Khánh Hòa, phía Nam giáp tỉnh Bình Thuận, phía Tây giáp tỉnh Lâm Đồng."
+    text = f"{ninh_thuan}\n\n{lam_dong}"
+    shown = [
+        Passage(1, DOC_ID, "Ninh thuận", ninh_thuan, 0, len(ninh_thuan), ("c1",), 1.0),
+        Passage(2, DOC_ID, "Lâm đồng", lam_dong, len(ninh_thuan) + 2, len(text), ("c2",), 0.9),
+    ]
+
+    def ask(question: str):
+        assistant, llm, _ = make_assistant(
+            shown, text, ["Khánh Hòa [1]"], supports_grammar=True, dense=[0.9] * 2
+        )
+        return assistant.ask(question), llm
+
+    east, llm = ask("Lâm Đồng phía đông giáp tỉnh nào?")
+    assert east.answer == "Ninh Thuận [2]" and not llm.calls  # no model
+    (citation,) = east.citations
+    assert citation.quote == "tỉnh Ninh Thuận" and text[citation.start : citation.end] == citation.quote
+    assert ask("Lâm Đồng phía tây nam giáp tỉnh nào?")[0].answer == "Đồng Nai và Bình Phước [2]"
+    assert ask("Lâm Đồng phía đông nam giáp tỉnh nào?")[0].answer == "Bình Thuận [2]"
+    _, llm = ask("Lâm Đồng phía bắc giáp tỉnh nào?")  # its document gives no north: the model answers
+    assert llm.calls
+
+
 def test_a_figure_question_is_not_answered_by_the_words_in_its_place_with_no_figure():
     from pipeline_fakes import DOC_ID
 
