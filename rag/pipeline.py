@@ -2757,6 +2757,27 @@ MEASURE_WRITTEN_IN = {
 _MAGNITUDES = "triệu|nghìn|ngàn|tỷ|tỉ|trăm"
 
 
+def _figure_in_asked_unit(raw: str, question: str) -> bool:
+    """Whether a copied figure is written in a unit of the measure its question opens with, or says none.
+
+    "14 đơn vị hành chính" is no "dân số" (written in "người"); a bare "271.165" says no unit, and a
+    question opening with no measure of :data:`MEASURE_WRITTEN_IN` takes any.
+    """
+    units = MEASURE_WRITTEN_IN.get(asked_measure(question), ())
+    if not units:
+        return True
+    for text, _ in cite.span_parts(raw) or []:
+        figure = re.search(r"\d[\d.,]*", text)
+        after = text[figure.end() :].strip(" .,;") if figure else ""
+        if not after or any(
+            re.search(rf"(?<![^\W_]){re.escape(unit.lower())}(?![^\W_])", after.lower()) for unit in units
+        ):
+            return True
+        if re.match(rf"(?:{_MAGNITUDES})\s*$", after, re.IGNORECASE):
+            return True  # "53 triệu": a magnitude, its unit left out
+    return False
+
+
 def names_measure(sentence: str, question: str) -> bool:
     """Whether ``sentence`` names the measure a figure question asks (:func:`asked_measure`).
 
@@ -4004,6 +4025,21 @@ class Assistant:
                 # ủy Từ Sơn", the post of the person the report quotes: he answers, not the post.
                 answer.answer, answer.citations = holder
                 answer.evidence["holder_of_copied_post"] = 1.0
+            elif span_kind == "quantity" and not _figure_in_asked_unit(
+                raw, answer.standalone_question or question
+            ):
+                # "Dân số của Thủ Dầu Một năm 2014 là bao nhiêu?" copied "14 đơn vị hành chính" from the
+                # sentence that also holds "271.165 người": the sentence is quoted instead
+                answer.evidence["copied_figure_not_in_asked_unit"] = 1.0
+                return self._quote_or_refuse(
+                    answer,
+                    passages,
+                    question,
+                    "",
+                    language,
+                    started,
+                    "the copied figure is in no unit of the measure asked",
+                )
             elif factoid_kind:
                 english = _factoid_answer(answer.answer, factoid_kind)
                 if english is not None and factoid_kind == "person":

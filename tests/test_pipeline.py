@@ -414,6 +414,35 @@ def test_a_date_copied_after_refusal_must_come_from_a_sentence_telling_of_the_ev
     assert len(llm.calls) == 2 and not born.refused and born.answer == "Năm 1991 [1]"
 
 
+def test_a_copied_figure_must_be_in_a_unit_of_the_measure_asked():
+    from rag.pipeline import _figure_in_asked_unit
+
+    # The wiki set, live: "Dân số của Thủ Dầu Một năm 2014 là bao nhiêu?" copied "14 đơn vị hành
+    # chính" from the sentence that also says "271.165 người", and showed "14 đơn vị hành [1]".
+    population = "Dân số của Thủ Dầu Một năm 2014 là bao nhiêu?"
+    assert not _figure_in_asked_unit("14 đơn vị hành chính [1]", population)
+    assert _figure_in_asked_unit("271.165 người [1]", population)
+    assert _figure_in_asked_unit("271.165 [1]", population)  # no unit said
+    income = "Thu nhập bình quân đầu người ở phường Phù Chẩn là bao nhiêu?"
+    assert _figure_in_asked_unit("Gần 53 triệu đồng/người/năm [1]", income)
+    assert _figure_in_asked_unit("53 triệu [1]", income)  # a magnitude, the unit left out
+    assert _figure_in_asked_unit("Hơn 9,23% [1]", "Tỷ lệ hộ đạt danh hiệu … là bao nhiêu?")
+    assert _figure_in_asked_unit("14 phường [1]", "Thành phố Thủ Dầu Một có bao nhiêu phường?")  # no measure
+    town = (
+        "Thành phố Thủ Dầu Một có diện tích tự nhiên 118,67 km² và 271.165 người (thống kê năm 2014), "
+        "trong đó có 14 đơn vị hành chính."
+    )
+    shown = [Passage(1, DOC_ID, "Thủ Dầu Một", town, 0, len(town), ("c1",), 1.0)]
+    assistant, _, _ = make_assistant(
+        shown, town, ["14 đơn vị hành chính [1]"], supports_grammar=True, dense=[0.9]
+    )
+    answer = assistant.ask(population)
+    assert answer.evidence["copied_figure_not_in_asked_unit"] == 1.0
+    assert (
+        answer.answer.startswith(extractive_note_for("vi")) and "271.165 người" in answer.citations[0].quote
+    )
+
+
 @pytest.mark.parametrize(
     ("question", "measure"),
     [
