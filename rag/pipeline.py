@@ -706,7 +706,7 @@ def _swap_direction(previous: str, subject: str) -> str:
             return ""
         if pattern is _DIRECTION_VI:  # "phía" of the previous question, the new direction's words
             asked = said.group(0).split()[0] + asked[asked.index(" ") :]
-        return previous[: said.start()] + asked.lower() + previous[said.end() :] if said else ""
+        return previous[: said.start()] + asked.lower() + previous[said.end() :]
     return ""
 
 
