@@ -1318,6 +1318,13 @@ _OPEN_RANGE = re.compile(
 )
 _RANGE_WORD_BEFORE = re.compile(r"(?<![^\W_])([Tt]ừ(?:[ \t]+(?:năm|ngày|tháng))?)[ \t]+$")
 _OPENS_WITH_FIGURE = re.compile(r"[0-9]")
+# The figure opening a range or a choice the copied figure closes: "khoảng từ 200 đến" before "800
+# kg" ("Trâu trưởng thành nặng khoảng từ 200 đến 800 kg"), "60 hoặc" before "72 tế bào quang điện".
+_RANGE_START_BEFORE = re.compile(
+    r"(?<![\w.,])((?:(?:khoảng|chừng|từ)[ \t]+){0,2}[0-9][0-9.,]*"
+    r"(?:(?:[ \t]+[^\W\d_]+)?[ \t]+(?:đến|tới|hoặc|hay)|[ \t]*[-–]))[ \t]*$",
+    re.IGNORECASE,
+)
 _APPROXIMATOR_BEFORE = re.compile(
     r"(?<![^\W_])("
     + "|".join(
@@ -1348,16 +1355,24 @@ def _opens_with_magnitude(phrase: str) -> bool:
 # What a copied phrase of each shape takes back from just before it in its passage (the first
 # shape that fits and finds its word decides; a shape marked final decides even when it finds
 # none): a century's number its "thế kỷ", a bare year its "năm" or its decade's words (with the
-# word placing it), a range of figures its "từ", any other figure the word that makes it
-# approximate or a bound, and one opening with its magnitude the word that makes it a count.
+# word placing it), a range of figures its "từ", a figure closing a range or a choice the figure
+# opening it ("60 hoặc" 72), any other figure the word that makes it approximate or a bound, and
+# one opening with its magnitude the word that makes it a count.
 _TAKEN_BACK = (
     (_opens_with_magnitude, _COUNTING_WORD_BEFORE, True),
     (lambda phrase: _CENTURY_NUMBER.fullmatch(phrase.strip(EDGE_PUNCT)), _CENTURY_WORD_BEFORE, False),
     (lambda phrase: _BARE_YEAR.fullmatch(phrase.strip(EDGE_PUNCT)), _YEAR_WORD_BEFORE, True),
     (lambda phrase: _DECADE_YEAR.fullmatch(phrase.strip(EDGE_PUNCT)), _DECADE_WORD_BEFORE, False),
     (_OPEN_RANGE.match, _RANGE_WORD_BEFORE, True),
+    (_OPENS_WITH_FIGURE.match, _RANGE_START_BEFORE, False),
     (_OPENS_WITH_FIGURE.match, _APPROXIMATOR_BEFORE, True),
 )
+
+
+def range_start_before(text: str, start: int) -> int:
+    """Where the range or choice closed by the figure at ``start`` opens ("từ 200 đến 800"), or ``start``."""
+    opening = _RANGE_START_BEFORE.search(text, 0, start)
+    return opening.start(1) if opening else start
 
 
 def _word_taken_back(phrase: str, text: str, start: int, full_dates: bool = False) -> str | None:

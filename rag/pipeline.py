@@ -144,6 +144,13 @@ SENTENCES_PER_PASSAGE = 4
 # the loose translation "Từ năm nào … mục tiêu quan trọng?") ranked "Từ năm 2021 đến nay, Ban
 # Thường vụ … hai nội dung đột phá" 4th at .118, below sentences without any year.
 ANSWER_KIND_BONUS = 0.1
+# Added to a sentence that holds a figure followed by the noun a question in the passages' language
+# counts ("Thành phố có 7 phường: …" for "Thành phố Sơn La có bao nhiêu phường?") when no sentence
+# shown without it does. Sentences that only repeat the question's subject ("Thành phố Sơn La có
+# một di tích …", .80) outranked it (.62), filled the budget, and the model copied a decree's
+# number from one of them. Given to every such question, the bonus also brought in other figures
+# of the noun ("8 cầu tàu" of another wharf beside the asked one's "11 cầu tàu").
+COUNTED_FIGURE_BONUS = 0.25
 # The sentence-embedding bonus (:class:`_SentenceRanker`) counts this many times when excerpts
 # are chosen for a question in another language than the passages. English XQuAD questions over
 # the Vietnamese pool (200 sampled, 186 with the answer in their passages): the Vietnamese answer
@@ -1466,6 +1473,14 @@ _POST_HEADS = frozenset(
     "chu nhiem|vien truong|tong giam|tong bi|pho chu|pho bi|pho giam|pho hieu|pho thu|truong ban|"
     "truong phong|chanh an|chanh van|tu lenh|dai su|giam muc".split("|")
 )
+# A question asking who holds a post now, a term that goes on, and one that ended on a date.
+_ASKS_CURRENT = re.compile(
+    r"\b(?:hiện nay|hiện tại|bây giờ|đương nhiệm|đương kim|current(?:ly)?|now|today|incumbent)\b", re.I
+)
+_TERM_GOES_ON = re.compile(r"\b(?:đến nay|tới nay|đến hiện tại|hiện nay|to date|to the present)\b", re.I)
+_TERM_ENDED = re.compile(
+    r"\b(?:đến|tới)\s+(?:ngày\s+)?(?:\d{1,2}\s*[/-]\s*)?(?:\d{1,2}\s*[/-]\s*)?(?:năm\s+)?\d{4}\b", re.I
+)
 # Words making a post another one: "Phó Bí thư" is the deputy secretary.
 _DEPUTY_WORDS = frozenset({"pho"})
 POST_HEAD_SYLLABLES = 2
@@ -1572,6 +1587,7 @@ def select_excerpts(
     per_passage: int = SENTENCES_PER_PASSAGE,
     semantic: SemanticBonus | None = None,
     answer_start: Callable[..., bool] | None = None,
+    counted_start: Callable[..., bool] | None = None,
 ) -> dict[int, str]:
     """The most relevant sentences of the passages, within a token budget.
 
@@ -1595,6 +1611,9 @@ def select_excerpts(
             holds such a word gains :data:`ANSWER_KIND_BONUS` (times
             :data:`EXCERPT_SEMANTIC_WEIGHT` beside the ``semantic`` bonus), since a span can
             only be copied from what is shown.
+        counted_start: for a question counting a noun ("bao nhiêu phường"), where a figure
+            counting that noun starts ("7 phường"): such a sentence gains
+            :data:`COUNTED_FIGURE_BONUS`.
 
     Returns:
         ``n -> excerpt`` for :func:`rag.prompts.build_messages` ("" for left-out passages).
@@ -1605,6 +1624,8 @@ def select_excerpts(
     for rank, (passage, scored) in enumerate(zip(passages, ranked, strict=True)):
         if answer_start is not None:
             scored = _with_kind_bonus(passage.text, scored, answer_start, kind_bonus)
+        if counted_start is not None:
+            scored = _with_kind_bonus(passage.text, scored, counted_start, COUNTED_FIGURE_BONUS)
         for score, start, end in scored[:per_passage]:
             if score > 0:
                 candidates.append((-score, rank, passage.n, start, end))
@@ -2596,6 +2617,59 @@ def restating_sentences(
     return [(passage, start, end) for _, passage, start, end in found]
 
 
+def _first_of_each(citations: Sequence[cite.Citation]) -> list[cite.Citation]:
+    """``citations`` without repeats of the same passage span, first ones kept, in order."""
+    seen: set[tuple[int, int, int]] = set()
+    kept = []
+    for citation in citations:
+        key = (citation.n, citation.start, citation.end)
+        if key not in seen:
+            seen.add(key)
+            kept.append(citation)
+    return kept
+
+
+_RANK_WORDS = frozenset("nhất nhì nhứt tư".split())
+
+
+def _cited_text_tells_apart(
+    question: str,
+    candidate: tuple[Passage, int, int],
+    passages: Sequence[Passage],
+    citations: Sequence[cite.Citation],
+) -> bool:
+    """Whether a sentence restating the question says another word where a cited sentence says the question's.
+
+    "Trong những năm đổi mới, ga Hà Nội đã được nhận … Huân chương Lao động hạng Ba, …" restates
+    "Ga Hà Nội nhận Huân chương Lao động hạng nhì năm nào?" but with "hạng Ba" for its "hạng
+    nhì", which the cited list line "Huân chương Lao động hạng nhì: 2005." holds: the answer cites
+    the right line. A word the restating sentence merely leaves out ("… ở phường Hương Mạc") tells
+    nothing apart.
+    """
+    passage, start, end = candidate
+    asked = syllables(question)
+    restating = syllables(passage.text[start:end])
+    restating_pairs = set(zip(restating, restating[1:], strict=False))
+    cited = syllables(" ".join(_cited_sentences(passages, citations, before=0)))
+    cited_pairs = set(zip(cited, cited[1:], strict=False))
+    skipped = _RESTATING_FUNCTION_WORDS | _RESTATING_QUESTION_WORDS
+    # Only a word that tells things apart: a name's or a number's ("nhì"), not "đi" of "mất đi".
+    telling = {
+        core.lower()
+        for position, word in enumerate(question.split())
+        if (core := word.strip(EDGE_PUNCT))
+        and (position and core[:1].isupper() or is_number_word(core) or core.lower() in _RANK_WORDS)
+    }
+    return any(
+        before not in skipped
+        and word in telling
+        and word not in restating
+        and (before, word) in cited_pairs
+        and any(first == before for first, _ in restating_pairs)
+        for before, word in zip(asked, asked[1:], strict=False)
+    )
+
+
 # Question word pairs an answer restates while the sentence it took its own words from holds none
 # of them: fewer are chance; as many held together by another sentence mark where it belongs.
 GRAFTED_MIN_PAIRS = 2
@@ -2776,6 +2850,119 @@ def _figure_in_asked_unit(raw: str, question: str) -> bool:
         if re.match(rf"(?:{_MAGNITUDES})\s*$", after, re.IGNORECASE):
             return True  # "53 triệu": a magnitude, its unit left out
     return False
+
+
+# Words that only classify the noun they stand before: "bao nhiêu ngôi chùa" is answered by "5 chùa".
+_CLASSIFIERS = frozenset("con cái chiếc ngôi quyển cuốn bức tấm căn tòa toà bộ vị".split())
+# A figure written into a code or a date ("98/2008/NĐ-CP", "3/9/2008") counts nothing; a share
+# ("3/3 khu dân cư") does.
+_FIGURE_OR_SHARE = re.compile(r"\d[\d.,]*(?:/\d[\d.,]*)*")
+_CODE_GOES_ON = re.compile(r"[/\-–]\w")
+
+
+def _figure_counts_asked_noun(raw: str, question: str) -> bool:
+    """Whether a copied figure counts the noun a Vietnamese "bao nhiêu …" question counts, or says no noun.
+
+    "78 kỹ sư, cử nhân" does not count "nhân viên" (the sentence's "377 cán bộ công nhân viên"
+    does), nor "500 giường" "trường đại học", nor "98/2008/NĐ-CP" (a decree's number) "phường".
+    A bare figure passes; measures ("bao nhiêu km", "phần trăm") are left to
+    :func:`figure_in_other_unit`, whose units are abbreviated ("2700 m").
+    """
+    nouns = counted_words(question)
+    if detect_language(question) != "vi" or not nouns or nouns[0] in _MEASURE_UNITS or nouns[0] == "phần":
+        return True
+    wanted = nouns[1:2] if nouns[0] in _CLASSIFIERS and len(nouns) > 1 else nouns[:2]
+    figures = 0
+    for text, _ in cite.span_parts(raw) or []:
+        figure = _FIGURE_OR_SHARE.search(text)
+        if figure is None:
+            continue
+        figures += 1
+        rest = text[figure.end() :]
+        if _CODE_GOES_ON.match(rest) or figure.group(0).count("/") > 1:
+            continue
+        after = syllables(rest.lower())[:6]
+        if not after or any(after[i : i + len(wanted)] == wanted for i in range(len(after))):
+            return True
+    return not figures
+
+
+_LIFESPAN = re.compile(r"\(?\s*(\d{3,4})\s*[-–]\s*(\d{3,4})\s*\)?")
+# "sinh năm nào", "mất ngày nào", not "mất điện" (a power cut) nor "sinh Truật Xích" (gave birth to).
+_WHEN_FOLLOWS = r"(?=\s+(?:năm|ngày|vào|khi|lúc|tại|ở|ra)\b)"
+_ASKS_BIRTH = re.compile(rf"\b(?:sinh{_WHEN_FOLLOWS}|năm sinh|ra đời|chào đời|born|birth)\b", re.IGNORECASE)
+_ASKS_DEATH = re.compile(
+    rf"\b(?:mất{_WHEN_FOLLOWS}|năm mất|qua đời|từ trần|tạ thế|hy sinh|die|died|death)\b", re.IGNORECASE
+)
+
+
+def one_end_of_lifespan(raw: str, question: str) -> str:
+    """A copied lifespan cut to the year a birth or death question asks: "1916-2001 [2]" → "1916 [2]".
+
+    Wikipedia opens a life with its years ("Dương Văn Minh (1916-2001), …"), and the model copies
+    both for "Dương Văn Minh sinh năm nào?". Other answers, and questions asking both, are kept.
+    """
+    birth, death = bool(_ASKS_BIRTH.search(question)), bool(_ASKS_DEATH.search(question))
+    parts = cite.span_parts(raw)
+    if birth == death or not parts:
+        return raw
+    kept = []
+    for text, n in parts:
+        lifespan = _LIFESPAN.fullmatch(text.strip())
+        if lifespan and int(lifespan.group(1)) < int(lifespan.group(2)):
+            text = lifespan.group(1 if birth else 2)
+        kept.append(f"{text.strip()} [{n}]")
+    return "; ".join(kept)
+
+
+_EVENT_OF_LIFE = {"birth": _ASKS_BIRTH, "death": _ASKS_DEATH}
+
+
+def asked_life_event(question: str) -> str:
+    """The event, "birth" or "death", of a question asking only when someone was born or died; else ""."""
+    birth, death = bool(_ASKS_BIRTH.search(question)), bool(_ASKS_DEATH.search(question))
+    return "" if birth == death or asked_kind(question) != "time" else ("birth" if birth else "death")
+
+
+# Capitalised question openers that name no one: "When did Nguyen Huy Tuong die?".
+_ASKING_OPENERS = frozenset("when what who whom where which how in on at did does was is năm vào".split())
+_LIFESPAN_IN_TEXT = re.compile(r"\(\s*\d{3,4}\s*[-–]\s*\d{3,4}\s*\)")
+
+
+def _tells_of_life_event(question: str, sentences: Iterable[str]) -> bool:
+    """Whether a birth or death question's cited sentences tell of that event or give a lifespan.
+
+    True for any other question.
+    """
+    event = asked_life_event(question)
+    if not event:
+        return True
+    return any(_EVENT_OF_LIFE[event].search(text) or _LIFESPAN_IN_TEXT.search(text) for text in sentences)
+
+
+def year_of_life_event(question: str, passages: Sequence[Passage]) -> tuple[Passage, int, int] | None:
+    """Where the passages give the year a birth or death question asks, from its subject's lifespan.
+
+    "Nguyễn Huy Tưởng mất năm nào?" over "Nguyễn Huy Tưởng (1912 - 1960) là một nhà văn …" is
+    1960, the year after the dash. The subject is the name the question opens with, written right
+    before its brackets. None when no passage, or more than one year, says so.
+    """
+    event = asked_life_event(question)
+    names = [name for name in name_phrases(f"x {question}") if name.split()[0].lower() not in _ASKING_OPENERS]
+    if not event or not names:
+        return None
+    # Folded, so that "Nguyen Huy Tuong" of an English question finds "Nguyễn Huy Tưởng".
+    name = re.escape(fold_diacritics(names[0]).lower()).replace(r"\ ", r"\s+")
+    pattern = re.compile(rf"{name}\s*\(\s*(\d{{3,4}})\s*[-–]\s*(\d{{3,4}})\s*\)")
+    found = {}
+    for passage in passages:
+        folded = fold_diacritics(passage.text).lower()
+        if len(folded) != len(passage.text):
+            continue
+        for match in pattern.finditer(folded):
+            group = 1 if event == "birth" else 2
+            found.setdefault(match.group(group), (passage, match.start(group), match.end(group)))
+    return next(iter(found.values())) if len(found) == 1 else None
 
 
 def names_measure(sentence: str, question: str) -> bool:
@@ -3384,6 +3571,21 @@ class Assistant:
             # question answered with it).
             answer_start=start_filters[-1] if kind and start_filters and cross_lingual else None,
         )
+        if (
+            kind == "quantity"
+            and len(start_filters) > 1
+            and not cross_lingual
+            and first_passing_filter(excerpts, start_filters[:1]) is None
+        ):
+            # No shown sentence holds a figure counting what the question counts: one that does
+            # is brought forward, when the passages have it.
+            excerpts = select_excerpts(
+                f"{query} {translation}".strip(),
+                passages,
+                self.context_budget_tokens,
+                llm.count_tokens,
+                counted_start=start_filters[0],
+            )
         grammar = ""
         start_filter = None
         if copies_span:
@@ -3481,8 +3683,17 @@ class Assistant:
         unnamed_post = "" if finished.refused else self._post_not_cited(standalone, finished, passages)
         if unnamed_post:
             finished = self._refuse(finished, passages, started, f"the cited text names no {unnamed_post}")
+        elif not finished.refused and self._former_holder(standalone, finished, passages):
+            current = self._current_holder(standalone, passages)
+            if current is not None:
+                finished.evidence.pop("span", None)
+                finished = self._read_off(finished, current, started, "current_holder")
+            else:
+                finished = self._refuse(finished, passages, started, "the cited holder's term has ended")
         if not finished.refused and "speaker_of_quotation" not in finished.evidence:
             finished = self._check_speaker(finished, standalone, translation, passages, language, started)
+        # Two claims resting on one sentence ("… [1] 15 km.") listed it twice under the answer.
+        finished.citations = _first_of_each(finished.citations)
         yield DoneEvent(finished)
 
     def _check_speaker(
@@ -3594,6 +3805,52 @@ class Assistant:
         if of and f" {_plain_syllables(of)} " not in f" {_plain_syllables(around)} ":
             return f"{head} of {of}"
         return ""
+
+    def _former_holder(self, question: str, answer: Answer, passages: Sequence[Passage]) -> bool:
+        """Whether a "who holds it now?" answer cites a term of the post that ended on a date.
+
+        "Ai là Chủ tịch Viện Hàn lâm Khoa học xã hội Việt Nam hiện nay?" was answered "Nguyễn Xuân
+        Thắng [1]" from "… Chủ tịch Viện Hàn lâm khoa học xã hội Việt Nam từ 22/02/2013 đến
+        15/05/2016", two lines above the holder "từ 16/05/2016 đến nay".
+        """
+        asked = asked_role(question, self.settings.retrieval.glossary_file)
+        if asked is None or not answer.citations or not _ASKS_CURRENT.search(question):
+            return False
+        if " ".join(asked[0].split()[:POST_HEAD_SYLLABLES]) not in _POST_HEADS:
+            return False
+        cited = list(_cited_sentences(passages, answer.citations, before=0))
+        return not any(_TERM_GOES_ON.search(text) for text in cited) and any(
+            _TERM_ENDED.search(text) for text in cited
+        )
+
+    def _current_holder(
+        self, question: str, passages: Sequence[Passage]
+    ) -> tuple[str, list[cite.Citation]] | None:
+        """The person a passage sentence names as holding the asked post to this day, cited; or None.
+
+        "Nguyễn Quang Thuấn: Chủ tịch Viện Hàn lâm khoa học xã hội Việt Nam từ 16/05/2016 đến nay."
+        Only when exactly one person is found so.
+        """
+        asked = asked_role(
+            " ".join(_ASKS_CURRENT.sub(" ", question).split()), self.settings.retrieval.glossary_file
+        )
+        if asked is None:
+            return None
+        post = f" {_plain_syllables(asked[0])} "
+        found: dict[str, tuple[Passage, int, int]] = {}
+        for passage in passages:
+            for start, end in cite.split_sentences(passage.text):
+                sentence = passage.text[start:end]
+                if not _TERM_GOES_ON.search(sentence) or post not in f" {_plain_syllables(sentence)} ":
+                    continue
+                name = _person_name(sentence)
+                if name:
+                    at = start + sentence.index(name)
+                    found.setdefault(_plain_syllables(name), (passage, at, at + len(name)))
+        if len(found) != 1:
+            return None
+        passage, start, end = next(iter(found.values()))
+        return f"{passage.text[start:end]} [{passage.n}]", [self._cite_span(passage, start, end)]
 
     def _copy_after_refusal(
         self,
@@ -3997,6 +4254,7 @@ class Assistant:
         chunk_lookup = index.chunk if index is not None else None
         span = span_max_words > 0
         if span:
+            raw = one_end_of_lifespan(raw, answer.standalone_question or question)
             # An English figure question takes the figure's unit from the passage even when the
             # model stopped at the bare number ("53" → "53 triệu đồng/người/năm" → "53 million …").
             cap = 1 if factoid_kind == "quantity" else span_max_words
@@ -4025,11 +4283,13 @@ class Assistant:
                 # ủy Từ Sơn", the post of the person the report quotes: he answers, not the post.
                 answer.answer, answer.citations = holder
                 answer.evidence["holder_of_copied_post"] = 1.0
-            elif span_kind == "quantity" and not _figure_in_asked_unit(
-                raw, answer.standalone_question or question
+            elif span_kind == "quantity" and not (
+                _figure_in_asked_unit(raw, answer.standalone_question or question)
+                and _figure_counts_asked_noun(raw, answer.standalone_question or question)
             ):
                 # "Dân số của Thủ Dầu Một năm 2014 là bao nhiêu?" copied "14 đơn vị hành chính" from the
-                # sentence that also holds "271.165 người": the sentence is quoted instead
+                # sentence that also holds "271.165 người", "… có bao nhiêu nhân viên?" "78 kỹ sư" from
+                # "377 cán bộ công nhân viên, trong đó có 78 kỹ sư": the sentence is quoted instead
                 answer.evidence["copied_figure_not_in_asked_unit"] = 1.0
                 return self._quote_or_refuse(
                     answer,
@@ -4038,8 +4298,22 @@ class Assistant:
                     "",
                     language,
                     started,
-                    "the copied figure is in no unit of the measure asked",
+                    "the copied figure counts no unit or thing the question asks",
                 )
+            elif span_kind == "time" and not _tells_of_life_event(
+                answer.standalone_question or question, _cited_sentences(passages, copied, before=0)
+            ):
+                # "Nguyễn Huy Tưởng mất năm nào?" copied "2006", the year his diary came out.
+                year = year_of_life_event(answer.standalone_question or question, passages)
+                if year is None:
+                    return self._refuse(
+                        answer, passages, started, "the cited sentence tells of no birth or death"
+                    )
+                passage, start, end = year
+                said = passage.text[start:end] if language == "en" else f"Năm {passage.text[start:end]}"
+                found = (f"{said} [{passage.n}]", [self._cite_span(passage, start, end)])
+                answer.evidence.pop("span", None)
+                return self._read_off(answer, found, started, "year_of_life_event")
             elif factoid_kind:
                 english = _factoid_answer(answer.answer, factoid_kind)
                 if english is not None and factoid_kind == "person":
@@ -4480,7 +4754,11 @@ class Assistant:
         """
         if self.fallback != "extractive" or not answer.citations:
             return
-        found = restating_sentences(question, passages)
+        found = [
+            candidate
+            for candidate in restating_sentences(question, passages)
+            if not _cited_text_tells_apart(question, candidate, passages, answer.citations)
+        ]
         evidence = "restated_question"
         if not found or any(
             c.doc_id == passage.doc_id and c.start < passage.start + end and passage.start + start < c.end

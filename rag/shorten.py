@@ -665,15 +665,18 @@ def asked_phrase(sentence: str, question: str) -> str | None:
         place_kind = asked_place_kind(question)
         asked_words = set(re.findall(r"[^\W_]+", fold_diacritics(question).lower()))
         spans = []
+        own: list[tuple[int, int]] = []
         for start, end in _name_runs(sentence):
             run = fold_diacritics(sentence[start:end]).lower()
             if set(re.findall(r"[^\W_]+", run)) <= asked_words:
+                own.append((start, end))
                 continue  # the question's own name
             if kind == "person" and " " not in run and is_vietnamese_word(sentence[start:end]):
                 continue  # no Vietnamese name has one syllable: "Bác", "Thuốc"
             if place_kind and not _after_kind_word(sentence, start, place_kind):
                 continue  # "… tỉnh nào?" is answered by "tỉnh Bắc Ninh", not by the "Kết" of "Kết luận"
             spans.append((start, end))
+        spans = _without_list_mates(sentence, spans, own)
     else:
         return None
     spans = [(s, e) for s, e in spans if not set(re.findall(r"\d+", sentence[s:e])) & question_numbers]
@@ -688,6 +691,34 @@ def asked_phrase(sentence: str, question: str) -> str | None:
     if end - start >= len(sentence.strip(" .;:,")):
         return None
     return opening_capital(sentence[start:end])
+
+
+_LIST_JOINT = re.compile(r"\s*(?:,|;|\bvà\b|\bhoặc\b|\band\b|\bor\b)\s*", re.IGNORECASE)
+
+
+def _without_list_mates(
+    sentence: str, spans: list[tuple[int, int]], own: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """``spans`` less the names listed with one of the question's own (``own``), which are its kind.
+
+    "… vở kịch lớn như: Vũ Như Tô, Đêm hội Long Trì, Bắc Sơn …" lists plays: "Đêm hội Long Trì"
+    is no author for "Vở kịch Vũ Như Tô là của ai?". A list is three names or more, or two joined
+    by "và" / "hoặc": "Đàm Đức Hà, Bí thư …" names a man and his post.
+    """
+    runs = sorted([(start, end, True) for start, end in own] + [(start, end, False) for start, end in spans])
+    mates: set[tuple[int, int]] = set()
+    groups: list[list[tuple[int, int, bool]]] = []
+    for run in runs:
+        if groups and _LIST_JOINT.fullmatch(sentence[groups[-1][-1][1] : run[0]]):
+            groups[-1].append(run)
+        else:
+            groups.append([run])
+    for group in groups:
+        joints = [sentence[a[1] : b[0]] for a, b in zip(group, group[1:], strict=False)]
+        listed = len(group) >= 3 or any(joint.strip(" ,;") for joint in joints)
+        if listed and any(is_own for _, _, is_own in group):
+            mates.update((start, end) for start, end, _ in group)
+    return [span for span in spans if span not in mates]
 
 
 def counted_words(question: str) -> list[str]:
@@ -715,7 +746,8 @@ def _counted_figures(sentence: str, question: str) -> list[tuple[int, int]]:
     "(22.392 km vuông hoặc 8.646 dặm vuông mỗi năm)" for "… bao nhiêu dặm vuông mỗi năm?" →
     "8.646 dặm vuông"; "61 trường hợp vi phạm công tác …" for "… bao nhiêu trường hợp vi phạm đất
     đai?" → "61 trường hợp vi phạm": the question's words after "bao nhiêu" as far as the sentence
-    repeats them. Nothing without a counted noun: a bare "bao nhiêu?" leaves too many figures.
+    repeats them. A range or choice the figure closes comes whole ("khoảng từ 200 đến 800 kg").
+    Nothing without a counted noun: a bare "bao nhiêu?" leaves too many figures.
     """
     nouns = counted_words(question)
     if not nouns:
@@ -731,7 +763,7 @@ def _counted_figures(sentence: str, question: str) -> list[tuple[int, int]]:
             end += following.end()
             matched += 1
         if matched:
-            spans.append((figure.start(), end))
+            spans.append((cite.range_start_before(sentence, figure.start()), end))
     return spans
 
 

@@ -5279,3 +5279,186 @@ def test_a_quoted_sentence_ending_a_speech_is_not_closed_twice(text):
     assert answer.answer.endswith("“Tình hình an ninh chính trị ổn định, trật tự an toàn xã hội đảm bảo” [1]")
     (citation,) = answer.citations
     assert text[citation.start : citation.end] == citation.quote
+
+
+def test_a_copied_figure_must_count_the_noun_its_question_counts():
+    from rag.pipeline import _figure_counts_asked_noun
+
+    # Live over Wikipedia's Sơn La, Ga Hà Nội: each shown verified.
+    assert not _figure_counts_asked_noun("98/2008/NĐ-CP [2]", "Thành phố Sơn La có bao nhiêu phường?")
+    assert not _figure_counts_asked_noun("3/9/2008 [2]", "Thành phố Sơn La có bao nhiêu phường?")
+    assert not _figure_counts_asked_noun("78 kỹ sư, cử nhân [1]", "Ga Hà Nội có bao nhiêu nhân viên?")
+    assert not _figure_counts_asked_noun("500 giường [1]", "Sơn La có bao nhiêu trường đại học?")
+    assert _figure_counts_asked_noun("377 cán bộ công nhân viên [1]", "Ga Hà Nội có bao nhiêu nhân viên?")
+    assert _figure_counts_asked_noun("7 phường [1]", "Thành phố Sơn La có bao nhiêu phường?")
+    assert _figure_counts_asked_noun("7 [1]", "Thành phố Sơn La có bao nhiêu phường?")  # says no noun
+    assert _figure_counts_asked_noun("5 chùa [1]", "Có bao nhiêu ngôi chùa?")  # the classifier left out
+    share = "Phường Phù Chẩn có bao nhiêu khu dân cư đạt danh hiệu Khu phố văn hóa?"
+    assert _figure_counts_asked_noun("3/3 khu dân cư đạt danh hiệu Khu [1]", share)  # a share, no code
+    assert _figure_counts_asked_noun("2700 m [1]", "Đường băng dài bao nhiêu mét?")  # a measure: not here
+    assert _figure_counts_asked_noun("hai nội dung [1]", "Từ Sơn chọn bao nhiêu nội dung đột phá?")
+
+
+def test_a_figure_counting_the_asked_noun_is_shown_when_sentences_repeating_the_subject_crowd_it_out():
+    from pipeline_fakes import DOC_ID
+
+    # Live over Wikipedia's Sơn La: sentences naming "Thành phố Sơn La" filled the prompt, the one
+    # with "7 phường" (naming only "Thành phố") was left out, and the model copied a decree's number.
+    text = (
+        "Ngày 3 tháng 9 năm 2008, Chính phủ ban hành Nghị định 98/2008/NĐ-CP thành lập thành phố Sơn La "
+        "trên cơ sở toàn bộ diện tích tự nhiên, dân số và các đơn vị hành chính của thị xã Sơn La. "
+        "Thành phố Sơn La có một di tích lịch sử đáng chú ý, đó là bia văn của hoàng đế Lê Thái Tông. "
+        "Thành phố Sơn La là trung tâm hành chính, kinh tế, văn hóa, giáo dục, y tế của cả tỉnh Sơn La. "
+        "Tại Thành phố Sơn La có trường Đại học Tây Bắc, bệnh viện đa khoa khu vực 500 giường.\n"
+        "Thành phố có 7 phường: Chiềng An, Chiềng Cơi, Chiềng Lề, Chiềng Sinh, Quyết Tâm, Quyết Thắng, "
+        "Tô Hiệu và 5 xã: Chiềng Cọ, Chiềng Đen, Chiềng Ngần, Chiềng Xôm, Hua La."
+    )
+    shown = [Passage(1, DOC_ID, "Sơn La", text, 0, len(text), ("c1",), 1.0)]
+
+    def ask(question: str, reply: str):
+        assistant, llm, _ = make_assistant(shown, text, [reply] * 3, supports_grammar=True, dense=[0.9])
+        assistant.context_budget_tokens = 90
+        return assistant.ask(question), llm
+
+    wards, llm = ask("Thành phố Sơn La có bao nhiêu phường?", "7 phường [1]")
+    assert "7 phường" in llm.prompts[0][-1]["content"]
+    assert wards.answer.startswith("7") and not wards.refused
+    code, _ = ask("Thành phố Sơn La có bao nhiêu phường?", "98/2008/NĐ-CP thành lập [1]")
+    assert "98/2008" not in code.answer
+    assert code.evidence.get("copied_figure_not_in_asked_unit") == 1.0
+
+
+def test_a_figure_closing_a_range_or_a_choice_is_copied_with_the_figure_opening_it():
+    from rag.citations import range_start_before
+    from rag.shorten import asked_phrase
+
+    # Live over Wikipedia's Trâu and Pin mặt trời: "800 [1]", "72 [1]".
+    weight = "Trâu trưởng thành nặng khoảng từ 200 đến 800 kg."
+    assert weight[range_start_before(weight, weight.index("800")) :] == "khoảng từ 200 đến 800 kg."
+    cells = "Thông thường 60 hoặc 72 tế bào quang điện trên một tấm pin mặt trời."
+    assert cells[range_start_before(cells, cells.index("72")) :].startswith("60 hoặc 72 tế bào")
+    alone = "Thành phố có 7 phường."
+    assert range_start_before(alone, alone.index("7")) == alone.index("7")
+    assert _completer(cells)("72 tế bào quang điện [1]") == "60 hoặc 72 tế bào quang điện [1]"
+    assert _completer(weight)("800 kg [1]") == "khoảng từ 200 đến 800 kg [1]"
+    assert _completer(alone)("7 phường [1]") == "7 phường [1]"
+    assert asked_phrase(weight, "Trâu trưởng thành nặng bao nhiêu kg?") == "Khoảng từ 200 đến 800 kg"
+
+
+def test_a_copied_lifespan_answers_a_birth_or_death_question_with_its_year():
+    from rag.pipeline import one_end_of_lifespan
+
+    # Live over Wikipedia's Dương Văn Minh ("Dương Văn Minh (1916-2001), …"): "1916-2001 [2]".
+    assert one_end_of_lifespan("1916-2001 [2]", "Dương Văn Minh sinh năm nào?") == "1916 [2]"
+    assert one_end_of_lifespan("(1912 - 1960) [1]", "Nguyễn Huy Tưởng mất năm nào?") == "1960 [1]"
+    assert one_end_of_lifespan("1916-2001 [2]", "When was Duong Van Minh born?") == "1916 [2]"
+    assert one_end_of_lifespan("1916-2001 [2]", "Dương Văn Minh sống vào thời gian nào?") == "1916-2001 [2]"
+    assert one_end_of_lifespan("Năm 1916 [1]", "Dương Văn Minh sinh năm nào?") == "Năm 1916 [1]"
+
+
+def test_who_holds_a_post_now_is_not_answered_with_a_term_that_ended():
+    from pipeline_fakes import DOC_ID
+
+    # Live over Wikipedia's Viện Hàn lâm Khoa học xã hội Việt Nam: "Nguyễn Xuân Thắng [1]".
+    text = (
+        "Đỗ Hoài Nam: Chủ tịch Viện Khoa học xã hội Việt Nam (2003 đến 1/05/2011).\n"
+        "Nguyễn Xuân Thắng: Chủ tịch Viện Khoa học xã hội Việt Nam (01/05/2011 đến 22/02/2013) và Chủ tịch "
+        "Viện Hàn lâm khoa học xã hội Việt Nam từ 22/02/2013 đến 15/05/2016.\n"
+        "Nguyễn Quang Thuấn: Chủ tịch Viện Hàn lâm khoa học xã hội Việt Nam từ 16/05/2016 đến nay."
+    )
+    shown = [Passage(1, DOC_ID, "Viện Hàn lâm Khoa học xã hội Việt Nam", text, 0, len(text), ("c1",), 1.0)]
+
+    def ask(question: str, reply: str, passages=shown, body=text):
+        assistant, _, _ = make_assistant(passages, body, [reply] * 3, supports_grammar=True, dense=[0.9])
+        return assistant.ask(question)
+
+    now = "Ai là Chủ tịch Viện Hàn lâm Khoa học xã hội Việt Nam hiện nay?"
+    current = ask(now, "Nguyễn Xuân Thắng [1]")
+    assert current.answer == "Nguyễn Quang Thuấn [1]" and current.evidence.get("current_holder") == 1.0
+    (citation,) = current.citations
+    assert text[citation.start : citation.end] == "Nguyễn Quang Thuấn"
+    assert ask(now, "Nguyễn Quang Thuấn [1]").answer == "Nguyễn Quang Thuấn [1]"
+    # asked without "now", a former holder stands
+    then = ask("Ai là Chủ tịch Viện Hàn lâm Khoa học xã hội Việt Nam từ năm 2013?", "Nguyễn Xuân Thắng [1]")
+    assert then.answer == "Nguyễn Xuân Thắng [1]"
+    # no one holds it "đến nay" in the passages: refused
+    past = text.rsplit("\n", 1)[0]
+    ended = [Passage(1, DOC_ID, "Viện Hàn lâm Khoa học xã hội Việt Nam", past, 0, len(past), ("c1",), 1.0)]
+    refused = ask(now, "Nguyễn Xuân Thắng [1]", ended, past)
+    assert refused.refused and refused.refusal_reason == "the cited holder's term has ended"
+
+
+def test_a_sentence_restating_the_question_but_for_a_word_the_cited_line_holds_is_not_quoted():
+    from pipeline_fakes import DOC_ID
+
+    # Live over Wikipedia's Ga Hà Nội: the right "2005 [1]" gave way to a quote of the sentence on
+    # its "Huân chương Lao động hạng Ba", which restates the question but for its "nhì".
+    text = (
+        "Trong những năm đổi mới, ga Hà Nội đã được nhận nhiều danh hiệu cao quý do Chính phủ trao tặng: "
+        "Huân chương Lao động hạng Ba, Bằng khen, Cờ luân lưu của Chính phủ.\n"
+        "Huân chương Lao động hạng nhì: 2005."
+    )
+    shown = [Passage(1, DOC_ID, "Ga Hà Nội", text, 0, len(text), ("c1",), 1.0)]
+    assistant, _, _ = make_assistant(shown, text, ["2005 [1]"] * 3, supports_grammar=True, dense=[0.9])
+    answer = assistant.ask("Ga Hà Nội nhận Huân chương Lao động hạng nhì năm nào?")
+    assert answer.answer.endswith("2005 [1]") and "restated_question" not in answer.evidence
+
+
+def test_a_sentence_two_claims_rest_on_is_cited_once():
+    from pipeline_fakes import DOC_ID
+
+    # Live over Wikipedia's Sân bay Phú Bài: "… bao xa [1] 15 km." listed the sentence twice.
+    text = "Sân bay Phú Bài nằm ở phía nam thành phố Huế, cách trung tâm thành phố 15 km."
+    shown = [Passage(1, DOC_ID, "Sân bay quốc tế Phú Bài", text, 0, len(text), ("c1",), 1.0)]
+    reply = "Sân bay Phú Bài nằm ở phía nam thành phố Huế [1]. Sân bay cách trung tâm thành phố 15 km [1]."
+    assistant, _, _ = make_assistant(shown, text, [reply] * 3, dense=[0.9])
+    answer = assistant.ask("Sân bay Phú Bài nằm ở đâu?")
+    assert len(answer.citations) == len({(c.n, c.start, c.end) for c in answer.citations}) == 1
+
+
+def test_a_birth_or_death_year_comes_from_a_sentence_telling_of_it_or_from_the_lifespan():
+    from pipeline_fakes import DOC_ID
+
+    # Live over Wikipedia's Nguyễn Huy Tưởng: "Nguyễn Huy Tưởng mất năm nào?" → "Năm 2006 [2]",
+    # the year his diary was published; his lifespan opens the article.
+    opening = "Nguyễn Huy Tưởng (1912 - 1960) là một nhà văn, nhà viết kịch Việt Nam nổi tiếng."
+    diary = "Ngoài ra, năm 2006 Nhà xuất bản Thanh Niên tập hợp nhật ký của ông và phát hành."
+    text = f"{opening}\n\n{diary}"
+    shown = [
+        Passage(1, DOC_ID, "Nguyễn Huy Tưởng", opening, 0, len(opening), ("c1",), 1.0),
+        Passage(2, DOC_ID, "Nguyễn Huy Tưởng", diary, len(opening) + 2, len(text), ("c2",), 0.9),
+    ]
+
+    def ask(question: str, reply: str, passages=shown):
+        assistant, _, _ = make_assistant(passages, text, [reply] * 3, supports_grammar=True, dense=[0.9] * 2)
+        return assistant.ask(question)
+
+    died = ask("Nguyễn Huy Tưởng mất năm nào?", "2006 [2]")
+    assert died.answer == "Năm 1960 [1]" and died.evidence.get("year_of_life_event") == 1.0
+    (citation,) = died.citations
+    assert text[citation.start : citation.end] == "1960"
+    assert ask("Nguyễn Huy Tưởng sinh năm nào?", "2006 [2]").answer == "Năm 1912 [1]"
+    assert ask("When did Nguyen Huy Tuong die?", "2006 [2]").answer == "1960 [1]"
+    # a lifespan copied is cut to the year asked; a year of another event stands for its question
+    assert ask("Nguyễn Huy Tưởng sinh năm nào?", "1912 - 1960 [1]").answer == "1912 [1]"
+    assert ask("Nhật ký Nguyễn Huy Tưởng được phát hành năm nào?", "2006 [2]").answer == "Năm 2006 [2]"
+    # no lifespan to read: refused
+    diary_of = "Năm 2006 Nhà xuất bản Thanh Niên phát hành nhật ký của Nguyễn Huy Tưởng."
+    alone = [Passage(1, DOC_ID, "Nguyễn Huy Tưởng", diary_of, 0, len(diary_of), ("c1",), 1.0)]
+    assistant, _, _ = make_assistant(alone, diary_of, ["2006 [1]"] * 3, supports_grammar=True, dense=[0.9])
+    lone = assistant.ask("Nguyễn Huy Tưởng mất năm nào?")
+    assert lone.refused and lone.refusal_reason == "the cited sentence tells of no birth or death"
+
+
+def test_names_listed_with_the_questions_own_are_no_answer_to_who():
+    from rag.shorten import asked_phrase
+
+    # Live over Wikipedia's Nguyễn Huy Tưởng: the model's right "Nguyễn Huy Tưởng [2]" for "Vở kịch
+    # Vũ Như Tô là của ai?" gave way to "Đêm hội Long Trì, Bắc Sơn", plays listed with Vũ Như Tô.
+    plays = (
+        "Ông là tác giả của những vở kịch lớn như: Vũ Như Tô, Đêm hội Long Trì, Bắc Sơn, Sống mãi với thủ đô."
+    )
+    assert asked_phrase(plays, "Vở kịch Vũ Như Tô là của ai?") is None
+    assert asked_phrase("Vở kịch Vũ Như Tô do Nguyễn Huy Tưởng viết.", "Vở kịch Vũ Như Tô là của ai?") == (
+        "Nguyễn Huy Tưởng"
+    )
