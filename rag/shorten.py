@@ -295,7 +295,20 @@ def short_answer(answer: str, question: str) -> str:
     announced = _ANNOUNCING.match(short)
     if announced and len(short[announced.end() :].split()) >= MIN_ANNOUNCED_WORDS:
         short = short[announced.end() :]
+    if asks_named_body(question):
+        # "Dương Văn Minh làm Đại sứ tại nước nào?": "Thái Lan cho đến năm 1968 mới được … hồi
+        # hương" is "Thái Lan"; a list of names ("Hàng Nón, Hàng Trống") or an aside goes on.
+        named = _NAME_THEN_CLAUSE.match(short)
+        if named and any(word[:1].isupper() for word in named.group("name").split()):
+            short = named.group("name")
     return f"{opening_capital(short)} {markers}"  # it opens a chat message: "Hai [1]"
+
+
+# A name (capitalised words) and then a clause about it: "Thái Lan cho đến năm 1968 …".
+_NAME_THEN_CLAUSE = re.compile(
+    r"(?P<name>[^\W\d_][^\W_]*(?:[ -]+[^\W\d_][^\W_]*)*?)"
+    r"(?<=[^\W\d_])(?=\s+(?:cho|đến|tới|từ|khi|vào|năm|sau|trước|trong|để|mới|nhưng|thì)\b)",
+)
 
 
 def _in_name(sentence: str, words: Words, i: int) -> bool:
@@ -589,11 +602,13 @@ def _opens_figure(words: Words, i: int) -> bool:
 
 # A year standing alone: not part of a larger number ("1.945"), a range ("1998-2002") or a share.
 _YEAR_ALONE = r"(?<![\d.,/–-])(?:1\d{3}|20\d{2})(?![\d%]|[.,/–-]\d)"
+# A year of three digits, written after "năm" and ending its clause: "Cho tới năm 866, …".
+_OLD_YEAR = r"(?i:năm)\s+[1-9]\d{2}(?=\s*(?:[,.;:)]|$|\s+(?:TCN|SCN|trước|sau)\b))"
 # Words placing a date or decade, kept with it: "cuối năm 2021" is not "năm 2021" ("từ" opens a range).
 _TIME_QUALIFIER = rf"(?:(?:{'|'.join(word for word in TIME_QUALIFIERS_EN if word != 'từ')})\s+)?"
 _DATE_IN_TEXT = re.compile(
     rf"(?<!\w){_TIME_QUALIFIER}(?:(?:ngày\s+\d{{1,2}}\s+)?tháng\s+\d{{1,2}}(?!\d)(?:\s+năm\s+{_YEAR_ALONE})?"
-    rf"|(?:năm\s+)?{_YEAR_ALONE})",
+    rf"|(?:năm\s+)?{_YEAR_ALONE}|{_OLD_YEAR})",
     re.IGNORECASE,
 )
 
@@ -658,7 +673,7 @@ def asked_phrase(sentence: str, question: str) -> str | None:
     elif kind == "time":
         spans = [m.span() for m in _DATE_IN_TEXT.finditer(sentence)]
         if asks_year(question):
-            spans = [(s, e) for s, e in spans if re.search(_YEAR_ALONE, sentence[s:e])]
+            spans = [(s, e) for s, e in spans if re.search(f"{_YEAR_ALONE}|{_OLD_YEAR}", sentence[s:e])]
     elif kind == "quantity":
         spans = _counted_figures(sentence, question)
     elif kind == "person" or asks_named_body(question):

@@ -610,8 +610,16 @@ def _name_word(core: str) -> bool:
 _ROMAN_NUMERAL = re.compile(r"^[IVXLCDM]+$")
 
 
+# Posts and ranks a copied name may open with: "Nguyên Đại tá …" (a former colonel), "Tổng thống …".
+_LEADING_TITLE = re.compile(
+    r"^(?:nguyên\s+)?(?:(?:đại|thiếu|trung|thượng)\s+(?:tá|úy|uý|tướng)|đại\s+sứ|tổng\s+thống|"
+    r"thủ\s+tướng|chủ\s+tịch|bí\s+thư|giám\s+đốc|hiệu\s+trưởng)\s+",
+    re.IGNORECASE,
+)
+
+
 def _person(span: str) -> str:
-    raw = span.split()
+    raw = _LEADING_TITLE.sub("", span.strip()).split()
     i = 0
     while i < len(raw) and _words(raw[i])[0].lower() in _HONORIFICS:
         i += 1

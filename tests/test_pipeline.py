@@ -2629,6 +2629,11 @@ def test_a_figure_takes_the_word_that_makes_it_approximate_or_a_bound():
         ("Level 3 Communications", "person", ""),
         ("COVID-19", "person", ""),  # no name holds a digit
         ("Đồng chí Trần Văn Nam, COVID-19", "person", "Trần Văn Nam"),
+        # a post or rank opening the copy (live over Wikipedia's Dương Văn Minh: "Nguyên Đại [1]"
+        # for "Who is the current head of Hanoi station?", from "Nguyên Đại tá Quân lực …")
+        ("Nguyên Đại tá Quân lực Việt Nam Cộng", "person", ""),
+        ("Tổng thống Nguyễn Văn Thiệu", "person", "Nguyễn Văn Thiệu"),
+        ("Thiếu tướng James Abercrombie", "person", "James Abercrombie"),
     ],
 )
 def test_factoid_spans_read_in_english(span, kind, english):
@@ -5462,3 +5467,47 @@ def test_names_listed_with_the_questions_own_are_no_answer_to_who():
     assert asked_phrase("Vở kịch Vũ Như Tô do Nguyễn Huy Tưởng viết.", "Vở kịch Vũ Như Tô là của ai?") == (
         "Nguyễn Huy Tưởng"
     )
+
+
+def test_a_sentence_opening_with_the_whole_question_is_quoted_over_an_answer_cited_elsewhere():
+    from pipeline_fakes import DOC_ID
+
+    from rag.pipeline import opening_restatement
+
+    # Live over Wikipedia's Sơn La: "Thị xã Sơn La được thành lập năm nào?" → "2008 [1]", from the
+    # city's decree (which also names "thị xã Sơn La"), with the town's founding sentence shown first.
+    founded = "Thị xã Sơn La được thành lập ngày 26 tháng 10 năm 1961 theo Quyết định số 171-CP."
+    decree = "Ngày 3 tháng 9 năm 2008, Chính phủ thành lập thành phố Sơn La trên cơ sở thị xã Sơn La."
+    text = f"{founded}\n{decree}"
+    shown = [Passage(1, DOC_ID, "Sơn La", text, 0, len(text), ("c1",), 1.0)]
+    assistant, _, _ = make_assistant(shown, text, ["2008 [1]"] * 3, supports_grammar=True, dense=[0.9])
+    answer = assistant.ask("Thị xã Sơn La được thành lập năm nào?")
+    assert "1961" in answer.answer and "2008" not in answer.answer
+    assert answer.evidence.get("restated_question") == 1.0
+    # a question saying nothing of its subject before asking restates no sentence on that subject
+    city = "Thành phố Thủ Dầu Một là thành phố trực thuộc tỉnh Bình Dương."
+    page = [Passage(1, DOC_ID, "t", city, 0, len(city), ("c1",), 1.0)]
+    assert opening_restatement("Thành phố Thủ Dầu Một có bao nhiêu phường?", page) is None
+    assert opening_restatement("Thị xã Sơn La được thành lập năm nào?", shown)[1:] == (0, len(founded))
+
+
+def test_a_named_place_or_body_asked_is_cut_before_the_clause_that_follows_it():
+    from rag.shorten import short_answer
+
+    # Live over Wikipedia's Dương Văn Minh: "Thái Lan cho đến năm 1968 mới được Tổng thống Nguyễn
+    # Văn Thiệu cho hồi hương [2]" for "Dương Văn Minh làm Đại sứ tại nước nào?".
+    answer = "Dương Văn Minh làm Đại sứ tại Thái Lan cho đến năm 1968 mới được cho hồi hương [2]."
+    assert short_answer(answer, "Dương Văn Minh làm Đại sứ tại nước nào?") == "Thái Lan [2]"
+    listed = "Tranh được làm chủ yếu ở phố Hàng Nón, Hàng Trống của Hà Nội xưa [1]."
+    assert "Hàng Trống" in short_answer(listed, "Tranh được làm chủ yếu ở thành phố nào?")
+
+
+def test_a_year_of_three_digits_after_nam_is_read_off_a_quoted_sentence():
+    from rag.shorten import asked_phrase
+
+    # Live over Wikipedia's An Nam đô hộ phủ: the quoted "Cho tới năm 866, …" was shown whole.
+    sentence = (
+        "Cho tới năm 866, Đường Ý Tông theo thỉnh cầu của Cao Biền, thăng An Nam đô hộ phủ làm Tĩnh Hải quân."
+    )
+    assert asked_phrase(sentence, "An Nam đô hộ phủ đổi thành Tĩnh Hải quân năm nào?") == "Năm 866"
+    assert asked_phrase("Đoàn có năm 100 người.", "Đoàn thành lập năm nào?") is None  # five hundred people
