@@ -2949,15 +2949,15 @@ def one_end_of_lifespan(raw: str, question: str) -> str:
     Wikipedia opens a life with its years ("Dương Văn Minh (1916-2001), …"), and the model copies
     both for "Dương Văn Minh sinh năm nào?". Other answers, and questions asking both, are kept.
     """
-    birth, death = bool(_ASKS_BIRTH.search(question)), bool(_ASKS_DEATH.search(question))
+    event = _birth_or_death(question)
     parts = cite.span_parts(raw)
-    if birth == death or not parts:
+    if not event or not parts:
         return raw
     kept = []
     for text, n in parts:
         lifespan = _LIFESPAN.fullmatch(text.strip())
         if lifespan and int(lifespan.group(1)) < int(lifespan.group(2)):
-            text = lifespan.group(1 if birth else 2)
+            text = lifespan.group(1 if event == "birth" else 2)
         kept.append(f"{text.strip()} [{n}]")
     return "; ".join(kept)
 
@@ -2965,10 +2965,15 @@ def one_end_of_lifespan(raw: str, question: str) -> str:
 _EVENT_OF_LIFE = {"birth": _ASKS_BIRTH, "death": _ASKS_DEATH}
 
 
+def _birth_or_death(question: str) -> str:
+    """The event ``question`` speaks of, "birth" or "death", when only one of them; else ""."""
+    birth, death = bool(_ASKS_BIRTH.search(question)), bool(_ASKS_DEATH.search(question))
+    return "" if birth == death else ("birth" if birth else "death")
+
+
 def asked_life_event(question: str) -> str:
     """The event, "birth" or "death", of a question asking only when someone was born or died; else ""."""
-    birth, death = bool(_ASKS_BIRTH.search(question)), bool(_ASKS_DEATH.search(question))
-    return "" if birth == death or asked_kind(question) != "time" else ("birth" if birth else "death")
+    return _birth_or_death(question) if asked_kind(question) == "time" else ""
 
 
 # Capitalised question openers that name no one: "When did Nguyen Huy Tuong die?".
