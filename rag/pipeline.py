@@ -2934,7 +2934,8 @@ def _figure_counts_asked_noun(raw: str, question: str) -> bool:
     return not figures
 
 
-_LIFESPAN = re.compile(r"\(?\s*(\d{3,4})\s*[-–]\s*(\d{3,4})\s*\)?")
+_YEARS_OF_LIFE = r"\s*(\d{3,4})\s*[-–]\s*(\d{3,4})\s*"
+_LIFESPAN = re.compile(rf"\(?{_YEARS_OF_LIFE}\)?")
 # "sinh năm nào", "mất ngày nào", not "mất điện" (a power cut) nor "sinh Truật Xích" (gave birth to).
 _WHEN_FOLLOWS = r"(?=\s+(?:năm|ngày|vào|khi|lúc|tại|ở|ra)\b)"
 _ASKS_BIRTH = re.compile(rf"\b(?:sinh{_WHEN_FOLLOWS}|năm sinh|ra đời|chào đời|born|birth)\b", re.IGNORECASE)
@@ -2978,7 +2979,7 @@ def asked_life_event(question: str) -> str:
 
 # Capitalised question openers that name no one: "When did Nguyen Huy Tuong die?".
 _ASKING_OPENERS = frozenset("when what who whom where which how in on at did does was is năm vào".split())
-_LIFESPAN_IN_TEXT = re.compile(r"\(\s*\d{3,4}\s*[-–]\s*\d{3,4}\s*\)")
+_LIFESPAN_IN_TEXT = re.compile(rf"\({_YEARS_OF_LIFE}\)")
 
 
 def _tells_of_life_event(question: str, sentences: Iterable[str]) -> bool:
@@ -3858,6 +3859,15 @@ class Assistant:
             return f"{head} of {of}"
         return ""
 
+    def _post_asked_now(self, question: str) -> str | None:
+        """The post (toneless, :func:`asked_role`) a question asks today's holder of, "hiện nay" left out."""
+        if not _ASKS_CURRENT.search(question):
+            return None
+        asked = asked_role(
+            " ".join(_ASKS_CURRENT.sub(" ", question).split()), self.settings.retrieval.glossary_file
+        )
+        return asked[0] if asked is not None else None
+
     def _former_holder(self, question: str, answer: Answer, passages: Sequence[Passage]) -> bool:
         """Whether a "who holds it now?" answer cites a term of the post that ended on a date.
 
@@ -3865,10 +3875,10 @@ class Assistant:
         Thắng [1]" from "… Chủ tịch Viện Hàn lâm khoa học xã hội Việt Nam từ 22/02/2013 đến
         15/05/2016", two lines above the holder "từ 16/05/2016 đến nay".
         """
-        asked = asked_role(question, self.settings.retrieval.glossary_file)
-        if asked is None or not answer.citations or not _ASKS_CURRENT.search(question):
+        asked = self._post_asked_now(question)
+        if asked is None or not answer.citations:
             return False
-        if " ".join(asked[0].split()[:POST_HEAD_SYLLABLES]) not in _POST_HEADS:
+        if " ".join(asked.split()[:POST_HEAD_SYLLABLES]) not in _POST_HEADS:
             return False
         cited = list(_cited_sentences(passages, answer.citations, before=0))
         return not any(_TERM_GOES_ON.search(text) for text in cited) and any(
@@ -3883,12 +3893,10 @@ class Assistant:
         "Nguyễn Quang Thuấn: Chủ tịch Viện Hàn lâm khoa học xã hội Việt Nam từ 16/05/2016 đến nay."
         Only when exactly one person is found so.
         """
-        asked = asked_role(
-            " ".join(_ASKS_CURRENT.sub(" ", question).split()), self.settings.retrieval.glossary_file
-        )
+        asked = self._post_asked_now(question)
         if asked is None:
             return None
-        post = f" {_plain_syllables(asked[0])} "
+        post = f" {_plain_syllables(asked)} "
         found: dict[str, tuple[Passage, int, int]] = {}
         for passage in passages:
             for start, end in cite.split_sentences(passage.text):
