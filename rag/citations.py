@@ -1125,6 +1125,12 @@ def _check_claim(
         elif match:
             final_markers.append(n)
             pairs.append((match, False))
+    if any(ok for _, ok in pairs):
+        # "… khi tỉnh Hậu Giang được tái lập. [1] [2] [3] [4]": the claim is checked against [1];
+        # markers of passages that do not support it would send the reader to unrelated text.
+        unsupported = {match.n for match, ok in pairs if not ok} - {match.n for match, ok in pairs if ok}
+        pairs = [(match, ok) for match, ok in pairs if ok]
+        final_markers = [n for n in final_markers if n not in unsupported]
     for match, ok in list(pairs):
         extra = complement_span(claim_text, matcher.question, match, matcher) if ok else None
         if extra is not None and extra not in (m for m, _ in pairs):

@@ -939,11 +939,98 @@ def cited_place_elsewhere(
             rf"\b{re.escape(asked)}\b", fold_diacritics(text[citation.start : citation.end]).lower()
         ):
             return ""
+        if not place_mentions(place_kind, text[citation.start : citation.end]) and _titled(
+            citation.title, asked
+        ):
+            # An article on Quỳnh Lưu is about it throughout: "Dân số tính đến năm 1999 là 340.000
+            # người" follows "… hai huyện Diễn Châu và Yên Thành" (its neighbours), not their section.
+            return ""
         named = places_about(place_kind, text, citation.start, citation.end)
         if not named or any(_same_place(name, asked) for name in named):
             return ""
         others.append(named[0])
     return f"{place_kind} {others[0]}"
+
+
+def _titled(title: str, asked: str) -> bool:
+    """Whether a short document ``title`` names the place ``asked`` (folded, lower case)."""
+    return len(title.split()) <= SUBJECT_TITLE_MAX_WORDS and bool(
+        re.search(rf"\b{re.escape(asked)}\b", fold_diacritics(title).lower())
+    )
+
+
+# Words of the question a cited sentence must say in a row before a name it swaps: "Quốc lộ".
+VARIANT_SHARED_WORDS = 2
+
+
+def _name_word(word: str, position: int) -> bool:
+    """Whether ``word`` (at ``position`` in its text) names: a code with digits, or capitalised later on."""
+    return any(char.isdigit() for char in word) or position > 0 and word[:1].isupper()
+
+
+def cited_name_variant(question: str, sentences: Sequence[str]) -> str:
+    """The other name every cited sentence gives where the question says its own, or "".
+
+    "Quốc lộ 1A dài bao nhiêu km?" is not answered by "Chiều dài toàn tuyến Quốc lộ 1D là 35 km",
+    nor "Cơ sở Hà Nội … ở đâu?" by "Cơ sở Hà Nam … đóng tại đường Lý Thường Kiệt": the sentence says
+    at least ``VARIANT_SHARED_WORDS`` words of the question in a row, then another name or code
+    than the question's next word, and never the question's own. A word one letter away
+    ("Zeria", "Zeira") is the same.
+    """
+    if not sentences:
+        return ""
+    asked = [m.group() for m in _WORD_RUN.finditer(question)]
+    asked_folded = [word.casefold() for word in asked]
+    found = ""
+    for sentence in sentences:
+        said = [m.group() for m in _WORD_RUN.finditer(sentence)]
+        said_folded = [word.casefold() for word in said]
+        variant = ""
+        for i in range(len(asked)):
+            for j in range(len(said)):
+                if i and j and _same_word(asked_folded[i - 1], said_folded[j - 1]):
+                    continue  # not where the shared words start
+                k = 0
+                while (
+                    i + k < len(asked)
+                    and j + k < len(said)
+                    and _same_word(asked_folded[i + k], said_folded[j + k])
+                ):
+                    k += 1
+                if k < VARIANT_SHARED_WORDS or i + k >= len(asked) or j + k >= len(said):
+                    continue
+                own, other = asked[i + k], said[j + k]
+                if not (_name_word(own, i + k) and _name_word(other, j + k)):
+                    continue
+                if not any(
+                    _name_word(said[j + t], j + t) or _name_word(asked[i + t], i + t) for t in range(k)
+                ):
+                    continue  # "khu vực ven biển Malindi" for "… ven biển Kenyas": no name shared, a part
+                if any(_same_word(own.casefold(), word) for word in said_folded):
+                    continue  # "Esch và Heinrich Voes" names the question's "Esch và Voes"
+                own_phrase = " ".join(asked_folded[i : i + k + 1])
+                if own_phrase in " ".join(said_folded) or _fills_asked_slot(asked_folded, said_folded, j):
+                    continue
+                variant = variant or " ".join(said[j : j + k + 1])
+        if not variant:
+            return ""
+        found = found or variant
+    return found
+
+
+def _fills_asked_slot(asked: Sequence[str], said: Sequence[str], at: int) -> bool:
+    """Whether ``said[at:]`` stands where the question asks: after the word its asking word follows.
+
+    "… thuộc huyện đảo Cát Hải" answers "Quần đảo Cát Bà thuộc huyện nào?" with another name that
+    shares "đảo Cát": it follows the question's "huyện".
+    """
+    heads = {asked[i - 1] for i, word in enumerate(asked) if i and word in _ASKING_ABOUT}
+    return any(word in heads for word in said[max(0, at - 2) : at])
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Whether two casefolded words are the same, or one letter apart from four letters on."""
+    return a == b or len(a) >= 4 and len(b) >= 4 and not a.isdigit() and _one_edit_apart(a, b)
 
 
 # A place holding wards, and the kinds of the wards it holds: its figures are its own.
@@ -1564,8 +1651,17 @@ def rank_passage_sentences(
 
     ``semantic_weight`` multiplies the ``semantic`` bonus.
     """
+    aliases = abbreviated_names(query, passages)
     ranked = [
-        cite.rank_sentences(query, passage.text, section_place_context(query, passage.text))
+        cite.rank_sentences(
+            query,
+            passage.text,
+            _joined_contexts(
+                section_place_context(query, passage.text),
+                subject_context(passage),
+                alias_context(aliases, passage.text),
+            ),
+        )
         for passage in passages
     ]
     if semantic is not None:
@@ -1577,6 +1673,107 @@ def rank_passage_sentences(
             ranked[i][j] = (score + semantic_weight * extra, start, end)
         ranked = [sorted(scored, key=lambda item: (-item[0], item[1])) for scored in ranked]
     return ranked
+
+
+# "Tổ chức Y tế Thế giới viết tắt WHO", "Ủy ban nhân dân (UBND)": a name, then its abbreviation.
+_ABBREVIATED = re.compile(
+    r"(?P<long>[^\n.,;:()]{3,80}?)\s*(?:\(\s*|,\s*)?(?:(?:viết|gọi) tắt(?:\s+là)?\s*:?\s*|\(\s*)"
+    r"(?P<short>[A-ZĐ][A-ZĐ0-9&]{1,9})\b"
+)
+# Words of an abbreviated name that a question must say in a row to be asking of it.
+ABBREVIATED_MIN_WORDS = 2
+_LONG_NAME_MAX_WORDS = 8
+
+
+def abbreviated_names(question: str, passages: Sequence[Passage]) -> list[tuple[str, str]]:
+    """(name, abbreviation) for each name the question says that the passages abbreviate, or spell out.
+
+    "Trụ sở của Tổ chức Y tế Thế giới đặt ở đâu?" is answered by "WHO có trụ sở đặt tại Geneva,
+    Thụy Sĩ", in an article that once writes "Tổ chức Y tế Thế giới viết tắt WHO" and "WHO" after
+    it; a question saying "UBND" asks of the "Ủy ban nhân dân" a report spells out once.
+    """
+    asked = f" {' '.join(syllables(question))} "
+    asked_acronyms = set(re.findall(r"\b[A-ZĐ][A-ZĐ0-9&]{1,9}\b", question))
+    pairs: list[tuple[str, str]] = []
+    for passage in passages:
+        for found in _ABBREVIATED.finditer(passage.text):
+            short = found.group("short")
+            words = found.group("long").split()[-_LONG_NAME_MAX_WORDS:]
+            if short in asked_acronyms:
+                pairs.append((" ".join(words), short))
+                continue
+            for size in range(len(words), ABBREVIATED_MIN_WORDS - 1, -1):
+                name = words[-size:]
+                if name[0][:1].isupper() and f" {' '.join(syllables(' '.join(name)))} " in asked:
+                    pairs.append((" ".join(name), short))
+                    break
+    return list(dict.fromkeys(pairs))
+
+
+def alias_context(pairs: Sequence[tuple[str, str]], text: str) -> Callable[[int, int], str] | None:
+    """A context of :func:`cite.rank_sentences`: a sentence saying one form of a name reads the other too.
+
+    ``pairs`` from :func:`abbreviated_names`; None without any.
+    """
+    if not pairs:
+        return None
+
+    def context(start: int, end: int) -> str:
+        sentence = text[start:end]
+        said = f" {' '.join(syllables(sentence))} "
+        other_forms = []
+        for name, short in pairs:
+            says_short = re.search(rf"\b{re.escape(short)}\b", sentence) is not None
+            says_name = f" {' '.join(syllables(name))} " in said
+            if says_short != says_name:
+                other_forms.append(name if says_short else short)
+        return " ".join(other_forms)
+
+    return context
+
+
+# A title of at most this many words names what its document is about ("Quốc lộ 1a", "Trần Tiến").
+SUBJECT_TITLE_MAX_WORDS = 6
+# Words standing for what a sentence goes on about, within its first few words ("Nó kết thúc …",
+# "Năm 1950 ông phụ trách …"); not before a name ("ông Nguyễn Văn A", "Bà Rịa").
+_REFERRING_WORDS = frozenset("nó ông bà họ ngài chúng".split())
+_REFERRING_WITHIN = 4
+
+
+def subject_context(passage: Passage) -> Callable[[int, int], str] | None:
+    """The passage's short title, for its sentences whose subject is a pronoun (:func:`cite.rank_sentences`).
+
+    "Nó kết thúc tại Đất Mũi … với tổng chiều dài 2360 km." answers "Quốc lộ 1A dài bao nhiêu
+    km?" in the article "Quốc lộ 1a", which it never names; "Chiều dài toàn tuyến Quốc lộ 1D
+    là 35 km" names "Quốc lộ" and was shown instead. None for a long title (a report's heading,
+    a paragraph's first words), which says more than its subject.
+    """
+    title = " ".join(passage.title.split())
+    if not title or len(title.split()) > SUBJECT_TITLE_MAX_WORDS:
+        return None
+
+    def context(start: int, end: int) -> str:
+        words = passage.text[start:end].split()[: _REFERRING_WITHIN + 1]
+        for i, word in enumerate(words[:_REFERRING_WITHIN]):
+            core = word.strip(EDGE_PUNCT)
+            following = words[i + 1].strip(EDGE_PUNCT) if i + 1 < len(words) else ""
+            if core.lower() in _REFERRING_WORDS and not following[:1].isupper():
+                return title
+        return ""
+
+    return context
+
+
+def _joined_contexts(
+    *contexts: Callable[[int, int], str] | None,
+) -> Callable[[int, int], str] | None:
+    """One context of :func:`cite.rank_sentences` giving the words of all of ``contexts``."""
+    given = [context for context in contexts if context is not None]
+    if not given:
+        return None
+    if len(given) == 1:
+        return given[0]
+    return lambda start, end: " ".join(filter(None, (context(start, end) for context in given)))
 
 
 def select_excerpts(
@@ -1707,10 +1904,11 @@ def name_phrases(question: str) -> list[str]:
             names.append(" ".join(run))
             run.clear()
 
-    for i, word in enumerate(question.split()):
+    words = question.split()
+    for i, word in enumerate(words):
         core = word.strip(EDGE_PUNCT)
-        if not (i and core[:1].isupper() and not core.isupper()):
-            close_run()
+        if not (i and core[:1].isupper() and not core.isupper()) or _directs(words, i):
+            close_run()  # "Phía Tây Vị Thanh giáp huyện nào?": a direction, then the name
             continue
         if word.lstrip(EDGE_PUNCT) != word:
             close_run()  # an opening quote or bracket starts another name
@@ -1720,6 +1918,19 @@ def name_phrases(question: str) -> list[str]:
             close_run()  # "Chẩn," ends the name, and so does "Warsaw's" ("Warsaw's Old Town")
     close_run()
     return names
+
+
+def _directs(words: Sequence[str], i: int) -> bool:
+    """Whether ``words[i]`` is a direction after "phía" / "hướng" ("phía Tây", "hướng Đông Nam")."""
+    if words[i].strip(EDGE_PUNCT) not in _DIRECTIONS:
+        return False
+    before = [word.strip(EDGE_PUNCT).lower() for word in words[max(0, i - 2) : i]]
+    return bool(before) and (
+        before[-1] in ("phía", "hướng")
+        or len(before) == 2
+        and before[0] in ("phía", "hướng")
+        and before[1].capitalize() in _DIRECTIONS
+    )
 
 
 def names_a_person(span: str) -> bool:
@@ -2778,6 +2989,14 @@ def _graft(
     whole section ("phường Phù Chẩn").
     """
     named = {word for name in name_phrases(question) for word in cite.exact_words(name)}
+    # A short title names what its whole document is about ("Thương hàn"): "Bệnh lây lan nhiều
+    # nhất ở lớp trẻ em 5 - 19 tuổi" need not say "bệnh thương hàn" for the answer to restate it.
+    named |= {
+        word
+        for passage, _, _ in sources
+        if len(passage.title.split()) <= SUBJECT_TITLE_MAX_WORDS
+        for word in cite.exact_words(passage.title)
+    }
 
     def content_pairs(text: str) -> set[str]:
         return {
@@ -2843,6 +3062,9 @@ def asked_measure(question: str) -> str:
     if detect_language(question) != "vi" or counted_words(question) or not _ASKS_HOW_MUCH.search(question):
         return ""
     head: list[str] = []
+    opening = question.split()[:2]
+    if len(opening) == 2 and opening[1][:1].isupper():
+        return ""  # "Phù Chẩn có tỷ lệ hộ nghèo bao nhiêu?" opens with a name
     for position, word in enumerate(question.split()):
         core = word.strip(EDGE_PUNCT)
         lowered = core.lower()
@@ -2907,21 +3129,30 @@ _FIGURE_OR_SHARE = re.compile(r"\d[\d.,]*(?:/\d[\d.,]*)*")
 _CODE_GOES_ON = re.compile(r"[/\-–]\w")
 
 
-def _figure_counts_asked_noun(raw: str, question: str) -> bool:
+def _figure_counts_asked_noun(raw: str, question: str, quotes: Sequence[str] = ()) -> bool:
     """Whether a copied figure counts the noun a Vietnamese "bao nhiêu …" question counts, or says no noun.
 
     "78 kỹ sư, cử nhân" does not count "nhân viên" (the sentence's "377 cán bộ công nhân viên"
     does), nor "500 giường" "trường đại học", nor "98/2008/NĐ-CP" (a decree's number) "phường".
-    A bare figure passes; measures ("bao nhiêu km", "phần trăm") are left to
-    :func:`figure_in_other_unit`, whose units are abbreviated ("2700 m").
+    A figure copied bare is read in the cited sentence (one of ``quotes``) holding it: "Một" of
+    "… là một trong 2 huyện …" counts no "xã"; one found in none passes. Measures ("bao nhiêu
+    km", "phần trăm") are left to :func:`figure_in_other_unit`, whose units are abbreviated ("2700 m").
     """
     nouns = counted_words(question)
-    if detect_language(question) != "vi" or not nouns or nouns[0] in _MEASURE_UNITS or nouns[0] == "phần":
+    if detect_language(question) != "vi" or not nouns or nouns[0] == "phần":
         return True
+    if nouns[0] in _MEASURE_UNITS:
+        # "bao nhiêu km bờ biển": "122 km, trong đó … 34 km đường bờ biển" measures no coast at
+        # 122; "nước mắm … đạt 8 triệu lít/năm" measures the "lít nước mắm" asked, named before it.
+        unit, nouns = nouns[0], nouns[1:]
+        if len(nouns) < 2 or not _another_figure_measures(quotes, unit, nouns[:2], raw):
+            return True
     wanted = nouns[1:2] if nouns[0] in _CLASSIFIERS and len(nouns) > 1 else nouns[:2]
     figures = 0
     for text, _ in cite.span_parts(raw) or []:
         figure = _FIGURE_OR_SHARE.search(text)
+        if figure is None and text.split() and is_number_word(text.split()[0].strip(EDGE_PUNCT)):
+            figure = re.match(r"\s*\S+", text)  # "một", "hai": a figure written as a word
         if figure is None:
             continue
         figures += 1
@@ -2929,9 +3160,30 @@ def _figure_counts_asked_noun(raw: str, question: str) -> bool:
         if _CODE_GOES_ON.match(rest) or figure.group(0).count("/") > 1:
             continue
         after = syllables(rest.lower())[:6]
+        if not any(after[i : i + len(wanted)] == wanted for i in range(len(after))):
+            after = (after + _words_after(text.strip(), quotes))[:6]  # "34 km" of "34 km đường bờ biển"
         if not after or any(after[i : i + len(wanted)] == wanted for i in range(len(after))):
             return True
     return not figures
+
+
+def _another_figure_measures(quotes: Sequence[str], unit: str, noun: Sequence[str], raw: str) -> bool:
+    """Whether a quote holds a figure not in ``raw`` in ``unit``, ``noun`` after it: "34 km đường bờ biển"."""
+    copied = {match.group(0) for match in _FIGURE_OR_SHARE.finditer(raw)}
+    pattern = re.compile(
+        rf"(\d[\d.,]*)\s*{re.escape(unit)}\s+(?:\S+\s+){{0,2}}?{re.escape(' '.join(noun))}(?!\w)",
+        re.IGNORECASE,
+    )
+    return any(match.group(1) not in copied for quote in quotes for match in pattern.finditer(quote))
+
+
+def _words_after(phrase: str, quotes: Sequence[str]) -> list[str]:
+    """The syllables after ``phrase`` (whole words) in the first of ``quotes`` holding it; [] if none does."""
+    for quote in quotes:
+        found = re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", quote, re.IGNORECASE)
+        if found:
+            return syllables(quote[found.end() :].lower())[:6]
+    return []
 
 
 _YEARS_OF_LIFE = r"\s*(\d{3,4})\s*[-–]\s*(\d{3,4})\s*"
@@ -3100,7 +3352,7 @@ _ENDS_SENTENCE = re.compile(r"\.\s*(?:\[\d+(?:\s*,\s*\d+)*\]\s*)*$|\]\s*\.\s*$")
 # Where a copied phrase runs on into another clause: a comma, or for a date an opening bracket
 # ("1992 (bây giờ là TFEU …"); a figure's bracket may hold the asked share ("11.698 (7,4%) hộ").
 _CLAUSE_AFTER_COPY = re.compile(r",\s")
-_CLAUSE_AFTER_DATE = re.compile(r",\s|\s\(")
+_CLAUSE_AFTER_DATE = re.compile(r",\s|\s\(|\slà\s")  # "2 tháng 10 là ngày chính thức khánh"
 
 
 def before_cut_off_clause(span_answer: str, kind: str | None, cap_words: int) -> str:
@@ -3175,6 +3427,37 @@ def _tells_of_event(question: str, sentences: Sequence[str]) -> bool:
     }
     event = set(cite.content_tokens(question)) - names - _WHEN_WORDS
     return not event or any(event & set(cite.tokens(sentence)) for sentence in sentences)
+
+
+# Syllables of a date question that say when, not what happened.
+_EVENT_LEFT_OUT = frozenset("được đã bị vào năm nào khi ngày tháng bao giờ lúc thời gian từ ai".split())
+
+
+def event_phrases(question: str) -> list[str]:
+    """The two-syllable words of what a date or person question says: "thành lập" of "… thành lập năm nào?".
+
+    Runs of two lower-case syllables (the first word's capital aside), neither a name, a function
+    word or a word of asking ("anh ruột" of "Anh ruột của Trần Tiến là ai?"). Only Vietnamese;
+    none for a question whose event is one syllable.
+    """
+    if detect_language(question) != "vi":
+        return []
+    words = [word.strip(EDGE_PUNCT) for word in question.split()]
+    if len(words) > 1 and words[1].islower():
+        words[0] = words[0].lower()  # "Anh ruột của Trần Tiến là ai?": capitalised as the first word
+    phrases = []
+    for i in range(len(words) - 1):
+        pair = words[i : i + 2]
+        if all(
+            word
+            and word.islower()
+            and word.isalpha()
+            and word not in _EVENT_LEFT_OUT
+            and word not in _RESTATING_FUNCTION_WORDS
+            for word in pair
+        ):
+            phrases.append(" ".join(pair))
+    return phrases
 
 
 def _copied_place(raw: str, copied: Sequence[cite.Citation]) -> bool:
@@ -4345,7 +4628,9 @@ class Assistant:
                 answer.evidence["holder_of_copied_post"] = 1.0
             elif span_kind == "quantity" and not (
                 _figure_in_asked_unit(raw, answer.standalone_question or question)
-                and _figure_counts_asked_noun(raw, answer.standalone_question or question)
+                and _figure_counts_asked_noun(
+                    raw, answer.standalone_question or question, [citation.quote for citation in copied]
+                )
             ):
                 # "Dân số của Thủ Dầu Một năm 2014 là bao nhiêu?" copied "14 đơn vị hành chính" from the
                 # sentence that also holds "271.165 người", "… có bao nhiêu nhân viên?" "78 kỹ sư" from
@@ -4507,6 +4792,21 @@ class Assistant:
         unit = figure_in_other_unit(answer.standalone_question or question, answer.answer, cited_sentences)
         if unit:
             return self._refuse(answer, passages, started, f"the answer's figure counts {unit}")
+        # Across languages, the translation says the question's names as the passages do.
+        said_as_passages = (
+            translation if in_other_language(language, passages) else answer.standalone_question or question
+        )
+        variant = (
+            ""  # a person's post is checked against the cited text by its own rules
+            if not said_as_passages or asked_kind(answer.standalone_question or question) == "person"
+            else cited_name_variant(
+                said_as_passages, list(_cited_sentences(passages, answer.citations, before=0))
+            )
+        )
+        if variant:
+            return self._quote_or_refuse(
+                answer, passages, question, "", language, started, f"the cited text is about {variant}"
+            )
         if span and answer.citations:
             asked = answer.standalone_question or question
             if is_echo(cite.strip_markers(answer.answer), asked):
@@ -4556,6 +4856,17 @@ class Assistant:
                 )
                 if elsewhere:
                     return self._refuse(answer, passages, started, f"the quoted text is about {elsewhere}")
+                variant = cited_name_variant(answer.standalone_question or question, [extractive[1][0].quote])
+                if variant:
+                    return self._quote_or_refuse(
+                        answer,
+                        passages,
+                        question,
+                        raw,
+                        language,
+                        started,
+                        f"the quoted text is about {variant}",
+                    )
                 unnamed_kind = asked_place_kind(answer.standalone_question or question)
                 if unnamed_kind and not place_mentions(unnamed_kind, extractive[1][0].quote):
                     # "Thành phố Từ Sơn thuộc tỉnh nào?" was answered "… thuộc tỉnh Hà Nội", which no
@@ -4582,6 +4893,13 @@ class Assistant:
             return quoted
         if not cross_lingual and not in_other_language(language, passages):
             self._quote_restating_sentence(answer, passages, asked, language)
+            untold = (
+                ""
+                if answer.evidence.get("restated_question")
+                else self._quote_sentence_of_asked(answer, passages, asked, language)
+            )
+            if untold:
+                return self._refuse(answer, passages, started, untold)
         if answer.verified and answer.answer == model_text:
             answer.answer = short_answer(answer.answer, asked)
             if answer.answer == model_text:
@@ -4646,6 +4964,8 @@ class Assistant:
             extractive = self._extractive(asked, raw, passages, language, min_question_rank=min_rank)
             if self._names_the_quote_lacks(extractive, asked, passages, raw):
                 extractive = None
+            if extractive is not None and cited_name_variant(asked, [extractive[1][0].quote]):
+                extractive = None  # "Quốc lộ 1D …" quoted for "Quốc lộ 1A …"
             document_text = self._index.document_text if self._index is not None else None
             if extractive is not None and cited_place_elsewhere(asked, extractive[1], document_text):
                 # "Thu nhập … ở Hương Mạc là bao nhiêu?" is not answered by Phù Chẩn's figure.
@@ -4859,6 +5179,77 @@ class Assistant:
         answer.answer, answer.citations = self._model_words_or_quote(quoted, "", question, answer, passages)
         answer.verified = True
         answer.evidence[evidence] = 1.0
+
+    def _quote_sentence_of_asked(
+        self, answer: Answer, passages: Sequence[Passage], question: str, language: str
+    ) -> str:
+        """Quote the passage sentence telling what a figure or date question asks of, when no cited one does.
+
+        "Lượng mưa trung bình năm ở Đắk Nông là bao nhiêu?" was answered "1.982 mét [2]", the
+        height of its highest peak, though "Lượng mưa trung bình năm 2.513 mm." was shown; and
+        "Trường Đại học Thương mại được thành lập năm nào?" "Năm 1994 [1]", from "Năm 1994, Trường
+        đổi tên thành …", beside "Trường được thành lập năm 1960 …". A figure question's measure
+        (:func:`asked_measure`, named as :func:`names_measure` reads it) or a date question's
+        event (:func:`event_phrases`: "thành lập") that no cited sentence tells of, while a passage
+        sentence tells of it with a word of the asked kind, gets that sentence (the best for the
+        question) of the cited document, read for its phrase as a fallback quote is
+        (:meth:`_model_words_or_quote`). With no such sentence, a figure question is refused (the
+        reason is returned, else ""): "1.730 km" is no "giá vé".
+        """
+        kind = asked_kind(question)
+        if self.fallback != "extractive" or not answer.citations or answer.refused:
+            return ""
+        if kind == "quantity" and asked_measure(question):
+
+            def tells(sentence: str) -> bool:
+                return names_measure(sentence, question)
+        elif kind in ("time", "person") and event_phrases(question):
+            phrases = event_phrases(question)
+
+            def tells(sentence: str) -> bool:
+                return any(holds_phrase(sentence, phrase) for phrase in phrases)
+        else:
+            return ""
+        if any(tells(sentence) for sentence in _cited_sentences(passages, answer.citations, before=0)):
+            return ""
+        filters = answer_start_filters(question)
+        if not filters:
+            return ""
+        best: tuple[float, Passage, int, int] | None = None
+        # Only the cited document's: "Victoria … được Quốc hội Anh thông qua …" (another passage)
+        # does not date "Đạo luật Quốc tịch Anh", which the cited "… năm 1981" names without a verb.
+        cited_documents = {citation.doc_id for citation in answer.citations}
+        for passage, scored in zip(passages, rank_passage_sentences(question, passages), strict=True):
+            if passage.doc_id not in cited_documents:
+                continue
+            for score, start, end in scored:
+                sentence = passage.text[start:end]
+                if (
+                    score > 0
+                    and (best is None or score > best[0])
+                    and tells(sentence)
+                    and (
+                        names_someone_else(sentence, question)
+                        if kind == "person"
+                        else starting_words(sentence, filters[-1])
+                    )
+                    and not cited_name_variant(question, [sentence])
+                    # "Đại hội đồng Virginia thông qua đạo luật …" passes no South African law
+                    and writes_question_names(question, f"{passage.title}\n{passage.text}")
+                ):
+                    best = (score, passage, start, end)
+        if best is None:
+            return f"no passage sentence names {asked_measure(question)}" if kind == "quantity" else ""
+        _, passage, start, end = best
+        quoted = (
+            f"{restated_note_for(language)} “{passage.text[start:end]}” [{passage.n}]",
+            [self._cite_span(passage, start, end)],
+        )
+        logger.info("no cited sentence tells what %r asks of: quoting another", question[:80])
+        answer.answer, answer.citations = self._model_words_or_quote(quoted, "", question, answer, passages)
+        answer.verified = True
+        answer.evidence["sentence_of_asked"] = 1.0
+        return ""
 
     def _restated_subject(
         self, question: str, passages: Sequence[Passage], raw: str

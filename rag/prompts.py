@@ -466,6 +466,8 @@ _NUMBER_WORDS = frozenset(
     "one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
     "hundred hundreds thousand thousands million millions billion dozen dozens".split()
 )
+# ... and "một" before these is "some": "một số", "một vài".
+_SOME_WORDS = frozenset("số vài ít trong".split())  # and "một trong 2 huyện": one of them
 # ... but "năm" before a magnitude is five: "năm triệu", "năm mươi", "năm trăm".
 MAGNITUDE_WORDS = frozenset("mươi chục trăm nghìn ngàn triệu tỷ tỉ".split())
 # Words that make a figure approximate or a bound, and their English: "đạt gần 53 triệu đồng" is
@@ -492,6 +494,8 @@ DECADE_YEAR = r"1[0-9]{2}0|20[0-9]0"
 def is_number_word(word: str, following: str = "") -> bool:
     """Whether ``word`` is a number written as a word ("hai"; "năm" only in "năm triệu" and the like)."""
     lowered = word.lower()
+    if lowered == "một" and following.lower() in _SOME_WORDS:
+        return False  # "một số tên xã", "một vài": some, not one
     return lowered in _NUMBER_WORDS or (lowered == "năm" and following.lower() in MAGNITUDE_WORDS)
 
 
@@ -899,6 +903,7 @@ def answer_start_filter(question: str, also_asked: str = "") -> Callable[..., bo
             # "nhiều thứ 5" ranks: no answer to "How much damage did Katrina cause?"
             and (ranks or previous.lower() not in _RANK_WORDS)
             and not (word.lower() == "tỷ" and following.lower() == "lệ")  # "tỷ lệ" is a rate
+            and not _in_date(word, previous)  # the "10" of "2 tháng 10" is a month
         )
     if kind == "time" and asks_year(question):
         return lambda word, following="", previous="": _YEAR.match(word) is not None
@@ -923,6 +928,14 @@ def answer_start_filter(question: str, also_asked: str = "") -> Callable[..., bo
     if kind == "person":
         return lambda word, following="", previous="": word[:1].isupper() and new_word(word)
     return lambda word, following="", previous="": new_word(word)
+
+
+def _in_date(word: str, previous: str = "") -> bool:
+    """Whether ``word`` is the day or month of a date: "ngày 2", the "10" of "2 tháng 10".
+
+    (The "2" goes before a unit of time, which a count is not unless the question asks how long.)
+    """
+    return word.isdigit() and int(word) <= 31 and previous.lower() in ("ngày", "tháng", "mùng", "mồng")
 
 
 def _continues_number(previous: str, word: str = "") -> bool:

@@ -244,6 +244,7 @@ def short_answer(answer: str, question: str) -> str:
     first = _past_asking_phrase(words, first, last, question_words)
     question_pairs = frozenset(zip(question_words, question_words[1:], strict=False))
     last = _name_end(sentence, words, repeated, last, question_pairs)
+    first = _name_start(sentence, words, first, question_pairs)
     negated = [i for i, (_, _, word) in enumerate(words) if word in _NEGATIONS - set(question_words)]
     if asks_why:
         negated = [i for i in negated if i < first]  # a reason may say "không"; it is all kept
@@ -336,6 +337,16 @@ def _name_end(
     ):
         last += 1
     return last
+
+
+def _name_start(sentence: str, words: Words, first: int, question_pairs: frozenset[tuple[str, str]]) -> int:
+    """``first``, moved back to the start of a name it starts inside: "Cát | Hải" (the question's "Cát Bà").
+
+    Not past two words the question says together: they are its own name.
+    """
+    while _in_name(sentence, words, first) and (words[first - 1][2], words[first][2]) not in question_pairs:
+        first -= 1
+    return first
 
 
 def _past_asking_phrase(words: Words, first: int, last: int, question_words: list[str]) -> int:

@@ -759,3 +759,9 @@ def test_how_is_asked_by_nhu_the_nao_not_a_noun_before_nao():
         "Việc khai trương Chợ Grainger được ghi lại trong Phòng trưng bày Nghệ thuật Laing như thế nào?"
     )
     assert slot_filler(answer, question, answered=True) is None
+
+
+def test_an_answer_starting_inside_a_name_takes_the_whole_name():
+    # Live over Wikipedia's Cát Bà: "Hải, thành phố Hải Phòng [1]" (the question says "Cát Bà").
+    answer = "Quần đảo Cát Bà thuộc huyện đảo Cát Hải, thành phố Hải Phòng [1]."
+    assert short_answer(answer, "Quần đảo Cát Bà thuộc huyện nào?").startswith("Cát Hải")
