@@ -5721,7 +5721,9 @@ def test_a_figure_in_the_asked_unit_must_measure_the_noun_asked_after_it():
     assert _figure_counts_asked_noun("20 km [1]", "Đường dài bao nhiêu km?", ["Đường dài 20 km."])
     # the noun named before the figure, and no other figure in the unit measuring it: the figure stands
     output = "Đến nay, nước mắm Phú Quốc đã đạt 8 triệu lít/năm."
-    assert _figure_counts_asked_noun("8 triệu lít/năm [1]", "Phú Quốc sản xuất bao nhiêu lít nước mắm?", [output])
+    assert _figure_counts_asked_noun(
+        "8 triệu lít/năm [1]", "Phú Quốc sản xuất bao nhiêu lít nước mắm?", [output]
+    )
 
 
 def test_a_date_copied_on_into_its_sentence_is_cut_before_la():
@@ -5730,3 +5732,23 @@ def test_a_date_copied_on_into_its_sentence_is_cut_before_la():
     # Live over Wikipedia's Đường sắt Bắc Nam: "2 tháng 10 là ngày chính thức khánh [1]".
     assert before_cut_off_clause("2 tháng 10 là ngày chính thức khánh [1]", "time", 8) == "2 tháng 10 [1]"
     assert before_cut_off_clause("2 tháng 10 là ngày [1]", "time", 8) == "2 tháng 10 là ngày [1]"  # not cut
+
+
+def test_a_cited_claim_said_again_is_left_out_and_a_former_holder_is_no_relation_sentence():
+    from pipeline_fakes import DOC_ID
+
+    from rag.pipeline import without_repeated_claims
+
+    # Live over Wikipedia's Tiến quân ca: "[1] Báo Độc Lập [2] Báo Độc Lập [3] Báo Độc Lập …" came
+    # out "Báo Độc Lập [1]" four times.
+    assert without_repeated_claims("Báo Độc Lập [1] Báo Độc Lập [1] Báo Độc Lập [1]") == "Báo Độc Lập [1]"
+    assert without_repeated_claims("Hà Nội [1]; Hải Phòng [2]") == "Hà Nội [1]; Hải Phòng [2]"
+    # Live over Wikipedia's Trường Đại học Thương mại: a former rector quoted for "hiệu trưởng hiện nay".
+    former = "GS.TS. Nguyễn Thị Doan: nguyên Phó Chủ tịch nước, nguyên hiệu trưởng nhà trường."
+    other = "PGS.TS. Đinh Văn Thành: Viện trưởng Viện Nghiên cứu Thương mại."
+    text = f"{former} {other}"
+    shown = [Passage(1, DOC_ID, "Trường Đại học Thương mại", text, 0, len(text), ("c1",), 1.0)]
+    raw = "PGS.TS. Đinh Văn Thành: Viện trưởng [1]"
+    assistant, _, _ = make_assistant(shown, text, [raw] * 3, supports_grammar=True, dense=[0.9])
+    answer = assistant.ask("Ai là hiệu trưởng hiện nay của Trường Đại học Thương mại?")
+    assert "Nguyễn Thị Doan" not in answer.answer and "sentence_of_asked" not in answer.evidence
