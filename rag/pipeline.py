@@ -5209,18 +5209,20 @@ class Assistant:
     def _quote_sentence_of_asked(
         self, answer: Answer, passages: Sequence[Passage], question: str, language: str
     ) -> str:
-        """Quote the passage sentence telling what a figure or date question asks of, when no cited one does.
+        """Quote the sentence telling what a figure, date or person question asks of, when no cited one does.
 
         "Lượng mưa trung bình năm ở Đắk Nông là bao nhiêu?" was answered "1.982 mét [2]", the
-        height of its highest peak, though "Lượng mưa trung bình năm 2.513 mm." was shown; and
+        height of its highest peak, though "Lượng mưa trung bình năm 2.513 mm." was shown;
         "Trường Đại học Thương mại được thành lập năm nào?" "Năm 1994 [1]", from "Năm 1994, Trường
-        đổi tên thành …", beside "Trường được thành lập năm 1960 …". A figure question's measure
-        (:func:`asked_measure`, named as :func:`names_measure` reads it) or a date question's
-        event (:func:`event_phrases`: "thành lập") that no cited sentence tells of, while a passage
-        sentence tells of it with a word of the asked kind, gets that sentence (the best for the
-        question) of the cited document, read for its phrase as a fallback quote is
-        (:meth:`_model_words_or_quote`). With no such sentence, a figure question is refused (the
-        reason is returned, else ""): "1.730 km" is no "giá vé".
+        đổi tên thành …", beside "Trường được thành lập năm 1960 …"; "Anh ruột của Trần Tiến là
+        ai?" "Nguyễn Văn Linh [2]". A figure question's measure (:func:`asked_measure`, named as
+        :func:`names_measure` reads it), or a date or person question's event or relation
+        (:func:`event_phrases`: "thành lập", "anh ruột"; not said of a "nguyên / cựu" holder), that
+        no cited sentence tells of, while a sentence of the cited document tells of it with a
+        word of the asked kind (a new name for a person), gets the best such sentence for the
+        question, read for its phrase as a fallback quote is (:meth:`_model_words_or_quote`).
+        With no such sentence, a figure question is refused (the reason is returned, else ""):
+        "1.730 km" is no "giá vé".
         """
         kind = asked_kind(question)
         if self.fallback != "extractive" or not answer.citations or answer.refused:

@@ -579,3 +579,22 @@ def test_vietnamese_names_of_a_claim_in_english_must_stand_in_the_span(claim, un
 
     question = "What breakthroughs did Từ Sơn choose in 2021?"
     assert vietnamese_names_unseen(claim, question, span_features(SPAN_ON_TU_SON)) == unseen
+
+
+def test_a_claims_unsupported_markers_are_dropped_beside_a_supporting_one_but_not_across_languages():
+    # Live over Wikipedia's Vị Thanh: "… khi tỉnh Hậu Giang được tái lập. [1] [2] [3] [4]" kept three
+    # markers of passages (Cát Bà's UNESCO title among them) that say nothing of it.
+    built = "Năm 1998, Internet2 xây dựng mạng Abilene để kết nối các trường."
+    other = "Trường đại học ở Hoa Kỳ hợp tác với nhau."
+    shown = [
+        Passage(1, "d", "Internet2", built, 0, len(built), ("c1",), 1.0),
+        Passage(2, "e", "Hoa Kỳ", other, 0, len(other), ("c2",), 1.0),
+    ]
+    same = resolve(
+        "Năm 1998, Internet2 xây dựng mạng Abilene [1][2].", shown, question="Abilene ra đời năm nào?"
+    )
+    assert same.text == "Năm 1998, Internet2 xây dựng mạng Abilene [1]."
+    assert [(c.n, c.verified) for c in same.citations] == [(1, True)]
+    # An English claim is checked by its figures and names alone: the other marker stays, flagged.
+    across = resolve("Abilene was built in 1998 [1][2].", shown, question="When?", answer_language="en")
+    assert [(c.n, c.verified) for c in across.citations] == [(1, True), (2, False)]
