@@ -598,3 +598,17 @@ def test_a_claims_unsupported_markers_are_dropped_beside_a_supporting_one_but_no
     # An English claim is checked by its figures and names alone: the other marker stays, flagged.
     across = resolve("Abilene was built in 1998 [1][2].", shown, question="When?", answer_language="en")
     assert [(c.n, c.verified) for c in across.citations] == [(1, True), (2, False)]
+
+
+def test_a_sentence_giving_another_figure_is_no_complement_of_a_claim():
+    # Live over Wikipedia's Rạch Giá and Đắk Nông: "Khoảng 245 km về hướng Tây Nam [1][3]", [3] being
+    # Đắk Nông's "… cách thành phố Hồ Chí Minh khoảng 250 km", which shares "Minh khoảng".
+    city = "Rạch Giá cách Thành phố Hồ Chí Minh 245 km về hướng Tây Nam, cách Cần Thơ 116 km về hướng Tây."
+    province = "Trung tâm tỉnh Đắk Nông nằm cách thành phố Hồ Chí Minh khoảng 250 km về phía nam."
+    shown = [
+        Passage(1, "d", "Rạch Giá", city, 0, len(city), ("c1",), 1.0),
+        Passage(3, "e", "Đắk Nông", province, 0, len(province), ("c3",), 1.0),
+    ]
+    claim = "Rạch Giá cách Thành phố Hồ Chí Minh khoảng 245 km về hướng Tây Nam [1]."
+    resolved = resolve(claim, shown, question="Rạch Giá cách Thành phố Hồ Chí Minh bao xa?")
+    assert [citation.n for citation in resolved.citations] == [1]
