@@ -4906,6 +4906,16 @@ class Assistant:
         checked = [citation for citation in answer.citations if citation.verified]
         asked = answer.standalone_question or question
         other_years = years_not_cited(asked, checked, document_text)
+        recited = self._sentence_with_years(answer, passages, asked, other_years) if other_years else None
+        if recited is not None:
+            # "Trường Đại học Thương mại thành lập cơ sở Hà Nam [3]" for "Năm 2015 … thành lập cơ sở
+            # nào?" cited the campus's description; "Năm 2015, Trường thành lập cơ sở Hà Nam." says it.
+            passage, start, end = recited
+            answer.answer = f"{cite.strip_markers(answer.answer).strip().rstrip('.')} [{passage.n}]"
+            answer.citations = [self._cite_span(passage, start, end)]
+            answer.evidence["recited_with_year"] = 1.0
+            model_text = answer.answer  # still the model's words: cut to what they add, as any
+            other_years = []
         if other_years:
             # The passages may still hold the year: the sentence best answering the question is
             # quoted when it (or its neighbour) names the year, else the question is refused.
@@ -5205,6 +5215,33 @@ class Assistant:
         answer.answer, answer.citations = self._model_words_or_quote(quoted, "", question, answer, passages)
         answer.verified = True
         answer.evidence[evidence] = 1.0
+
+    def _sentence_with_years(
+        self, answer: Answer, passages: Sequence[Passage], question: str, years: Sequence[str]
+    ) -> tuple[Passage, int, int] | None:
+        """The one shown sentence holding the asked ``years`` and every word a one-claim answer adds, or None.
+
+        Only for an answer of one cited claim in the passages' language, adding at least one
+        word to the question: "Hà Nam" of "… thành lập cơ sở Hà Nam".
+        """
+        claims = cite.span_parts(answer.answer) or []
+        text = cite.strip_markers(answer.answer).strip()
+        if len(claims) > 1 or answer.answer.count("[") != 1 or in_other_language(answer.language, passages):
+            return None
+        asked = set(syllables(question))
+        added = [
+            word for word in syllables(text) if word not in asked and word not in _RESTATING_FUNCTION_WORDS
+        ]
+        if not added:
+            return None
+        found = [
+            (passage, start, end)
+            for passage in passages
+            for start, end in cite.full_sentences(passage.text)
+            if all(year in passage.text[start:end] for year in years)
+            and set(added) <= set(syllables(passage.text[start:end]))
+        ]
+        return found[0] if len(found) == 1 else None
 
     def _quote_sentence_of_asked(
         self, answer: Answer, passages: Sequence[Passage], question: str, language: str

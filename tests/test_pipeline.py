@@ -5757,3 +5757,29 @@ def test_a_cited_claim_said_again_is_left_out_and_a_former_holder_is_no_relation
     assistant, _, _ = make_assistant(shown, text, [raw] * 3, supports_grammar=True, dense=[0.9])
     answer = assistant.ask("Ai là hiệu trưởng hiện nay của Trường Đại học Thương mại?")
     assert "Nguyễn Thị Doan" not in answer.answer and "sentence_of_asked" not in answer.evidence
+
+
+def test_an_answer_cited_away_from_the_asked_year_is_cited_to_the_sentence_holding_both():
+    from pipeline_fakes import DOC_ID
+
+    # Live over Wikipedia's Trường Đại học Thương mại: the model's right "… thành lập cơ sở Hà Nam [3]"
+    # cited the campus's description, was found not to be about 2015, and refused.
+    founded = (
+        "Năm 1994, Trường đổi tên thành Trường Đại học Thương mại. Năm 2015, Trường thành lập cơ sở Hà Nam."
+    )
+    campus = "Cơ sở Hà Nam của Trường Đại học Thương mại có tổng diện tích 500.000m2."
+    between = "Trường có 14 khoa. Thư viện có 150 chỗ ngồi."
+    text = f"{founded}\n\n{between}\n\n{campus}"
+    at = text.index(campus)
+    shown = [
+        Passage(1, DOC_ID, "Trường Đại học Thương mại", founded, 0, len(founded), ("c1",), 1.0),
+        Passage(2, DOC_ID, "Trường Đại học Thương mại", campus, at, len(text), ("c2",), 0.9),
+    ]
+    model = "Trường Đại học Thương mại thành lập cơ sở Hà Nam [2]."
+    assistant, _, _ = make_assistant(shown, text, [model] * 3, dense=[0.9, 0.85])
+    answer = assistant.ask("Năm 2015 Trường Đại học Thương mại thành lập cơ sở nào?")
+    assert (
+        not answer.refused and "Hà Nam" in answer.answer and answer.evidence.get("recited_with_year") == 1.0
+    )
+    (citation,) = answer.citations
+    assert citation.n == 1 and citation.quote == "Năm 2015, Trường thành lập cơ sở Hà Nam."
