@@ -36,6 +36,7 @@ from rag.prompts import (
 )
 from rag.readers import ends_abbreviation
 from rag.readers import split_sentences as reader_sentences
+from rag.translate import numbers as written_numbers
 from rag.types import Chunk, Citation, Passage
 
 logger = logging.getLogger(__name__)
@@ -1182,7 +1183,7 @@ def complement_span(claim_text: str, question: str, match: Match, matcher: _Pass
     }
     if not missing:
         return None
-    claimed = _figures(claim_text)
+    claimed = written_numbers(claim_text)
     best: tuple[int, Match] | None = None
     for n, other in matcher.passages.items():
         if matcher.cross_lingual[n]:
@@ -1190,7 +1191,7 @@ def complement_span(claim_text: str, question: str, match: Match, matcher: _Pass
         for start, end in split_sentences(other.text):
             if n == match.n and start < match.end and end > match.start:
                 continue  # inside the span already cited
-            figures = _figures(other.text[start:end])
+            figures = written_numbers(other.text[start:end])
             if claimed and figures and not claimed & figures:
                 # "… cách thành phố Hồ Chí Minh khoảng 250 km" shares "Minh khoảng" with "Rạch Giá
                 # cách Thành phố Hồ Chí Minh khoảng 245 km": another place's distance, no source.
@@ -1199,11 +1200,6 @@ def complement_span(claim_text: str, question: str, match: Match, matcher: _Pass
             if found and (best is None or found > best[0] or found == best[0] and n == match.n != best[1].n):
                 best = (found, Match(n, start, end, match.support))
     return best[1] if best else None
-
-
-def _figures(text: str) -> set[str]:
-    """The numbers written with digits in ``text``, without their separators ("1.730" is "1730")."""
-    return {re.sub(r"[.,]", "", figure) for figure in re.findall(r"\d[\d.,]*\d|\d", text)}
 
 
 def _is_figure_word(word: str) -> bool:

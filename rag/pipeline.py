@@ -954,9 +954,8 @@ def cited_place_elsewhere(
 
 def _titled(title: str, asked: str) -> bool:
     """Whether a short document ``title`` names the place ``asked`` (folded, lower case)."""
-    return len(title.split()) <= SUBJECT_TITLE_MAX_WORDS and bool(
-        re.search(rf"\b{re.escape(asked)}\b", fold_diacritics(title).lower())
-    )
+    subject = subject_title(title)
+    return bool(subject) and bool(re.search(rf"\b{re.escape(asked)}\b", fold_diacritics(subject).lower()))
 
 
 # Words of the question a cited sentence must say in a row before a name it swaps: "Quốc lộ".
@@ -1740,6 +1739,12 @@ _REFERRING_WORDS = frozenset("nó ông bà họ ngài chúng".split())
 _REFERRING_WITHIN = 4
 
 
+def subject_title(title: str) -> str:
+    """``title`` when it is short enough to name what its document is about, else ""."""
+    title = " ".join(title.split())
+    return title if len(title.split()) <= SUBJECT_TITLE_MAX_WORDS else ""
+
+
 def subject_context(passage: Passage) -> Callable[[int, int], str] | None:
     """The passage's short title, for its sentences whose subject is a pronoun (:func:`cite.rank_sentences`).
 
@@ -1748,8 +1753,8 @@ def subject_context(passage: Passage) -> Callable[[int, int], str] | None:
     là 35 km" names "Quốc lộ" and was shown instead. None for a long title (a report's heading,
     a paragraph's first words), which says more than its subject.
     """
-    title = " ".join(passage.title.split())
-    if not title or len(title.split()) > SUBJECT_TITLE_MAX_WORDS:
+    title = subject_title(passage.title)
+    if not title:
         return None
 
     def context(start: int, end: int) -> str:
@@ -3015,12 +3020,7 @@ def _graft(
     named = {word for name in name_phrases(question) for word in cite.exact_words(name)}
     # A short title names what its whole document is about ("Thương hàn"): "Bệnh lây lan nhiều
     # nhất ở lớp trẻ em 5 - 19 tuổi" need not say "bệnh thương hàn" for the answer to restate it.
-    named |= {
-        word
-        for passage, _, _ in sources
-        if len(passage.title.split()) <= SUBJECT_TITLE_MAX_WORDS
-        for word in cite.exact_words(passage.title)
-    }
+    named |= {word for passage, _, _ in sources for word in cite.exact_words(subject_title(passage.title))}
 
     def content_pairs(text: str) -> set[str]:
         return {
@@ -5224,9 +5224,8 @@ class Assistant:
         Only for an answer of one cited claim in the passages' language, adding at least one
         word to the question: "Hà Nam" of "… thành lập cơ sở Hà Nam".
         """
-        claims = cite.span_parts(answer.answer) or []
         text = cite.strip_markers(answer.answer).strip()
-        if len(claims) > 1 or answer.answer.count("[") != 1 or in_other_language(answer.language, passages):
+        if answer.answer.count("[") != 1 or in_other_language(answer.language, passages):
             return None
         asked = set(syllables(question))
         added = [
@@ -5268,8 +5267,7 @@ class Assistant:
 
             def tells(sentence: str) -> bool:
                 return names_measure(sentence, question)
-        elif kind in ("time", "person") and event_phrases(question):
-            phrases = event_phrases(question)
+        elif kind in ("time", "person") and (phrases := event_phrases(question)):
 
             def tells(sentence: str) -> bool:
                 # "… nguyên hiệu trưởng nhà trường" held the post once: no answer to who holds it
