@@ -473,10 +473,15 @@ def bigrams(token_list: Sequence[str]) -> list[str]:
 
 
 def span_features(text: str) -> frozenset[str]:
-    """Unigrams, bigrams and exact (``=``-prefixed, unfolded) words: what a claim is matched against."""
+    """Unigrams, bigrams and exact (``=``-prefixed, unfolded) words: what a claim is matched against.
+
+    A small number written in words also stands as its figure ("có bốn cửa" supports "có 4 cửa"),
+    except "một", which is "a" far more often than "one".
+    """
     token_list = tokens(text)
     exact = {"=" + w for w in exact_words(text)}
-    return frozenset(token_list) | frozenset(bigrams(token_list)) | frozenset(exact)
+    figures = {number for word, number in _NUMBER_WORD_TOKENS.items() if word in exact and word != "=một"}
+    return frozenset(token_list) | frozenset(bigrams(token_list)) | frozenset(exact) | frozenset(figures)
 
 
 def make_claim(
@@ -1296,12 +1301,12 @@ _YEAR_WORD_BEFORE = re.compile(
     re.IGNORECASE,
 )
 # A year asked "when", not "which year", takes the day and month its passage writes before it:
-# "2015" → "tháng 7 năm 2015", "ngày 5 tháng 7 năm 2015".
+# "2015" → "tháng 7 năm 2015", "ngày 5 tháng 7 năm 2015", "5 tháng 2 năm 2016" (a day without "ngày").
 _MONTH = r"(?:\d{1,2}|giêng|chạp|mười[ \t]+một|mười[ \t]+hai|hai|ba|tư|năm|sáu|bảy|tám|chín|mười)"
 _DATE_BEFORE_YEAR = re.compile(
     r"(?<![^\W_])((?:"
     + _TIME_QUALIFIER
-    + r")?(?:ngày[ \t]+\d{1,2}[ \t]+)?tháng[ \t]+"
+    + r")?(?:(?:ngày|mồng|mùng)[ \t]+\d{1,2}[ \t]+|(?:[1-9]|[12][0-9]|3[01])[ \t]+)?tháng[ \t]+"
     + _MONTH
     + r"[ \t]+năm)[ \t]+$",
     re.IGNORECASE,
@@ -1326,6 +1331,10 @@ _DAY_OR_MONTH = re.compile(
 )
 _DAY_OR_MONTH_WORD_BEFORE = re.compile(
     r"(?<![^\W_])((?:" + _TIME_QUALIFIER + r")?(?:ngày|tháng|mồng|mùng))[ \t]+$", re.IGNORECASE
+)
+# What bounds a time named by an event ("trước Thế chiến I", "sau khi Đức xâm lược Ba Lan").
+_TIME_BOUND_BEFORE = re.compile(
+    r"(?<![^\W_])((?:trước|sau)(?:[ \t]+khi)?|cho[ \t]+(?:đến|tới))[ \t]+$", re.IGNORECASE
 )
 # "1500 đến 1850": a range of figures (dates, amounts) copied without the "từ" that opens it.
 _OPEN_RANGE = re.compile(
@@ -1400,6 +1409,10 @@ def _word_taken_back(phrase: str, text: str, start: int, full_dates: bool = Fals
         day = _DAY_OR_MONTH_WORD_BEFORE.search(text, 0, start)
         if day:
             return day.group(1)
+    if full_dates and not any(char.isdigit() for char in phrase):
+        bound = _TIME_BOUND_BEFORE.search(text, 0, start)  # "trước Thế chiến I": before it, not during
+        if bound:
+            return bound.group(1)
     for fits, word_before, final in _TAKEN_BACK:
         if fits(phrase):
             taken = word_before.search(text, 0, start)

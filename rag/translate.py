@@ -447,6 +447,8 @@ _NEUTRAL_UNIT = re.compile(r"^(?:[A-Z]{3}|(?:k|c|m|d|h)?m[²³23])$")
 # "năm" (five) before these reads as a figure; "năm mươi" (fifty) is not composed here.
 _MAGNITUDES_VI = MAGNITUDE_WORDS - {"mươi", "chục"}
 _PER_UNIT_EN = {"người": "person", "năm": "year", "tháng": "month", "ngày": "day", "hộ": "household"}
+# Months of the lunar calendar that have a name of their own.
+_LUNAR_MONTHS = {"giêng": "1st", "chạp": "12th"}
 _MONTHS_EN = "January February March April May June July August September October November December".split()
 _HONORIFICS = frozenset("đồng chí ông bà anh chị cô thầy tiến sĩ giáo sư phó thạc".split())
 _DIGITS = re.compile(r"\d")
@@ -542,9 +544,23 @@ def _time(words: list[str]) -> str:
     if era:
         return era
     for i, word in enumerate(lowered):  # "(ngày 2) tháng 9 (năm 1945)" → "(2) September (1945)"
-        if word == "tháng" and i + 1 < len(words) and words[i + 1].isdigit() and 1 <= int(words[i + 1]) <= 12:
-            parts = [_MONTHS_EN[int(words[i + 1]) - 1]]
-            if i >= 2 and lowered[i - 2] == "ngày" and words[i - 1].isdigit():
+        following = lowered[i + 1] if i + 1 < len(words) else ""
+        if word == "tháng" and following in _LUNAR_MONTHS:  # "6 tháng giêng âm lịch"
+            day = (
+                words[i - 1]
+                if i and words[i - 1].isdigit()
+                else "15"
+                if i and lowered[i - 1] == "rằm"
+                else ""
+            )
+            month = _LUNAR_MONTHS[following]
+            return (
+                f"{_ordinal(int(day))} day of the {month} lunar month" if day else f"the {month} lunar month"
+            )
+        if word == "tháng" and following.isdigit() and 1 <= int(following) <= 12:
+            parts = [_MONTHS_EN[int(following) - 1]]
+            # "5 tháng 2 năm 2016" dates a day without "ngày"
+            if i >= 1 and words[i - 1].isdigit() and 1 <= int(words[i - 1]) <= 31:
                 parts.insert(0, words[i - 1])
             if i + 3 < len(words) and lowered[i + 2] == "năm" and words[i + 3].isdigit():
                 parts.append(words[i + 3])

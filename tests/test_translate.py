@@ -12,6 +12,7 @@ from rag.translate import (
     MAX_TOKENS_CAP,
     clean_translation,
     clear_translation_cache,
+    factoid_in_english,
     translate_question,
     translation_messages,
 )
@@ -327,3 +328,13 @@ def test_holds_phrase_is_syllable_aware():
     assert holds_phrase("Dân số của phường tăng", "dân số")
     assert not holds_phrase("dân tộc thiểu số", "dân số")
     assert holds_phrase(unicodedata.normalize("NFD", "đảng viên mới"), "Đảng viên")
+
+
+def test_a_lunar_date_and_a_day_written_without_ngay_are_read_in_english():
+    # Live: "6 tháng giêng âm lịch [1]" for "When do Co Loa residents hold the annual ceremony …?" was
+    # refused ("no time in the copied phrase"), and "31 tháng 5 hàng năm" read "May".
+    assert factoid_in_english("6 tháng giêng âm lịch", "time") == "6th day of the 1st lunar month"
+    assert factoid_in_english("rằm tháng giêng", "time") == "15th day of the 1st lunar month"
+    assert factoid_in_english("31 tháng 5 hàng năm", "time") == "31 May"
+    assert factoid_in_english("5 tháng 2 năm 2016", "time") == "5 February 2016"
+    assert factoid_in_english("2 năm qua", "time") == ""
