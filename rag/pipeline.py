@@ -345,6 +345,10 @@ _KIND_REFERENCE = re.compile(
 _PERSON_REFERENCE = re.compile(
     r"\b(?P<title>ông|bà|anh|chị|cô)\s+(?:ấy|ta)\b|\b(?P<someone>người)\s+(?:đó|ấy)\b", re.IGNORECASE
 )
+# "Quê ông ở đâu?", "Ông sinh năm nào?": "ông" / "bà" alone stands for the person talked about; before a
+# name it is a title ("Ông Hải …"), and in these words no person ("ông bà", "bà con", "ông nội").
+_BARE_PERSON = re.compile(r"(?<!\w)(?P<title>ông|bà)(?!\w)", re.IGNORECASE)
+_NOT_BARE_AFTER = frozenset("bà ông con nội ngoại già lão cụ chủ mụ nào ta ấy đó này kia ơi và hay".split())
 # "he" / "she" / "him" / "her" / "his" (a "his ward" is a place, resolved before).
 _PERSON_REFERENCE_EN = re.compile(r"\b(?P<pronoun>he|she|him|her|his)\b", re.IGNORECASE)
 
@@ -382,8 +386,22 @@ def reads_as_spelled_vietnamese(typed: str, spelled: str) -> bool:
 def looks_like_followup(question: str) -> bool:
     """True for questions that lean on the previous turn ("Còn phường Phù Chẩn thì sao?", "… phường đó …")."""
     return bool(
-        _FOLLOWUP_START.search(question) or _PRONOUNS.search(question) or _KIND_REFERENCE.search(question)
+        _FOLLOWUP_START.search(question)
+        or _PRONOUNS.search(question)
+        or _KIND_REFERENCE.search(question)
+        or _bare_person_pronoun(question)
     )
+
+
+def _bare_person_pronoun(question: str) -> re.Match[str] | None:
+    """The first "ông" / "bà" of ``question`` that stands alone for a person ("Quê ông ở đâu?"), or None."""
+    for found in _BARE_PERSON.finditer(question):
+        following = re.match(r"\s*([^\W_]*)", question[found.end() :]).group(1)
+        if not following or (following[:1].islower() and following.lower() not in _NOT_BARE_AFTER):
+            before = question[: found.start()].split()[-1:]
+            if not before or before[0].lower() not in ("các", "những", "ông", "bà"):
+                return found
+    return None
 
 
 def _followup_subject(question: str) -> str:
@@ -501,6 +519,9 @@ def rewrite_followup(question: str, history: History) -> tuple[str, str]:
     )
     if swapped:
         return swapped, swapped
+    topic_of = _topic_of_previous_subject(previous, subject) if subject and not new_kind else ""
+    if topic_of:
+        return topic_of, topic_of
     dated = new_kind is not None and new_kind[0] in _TIME_KINDS  # "Còn dân số năm 2014 là bao nhiêu?"
     asked_of = _ask_of_previous_subject(question, previous, subject) if not new_kind or dated else ""
     if asked_of:
@@ -553,12 +574,71 @@ def _ask_of_previous_subject(question: str, previous: str, asked: str) -> str:
         word.strip(EDGE_PUNCT).lower() in _QUESTION_WORDS - {"có"} or word.lower() == "bao" for word in words
     ):
         return ""
-    if any(word[:1].isupper() and word not in _DIRECTIONS for word in re.findall(r"[^\W\d_]+", asked)):
+    if _names_own_subject(asked):
         return ""  # "Còn Quảng Bình giáp tỉnh nào?" has a subject of its own
     subject = _question_subject(previous)
     if not subject or fold_diacritics(subject).lower() in fold_diacritics(asked).lower():
         return ""
     return f"{subject[:1].upper()}{subject[1:]} {asked.rstrip(' ?')}?"
+
+
+# Words after which a name is what the subject is asked of, not a subject: "Còn cách Sa Pa bao xa?".
+_RELATION_WORDS = frozenset("cách giáp đến tới với sang từ".split())
+
+
+def _names_own_subject(asked: str) -> bool:
+    """Whether a follow-up's own question names a subject of its own.
+
+    A capitalised word that is no direction nor the object of a relation: "Quảng Bình giáp tỉnh
+    nào?" names one; "cách Sa Pa bao xa?" does not.
+    """
+    words = re.findall(r"[^\W\d_]+", asked)
+    for i, word in enumerate(words):
+        if not word[:1].isupper() or word in _DIRECTIONS:
+            continue
+        start = i
+        while start > 0 and words[start - 1][:1].isupper():
+            start -= 1
+        if start == 0 or words[start - 1].lower() not in _RELATION_WORDS:
+            return True
+    return False
+
+
+# Follow-up topics that are no topic: "Còn ai nữa?", "Còn về đất đai?" (:data:`_ABOUT`).
+_NOT_TOPIC_OPENERS = frozenset("về about ai gì nào đâu sao thế vậy".split())
+# Most words a previous question asks of its subject for a follow-up's topic to replace what it asks.
+_SHORT_ASK_WORDS = 5
+_ASKS_QUANTITY = re.compile(r"\b(?:bao nhiêu|mấy)\b", re.IGNORECASE)
+
+
+def _topic_of_previous_subject(previous: str, topic: str) -> str:
+    """The previous question's subject asked about ``topic``, or "".
+
+    "Còn dân số thì sao?" after "Phú Xuyên có bao nhiêu xã?" asks "Dân số của Phú Xuyên là bao
+    nhiêu?" (a figure, as the previous question asked one); "Còn quê quán thì sao?" after "Hoàng
+    Trung Hải sinh năm nào?" asks "Quê quán của Hoàng Trung Hải là gì?". Only a short lower-case
+    topic with no question word, of a short Vietnamese previous question that opens with its subject.
+    """
+    words = topic.split()
+    if (
+        not words
+        or not topic[:1].islower()
+        or len(words) > _TOPIC_MAX_WORDS
+        or _PRONOUNS.search(topic)
+        or words[0].lower() in _NOT_TOPIC_OPENERS
+        or any(word.strip(EDGE_PUNCT).lower() in _QUESTION_WORDS for word in words)
+        or detect_language(previous) == "en"
+    ):
+        return ""
+    subject = _question_subject(previous)
+    if not subject or fold_diacritics(subject).lower() in fold_diacritics(topic).lower():
+        return ""
+    if not previous.lower().startswith(subject.lower()):
+        return ""  # "Bao nhiêu hộ ở phường Phù Chẩn thoát nghèo?": the topic may be of what it counts
+    if len(previous[len(subject) :].split()) > _SHORT_ASK_WORDS:
+        return ""  # "Từ Sơn xử phạt bao nhiêu trường hợp vi phạm đất đai?" then "Còn trật tự xây dựng?"
+    asked = "là bao nhiêu" if _ASKS_QUANTITY.search(previous) else "là gì"
+    return f"{topic[:1].upper()}{topic[1:]} của {subject} {asked}?"
 
 
 def _question_subject(question: str, with_topic: bool = False) -> str:
@@ -996,7 +1076,13 @@ def cited_name_variant(question: str, sentences: Sequence[str]) -> str:
                     and _same_word(asked_folded[i + k], said_folded[j + k])
                 ):
                     k += 1
-                if k < VARIANT_SHARED_WORDS or i + k >= len(asked) or j + k >= len(said):
+                if k < VARIANT_SHARED_WORDS:
+                    continue
+                if i and j and _variant_before(asked, said, i, j, k):
+                    # "Thứ trưởng Bộ Công nghiệp" for "… làm Bộ trưởng Bộ Công nghiệp …"
+                    variant = variant or " ".join(said[j - 1 : j + k])
+                    continue
+                if i + k >= len(asked) or j + k >= len(said):
                     continue
                 own, other = asked[i + k], said[j + k]
                 if not (_name_word(own, i + k) and _name_word(other, j + k)):
@@ -1015,6 +1101,85 @@ def cited_name_variant(question: str, sentences: Sequence[str]) -> str:
             return ""
         found = found or variant
     return found
+
+
+# A name and the years in brackets after it, as lists of office holders write them: "Nguyễn Thụ
+# (1988 - 1993)", "Nguyễn Đức Hinh (2008 - nay)".
+_LISTED_YEARS = re.compile(
+    r"(?P<name>[^\W\d_][^\W\d_]*(?:[ \t]+[^\W\d_][^\W\d_]*){1,5})[ \t]*"
+    r"\((?P<first>\d{4})[ \t]*[-–][ \t]*(?P<last>\d{4}|nay|hiện nay|now|present)[ \t]*\)",
+    re.IGNORECASE,
+)
+
+
+def _listed_names(text: str) -> list[tuple[str, int, int, int, int]]:
+    """(name, start, end, first year, last year) of each "Name (first - last)" in ``text``.
+
+    The name is the run of capitalised words right before the bracket (a list's "Hiệu trưởng qua
+    các thời kỳ:" opening is left out); "nay" ends at a year past any asked.
+    """
+    listed = []
+    for found in _LISTED_YEARS.finditer(text):
+        words = list(re.finditer(r"[^\W\d_]+", found.group("name")))
+        while words and not words[0].group()[:1].isupper():
+            words.pop(0)
+        capitalised = [w for w in words if w.group()[:1].isupper()]
+        if len(words) < 2 or len(capitalised) != len(words):
+            continue
+        start = found.start("name") + words[0].start()
+        end = found.start("name") + words[-1].end()
+        last = found.group("last")
+        listed.append(
+            (text[start:end], start, end, int(found.group("first")), int(last) if last.isdigit() else 9999)
+        )
+    return listed
+
+
+def listed_holder_of_years(
+    question: str, raw: str, passages: Sequence[Passage]
+) -> tuple[Passage, int, int] | None:
+    """Where a passage's list gives the years a person question asks to another name than the copied one.
+
+    "Ai làm hiệu trưởng Đại học Y Hà Nội giai đoạn 1993-2003?" copied "Nguyễn Thụ", listed as
+    "Nguyễn Thụ (1988 - 1993)" beside "Nguyễn Lân Việt (1993 - 2003)": the one listed name whose
+    years hold every asked year, when the copied name's do not. None otherwise.
+    """
+    asked = [int(year) for year in _YEAR.findall(question)]
+    copied = fold_diacritics(cite.strip_markers(raw)).lower().strip(" .;")
+    if not asked or not copied:
+        return None
+    for passage in passages:
+        listed = _listed_names(passage.text)
+        own = [entry for entry in listed if fold_diacritics(entry[0]).lower() == copied]
+        if not own:
+            continue
+        if any(entry[3] <= min(asked) and max(asked) <= entry[4] for entry in own):
+            return None
+        holders = [entry for entry in listed if entry[3] <= min(asked) and max(asked) <= entry[4]]
+        if len(holders) == 1:
+            return passage, holders[0][1], holders[0][2]
+    return None
+
+
+def _variant_before(asked: Sequence[str], said: Sequence[str], i: int, j: int, k: int) -> bool:
+    """Whether the ``k`` shared words at ``asked[i]`` / ``said[j]`` follow another name in the sentence.
+
+    A post told by the name before the organisation it shares with the question: "Thứ trưởng Bộ
+    Công nghiệp" is not the asked "Bộ trưởng Bộ Công nghiệp". Both words before are names written
+    in letters, the more than ``VARIANT_SHARED_WORDS`` shared words hold one, and the sentence
+    never says the question's word before them.
+    """
+    own, other = asked[i - 1], said[j - 1]
+    if k <= VARIANT_SHARED_WORDS or not (own.isalpha() and other.isalpha()):
+        return False  # "60 Hertz tại Mỹ" / "(RPM) tại Mỹ", "Schumpeter và …" / "(1883–1950) và …"
+    if not (_name_word(own, i - 1) and _name_word(other, j - 1)):
+        return False
+    if any(_same_word(own.casefold(), word.casefold()) for t, word in enumerate(said) if not j <= t < j + k):
+        return False  # "Thủ Dầu Một cách …" beside "quốc lộ 13, cách …": the question's own word is there
+    if not any(_name_word(said[j + t], j + t) for t in range(k)):
+        return False
+    own_phrase = " ".join(word.casefold() for word in asked[i - 1 : i + k])
+    return own_phrase not in " ".join(word.casefold() for word in said)
 
 
 def _fills_asked_slot(asked: Sequence[str], said: Sequence[str], at: int) -> bool:
@@ -1368,7 +1533,9 @@ _MEASURE_UNITS = frozenset(
     "tuổi giây phút giờ ngày tuần tháng năm mét km cm mm dặm feet foot inch yard kg gam tấn pound "
     "lít độ usd đô euro".split()
 )
-_FIGURE_THEN_WORD = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)*)\s+([^\W\d_]+)")
+_FIGURE_THEN_WORD = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)*)\s*([^\W\d_]+|°)")
+# Units written short after a figure: "10h sáng", "3.143m", "25°C".
+_SHORT_UNITS = {"h": "giờ", "m": "mét", "g": "gam", "°": "độ"}
 
 
 def figure_in_other_unit(question: str, answer_text: str, cited_sentences: Sequence[str]) -> str:
@@ -1386,7 +1553,7 @@ def figure_in_other_unit(question: str, answer_text: str, cited_sentences: Seque
         cite.canonical_number(f) for f in re.findall(r"\d+(?:[.,]\d+)*", cite.strip_markers(answer_text))
     }
     units = [
-        unit.lower()
+        _SHORT_UNITS.get(unit.lower(), unit.lower())
         for sentence in cited_sentences
         for figure, unit in _FIGURE_THEN_WORD.findall(unicodedata.normalize("NFC", sentence))
         if cite.canonical_number(figure) in figures
@@ -1445,13 +1612,17 @@ def _names_century(text: str, century: int) -> bool:
 
 
 def _resolve_person_reference(question: str, turn: tuple[str, str]) -> str:
-    """Replace "ông ấy" / "bà ta" / "he" / "his" with the person the previous answer (or question) names.
+    """Replace "ông ấy" / "bà ta" / "ông" / "he" / "his" with the person the previous turn names.
 
     "Theo ông ấy, …" after "Ai là Bí thư Đảng ủy phường Hương Mạc?" answered "… là Đàm Đức
     Hà [1]" becomes "Theo ông Đàm Đức Hà, …". Returns "" when there is no such reference or
     the previous turn names no person (a place such as "phường Hương Mạc" is no person).
     """
-    reference = _PERSON_REFERENCE.search(question) or _PERSON_REFERENCE_EN.search(question)
+    reference = (
+        _PERSON_REFERENCE.search(question)
+        or _bare_person_pronoun(question)
+        or _PERSON_REFERENCE_EN.search(question)
+    )
     if not reference:
         return ""
     title = reference.groupdict().get("title")
@@ -2360,9 +2531,27 @@ def first_sentence(text: str) -> str:
 
 
 def is_echo(answer_text: str, question: str) -> bool:
-    """True when every content word of the answer is already in the question."""
+    """True when every content word of the answer is already in the question.
+
+    A name's words are compared as written: "Đăng" of "Vũ Đăng Bằng" (for "Vũ Bằng tên thật là
+    gì?") folds to the function word "đang", yet it is what the answer adds.
+    """
     words = cite.content_tokens(answer_text)
-    return bool(words) and words <= cite.content_tokens(question)
+    return (
+        bool(words) and words <= cite.content_tokens(question) and not _adds_name_word(answer_text, question)
+    )
+
+
+def _adds_name_word(text: str, question: str) -> bool:
+    """Whether ``text`` writes a capitalised word, past its first, that a Vietnamese question does not.
+
+    As written: a name's syllable may fold to a function word ("Đăng", "đang").
+    """
+    if detect_language(question) != "vi":
+        return False
+    asked = set(cite.exact_words(question))
+    said = re.findall(r"[^\W\d_]+", unicodedata.normalize("NFC", cite.strip_markers(text)))
+    return any(word[:1].isupper() and word.lower() not in asked for word in said[1:])
 
 
 # Words about the passages rather than about what was asked: "The passage number is [1]."
@@ -2389,7 +2578,9 @@ def says_nothing_new(answer_text: str, question: str) -> bool:
     Mac ward?", "The passage number is [1]." and "The passages are in another language:
     translate the facts you use. …" were shown as answers to English questions.
     """
-    return _repeats_only(answer_text, cite.content_tokens(question))
+    return _repeats_only(answer_text, cite.content_tokens(question)) and not _adds_name_word(
+        answer_text, question
+    )
 
 
 # "Kết luận số 01-KL/TW là gì?" / "What is Conclusion 01?": the question asks what its subject is.
@@ -3151,6 +3342,7 @@ _CLASSIFIERS = frozenset("con cái chiếc ngôi quyển cuốn bức tấm căn
 # ("3/3 khu dân cư") does.
 _FIGURE_OR_SHARE = re.compile(r"\d[\d.,]*(?:/\d[\d.,]*)*")
 _CODE_GOES_ON = re.compile(r"[/\-–]\w")
+_RANGE_END = re.compile(r"\s*[-–]\s*\d+(?:[.,]\d+)*(?=\s)")
 
 
 def _figure_counts_asked_noun(raw: str, question: str, quotes: Sequence[str] = ()) -> bool:
@@ -3165,12 +3357,18 @@ def _figure_counts_asked_noun(raw: str, question: str, quotes: Sequence[str] = (
     nouns = counted_words(question)
     if detect_language(question) != "vi" or not nouns or nouns[0] == "phần":
         return True
+    if nouns[0] == "tiền":  # "bao nhiêu tiền" is counted in a currency: "600.000 đồng"
+        copied = cite.strip_markers(raw).strip()
+        said = syllables(copied.lower()) + _words_after(copied, quotes)
+        return "$" in raw or any(word in _CURRENCY_WORDS for word in said)
     if nouns[0] in _MEASURE_UNITS:
         # "bao nhiêu km bờ biển": "122 km, trong đó … 34 km đường bờ biển" measures no coast at
         # 122; "nước mắm … đạt 8 triệu lít/năm" measures the "lít nước mắm" asked, named before it.
         unit, nouns = nouns[0], nouns[1:]
         if len(nouns) < 2 or not _another_figure_measures(quotes, unit, nouns[:2], raw):
             return True
+    ended = next((i for i, word in enumerate(nouns) if i and word in _NOUN_PHRASE_ENDERS), len(nouns))
+    nouns = nouns[:ended]  # "bao nhiêu lượt sau khi nhận bóng" counts "lượt"
     wanted = nouns[1:2] if nouns[0] in _CLASSIFIERS and len(nouns) > 1 else nouns[:2]
     figures = 0
     for text, _ in cite.span_parts(raw) or []:
@@ -3181,6 +3379,9 @@ def _figure_counts_asked_noun(raw: str, question: str, quotes: Sequence[str] = (
             continue
         figures += 1
         rest = text[figure.end() :]
+        ranged = _RANGE_END.match(rest)
+        if ranged:
+            rest = rest[ranged.end() :]  # "100-150 loài": a range, no code
         if _CODE_GOES_ON.match(rest) or figure.group(0).count("/") > 1:
             continue
         after = syllables(rest.lower())[:6]
@@ -3188,7 +3389,75 @@ def _figure_counts_asked_noun(raw: str, question: str, quotes: Sequence[str] = (
             after = (after + _words_after(text.strip(), quotes))[:6]  # "34 km" of "34 km đường bờ biển"
         if not after or any(after[i : i + len(wanted)] == wanted for i in range(len(after))):
             return True
+        if after[:1] == nouns[:1] and (len(after) == 1 or after[1] in _NOUN_PHRASE_ENDERS):
+            return True  # "100-150 loài đã được xác nhận" counts the "loài sứa lược" asked, named once
     return not figures
+
+
+_WHICH_TIME = re.compile(r"\b(?:thời gian|thời điểm|thời kỳ|giai đoạn|lúc)\s+nào\b", re.IGNORECASE)
+
+
+def _asks_when(question: str) -> bool:
+    """Whether ``question`` asks a time: a date question, or "… vào thời gian / giai đoạn nào?"."""
+    return asked_kind(question) == "time" or bool(_WHICH_TIME.search(question))
+
+
+_SMALL_NUMBER_WORDS = {
+    "hai": "2", "ba": "3", "bốn": "4", "sáu": "6", "bảy": "7", "tám": "8", "chín": "9", "mười": "10",
+    "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
+    "ten": "10",
+}  # fmt: skip
+
+
+def figures_the_question_says(raw: str, question: str) -> bool:
+    """Whether every figure a copied answer holds is one the question itself says (in digits or words).
+
+    "2 [1]" for "Hai tuyến đường sắt du lịch sử dụng khổ đường sắt bao nhiêu?" counts the question's
+    "Hai", not the gauge asked.
+    """
+    copied = {re.sub(r"[.,]", "", n) for n in re.findall(r"\d+(?:[.,]\d+)*", cite.strip_markers(raw))}
+    if not copied:
+        return False
+    said = {re.sub(r"[.,]", "", n) for n in re.findall(r"\d+(?:[.,]\d+)*", question)}
+    said |= {_SMALL_NUMBER_WORDS[word] for word in syllables(question.lower()) if word in _SMALL_NUMBER_WORDS}
+    return copied <= said
+
+
+_ERA_WORDS = re.compile(
+    r"\b(?:thế kỷ|thế kỉ|thập niên|thập kỷ|thời kỳ|triều|đời|mùa|sáng|chiều|tối|đêm|trước|sau|khi|lúc)\b",
+    re.I,
+)
+
+
+def _dates(phrase: str) -> bool:
+    """Whether ``phrase`` tells a time: a figure, a number word, or an era's word ("thế kỷ", "triều")."""
+    return (
+        any(char.isdigit() for char in phrase)
+        or bool(_ERA_WORDS.search(phrase))
+        or any(is_number_word(word.lower()) for word in phrase.split())
+    )
+
+
+# "X cách Y bao xa / bao nhiêu km?" asks a distance, which a sentence tells with "cách", "xa" or
+# "từ … đến": "Chu vi vòng ngoài 8 km, … vòng trong 1,6 km" measures a wall, no distance.
+_ASKS_DISTANCE = re.compile(
+    r"\bbao xa\b|\bcách\b.{0,60}?\bbao nhiêu\s+(?:km|ki-lô-mét|cây số|mét|m|dặm)\b", re.IGNORECASE
+)
+_TELLS_DISTANCE = re.compile(r"\b(?:cách|xa|(?<!lên )(?:đến|tới))\b", re.IGNORECASE)  # not "lên tới" (up to)
+
+
+def tells_distance(question: str, sentences: Sequence[str]) -> bool:
+    """Whether one of ``sentences`` tells a distance, when ``question`` asks one; True for other questions."""
+    if not _ASKS_DISTANCE.search(question):
+        return True
+    return any(_TELLS_DISTANCE.search(sentence) for sentence in sentences)
+
+
+# Words that end the noun a figure counts: "lượt | sau khi …", "loài | đã được xác nhận".
+_NOUN_PHRASE_ENDERS = frozenset(
+    "sau trước khi trong từ đã được đang sẽ có ở tại vào cho mà để của là và".split()
+)
+_CURRENCY_WORDS = frozenset("đồng vnđ vnd usd đô euro eur yên bảng tệ won bạt".split())
 
 
 def _another_figure_measures(quotes: Sequence[str], unit: str, noun: Sequence[str], raw: str) -> bool:
@@ -3255,18 +3524,29 @@ def asked_life_event(question: str) -> str:
 
 # Capitalised question openers that name no one: "When did Nguyen Huy Tuong die?".
 _ASKING_OPENERS = frozenset("when what who whom where which how in on at did does was is năm vào".split())
-_LIFESPAN_IN_TEXT = re.compile(rf"\({_YEARS_OF_LIFE}\)")
+_LIFE_DATE = r"(?:\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+|\d{1,2}\s*/\s*\d{1,2}\s*/\s*)?\d{3,4}"
+# Wikipedia brackets a life after the name: "(1912 - 1960)", "(27 tháng 9 năm 1959)" (born then),
+# "(sinh ngày 5/3/1940)", "(12 tháng 1 năm 1900 – 3 tháng 5 năm 1980)"; the death is the date after a dash.
+_LIFE_DATES_IN_BRACKETS = re.compile(
+    rf"\(\s*(?:sinh\s+(?:ngày\s+|năm\s+)?)?(?P<birth>{_LIFE_DATE})\s*(?:[-–]\s*(?P<death>{_LIFE_DATE})\s*)?\)",
+    re.IGNORECASE,
+)
+
+
+def _brackets_life_event(text: str, event: str) -> bool:
+    """Whether ``text`` brackets the dates of a life that give ``event`` ("birth" or "death")."""
+    return any(event == "birth" or found.group("death") for found in _LIFE_DATES_IN_BRACKETS.finditer(text))
 
 
 def _tells_of_life_event(question: str, sentences: Iterable[str]) -> bool:
-    """Whether a birth or death question's cited sentences tell of that event or give a lifespan.
+    """Whether a birth or death question's cited sentences tell of that event or bracket the life's dates.
 
     True for any other question.
     """
     event = asked_life_event(question)
     if not event:
         return True
-    return any(_EVENT_OF_LIFE[event].search(text) or _LIFESPAN_IN_TEXT.search(text) for text in sentences)
+    return any(_EVENT_OF_LIFE[event].search(text) or _brackets_life_event(text, event) for text in sentences)
 
 
 def year_of_life_event(question: str, passages: Sequence[Passage]) -> tuple[Passage, int, int] | None:
@@ -4616,6 +4896,14 @@ class Assistant:
             return self._quote_or_refuse(
                 answer, passages, question, "", language, started, "the model refused", translation
             )
+        if cite.strip_markers(raw).strip().endswith(("?", "？")) and not says_nothing_new(
+            raw, answer.standalone_question or question
+        ):
+            # A question answers nothing: "Tranh sơn mài Đình Bảng - Hồn ở đâu bây giờ? [2]" (a
+            # reference's title) for "… lấy giấy dó ở làng nào?" (the question said back is an echo).
+            return self._quote_or_refuse(
+                answer, passages, question, "", language, started, "the answer is a question", translation
+            )
         index = self._index
         document_text = index.document_text if index is not None else None
         chunk_lookup = index.chunk if index is not None else None
@@ -4650,11 +4938,22 @@ class Assistant:
                 # ủy Từ Sơn", the post of the person the report quotes: he answers, not the post.
                 answer.answer, answer.citations = holder
                 answer.evidence["holder_of_copied_post"] = 1.0
+            elif span_kind == "person" and (
+                listed := listed_holder_of_years(answer.standalone_question or question, raw, passages)
+            ):
+                # "Ai làm hiệu trưởng … giai đoạn 1993-2003?" copied "Nguyễn Thụ" of "Nguyễn Thụ (1988 -
+                # 1993) Nguyễn Lân Việt (1993 - 2003)": the name whose years are the asked ones
+                passage, start, end = listed
+                answer.answer = f"{passage.text[start:end]} [{passage.n}]"
+                answer.citations = [self._cite_span(passage, start, end)]
+                answer.evidence["listed_holder_of_years"] = 1.0
             elif span_kind == "quantity" and not (
                 _figure_in_asked_unit(raw, answer.standalone_question or question)
                 and _figure_counts_asked_noun(
                     raw, answer.standalone_question or question, [citation.quote for citation in copied]
                 )
+                and tells_distance(answer.standalone_question or question, [c.quote for c in copied])
+                and not figures_the_question_says(raw, answer.standalone_question or question)
             ):
                 # "Dân số của Thủ Dầu Một năm 2014 là bao nhiêu?" copied "14 đơn vị hành chính" from the
                 # sentence that also holds "271.165 người", "… có bao nhiêu nhân viên?" "78 kỹ sư" from
@@ -5926,6 +6225,8 @@ class Assistant:
             # "Cơ cấu tổ chức đặc biệt" stood where "… có bao nhiêu trường đại học thành viên?" asks
             # "bao nhiêu", in a sentence counting "3 cấp quản lý": no figure, no answer
             filler = None
+        if filler is not None and _asks_when(question) and not _dates(filler):
+            filler = None  # "Thời gian đó tại Châu Âu" for "… kéo dài trong khoảng thời gian nào?"
         if filler is not None:
             answer.evidence["slot_filler_quoted"] = 1.0
             return f"{filler} [{citations[0].n}]", citations
