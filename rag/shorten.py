@@ -618,7 +618,8 @@ _OLD_YEAR = r"(?i:năm)\s+[1-9]\d{2}(?=\s*(?:[,.;:)]|$|\s+(?:TCN|SCN|trước|sa
 # Words placing a date or decade, kept with it: "cuối năm 2021" is not "năm 2021" ("từ" opens a range).
 _TIME_QUALIFIER = rf"(?:(?:{'|'.join(word for word in TIME_QUALIFIERS_EN if word != 'từ')})\s+)?"
 _DATE_IN_TEXT = re.compile(
-    rf"(?<!\w){_TIME_QUALIFIER}(?:(?:ngày\s+\d{{1,2}}\s+)?tháng\s+\d{{1,2}}(?!\d)(?:\s+năm\s+{_YEAR_ALONE})?"
+    rf"(?<!\w){_TIME_QUALIFIER}(?:(?:(?:ngày|mồng|mùng)\s+\d{{1,2}}\s+|(?:[1-9]|[12]\d|3[01])\s+)?"
+    rf"tháng\s+\d{{1,2}}(?!\d)(?:\s+năm\s+{_YEAR_ALONE})?"
     rf"|(?:năm\s+)?{_YEAR_ALONE}|{_OLD_YEAR})",
     re.IGNORECASE,
 )

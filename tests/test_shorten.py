@@ -765,3 +765,12 @@ def test_an_answer_starting_inside_a_name_takes_the_whole_name():
     # Live over Wikipedia's Cát Bà: "Hải, thành phố Hải Phòng [1]" (the question says "Cát Bà").
     answer = "Quần đảo Cát Bà thuộc huyện đảo Cát Hải, thành phố Hải Phòng [1]."
     assert short_answer(answer, "Quần đảo Cát Bà thuộc huyện nào?").startswith("Cát Hải")
+
+
+def test_a_date_whose_day_goes_without_ngay_is_one_phrase():
+    # Live over Wikipedia's Jerusalem: "Tháng 8 năm 1980 [1]" left out the day of "trên 20 tháng 8 năm 1980".
+    sentence = (
+        "Hội đồng Bảo an Liên Hợp Quốc thông qua Nghị quyết 478 trên 20 tháng 8 năm 1980, trong đó tuyên bố"
+    )
+    asked = "Nghị quyết 478 của Hội đồng Bảo an về Jerusalem được thông qua ngày nào?"
+    assert asked_phrase(sentence, asked) == "20 tháng 8 năm 1980"
