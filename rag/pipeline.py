@@ -330,8 +330,8 @@ _PRONOUNS = re.compile(
 )
 # Words that name what kind of thing follows: "phường Phù Chẩn", "năm 2021", "Phu Chan ward".
 _KIND_WORDS = tuple(
-    "phường|xã|thị trấn|huyện|quận|thành phố|tỉnh|thôn|khu phố|năm|tháng|"
-    "ward|commune|district|city|province|town|village|year".split("|")
+    "phường|xã|thị trấn|huyện|quận|thành phố|tỉnh|thôn|khu phố|năm|tháng|núi|sông|hồ|đảo|sân bay|cảng|"
+    "ward|commune|district|city|province|town|village|year|mountain|river|lake|island|airport|port".split("|")
 )
 # "phường đó" / "that ward" / "his ward": a kind word pointing back at the previous turn's entity.
 _KIND_REFERENCE = re.compile(
@@ -508,6 +508,7 @@ def rewrite_followup(question: str, history: History) -> tuple[str, str]:
     old_kind = _kind_span(previous, kinds=(new_kind[0],)) if new_kind else None
     if subject and new_kind and old_kind and new_kind[0] == old_kind[0]:
         standalone = previous[: old_kind[1]] + subject[new_kind[1] : new_kind[2]] + previous[old_kind[2] :]
+        standalone = standalone[:1].upper() + standalone[1:]  # "Còn núi Maya?" opening the question
         return standalone, standalone
     if subject and asks_for_summary(previous) and not summary_topic(previous):
         # "Còn phường Phù Chẩn thì sao?" after "Tóm tắt báo cáo": the summary, of that ward.
@@ -1161,6 +1162,28 @@ def listed_holder_of_years(
     return None
 
 
+# "Cloroplastidan có nghĩa là gì?", "Từ "guru" là gì?": the meaning of one (foreign) word.
+_DEFINED_TERM = re.compile(
+    r"^\s*(?:(?:tên|từ|thuật ngữ|chữ)\s+)?[\"“']?(?P<term>[^\W\d_][\w-]*)[\"”']?"
+    r"\s+(?:có\s+nghĩa\s+)?là\s+gì\s*[?？]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def defined_term_missing(question: str, sentences: Sequence[str]) -> str:
+    """The word a "what does X mean" question defines when no cited sentence writes it, or "".
+
+    "Cloroplastidan có nghĩa là gì?" is not answered by 'Tên "ctenophora" có nghĩa là "chứa lược"'.
+    Only a word that is no Vietnamese syllable; one letter off is the same word.
+    """
+    found = _DEFINED_TERM.match(question)
+    if found is None or not sentences or is_vietnamese_word(found.group("term").lower()):
+        return ""
+    term = found.group("term").casefold()
+    said = {word.casefold() for sentence in sentences for word in re.findall(r"[\w-]+", sentence)}
+    return "" if any(_same_word(term, word) for word in said) else found.group("term")
+
+
 def _variant_before(asked: Sequence[str], said: Sequence[str], i: int, j: int, k: int) -> bool:
     """Whether the ``k`` shared words at ``asked[i]`` / ``said[j]`` follow another name in the sentence.
 
@@ -1193,8 +1216,19 @@ def _fills_asked_slot(asked: Sequence[str], said: Sequence[str], at: int) -> boo
 
 
 def _same_word(a: str, b: str) -> bool:
-    """Whether two casefolded words are the same, or one letter apart from four letters on."""
-    return a == b or len(a) >= 4 and len(b) >= 4 and not a.isdigit() and _one_edit_apart(a, b)
+    """Whether two casefolded words are the same.
+
+    Also one letter apart from four letters on, or apart in tone marks only (a translation keeps
+    "Co Loa" for "Cổ Loa").
+    """
+    return (
+        a == b
+        or len(a) >= 4
+        and len(b) >= 4
+        and not a.isdigit()
+        and _one_edit_apart(a, b)
+        or fold_diacritics(a) == fold_diacritics(b)
+    )
 
 
 # A place holding wards, and the kinds of the wards it holds: its figures are its own.
@@ -1533,7 +1567,11 @@ _MEASURE_UNITS = frozenset(
     "tuổi giây phút giờ ngày tuần tháng năm mét km cm mm dặm feet foot inch yard kg gam tấn pound "
     "lít độ usd đô euro".split()
 )
-_FIGURE_THEN_WORD = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)*)\s*([^\W\d_]+|°)")
+_FIGURE_THEN_WORD = re.compile(
+    r"(?<![\w.,])(\d+(?:[.,]\d+)*)\s*(?:(?:triệu|nghìn|ngàn|tỷ|tỉ|trăm)\s+)?([^\W\d_]+|°)", re.IGNORECASE
+)
+# Things counted, not measured: "120-200 triệu lượt khách" measures no "mét".
+_COUNT_NOUNS = frozenset("lượt người hộ lần chiếc bản loài xã phường".split())
 # Units written short after a figure: "10h sáng", "3.143m", "25°C".
 _SHORT_UNITS = {"h": "giờ", "m": "mét", "g": "gam", "°": "độ"}
 
@@ -1558,7 +1596,7 @@ def figure_in_other_unit(question: str, answer_text: str, cited_sentences: Seque
         for figure, unit in _FIGURE_THEN_WORD.findall(unicodedata.normalize("NFC", sentence))
         if cite.canonical_number(figure) in figures
     ]
-    if not units or any(unit == asked or unit not in _MEASURE_UNITS for unit in units):
+    if not units or any(unit == asked or unit not in _MEASURE_UNITS | _COUNT_NOUNS for unit in units):
         return ""
     return units[0]
 
@@ -2538,8 +2576,28 @@ def is_echo(answer_text: str, question: str) -> bool:
     """
     words = cite.content_tokens(answer_text)
     return (
-        bool(words) and words <= cite.content_tokens(question) and not _adds_name_word(answer_text, question)
+        bool(words)
+        and words <= cite.content_tokens(question)
+        and not _adds_name_word(answer_text, question)
+        and not picks_an_alternative(answer_text, question)
     )
+
+
+# "Lý Hải sinh năm 1968 hay 1969?": a question offering two answers.
+_ALTERNATIVES = re.compile(r"(?P<first>[^\s,]+)\s+(?:hay|hoặc|or)\s+(?P<second>[^\s,?？]+)\s*[?？]\s*$", re.I)
+
+
+def picks_an_alternative(answer_text: str, question: str) -> bool:
+    """Whether the answer says one of the two the question offers, and not the other.
+
+    "Lý Hải sinh năm 1968 [1]." answers "Lý Hải sinh năm 1968 hay 1969?" with the question's words.
+    """
+    offered = _ALTERNATIVES.search(question)
+    if offered is None:
+        return False
+    said = set(cite.exact_words(cite.strip_markers(answer_text)))
+    first, second = (set(cite.exact_words(offered.group(name))) for name in ("first", "second"))
+    return bool(first) and bool(second) and (first <= said) != (second <= said)
 
 
 def _adds_name_word(text: str, question: str) -> bool:
@@ -2578,8 +2636,10 @@ def says_nothing_new(answer_text: str, question: str) -> bool:
     Mac ward?", "The passage number is [1]." and "The passages are in another language:
     translate the facts you use. …" were shown as answers to English questions.
     """
-    return _repeats_only(answer_text, cite.content_tokens(question)) and not _adds_name_word(
-        answer_text, question
+    return (
+        _repeats_only(answer_text, cite.content_tokens(question))
+        and not _adds_name_word(answer_text, question)
+        and not picks_an_alternative(answer_text, question)
     )
 
 
@@ -3327,6 +3387,7 @@ def _figure_in_asked_unit(raw: str, question: str) -> bool:
     for text, _ in cite.span_parts(raw) or []:
         figure = re.search(r"\d[\d.,]*", text)
         after = text[figure.end() :].strip(" .,;") if figure else ""
+        after = re.sub(r"^\([^()]*\)", "", after).strip(" .,;")  # "704.900 (từ ngày 31 tháng 12 năm 2004)"
         if not after or any(
             re.search(rf"(?<![^\W_]){re.escape(unit.lower())}(?![^\W_])", after.lower()) for unit in units
         ):
@@ -5122,9 +5183,8 @@ class Assistant:
         variant = (
             ""  # a person's post is checked against the cited text by its own rules
             if not said_as_passages or asked_kind(answer.standalone_question or question) == "person"
-            else cited_name_variant(
-                said_as_passages, list(_cited_sentences(passages, answer.citations, before=0))
-            )
+            else cited_name_variant(said_as_passages, cited_sentences)
+            or defined_term_missing(said_as_passages, cited_sentences)
         )
         if variant:
             return self._quote_or_refuse(

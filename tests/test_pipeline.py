@@ -5967,3 +5967,61 @@ def test_a_count_names_its_noun_once_or_before_a_clause():
     )
     assert not _figure_counts_asked_noun("78 kỹ sư [1]", "Công ty có bao nhiêu nhân viên?")
     assert not _figure_counts_asked_noun("98/2008/NĐ-CP [1]", "Thành phố có bao nhiêu phường?")
+
+
+def test_the_meaning_of_a_word_the_cited_sentence_never_writes_is_no_answer():
+    from rag.pipeline import defined_term_missing
+
+    # XQuAD-vi (seed 1, unanswerable): '"chứa lược" [1]' for "Cloroplastidan có nghĩa là gì?", from the
+    # sentence defining "ctenophora".
+    ctenophora = 'Tên "ctenophora" có nghĩa là "chứa lược", bắt nguồn từ tiếng Hy lạp.'
+    assert defined_term_missing("Cloroplastidan có nghĩa là gì?", [ctenophora]) == "Cloroplastidan"
+    assert defined_term_missing("Ctenophora có nghĩa là gì?", [ctenophora]) == ""
+    assert defined_term_missing("Dân chủ là gì?", [ctenophora]) == ""  # Vietnamese words: other rules
+
+
+def test_a_name_the_translation_writes_without_tone_marks_is_the_same_name():
+    from rag.pipeline import cited_name_variant
+
+    # Live over Wikipedia's Cổ Loa: the right "6 tháng giêng âm lịch [1]" for "When do Co Loa residents
+    # hold the annual ceremony …?" was refused, "the cited text is about Cổ Loa tổ chức".
+    translated = "Người dân Co Loa tổ chức lễ hội tưởng nhớ An Dương Vương khi nào?"
+    sentence = "Hàng năm, vào ngày 6 tháng giêng âm lịch, nhân dân Cổ Loa tổ chức lễ hội."
+    assert cited_name_variant(translated, [sentence]) == ""
+    assert cited_name_variant("Người dân Hà Nam tổ chức lễ hội khi nào?", ["Dân Hà Nội tổ chức lễ hội."])
+
+
+def test_a_follow_up_swaps_a_mountain_for_a_mountain():
+    # Live over Wikipedia's Kobe: "Còn núi Maya?" was searched as typed, and answered with Rokko's height.
+    rokko = ("Núi Rokko ở Kobe cao bao nhiêu mét?", "931 mét [1]")
+    assert rewrite_followup("Còn núi Maya?", [rokko])[0] == "Núi Maya ở Kobe cao bao nhiêu mét?"
+
+
+def test_a_population_figure_with_its_date_in_brackets_is_in_the_asked_unit():
+    from rag.pipeline import _figure_in_asked_unit
+
+    # Live over Wikipedia's Jerusalem: the right "704.900 (từ ngày 31 tháng 12 năm 2004)" was refused.
+    asked = "Dân số Jerusalem là bao nhiêu?"
+    assert _figure_in_asked_unit("704.900 (từ ngày 31 tháng 12 năm 2004), [1]", asked)
+    assert not _figure_in_asked_unit("14 đơn vị hành chính [1]", asked)
+
+
+def test_a_count_of_visitors_measures_no_length():
+    from rag.pipeline import figure_in_other_unit
+
+    # Live over Wikipedia's Beijing Capital airport (which gives no runway length): "120-200 triệu lượt
+    # khách mỗi năm [2]" for "Đường băng dài nhất của sân bay Bắc Kinh dài bao nhiêu mét?".
+    visitors = ["Sân bay dự kiến đón 120-200 triệu lượt khách mỗi năm."]
+    asked = "Đường băng dài nhất của sân bay Bắc Kinh dài bao nhiêu mét?"
+    assert figure_in_other_unit(asked, "120-200 triệu lượt khách mỗi năm [2]", visitors) == "lượt"
+    assert figure_in_other_unit("Sông dài bao nhiêu km?", "53 triệu [1]", ["53 triệu đồng"]) == ""
+
+
+def test_picking_one_of_the_two_answers_a_question_offers_is_no_echo():
+    from rag.pipeline import picks_an_alternative, says_nothing_new
+
+    # Live over Wikipedia's Lý Hải: the right "Lý Hải sinh năm 1968 [1]." was taken for an echo.
+    asked = "Lý Hải sinh năm 1968 hay 1969?"
+    assert picks_an_alternative("Lý Hải sinh năm 1968 [1].", asked)
+    assert not says_nothing_new("Lý Hải sinh năm 1968 [1].", asked)
+    assert says_nothing_new("Lý Hải sinh năm 1968 hay 1969 [1].", asked)
