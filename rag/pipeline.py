@@ -3455,6 +3455,10 @@ def _figure_counts_asked_noun(raw: str, question: str, quotes: Sequence[str] = (
     return not figures
 
 
+# "kỷ niệm 62 năm ngày thành lập": an anniversary names the event it counts from, on another date.
+_ANNIVERSARY = re.compile(
+    r"\bkỷ niệm\s+(?:\S+\s+){0,3}?(?:năm|ngày)\s+(?:ngày\s+)?\S+(?:\s+\S+)?", re.IGNORECASE
+)
 _WHICH_TIME = re.compile(r"\b(?:thời gian|thời điểm|thời kỳ|giai đoạn|lúc)\s+nào\b", re.IGNORECASE)
 
 
@@ -5629,7 +5633,9 @@ class Assistant:
         elif kind in ("time", "person") and (phrases := event_phrases(question)):
 
             def tells(sentence: str) -> bool:
-                # "… nguyên hiệu trưởng nhà trường" held the post once: no answer to who holds it
+                # "… nguyên hiệu trưởng nhà trường" held the post once: no answer to who holds it; "Ngày
+                # 14/10/2016, nhân dịp kỷ niệm 62 năm ngày thành lập Đài, …" dates no founding
+                sentence = _ANNIVERSARY.sub(" ", sentence)
                 return any(
                     holds_phrase(sentence, phrase)
                     and not re.search(rf"\b(?:nguyên|cựu)\s+{re.escape(phrase)}", sentence, re.IGNORECASE)

@@ -6025,3 +6025,20 @@ def test_picking_one_of_the_two_answers_a_question_offers_is_no_echo():
     assert picks_an_alternative("Lý Hải sinh năm 1968 [1].", asked)
     assert not says_nothing_new("Lý Hải sinh năm 1968 [1].", asked)
     assert says_nothing_new("Lý Hải sinh năm 1968 hay 1969 [1].", asked)
+
+
+def test_an_anniversary_does_not_date_the_event_it_counts_from():
+    from pipeline_fakes import DOC_ID
+
+    # Live over Wikipedia's Đài Phát thanh - Truyền hình Hà Nội: "Ngày 14/10/2016 [1]", the day of the
+    # 62nd anniversary, for when the station was founded.
+    anniversary = (
+        "Ngày 14/10/2016, nhân dịp kỷ niệm 62 năm ngày thành lập Đài Phát thanh Hà Nội, Đài đã tăng giờ."
+    )
+    founded = "Sau ngày tiếp quản Thủ đô, Đài được thành lập ngày 14 tháng 10 năm 1954."
+    text = f"{anniversary}\n{founded}"
+    shown = [Passage(1, DOC_ID, "Đài Phát thanh Hà Nội", text, 0, len(text), ("c1",), 1.0)]
+    replies = ["Ngày 14/10/2016 [1]"] * 3
+    assistant, _, _ = make_assistant(shown, text, replies, supports_grammar=True, dense=[0.9])
+    answer = assistant.ask("Đài Phát thanh Hà Nội được thành lập ngày nào?")
+    assert "1954" in answer.answer and "2016" not in answer.answer
