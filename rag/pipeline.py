@@ -3372,6 +3372,8 @@ MEASURE_WRITTEN_IN = {
     "chiều dài": ("km", "m", "mét"),
     "độ cao": ("m", "mét"),
 }
+# Other words for a measure: "Với số dân 704.900 …" gives Jerusalem's "dân số".
+MEASURE_SAID_AS = {"dân số": ("số dân",)}
 _MAGNITUDES = "triệu|nghìn|ngàn|tỷ|tỉ|trăm"
 
 
@@ -3646,7 +3648,9 @@ def names_measure(sentence: str, question: str) -> bool:
     names no measure.
     """
     measure = asked_measure(question)
-    if not measure or holds_phrase(sentence, measure):
+    if not measure or any(
+        holds_phrase(sentence, said) for said in (measure, *MEASURE_SAID_AS.get(measure, ()))
+    ):
         return True
     return any(
         re.search(rf"\d(?:[\d.,]*\d)?\s*(?:(?:{_MAGNITUDES})\s+)?{re.escape(unit)}(?!\w)", sentence, re.I)

@@ -6042,3 +6042,12 @@ def test_an_anniversary_does_not_date_the_event_it_counts_from():
     assistant, _, _ = make_assistant(shown, text, replies, supports_grammar=True, dense=[0.9])
     answer = assistant.ask("Đài Phát thanh Hà Nội được thành lập ngày nào?")
     assert "1954" in answer.answer and "2016" not in answer.answer
+
+
+def test_so_dan_names_the_population():
+    from rag.pipeline import names_measure
+
+    # Live over Wikipedia's Jerusalem: the right "704.900" was refused, "no passage sentence names dân số".
+    sentence = "Với số dân 704.900 (từ ngày 31 tháng 12 năm 2004), Jerusalem là thành phố không đồng nhất."
+    assert names_measure(sentence, "Dân số Jerusalem là bao nhiêu?")
+    assert not names_measure("Jerusalem rộng 125 km².", "Dân số Jerusalem là bao nhiêu?")
