@@ -982,10 +982,11 @@ class _PassageMatcher:
 LIST_ORDINAL = re.compile(r"\d{1,2}[.)]\s*\n")
 # A small number a passage writes in words is no invented figure when an answer writes it in
 # digits ("mười phút" → "10 minutes"). Not "năm": it is "year" far more often than "five".
-_NUMBER_WORD_TOKENS = {
-    "=một": "#1", "=hai": "#2", "=ba": "#3", "=bốn": "#4", "=sáu": "#6", "=bảy": "#7", "=tám": "#8",
-    "=chín": "#9", "=mười": "#10",
+NUMBER_WORD_VALUES = {
+    "một": "1", "hai": "2", "ba": "3", "bốn": "4", "sáu": "6", "bảy": "7", "tám": "8", "chín": "9",
+    "mười": "10",
 }  # fmt: skip
+_NUMBER_WORD_TOKENS = {f"={word}": f"#{value}" for word, value in NUMBER_WORD_VALUES.items()}
 
 
 def resolve(

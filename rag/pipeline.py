@@ -3469,8 +3469,9 @@ def _asks_when(question: str) -> bool:
     return asked_kind(question) == "time" or bool(_WHICH_TIME.search(question))
 
 
+# Small numbers a question writes in words ("Hai tuyến …"); not "một", far more often "a".
 _SMALL_NUMBER_WORDS = {
-    "hai": "2", "ba": "3", "bốn": "4", "sáu": "6", "bảy": "7", "tám": "8", "chín": "9", "mười": "10",
+    **{word: value for word, value in cite.NUMBER_WORD_VALUES.items() if word != "một"},
     "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
     "ten": "10",
 }  # fmt: skip
