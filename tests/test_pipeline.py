@@ -72,6 +72,11 @@ def make_assistant(
     return assistant, llm, retriever
 
 
+def copying_assistant(passages, text, replies):
+    """An assistant whose model copies under the span grammar, with a dense score above the floor."""
+    return make_assistant(passages, text, replies, supports_grammar=True, dense=[0.9])[0]
+
+
 def test_cited_answer_is_verified_with_exact_quote(passages, text):
     assistant, llm, _ = make_assistant(passages, text, ["Tỷ lệ hộ nghèo giảm còn 0,58% [2]."])
     answer = assistant.ask(POVERTY_Q)
@@ -433,9 +438,7 @@ def test_a_copied_figure_must_be_in_a_unit_of_the_measure_asked():
         "trong đó có 14 đơn vị hành chính."
     )
     shown = [Passage(1, DOC_ID, "Thủ Dầu Một", town, 0, len(town), ("c1",), 1.0)]
-    assistant, _, _ = make_assistant(
-        shown, town, ["14 đơn vị hành chính [1]"], supports_grammar=True, dense=[0.9]
-    )
+    assistant = copying_assistant(shown, town, ["14 đơn vị hành chính [1]"])
     answer = assistant.ask(population)
     assert answer.evidence["copied_figure_not_in_asked_unit"] == 1.0
     assert (
@@ -5142,7 +5145,7 @@ def test_a_person_cited_for_a_post_no_cited_sentence_names_is_refused():
     shown = [Passage(1, DOC_ID, "Đại học Quốc gia Hà Nội", university, 0, len(university), ("c1",), 1.0)]
 
     def ask(question: str, reply: str):
-        assistant, _, _ = make_assistant(shown, university, [reply] * 3, supports_grammar=True, dense=[0.9])
+        assistant = copying_assistant(shown, university, [reply] * 3)
         return assistant.ask(question)
 
     rector = ask("Hiệu trưởng hiện nay của Đại học Quốc gia Hà Nội là ai?", "Trương Tấn Sang [1]")
@@ -5377,7 +5380,7 @@ def test_who_holds_a_post_now_is_not_answered_with_a_term_that_ended():
     shown = [Passage(1, DOC_ID, "Viện Hàn lâm Khoa học xã hội Việt Nam", text, 0, len(text), ("c1",), 1.0)]
 
     def ask(question: str, reply: str, passages=shown, body=text):
-        assistant, _, _ = make_assistant(passages, body, [reply] * 3, supports_grammar=True, dense=[0.9])
+        assistant = copying_assistant(passages, body, [reply] * 3)
         return assistant.ask(question)
 
     now = "Ai là Chủ tịch Viện Hàn lâm Khoa học xã hội Việt Nam hiện nay?"
@@ -5407,7 +5410,7 @@ def test_a_sentence_restating_the_question_but_for_a_word_the_cited_line_holds_i
         "Huân chương Lao động hạng nhì: 2005."
     )
     shown = [Passage(1, DOC_ID, "Ga Hà Nội", text, 0, len(text), ("c1",), 1.0)]
-    assistant, _, _ = make_assistant(shown, text, ["2005 [1]"] * 3, supports_grammar=True, dense=[0.9])
+    assistant = copying_assistant(shown, text, ["2005 [1]"] * 3)
     answer = assistant.ask("Ga Hà Nội nhận Huân chương Lao động hạng nhì năm nào?")
     assert answer.answer.endswith("2005 [1]") and "restated_question" not in answer.evidence
 
@@ -5453,7 +5456,7 @@ def test_a_birth_or_death_year_comes_from_a_sentence_telling_of_it_or_from_the_l
     # no lifespan to read: refused
     diary_of = "Năm 2006 Nhà xuất bản Thanh Niên phát hành nhật ký của Nguyễn Huy Tưởng."
     alone = [Passage(1, DOC_ID, "Nguyễn Huy Tưởng", diary_of, 0, len(diary_of), ("c1",), 1.0)]
-    assistant, _, _ = make_assistant(alone, diary_of, ["2006 [1]"] * 3, supports_grammar=True, dense=[0.9])
+    assistant = copying_assistant(alone, diary_of, ["2006 [1]"] * 3)
     lone = assistant.ask("Nguyễn Huy Tưởng mất năm nào?")
     assert lone.refused and lone.refusal_reason == "the cited sentence tells of no birth or death"
 
@@ -5483,7 +5486,7 @@ def test_a_sentence_opening_with_the_whole_question_is_quoted_over_an_answer_cit
     decree = "Ngày 3 tháng 9 năm 2008, Chính phủ thành lập thành phố Sơn La trên cơ sở thị xã Sơn La."
     text = f"{founded}\n{decree}"
     shown = [Passage(1, DOC_ID, "Sơn La", text, 0, len(text), ("c1",), 1.0)]
-    assistant, _, _ = make_assistant(shown, text, ["2008 [1]"] * 3, supports_grammar=True, dense=[0.9])
+    assistant = copying_assistant(shown, text, ["2008 [1]"] * 3)
     answer = assistant.ask("Thị xã Sơn La được thành lập năm nào?")
     assert "1961" in answer.answer and "2008" not in answer.answer
     assert answer.evidence.get("restated_question") == 1.0
@@ -5582,12 +5585,12 @@ def test_a_figure_or_date_question_gets_the_sentence_telling_what_it_asks_of():
     peak = "Đắk Nông nằm trên cao nguyên M'Nông, cao nhất là ở Tà Đùng với độ cao lên đến 1.982 mét."
     text = f"{rain}\n{peak}"
     shown = [Passage(1, DOC_ID, "Đắk Nông", text, 0, len(text), ("c1",), 1.0)]
-    assistant, _, _ = make_assistant(shown, text, ["1.982 mét [1]"] * 3, supports_grammar=True, dense=[0.9])
+    assistant = copying_assistant(shown, text, ["1.982 mét [1]"] * 3)
     answer = assistant.ask("Lượng mưa trung bình năm ở Đắk Nông là bao nhiêu?")
     assert "2.513" in answer.answer and "1.982" not in answer.answer
     assert answer.evidence.get("sentence_of_asked") == 1.0
     # no sentence names the measure asked: refused
-    assistant, _, _ = make_assistant(shown, text, ["1.982 mét [1]"] * 3, supports_grammar=True, dense=[0.9])
+    assistant = copying_assistant(shown, text, ["1.982 mét [1]"] * 3)
     price = assistant.ask("Giá vé tham quan ở Đắk Nông là bao nhiêu?")
     assert price.refused and price.refusal_reason == "no passage sentence names giá vé"
 
@@ -5596,11 +5599,11 @@ def test_a_figure_or_date_question_gets_the_sentence_telling_what_it_asks_of():
     renamed = "Năm 1994, Trường đổi tên thành Trường Đại học Thương mại."
     text = f"{founded}\n{renamed}"
     shown = [Passage(1, DOC_ID, "Trường Đại học Thương mại", text, 0, len(text), ("c1",), 1.0)]
-    assistant, _, _ = make_assistant(shown, text, ["1994 [1]"] * 3, supports_grammar=True, dense=[0.9])
+    assistant = copying_assistant(shown, text, ["1994 [1]"] * 3)
     year = assistant.ask("Trường Đại học Thương mại được thành lập năm nào?")
     assert year.answer == "Năm 1960 [1]" and year.citations[0].quote == founded
     # the renaming year stands for its own question
-    assistant, _, _ = make_assistant(shown, text, ["1994 [1]"] * 3, supports_grammar=True, dense=[0.9])
+    assistant = copying_assistant(shown, text, ["1994 [1]"] * 3)
     assert assistant.ask("Trường đổi tên thành Trường Đại học Thương mại năm nào?").answer == "Năm 1994 [1]"
 
 
@@ -5671,9 +5674,7 @@ def test_a_person_question_gets_the_sentence_saying_the_relation_it_asks_of(monk
     freed = 'Ông kể về việc được cựu Tổng bí thư Nguyễn Văn Linh "cứu thoát".'
     text = f"{brother} {freed}"
     shown = [Passage(1, DOC_ID, "Trần Tiến", text, 0, len(text), ("c1",), 1.0)]
-    assistant, _, _ = make_assistant(
-        shown, text, ["Nguyễn Văn Linh [1]"] * 3, supports_grammar=True, dense=[0.9]
-    )
+    assistant = copying_assistant(shown, text, ["Nguyễn Văn Linh [1]"] * 3)
     answer = assistant.ask("Anh ruột của Trần Tiến là ai?")
     assert "Trần Hiếu" in answer.answer and "Nguyễn Văn Linh" not in answer.answer
     assert answer.citations[0].quote == brother
@@ -5700,16 +5701,12 @@ def test_an_article_on_the_asked_place_is_about_it_past_a_neighbour_it_names():
     people = "Dân số tính đến năm 1999 là 340.000 người."
     text = f"Quỳnh Lưu là một huyện của tỉnh Nghệ An. {borders} {people}"
     shown = [Passage(1, DOC_ID, "Quỳnh lưu", text, 0, len(text), ("c1",), 1.0)]
-    assistant, _, _ = make_assistant(
-        shown, text, ["340.000 người [1]"] * 3, supports_grammar=True, dense=[0.9]
-    )
+    assistant = copying_assistant(shown, text, ["340.000 người [1]"] * 3)
     answer = assistant.ask("Dân số huyện Quỳnh Lưu năm 1999 là bao nhiêu?")
     assert not answer.refused and "340.000" in answer.answer
     # the same sentence in a report titled otherwise stays the neighbour's
     report = [dataclasses.replace(shown[0], title="Báo cáo tình hình kinh tế - xã hội các huyện năm 1999")]
-    assistant, _, _ = make_assistant(
-        report, text, ["340.000 người [1]"] * 3, supports_grammar=True, dense=[0.9]
-    )
+    assistant = copying_assistant(report, text, ["340.000 người [1]"] * 3)
     assert assistant.ask("Dân số huyện Quỳnh Lưu năm 1999 là bao nhiêu?").refused
 
 
@@ -5754,7 +5751,7 @@ def test_a_cited_claim_said_again_is_left_out_and_a_former_holder_is_no_relation
     text = f"{former} {other}"
     shown = [Passage(1, DOC_ID, "Trường Đại học Thương mại", text, 0, len(text), ("c1",), 1.0)]
     raw = "PGS.TS. Đinh Văn Thành: Viện trưởng [1]"
-    assistant, _, _ = make_assistant(shown, text, [raw] * 3, supports_grammar=True, dense=[0.9])
+    assistant = copying_assistant(shown, text, [raw] * 3)
     answer = assistant.ask("Ai là hiệu trưởng hiện nay của Trường Đại học Thương mại?")
     assert "Nguyễn Thị Doan" not in answer.answer and "sentence_of_asked" not in answer.evidence
 
@@ -5793,11 +5790,11 @@ def test_a_date_bracketed_after_a_name_tells_the_birth():
     born = "Hoàng Trung Hải (27 tháng 9 năm 1959) quê tại xã Quỳnh Giao, huyện Quỳnh Phụ, tỉnh Thái Bình."
     shown = [Passage(1, DOC_ID, "Hoàng Trung Hải", born, 0, len(born), ("c1",), 1.0)]
     replies = ["27 tháng 9 năm 1959 [1]"] * 3
-    assistant, _, _ = make_assistant(shown, born, replies, supports_grammar=True, dense=[0.9])
+    assistant = copying_assistant(shown, born, replies)
     answer = assistant.ask("Hoàng Trung Hải sinh ngày nào?")
     assert not answer.refused and "27 tháng 9 năm 1959" in answer.answer
     # a single date tells no death, and a census year in brackets no life
-    assistant, _, _ = make_assistant(shown, born, replies, supports_grammar=True, dense=[0.9])
+    assistant = copying_assistant(shown, born, replies)
     assert assistant.ask("Hoàng Trung Hải mất ngày nào?").refused
     from rag.pipeline import _tells_of_life_event
 
@@ -5846,7 +5843,7 @@ def test_a_distance_question_is_not_answered_by_a_figure_that_tells_no_distance(
     # inner wall's length, for "Thành Cổ Loa cách trung tâm Hà Nội bao nhiêu km?".
     walls = "Chu vi vòng ngoài 8 km, vòng giữa 6,5 km, vòng trong 1,6 km, diện tích trung tâm lên tới 2 km²."
     shown = [Passage(1, DOC_ID, "Cổ Loa", walls, 0, len(walls), ("c1",), 1.0)]
-    assistant, _, _ = make_assistant(shown, walls, ["1,6 km [1]"] * 3, supports_grammar=True, dense=[0.9])
+    assistant = copying_assistant(shown, walls, ["1,6 km [1]"] * 3)
     answer = assistant.ask("Thành Cổ Loa cách trung tâm Hà Nội bao nhiêu km?")
     assert "1,6" not in answer.answer
     assert tells_distance("Phan Xi Păng cách Sa Pa bao xa?", ["Đỉnh núi cách thị xã Sa Pa khoảng 9 km."])
@@ -5906,14 +5903,10 @@ def test_a_person_listed_with_other_years_gives_way_to_the_one_listed_with_the_a
         "Nguyễn Thụ (1988 - 1993) Nguyễn Lân Việt (1993 - 2003) Nguyễn Đức Hinh (2008 - nay)"
     )
     shown = [Passage(1, DOC_ID, "Trường Đại học Y Hà Nội", rectors, 0, len(rectors), ("c1",), 1.0)]
-    assistant, _, _ = make_assistant(
-        shown, rectors, ["Nguyễn Thụ [1]"] * 3, supports_grammar=True, dense=[0.9]
-    )
+    assistant = copying_assistant(shown, rectors, ["Nguyễn Thụ [1]"] * 3)
     answer = assistant.ask("Ai làm hiệu trưởng Đại học Y Hà Nội giai đoạn 1993-2003?")
     assert answer.answer == "Nguyễn Lân Việt [1]" and answer.citations[0].quote == "Nguyễn Lân Việt"
-    assistant, _, _ = make_assistant(
-        shown, rectors, ["Nguyễn Thụ [1]"] * 3, supports_grammar=True, dense=[0.9]
-    )
+    assistant = copying_assistant(shown, rectors, ["Nguyễn Thụ [1]"] * 3)
     assert assistant.ask("Ai làm hiệu trưởng Đại học Y Hà Nội năm 1988?").answer == "Nguyễn Thụ [1]"
 
 
@@ -6039,7 +6032,7 @@ def test_an_anniversary_does_not_date_the_event_it_counts_from():
     text = f"{anniversary}\n{founded}"
     shown = [Passage(1, DOC_ID, "Đài Phát thanh Hà Nội", text, 0, len(text), ("c1",), 1.0)]
     replies = ["Ngày 14/10/2016 [1]"] * 3
-    assistant, _, _ = make_assistant(shown, text, replies, supports_grammar=True, dense=[0.9])
+    assistant = copying_assistant(shown, text, replies)
     answer = assistant.ask("Đài Phát thanh Hà Nội được thành lập ngày nào?")
     assert "1954" in answer.answer and "2016" not in answer.answer
 
