@@ -3719,6 +3719,49 @@ def model_words_in_quote(raw: str, question: str, quote: str) -> str | None:
     return opening_capital(copied)
 
 
+# A name put together from the question's words is at most this many syllables long.
+RECOMBINED_NAME_MAX_WORDS = 8
+
+
+def name_of_question_words(raw: str, question: str, quote: str) -> str | None:
+    """The model's short answer made of the question's words in a new order, as ``quote`` writes it.
+
+    "Giả thuyết nguyên tố sinh đôi [1]." for "Giả thuyết nào cho rằng có vô số số nguyên tố sinh
+    đôi?" says no word the question does not, yet names the conjecture: the sentence quoted for
+    the question writes "(giả thuyết nguyên tố sinh đôi)". So does 'Hợp đồng "xây dựng thiết kế"'
+    for "Loại hợp đồng nào … từ thiết kế đến xây dựng …?". An answer that says the question
+    back in its order, skipping at most one word between two of its words ("Khu phố nằm ở phía tây
+    đường cao tốc số 41" for "Khu phố nào nằm ở …?"), names nothing; nor does one holding an
+    asking word, or longer than ``RECOMBINED_NAME_MAX_WORDS``. None unless ``quote`` holds the
+    answer word for word.
+    """
+    said = cite.strip_markers(unicodedata.normalize("NFC", raw)).strip(" .;:,!")
+    words = [word.lower() for word in syllables(said)]
+    if not words or len(words) > RECOMBINED_NAME_MAX_WORDS or _ASKING_WORDS.intersection(words):
+        return None
+    if "\n" in said or not is_echo(said, question):
+        return None
+    asked = [word.lower() for word in syllables(question)]
+    if _in_order_with_small_gaps(words, asked):
+        return None
+    found = re.search(rf"(?<!\w){re.escape(said)}(?!\w)", unicodedata.normalize("NFC", quote), re.IGNORECASE)
+    return opening_capital(found.group()) if found else None
+
+
+def _in_order_with_small_gaps(words: Sequence[str], asked: Sequence[str], max_gap: int = 1) -> bool:
+    """Whether ``words`` stand in ``asked`` in their order, at most ``max_gap`` other words apart."""
+    for first in (i for i, word in enumerate(asked) if word == words[0]):
+        at = first
+        for word in words[1:]:
+            following = [j for j in range(at + 1, min(len(asked), at + 2 + max_gap)) if asked[j] == word]
+            if not following:
+                break
+            at = following[0]
+        else:
+            return True
+    return False
+
+
 # A full stop before or after the last markers: the model ended its sentence, it was not cut off.
 _ENDS_SENTENCE = re.compile(r"\.\s*(?:\[\d+(?:\s*,\s*\d+)*\]\s*)*$|\]\s*\.\s*$")
 
@@ -5467,7 +5510,15 @@ class Assistant:
             if quoted is not None and asked_kind(asked) == "quantity":
                 counts = answer_start_filters(asked)[-1]
                 quoted = quoted if starting_words(quoted[1][0].quote, counts) else None
-            if quoted is not None:
+            named = (
+                name_of_question_words(answer.raw_answer, asked, quoted[1][0].quote)
+                if quoted is not None and quoted[1]
+                else None
+            )
+            if quoted is not None and named is not None:
+                answer.evidence["name_of_question_words"] = 1.0
+                quoted = (f"{named} [{quoted[1][0].n}]", quoted[1])
+            elif quoted is not None:
                 quoted = self._model_words_or_quote(quoted, "", asked, answer, passages)
         if quoted is None:
             return self._refuse(answer, passages, started, "the answer only repeats the question")

@@ -6044,3 +6044,65 @@ def test_so_dan_names_the_population():
     sentence = "Với số dân 704.900 (từ ngày 31 tháng 12 năm 2004), Jerusalem là thành phố không đồng nhất."
     assert names_measure(sentence, "Dân số Jerusalem là bao nhiêu?")
     assert not names_measure("Jerusalem rộng 125 km².", "Dân số Jerusalem là bao nhiêu?")
+
+
+TWIN_PRIMES = (
+    "Một loại giả thuyết thứ ba liên quan đến các khía cạnh phân bố các số nguyên tố. Người ta đặt giả "
+    "thuyết rằng có vô số số nguyên tố sinh đôi, cặp số nguyên tố có chênh lệch là 2 (giả thuyết nguyên "
+    "tố sinh đôi). Giả thuyết của Polignac củng cố cho giả thuyết đó, nó nói rằng với mỗi số nguyên "
+    "dương n, có vô số cặp số nguyên tố liên tiếp có chênh lệch là 2n."
+)
+TWIN_PRIMES_Q = "Giả thuyết nào cho rằng có vô số số nguyên tố sinh đôi?"
+
+
+@pytest.mark.parametrize(
+    ("raw", "question", "named"),
+    [
+        ("Giả thuyết nguyên tố sinh đôi [1].", TWIN_PRIMES_Q, "Giả thuyết nguyên tố sinh đôi"),
+        (
+            'Hợp đồng "xây dựng thiết kế" [1].',
+            "Loại hợp đồng nào được đưa ra khi nhà thầu phải thực hiện dự án từ thiết kế đến xây dựng?",
+            'Hợp đồng "xây dựng thiết kế"',
+        ),
+        # The question said back in its order, one word skipped: nothing named.
+        ("Vô số số nguyên tố sinh đôi [1].", TWIN_PRIMES_Q, None),
+        ("Giả thuyết cho rằng có vô số số nguyên tố sinh đôi [1].", TWIN_PRIMES_Q, None),
+        # A word the question does not say: not this rule's (short_answer's, the span check's).
+        ("Giả thuyết của Polignac [1].", TWIN_PRIMES_Q, None),
+        # An asking word, or words the quoted sentence does not hold in that order.
+        ("Giả thuyết nào [1].", TWIN_PRIMES_Q, None),
+        ("Sinh đôi nguyên tố [1].", TWIN_PRIMES_Q, None),
+    ],
+)
+def test_name_of_question_words(raw, question, named):
+    from rag.pipeline import name_of_question_words
+
+    quote = (
+        'Điều này được chỉ định là một hợp đồng "xây dựng thiết kế" trong đó nhà thầu phải thực hiện dự án.'
+        if "hợp đồng" in question
+        else TWIN_PRIMES.split(". ")[1]
+    )
+    assert name_of_question_words(raw, question, quote) == named
+
+
+def test_a_name_made_of_the_question_words_is_the_answer_not_an_echo(text):
+    # XQuAD-vi (seed 1): the right "Giả thuyết nguyên tố sinh đôi [1]." says no word the question
+    # does not, so it was taken for an echo and gave way to the quoted sentence (F1 .23).
+    text, passages = paragraph_passages([TWIN_PRIMES, OIL_PARAGRAPHS[0]], "Số nguyên tố")
+    assistant, _, _ = make_assistant(passages, text, ["Giả thuyết nguyên tố sinh đôi [1]."], dense=[0.9, 0.8])
+    answer = assistant.ask(TWIN_PRIMES_Q)
+    assert not answer.refused and answer.verified
+    assert answer.answer == "Giả thuyết nguyên tố sinh đôi [1]"
+    (citation,) = answer.citations
+    assert citation.n == 1 and "(giả thuyết nguyên tố sinh đôi)" in citation.quote
+    assert text[citation.start : citation.end] == citation.quote
+    assert answer.evidence.get("name_of_question_words") == 1.0
+    # The question said back is still quoted.
+    assistant, _, _ = make_assistant(
+        passages, text, ["Giả thuyết cho rằng có vô số số nguyên tố sinh đôi [1]."], dense=[0.9, 0.8]
+    )
+    answer = assistant.ask(TWIN_PRIMES_Q)
+    assert (
+        answer.answer.startswith(extractive_note_for("vi"))
+        and "name_of_question_words" not in answer.evidence
+    )
