@@ -267,6 +267,11 @@ TOP_PASSAGE_QUOTE_RANK = 0.30
 # ball from Newton.
 SPAN_RECHECK_MARGIN = 0.3
 SPAN_RECHECK_MIN_SCORE = 0.8
+# ... and at these when the copied phrase's sentence lacks a name of the question that the best
+# sentence writes: "1895 [1]" for "Dewar thí nghiệm oxi lỏng vào năm nào?" stood in the sentence on
+# Linde and Hampson (.42); "Năm 1891 nhà hóa học người Scotland James Dewar …" scored .57.
+NAMED_RECHECK_MARGIN = 0.1
+NAMED_RECHECK_MIN_SCORE = 0.5
 # Words that make a sentence ask for a thing (not a figure, date or person: asked_kind covers those).
 _THING_QUESTION_WORDS = frozenset("gì nào ai đâu sao không hay what which who where why how".split())
 # A "how many" answer starts at the number whose sentence outscores, by this factor, every sentence
@@ -3719,6 +3724,23 @@ def model_words_in_quote(raw: str, question: str, quote: str) -> str | None:
     return opening_capital(copied)
 
 
+def _name_words(question: str) -> list[str]:
+    """The question's name words: capitalised ones past its first, and a first one no Vietnamese syllable.
+
+    "Dewar" of "Dewar thí nghiệm oxi lỏng vào năm nào?", "Broncos" of "Khi nào Broncos …?".
+    """
+    words = re.findall(r"[^\W\d_]+", unicodedata.normalize("NFC", question))
+    return [
+        word for i, word in enumerate(words) if word[:1].isupper() and (i > 0 or not is_vietnamese_word(word))
+    ]
+
+
+def _holds_words(text: str, words: Sequence[str]) -> bool:
+    """Whether ``text`` writes every one of ``words`` as a whole word (case and tone marks aside)."""
+    said = {fold_diacritics(word).lower() for word in re.findall(r"[^\W_]+", text)}
+    return all(fold_diacritics(word).lower() in said for word in words)
+
+
 # A name put together from the question's words is at most this many syllables long.
 RECOMBINED_NAME_MAX_WORDS = 8
 
@@ -6416,7 +6438,19 @@ class Assistant:
             )
         ]
         best_score, best, start, end = max(ranked, key=lambda entry: entry[0])
-        if not cited or best_score - max(cited) < SPAN_RECHECK_MARGIN or best_score < SPAN_RECHECK_MIN_SCORE:
+        if not cited:
+            return None
+        names = _name_words(question)
+        cited_text = " ".join(citation.quote for citation in citations)
+        names_lacking = (
+            bool(names) and not _holds_words(cited_text, names) and _holds_words(best.text[start:end], names)
+        )
+        margin, floor = (
+            (NAMED_RECHECK_MARGIN, NAMED_RECHECK_MIN_SCORE)
+            if names_lacking
+            else (SPAN_RECHECK_MARGIN, SPAN_RECHECK_MIN_SCORE)
+        )
+        if best_score - max(cited) < margin or best_score < floor:
             return None
         if not writes_question_names(question, f"{best.title}\n{best.text}"):
             return None

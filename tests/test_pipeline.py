@@ -6106,3 +6106,28 @@ def test_a_name_made_of_the_question_words_is_the_answer_not_an_echo(text):
         answer.answer.startswith(extractive_note_for("vi"))
         and "name_of_question_words" not in answer.evidence
     )
+
+
+LIQUID_OXYGEN = (
+    "Năm 1891 nhà hóa học người Scotland James Dewar đã có thể tạo ra đủ oxi lỏng để nghiên cứu. Quy "
+    "trình khả thi về mặt thương mại đầu tiên để sản xuất oxi lỏng được phát triển độc lập vào năm 1895 "
+    "bởi kỹ sư người Đức Carl von Linde và kỹ sư người Anh William Hampson. Cả hai đều hạ nhiệt độ không "
+    "khí cho đến khi nó hóa lỏng và sau đó chưng cất các khí thành phần."
+)
+
+
+def test_a_copied_year_whose_sentence_lacks_the_asked_name_gives_way_to_the_sentence_naming_it(text):
+    # XQuAD-vi (seed 1): "1895 [1]", the year of Linde's and Hampson's process, for "Dewar thí nghiệm
+    # oxi lỏng vào năm nào?"; the sentence naming Dewar (.57 for the question against .42) says 1891.
+    from rag.pipeline import _name_words
+
+    assert _name_words("Dewar thí nghiệm oxi lỏng vào năm nào?") == ["Dewar"]
+    assert _name_words("Tỷ lệ hộ nghèo của phường Phù Chẩn là bao nhiêu?") == ["Phù", "Chẩn"]
+    text, passages = paragraph_passages([LIQUID_OXYGEN, OIL_PARAGRAPHS[0]], "Oxi")
+    answer = copying_assistant(passages, text, ["1895 [1]"]).ask("Dewar thí nghiệm oxi lỏng vào năm nào?")
+    assert answer.answer == "Năm 1891 [1]" and answer.verified
+    assert "James Dewar" in answer.citations[0].quote
+    assert answer.evidence.get("asked_phrase_over_span") == 1.0
+    # Without a name the question asks about, the copied year stands (margin .15 < .3).
+    answer = copying_assistant(passages, text, ["1895 [1]"]).ask("Người ta sản xuất oxi lỏng vào năm nào?")
+    assert "1895" in answer.answer and "asked_phrase_over_span" not in answer.evidence
