@@ -93,6 +93,7 @@ from rag.shorten import (
     asked_place_kind,
     asks_explanation,
     counted_words,
+    dates_in,
     filled_slot,
     holds_year,
     opening_capital,
@@ -395,7 +396,116 @@ def looks_like_followup(question: str) -> bool:
         or _PRONOUNS.search(question)
         or _KIND_REFERENCE.search(question)
         or _bare_person_pronoun(question)
+        or _BARE_ASKING.match(question)
+        or _BARE_ASKING_EN.match(question)
     )
+
+
+# A follow-up that only asks anew of what the previous question asked about: "Ở đâu?", "Khi nào?".
+_BARE_ASKING = re.compile(
+    r"^\s*(?:(?:thế|vậy|còn)\s+)?(?P<ask>ở đâu|tại đâu|khi nào|bao giờ|lúc nào"
+    r"|(?:vào\s+)?(?:năm|ngày|tháng)\s+nào|bao nhiêu|bao lâu|vì sao|tại sao|như thế nào)"
+    r"(?:\s+(?:vậy|thế|nhỉ|ạ))?\s*[?？]?\s*$",
+    re.IGNORECASE,
+)
+_BARE_ASKING_EN = re.compile(
+    r"^\s*(?:and\s+)?(?P<ask>where|when|why|what year|which year|in what year)\s*[?？]?\s*$", re.IGNORECASE
+)
+# The asking phrase a Vietnamese question ends with ("khoảng bao nhiêu km", "ngày nào", "ở đâu"),
+# and the English question word one opens with ("When was …?").
+_PREVIOUS_ASKING_TAIL = re.compile(
+    r"\s+(?:(?:khoảng|chừng|gần|vào|từ|trong)\s+)?(?:bao nhiêu(?:\s+[^\W\d_]+)?|mấy(?:\s+[^\W\d_]+)?"
+    r"|[^\W\d_]+\s+nào|ở đâu|tại đâu|khi nào|bao giờ|lúc nào|bao lâu|như thế nào|thế nào|vì sao|tại sao)"
+    r"\s*[?？]?\s*$",
+    re.IGNORECASE,
+)
+_PREVIOUS_ASKING_HEAD_EN = re.compile(
+    r"^\s*(?:where|when|why|what year|which year|in what year)\b", re.IGNORECASE
+)
+
+
+def _ask_anew(question: str, previous: str) -> str:
+    """The previous question asking what ``question`` asks: "Ở đâu?" after "Hoàng Trung Hải sinh ngày nào?".
+
+    "Hoàng Trung Hải sinh ở đâu?"; "Where?" after "When was Dân trí founded?" is "Where was Dân trí
+    founded?". "" when ``question`` asks more than its asking words, or the previous question does
+    not end (in English: open) with an asking phrase of its own, or asks who or what: "Khi nào?"
+    after "Ai là tổng biên tập …?" asks when that person took the post, which no template says.
+    """
+    asked = _BARE_ASKING.match(question)
+    if asked is not None:
+        tail = _PREVIOUS_ASKING_TAIL.search(previous)
+        before = previous[: tail.start()].strip(" ,") if tail else ""
+        if len(before.split()) < 2:
+            return ""
+        return f"{before} {asked.group('ask').lower()}?"
+    asked = _BARE_ASKING_EN.match(question)
+    head = _PREVIOUS_ASKING_HEAD_EN.match(previous) if asked is not None else None
+    if asked is None or head is None:
+        return ""
+    ask = asked.group("ask").lower()
+    return f"{ask[:1].upper()}{ask[1:]}{previous[head.end() :]}"
+
+
+# Words before a place that a follow-up may swap: "Còn ở Vĩnh Long thì sao?" after "Ở Cần Thơ, …?".
+_FOLLOWUP_PLACE_PREPOSITIONS = frozenset("ở tại cách tới đến từ trong".split())
+# ... of which these tell a distance: "Thế còn tới Seoul?" after "Fukuoka cách Tokyo bao xa?".
+_DISTANCE_PREPOSITIONS = frozenset("cách tới đến".split())
+
+
+def _swap_placed_name(previous: str, subject: str) -> str:
+    """``previous`` with the name after ``subject``'s preposition put in place of its own, or "".
+
+    "Còn ở Vĩnh Long thì sao?" after "Ở Cần Thơ, rau ăn kèm bánh xèo có thêm lá gì?" asks "Ở Vĩnh
+    Long, rau ăn kèm bánh xèo có thêm lá gì?". The previous question must name exactly one place after
+    that preposition (or, for a distance, after "cách", "tới" or "đến").
+    """
+    words = subject.split()
+    if len(words) < 2 or words[0].lower() not in _FOLLOWUP_PLACE_PREPOSITIONS:
+        return ""
+    if not all(_is_name_word(word) for word in words[1:]):
+        return ""
+    preposition = words[0].lower()
+    accepted = _DISTANCE_PREPOSITIONS if preposition in _DISTANCE_PREPOSITIONS else {preposition}
+    found = list(re.finditer(r"[^\W_]+", previous))
+    places = []
+    for i, word in enumerate(found[:-1]):
+        if word.group().lower() in accepted and _is_name_word(found[i + 1].group()):
+            end = _name_run_end(found, previous, i + 1)
+            places.append((found[i + 1].start(), found[end - 1].end()))
+    if len(places) != 1:
+        return ""
+    start, end = places[0]
+    return f"{previous[:start]}{' '.join(words[1:])}{previous[end:]}"
+
+
+def _swap_named_kind(previous: str, subject: str) -> str:
+    """``previous`` with ``subject`` ("giọng Nam Định") in place of its own of that head word, or "".
+
+    "Còn giọng Nam Định thì sao?" after "Giọng Hải Phòng, Hải Dương bắt nguồn từ trấn nào thời Lê
+    sơ?" asks "Giọng Nam Định bắt nguồn từ trấn nào thời Lê sơ?": a lowercase head word of any kind,
+    followed in both by names (a list of them in the previous question).
+    """
+    words = subject.split()
+    if len(words) < 2 or not words[0].islower() or not all(_is_name_word(word) for word in words[1:]):
+        return ""
+    found = list(re.finditer(r"[^\W_]+", previous))
+    spans = []
+    for i, word in enumerate(found[:-1]):
+        if word.group().lower() == words[0] and _is_name_word(found[i + 1].group()):
+            end = _name_run_end(found, previous, i + 1)
+            while end < len(found) and re.fullmatch(
+                r"\s*(?:,|và)\s*", previous[found[end - 1].end() : found[end].start()]
+            ):
+                if not _is_name_word(found[end].group()):
+                    break
+                end = _name_run_end(found, previous, end + 1)
+            spans.append((word.start(), found[end - 1].end()))
+    if len(spans) != 1:
+        return ""
+    start, end = spans[0]
+    said = subject if start else subject[:1].upper() + subject[1:]
+    return f"{previous[:start]}{said}{previous[end:]}"
 
 
 def _bare_person_pronoun(question: str) -> re.Match[str] | None:
@@ -496,7 +606,8 @@ def rewrite_followup(question: str, history: History) -> tuple[str, str]:
         history[-1] = (rewrite_followup(history[-1][0], history[:-1])[0], history[-1][1])
     previous = history[-1][0].strip()
     resolved = (
-        _which_of_counted(question, previous)
+        _ask_anew(question, previous)
+        or _which_of_counted(question, previous)
         or _resolve_kind_reference(question, history[-1])
         or _resolve_person_reference(question, history[-1])
         or _resolve_place_reference(question, history[-1])
@@ -543,6 +654,9 @@ def rewrite_followup(question: str, history: History) -> tuple[str, str]:
         standalone = f"{previous[: earlier[-1].start()]}{subject.rstrip(' ?')}?"
         standalone = _resolve_person_reference(standalone, history[-1]) or standalone
         return standalone, standalone
+    placed = _swap_placed_name(previous, subject) or _swap_named_kind(previous, subject) if subject else ""
+    if placed:
+        return placed, placed
     # No subject to swap: keep both turns for retrieval; the prompt shows the earlier question.
     merged = f"{previous} {question}"
     return question, merged
@@ -3611,15 +3725,32 @@ def _brackets_life_event(text: str, event: str) -> bool:
     return any(event == "birth" or found.group("death") for found in _LIFE_DATES_IN_BRACKETS.finditer(text))
 
 
+# "ra đời" is also said of a newspaper, an airport or a union coming into being, which passages
+# tell as its founding: "Sân bay Fukuoka ra đời năm nào?" over "1951: Sân bay Fukuoka thành lập".
+_ASKS_COMING_INTO_BEING = re.compile(r"\bra đời\b", re.IGNORECASE)
+_TELLS_FOUNDING = re.compile(
+    r"\b(?:thành lập|ra mắt|khai trương|khánh thành|xuất bản|phát hành|ra số|hình thành|khai sinh"
+    r"|đi vào hoạt động|founded|established|launched|opened)\b",
+    re.IGNORECASE,
+)
+
+
 def _tells_of_life_event(question: str, sentences: Iterable[str]) -> bool:
     """Whether a birth or death question's cited sentences tell of that event or bracket the life's dates.
 
-    True for any other question.
+    True for any other question. A thing that "ra đời" came into being when it was founded.
     """
     event = asked_life_event(question)
     if not event:
         return True
-    return any(_EVENT_OF_LIFE[event].search(text) or _brackets_life_event(text, event) for text in sentences)
+    founded = event == "birth" and bool(_ASKS_COMING_INTO_BEING.search(question))
+    return any(
+        _EVENT_OF_LIFE[event].search(text)
+        or _brackets_life_event(text, event)
+        or founded
+        and _TELLS_FOUNDING.search(text)
+        for text in sentences
+    )
 
 
 def year_of_life_event(question: str, passages: Sequence[Passage]) -> tuple[Passage, int, int] | None:
@@ -3741,6 +3872,90 @@ def _holds_words(text: str, words: Sequence[str]) -> bool:
     return all(fold_diacritics(word).lower() in said for word in words)
 
 
+_ASKS_DAY = re.compile(r"\b(?:ngày|tháng)\s+(?:nào|mấy)\b|\bwhat (?:date|day)\b", re.IGNORECASE)
+
+
+def _asks_calendar_date(question: str) -> bool:
+    """Whether ``question`` asks a year or a day ("… năm nào?", "… ngày nào?"), which only a date answers."""
+    return asks_year(question) or bool(_ASKS_DAY.search(question))
+
+
+# Where a sentence's clauses part: "Năm 1965, Bắc Kạn hợp nhất …, nhưng đến ngày 1/1/1997, tỉnh Bắc Kạn
+# được tái lập …".
+_CLAUSE_BREAK = re.compile(r"\s*[,;]\s+|\s+(?:nhưng|và|còn|rồi)\s+")
+# Words of the asking, of the dates themselves and of grammar, which tell no clause apart. Compared
+# with their tone marks: folded, "tái lập" would lose "tái" to the "tại" it folds to.
+_CLAUSE_PLAIN_WORDS = frozenset(
+    "năm ngày tháng từ khi lúc vào nào bao giờ đến cho tới được đã đang sẽ của là có và các những với "
+    "này đó thì mà một ở tại trong".split()
+)
+
+
+def _clause_words(text: str) -> set[str]:
+    return {word.lower() for word in syllables(text) if not word.isdigit()} - _CLAUSE_PLAIN_WORDS
+
+
+# A copied date gives way to another clause's when that clause holds this many more of the question's words.
+CLAUSE_DATE_MARGIN = 2
+
+
+def date_of_asked_clause(copied: str, question: str, sentence: str) -> str | None:
+    """The date of the clause of ``sentence`` that says what ``question`` asks, when ``copied`` is another's.
+
+    "Năm 1965 [1]" for "Tỉnh Bắc Kạn được tái lập từ ngày nào?" was copied from "Năm 1965, Bắc Kạn
+    hợp nhất với tỉnh Thái Nguyên thành tỉnh Bắc Thái, nhưng đến ngày 1/1/1997, tỉnh Bắc Kạn được tái
+    lập …": a date opening a clause belongs to it, and the clause of "ngày 1/1/1997" holds "được tái
+    lập". None unless another clause holds ``CLAUSE_DATE_MARGIN`` more of the question's words than
+    the copied date's, and exactly one date.
+    """
+    asked = _clause_words(question)
+    dates = dates_in(sentence)
+    if len(dates) < 2 or not asked:
+        return None
+    clauses: list[tuple[int, int]] = []
+    start = 0
+    for found in _CLAUSE_BREAK.finditer(sentence):
+        clauses.append((start, found.start()))
+        start = found.end()
+    clauses.append((start, len(sentence)))
+    # A clause that is only its date ("Năm 1965", "đến ngày 1/1/1997") opens the next one.
+    merged: list[tuple[int, int]] = []
+    pending = None
+    for clause_start, clause_end in clauses:
+        text = sentence[clause_start:clause_end]
+        only_date = (
+            any(a >= clause_start and b <= clause_end for a, b in dates) and len(_clause_words(text)) <= 1
+        )
+        begin = pending if pending is not None else clause_start
+        if only_date:
+            pending = begin
+            continue
+        merged.append((begin, clause_end))
+        pending = None
+    if pending is not None:
+        merged.append((pending, len(sentence)))
+    said = cite.strip_markers(copied).strip(" .")
+    scored = []
+    for clause_start, clause_end in merged:
+        inside = [(a, b) for a, b in dates if a >= clause_start and b <= clause_end]
+        words = len(asked & _clause_words(sentence[clause_start:clause_end]))
+        scored.append((words, inside))
+    copied_at = [
+        words
+        for words, inside in scored
+        if any(
+            said.lower() in sentence[a:b].lower() or sentence[a:b].lower() in said.lower() for a, b in inside
+        )
+    ]
+    if len(copied_at) != 1:
+        return None
+    best_words, best_dates = max(scored, key=lambda entry: entry[0])
+    if len(best_dates) != 1 or best_words < copied_at[0] + CLAUSE_DATE_MARGIN:
+        return None
+    a, b = best_dates[0]
+    return sentence[a:b]
+
+
 # A name put together from the question's words is at most this many syllables long.
 RECOMBINED_NAME_MAX_WORDS = 8
 
@@ -3791,7 +4006,11 @@ _ENDS_SENTENCE = re.compile(r"\.\s*(?:\[\d+(?:\s*,\s*\d+)*\]\s*)*$|\]\s*\.\s*$")
 # Where a copied phrase runs on into another clause: a comma, or for a date an opening bracket
 # ("1992 (bây giờ là TFEU …"); a figure's bracket may hold the asked share ("11.698 (7,4%) hộ").
 _CLAUSE_AFTER_COPY = re.compile(r",\s")
-_CLAUSE_AFTER_DATE = re.compile(r",\s|\s\(|\slà\s")  # "2 tháng 10 là ngày chính thức khánh"
+# "2 tháng 10 là ngày chính thức khánh"; "Tháng 10 năm 2010 thị xã Cao Bằng": a year, then words of
+# no date (an era's "trước Công nguyên" is one).
+_CLAUSE_AFTER_DATE = re.compile(
+    r",\s|\s\(|\slà\s|(?<=\d{4})\s+(?!(?:TCN|SCN|CN|BC|AD|trước|sau|âm|dương)\b)(?=[^\W\d_])"
+)
 
 
 def before_cut_off_clause(span_answer: str, kind: str | None, cap_words: int) -> str:
@@ -5065,6 +5284,17 @@ class Assistant:
             answer.answer = _DANGLING_PUNCT.sub(r" \1", raw.strip())  # "760 mm, [1]" → "760 mm [1]"
             answer.citations = copied
             answer.verified = True
+            unnamed = (
+                ""
+                if factoid_kind
+                else self._names_no_cited_document_writes(
+                    answer.standalone_question or question, copied, passages
+                )
+            )
+            if unnamed:
+                return self._quote_or_refuse(
+                    answer, passages, question, "", language, started, f"no cited document names {unnamed}"
+                )
             if not factoid_kind:
                 answer.answer = before_cut_off_clause(answer.answer, span_kind, span_max_words)
             holder = self._holder_of_copied_post(raw, passages) if span_kind == "person" else None
@@ -5160,6 +5390,20 @@ class Assistant:
                     )
                 answer.answer, answer.citations = subject
                 answer.evidence["restated_question"] = 1.0
+            elif (
+                span_kind == "time"
+                and not factoid_kind
+                and len(copied) == 1
+                and (
+                    clause_date := date_of_asked_clause(
+                        raw, answer.standalone_question or question, copied[0].quote
+                    )
+                )
+            ):
+                # "Năm 1965, Bắc Kạn hợp nhất …, nhưng đến ngày 1/1/1997, tỉnh Bắc Kạn được tái lập":
+                # the date of the clause that tells what was asked.
+                answer.answer = f"{opening_capital(clause_date)} [{copied[0].n}]"
+                answer.evidence["date_of_asked_clause"] = 1.0
             elif span_kind and not factoid_kind:
                 better = self._phrase_of_better_sentence(
                     answer.standalone_question or question, passages, answer.citations
@@ -5359,8 +5603,8 @@ class Assistant:
                 return self._refuse(quoted, passages, started, reason)
             return quoted
         if not cross_lingual and not in_other_language(language, passages):
-            self._quote_restating_sentence(answer, passages, asked, language)
-            untold = (
+            untold = self._quote_restating_sentence(answer, passages, asked, language)
+            untold = untold or (
                 ""
                 if answer.evidence.get("restated_question")
                 else self._quote_sentence_of_asked(answer, passages, asked, language)
@@ -5597,7 +5841,7 @@ class Assistant:
 
     def _quote_restating_sentence(
         self, answer: Answer, passages: Sequence[Passage], question: str, language: str
-    ) -> None:
+    ) -> str:
         """Quote the sentence that restates ``question`` when the answer cites none of it.
 
         The model copied its answer from a sentence that shares some of the question's words
@@ -5608,9 +5852,13 @@ class Assistant:
         for the phrase the question asks, as a fallback quote is (:meth:`_model_words_or_quote`):
         "William Tyndale [1]" for "… bản dịch Kinh Thánh tiếng Anh của ai?". Without the
         extractive fallback the answer stays.
+
+        Returns why the question is refused instead, or "": a question asking a year or a day whose
+        restating sentence writes none ("Kiên Lương được công nhận đô thị loại IV vào năm nào?" over
+        "Ngày 12/12, Bộ Xây dựng đã có Quyết định … công nhận thị trấn Kiên Lương là đô thị loại IV").
         """
         if self.fallback != "extractive" or not answer.citations:
-            return
+            return ""
         found = [
             candidate
             for candidate in restating_sentences(question, passages)
@@ -5632,9 +5880,11 @@ class Assistant:
             # Short dẫn đầu đội về số lần vật ngã" does not repeat the "Panthers" of its passage.
             grafted = sentence_of_restated_words(question, answer.answer, passages, answer.citations)
             if grafted is None:
-                return
+                return ""
             found, evidence = [grafted], "grafted_question_words"
         passage, start, end = found[0]
+        if _asks_calendar_date(question) and not dates_in(passage.text[start:end]):
+            return "the sentence restating the question writes no date"
         speaker = speaker_of(passage.text, start, end) if asks_speaker(question) else None
         if speaker is not None:
             # "Ai nói “Gắn học và làm theo Bác …”?": the sentence is in Đàm Đức Hà's quotation, and
@@ -5647,7 +5897,7 @@ class Assistant:
             ]
             answer.verified = True
             answer.evidence["speaker_of_quotation"] = 1.0
-            return
+            return ""
         quoted = (
             f"{restated_note_for(language)} “{passage.text[start:end]}” [{passage.n}]",
             [self._cite_span(passage, start, end)],
@@ -5656,6 +5906,7 @@ class Assistant:
         answer.answer, answer.citations = self._model_words_or_quote(quoted, "", question, answer, passages)
         answer.verified = True
         answer.evidence[evidence] = 1.0
+        return ""
 
     def _sentence_with_years(
         self, answer: Answer, passages: Sequence[Passage], question: str, years: Sequence[str]
@@ -6410,6 +6661,36 @@ class Assistant:
             except KeyError:
                 pass
         return ", ".join(_names_missing(name_phrases(question), f"{source.title}\n{context}"))
+
+    def _names_no_cited_document_writes(
+        self, question: str, citations: Sequence[cite.Citation], passages: Sequence[Passage]
+    ) -> str:
+        """The question's names, when the cited passages' documents write none and another passage does.
+
+        "1.100 [2]" for "Khu bánh khoái Thượng Tứ cách kinh thành Huế bao nhiêu km?" was copied from
+        the article on Fukuoka ("Cách Tokyo 1.100 km"), which names neither Thượng Tứ nor Huế; the
+        article on bánh xèo, passage [1], names both. A passage is read with its title and its
+        document up to its end, as a quote is (:meth:`_names_the_quote_lacks`).
+        """
+        names = name_phrases(question)
+        if not names:
+            return ""
+
+        def unnamed_in(passage: Passage) -> list[str]:
+            context = passage.text
+            if self._index is not None:
+                try:
+                    context = self._index.document_text(passage.doc_id)[: passage.end] or passage.text
+                except KeyError:
+                    pass
+            return _names_missing(names, f"{passage.title}\n{context}")
+
+        cited = {citation.n for citation in citations}
+        if any(len(unnamed_in(p)) < len(names) for p in passages if p.n in cited):
+            return ""
+        if not any(len(unnamed_in(p)) < len(names) for p in passages if p.n not in cited):
+            return ""
+        return ", ".join(names)
 
     def _phrase_of_better_sentence(
         self, question: str, passages: Sequence[Passage], citations: Sequence[cite.Citation]

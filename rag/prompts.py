@@ -416,7 +416,9 @@ _ASKS_QUANTITY = (
 _ASKS_TIME = (
     r"\b(?:năm nào|khi nào|bao giờ|lúc nào|ngày nào|tháng nào|tháng mấy|ngày mấy|when|(?:what|which) year)\b"
 )
-_ASKS_YEAR = r"\b(?:năm nào|(?:what|which) year)\b"
+# "sinh năm bao nhiêu / năm mấy" asks a year too (not "mỗi năm bao nhiêu lượt khách").
+_ASKS_YEAR_NUMBER = r"(?<!mỗi )(?<!hàng )(?<!một )\bnăm (?:bao nhiêu|mấy)\b"
+_ASKS_YEAR = rf"(?<!tháng )(?<!tháng, )\b(?:năm nào|(?:what|which) year)\b|{_ASKS_YEAR_NUMBER}"
 # "how many cases" is not answered by the "1" of "sau hơn 1 năm" (after more than a year).
 _ASKS_DURATION = (
     r"\b(?:bao lâu|(?:bao nhiêu|mấy) (?:năm|tháng|ngày|tuần|giờ|phút|giây)|bao nhiêu thời gian|tuổi|"
@@ -632,6 +634,8 @@ def asked_kind(question: str) -> str | None:
     """
     if asked_about_person(question):
         return None
+    if _matches(_ASKS_YEAR_NUMBER, question):
+        return "time"
     for kind, pattern in (("quantity", _ASKS_QUANTITY), ("time", _ASKS_TIME), ("person", _ASKS_PERSON)):
         if _matches(pattern, question) and not (kind == "time" and _when_is_a_clause(question)):
             return kind

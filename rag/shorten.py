@@ -612,7 +612,8 @@ def _opens_figure(words: Words, i: int) -> bool:
 
 
 # A year standing alone: not part of a larger number ("1.945"), a range ("1998-2002") or a share.
-_YEAR_ALONE = r"(?<![\d.,/–-])(?:1\d{3}|20\d{2})(?![\d%]|[.,/–-]\d)"
+# Not the number of a decision, document or standard: "Quyết định 1116/QĐ-BXD", "TCN230:2006".
+_YEAR_ALONE = r"(?<![\d.,/:–-])(?:1\d{3}|20\d{2})(?![\d%]|[.,/–-]\d|\s*/\s*[^\W\d_])"
 # A year of three digits, written after "năm" and ending its clause: "Cho tới năm 866, …".
 _OLD_YEAR = r"(?i:năm)\s+[1-9]\d{2}(?=\s*(?:[,.;:)]|$|\s+(?:TCN|SCN|trước|sau)\b))"
 # Words placing a date or decade, kept with it: "cuối năm 2021" is not "năm 2021" ("từ" opens a range).
@@ -623,6 +624,23 @@ _DATE_IN_TEXT = re.compile(
     rf"|(?:năm\s+)?{_YEAR_ALONE}|{_OLD_YEAR})",
     re.IGNORECASE,
 )
+
+
+# "ngày 1/1/1997", "19/05/1999": a day, month and year written with slashes.
+_SLASHED_DATE = re.compile(
+    r"(?<![\w/])(?:(?:ngày|mồng|mùng)\s+)?\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4}(?![\w/])", re.I
+)
+
+
+def dates_in(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` writes a date or a year ("ngày 14 tháng 8 năm 1929", "Năm 1965", "ngày 1/1/1997")."""
+    slashed = [found.span() for found in _SLASHED_DATE.finditer(text)]
+    written = [
+        found.span()
+        for found in _DATE_IN_TEXT.finditer(text)
+        if not any(start <= found.start() < end for start, end in slashed)
+    ]
+    return sorted(slashed + written)
 
 
 def holds_year(text: str) -> bool:

@@ -6131,3 +6131,184 @@ def test_a_copied_year_whose_sentence_lacks_the_asked_name_gives_way_to_the_sent
     # Without a name the question asks about, the copied year stands (margin .15 < .3).
     answer = copying_assistant(passages, text, ["1895 [1]"]).ask("Người ta sản xuất oxi lỏng vào năm nào?")
     assert "1895" in answer.answer and "asked_phrase_over_span" not in answer.evidence
+
+
+@pytest.mark.parametrize(
+    ("previous", "question", "standalone"),
+    [
+        # Live over six Wikipedia articles: each was left as typed, then answered with the previous
+        # question's answer ("lá chiết"), refused, or summed ("Tổng cộng 93 % (80 + 13)").
+        (
+            "Ở Cần Thơ, rau ăn kèm bánh xèo có thêm lá gì?",
+            "Còn ở Vĩnh Long thì sao?",
+            "Ở Vĩnh Long, rau ăn kèm bánh xèo có thêm lá gì?",
+        ),
+        ("Fukuoka cách Tokyo bao xa?", "Thế còn tới Seoul?", "Fukuoka cách Seoul bao xa?"),
+        (
+            "Người Thổ ở Nghệ An chiếm bao nhiêu phần trăm tổng số?",
+            "Thế còn ở Thanh Hóa?",
+            "Người Thổ ở Thanh Hóa chiếm bao nhiêu phần trăm tổng số?",
+        ),
+        (
+            "Giọng Hải Phòng, Hải Dương bắt nguồn từ trấn nào thời Lê sơ?",
+            "Còn giọng Nam Định thì sao?",
+            "Giọng Nam Định bắt nguồn từ trấn nào thời Lê sơ?",
+        ),
+        # Only asking anew.
+        ("Chỗ rộng nhất của sông Hậu khoảng bao nhiêu km?", "Ở đâu?", "Chỗ rộng nhất của sông Hậu ở đâu?"),
+        ("Hoàng Trung Hải sinh ngày nào?", "Ở đâu?", "Hoàng Trung Hải sinh ở đâu?"),
+        ("Báo Lao động ra đời năm nào?", "Vậy khi nào?", "Báo Lao động ra đời khi nào?"),
+        ("When was Dân trí founded?", "Where?", "Where was Dân trí founded?"),
+    ],
+)
+def test_rewrite_followup_swaps_a_placed_name_or_asks_anew(previous, question, standalone):
+    assert looks_like_followup(question)
+    assert rewrite_followup(question, [(previous, "...")]) == (standalone, standalone)
+
+
+@pytest.mark.parametrize(
+    ("previous", "question"),
+    [
+        # "Khi nào?" after a who-question asks when that person took the post: no template says it.
+        ("Ai là tổng biên tập đầu tiên của báo Lao động?", "Khi nào?"),
+        # Two places after "ở": which one the follow-up replaces is a guess.
+        ("Người Thổ ở Nghệ An và ở Thanh Hóa chiếm bao nhiêu phần trăm?", "Còn ở Hà Nội thì sao?"),
+        # A place with no preposition before it stays as typed (test above: "Còn Hương Mạc thì sao?").
+        ("Fukuoka cách Tokyo bao xa?", "Còn Seoul?"),
+    ],
+)
+def test_rewrite_followup_leaves_a_placed_name_or_asking_it_cannot_place(previous, question):
+    assert rewrite_followup(question, [(previous, "...")])[0] == question
+
+
+def test_a_thing_that_came_into_being_was_founded():
+    from rag.pipeline import _tells_of_life_event
+
+    # Live: "1951 [1]" for "Sân bay Fukuoka ra đời năm nào?" and "9 tháng 7 năm 2002 [1]" for "Liên
+    # minh châu Phi chính thức ra đời vào ngày nào?" were refused: "the cited sentence tells of no
+    # birth or death".
+    assert _tells_of_life_event("Sân bay Fukuoka ra đời năm nào?", ["1951: Sân bay Fukuoka thành lập"])
+    assert _tells_of_life_event(
+        "Liên minh châu Phi chính thức ra đời vào ngày nào?",
+        ["Liên minh châu Phi chính thức thành lập ở Durban vào ngày 9 tháng 7 năm 2002."],
+    )
+    # A person is born: a founding tells no birth.
+    assert not _tells_of_life_event("Ông Cảnh sinh năm nào?", ["Năm 1929, báo Lao động được thành lập."])
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "year", "event"),
+    [
+        ("Hậu Lý Nam Đế sinh năm bao nhiêu?", "time", True, "birth"),
+        ("Ông sinh năm mấy?", "time", True, "birth"),
+        ("Báo Lao động ra số đầu tiên vào ngày tháng năm nào?", "time", False, ""),
+        ("Mỗi năm bao nhiêu lượt khách đến Phú Quốc?", "quantity", False, ""),
+        ("Trường có bao nhiêu năm lịch sử?", "quantity", False, ""),
+    ],
+)
+def test_year_asked_as_a_number_and_full_dates_asked_by_day_and_month(question, kind, year, event):
+    from rag.pipeline import asked_life_event
+    from rag.prompts import asked_kind, asks_year
+
+    assert (asked_kind(question), asks_year(question), asked_life_event(question)) == (kind, year, event)
+
+
+def test_a_copied_date_running_into_a_name_ends_with_the_date():
+    from rag.pipeline import before_cut_off_clause
+
+    # Live: "Tháng 10 năm 2010 thị xã Cao Bằng [1]" for "Thị xã Cao Bằng lên đô thị loại III vào ngày nào?".
+    assert (
+        before_cut_off_clause("Tháng 10 năm 2010 thị xã Cao Bằng [1]", "time", 8) == "Tháng 10 năm 2010 [1]"
+    )
+    assert before_cut_off_clause("Năm 40 trước Công nguyên Hai Bà Trưng [1]", "time", 6) == (
+        "Năm 40 trước Công nguyên Hai Bà Trưng [1]"
+    )
+
+
+NUOC_MAM = (
+    "Từ năm 2001, Cục Sở hữu Công nghiệp đã công nhận tên gọi xuất xứ nước mắm Phú Quốc và đến năm 2005, "
+    "Bộ Thuỷ sản đã ban hành Quy định tạm thời về sản xuất nước mắm mang tên gọi xuất xứ Phú Quốc, trong "
+    "đó bắt buộc sau 3 năm, chỉ có nước mắm đóng chai tại Phú Quốc theo TCN230:2006 mới được chứng nhận "
+    "xuất xứ từ Phú Quốc."
+)
+BAC_KAN = (
+    "Năm 1965, Bắc Kạn hợp nhất với tỉnh Thái Nguyên thành tỉnh Bắc Thái, nhưng đến ngày 1/1/1997, tỉnh "
+    "Bắc Kạn được tái lập từ tỉnh Bắc Thái cũ, gồm thị xã Bắc Kạn và 5 huyện."
+)
+
+
+@pytest.mark.parametrize(
+    ("copied", "question", "sentence", "dated"),
+    [
+        # Live: the model copied the date of the other clause.
+        ("1965 [1]", "Tỉnh Bắc Kạn được tái lập từ ngày nào?", BAC_KAN, "ngày 1/1/1997"),
+        ("2005 [1]", "Tên gọi xuất xứ nước mắm Phú Quốc được công nhận từ năm nào?", NUOC_MAM, "năm 2001"),
+        # The copied date's clause is the asked one.
+        ("1965 [1]", "Bắc Kạn hợp nhất với Thái Nguyên năm nào?", BAC_KAN, None),
+        ("2005 [1]", "Bộ Thuỷ sản ban hành quy định tạm thời năm nào?", NUOC_MAM, None),
+        ("2001 [1]", "Tên gọi xuất xứ nước mắm Phú Quốc được công nhận từ năm nào?", NUOC_MAM, None),
+        # Asked of the other clause, but a year is no answer to the first: "Năm 1965" (merger).
+        ("1/1/1997 [1]", "Bắc Kạn hợp nhất với Thái Nguyên năm nào?", BAC_KAN, "Năm 1965"),
+    ],
+)
+def test_date_of_asked_clause(copied, question, sentence, dated):
+    from rag.pipeline import date_of_asked_clause
+    from rag.shorten import dates_in
+
+    # A standard's number is no year; a slashed date is a date.
+    assert [NUOC_MAM[a:b] for a, b in dates_in(NUOC_MAM)] == ["năm 2001", "năm 2005"]
+    assert [BAC_KAN[a:b] for a, b in dates_in(BAC_KAN)] == ["Năm 1965", "ngày 1/1/1997"]
+    assert date_of_asked_clause(copied, question, sentence) == dated
+
+
+def test_a_copied_date_of_another_clause_gives_way_to_the_asked_clauses(text):
+    text, passages = paragraph_passages([BAC_KAN, OIL_PARAGRAPHS[0]], "Bắc Kạn")
+    answer = copying_assistant(passages, text, ["1965 [1]"]).ask("Tỉnh Bắc Kạn được tái lập từ ngày nào?")
+    assert answer.answer == "Ngày 1/1/1997 [1]" and answer.verified
+    assert answer.evidence.get("date_of_asked_clause") == 1.0
+    assert "được tái lập" in answer.citations[0].quote
+
+
+KIEN_LUONG = (
+    "Năm 2003, toàn bộ 3 ấp thuộc xã Dương Hòa được nhập vào thị trấn Kiên Lương. Ngày 12/12, Bộ Xây "
+    "dựng đã có Quyết định 1116/QĐ-BXD về việc công nhận thị trấn Kiên Lương là đô thị loại IV trực "
+    "thuộc huyện Kiên Lương."
+)
+
+
+def test_a_year_question_whose_restating_sentence_writes_no_year_is_refused(text):
+    from rag.shorten import asked_phrase
+
+    # Live (unanswerable): "2003 [1]" gave way to the sentence restating the question, which writes no
+    # year; a decision's number ("1116/QĐ-BXD") is none.
+    question = "Kiên Lương được Bộ Xây dựng công nhận đô thị loại IV vào năm nào?"
+    assert asked_phrase(KIEN_LUONG.split(". ")[1], question) is None
+    text, passages = paragraph_passages([KIEN_LUONG, OIL_PARAGRAPHS[0]], "Kiên Lương")
+    answer = copying_assistant(passages, text, ["2003 [1]"]).ask(question)
+    assert answer.refused and answer.refusal_reason == "the sentence restating the question writes no date"
+
+
+def test_a_span_from_a_document_naming_none_of_the_question_names_is_not_the_answer(text):
+    # Live over many articles: "1.100 [2]" (Fukuoka's distance to Tokyo) for "Khu bánh khoái Thượng
+    # Tứ cách kinh thành Huế bao nhiêu km?", which the article on bánh xèo, passage [1], does not say.
+    banh_khoai = (
+        "Bánh khoái là tên gọi của bánh xèo ở Huế. Khu bánh khoái Thượng Tứ nằm ở phía Đông Nam kinh "
+        "thành Huế, nơi có nhiều quán bánh khoái nổi tiếng."
+    )
+    fukuoka = "Cách Tokyo 1.100 km, cách Seoul 540 km, Fukuoka khá gần gũi với Hàn Quốc và Trung Quốc."
+    passages = [
+        Passage(1, "doc-banh", "bánh xèo", banh_khoai, 0, len(banh_khoai), ("c1",), 1.0),
+        Passage(2, "doc-fukuoka", "fukuoka", fukuoka, 0, len(fukuoka), ("c2",), 0.5),
+    ]
+    texts = {"doc-banh": banh_khoai, "doc-fukuoka": fukuoka}
+
+    def ask(reply: str, question: str):
+        assistant = copying_assistant(passages, banh_khoai, [reply])
+        assistant._index = FakeIndex(texts, passages)
+        return assistant.ask(question)
+
+    answer = ask("1.100 km [2]", "Khu bánh khoái Thượng Tứ cách kinh thành Huế bao nhiêu km?")
+    assert answer.refused and answer.refusal_reason == "no cited document names Thượng Tứ, Huế"
+    # Copied from the document that names them, the figure stands.
+    answer = ask("540 km [2]", "Fukuoka cách Seoul bao nhiêu km?")
+    assert not answer.refused and "540" in answer.answer
