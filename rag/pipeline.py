@@ -3640,6 +3640,31 @@ def tells_distance(question: str, sentences: Sequence[str]) -> bool:
     return any(_TELLS_DISTANCE.search(sentence) for sentence in sentences)
 
 
+# A length, width, height or depth question ("Chiều dài của sông Hậu là bao nhiêu km?", "Núi cao bao
+# nhiêu mét?") is answered by a sentence saying that dimension: the figures of all four are in km
+# or m ("Đoạn rộng nhất … khoảng gần 4 km" gives no length).
+_ASKS_DIMENSION = re.compile(
+    r"\b(?:chiều|độ)\s+(?P<named>dài|rộng|cao|sâu)\b"
+    r"|\b(?P<said>dài|rộng|cao|sâu)\s+(?:khoảng\s+)?(?:bao nhiêu|mấy)\b",
+    re.IGNORECASE,
+)
+
+
+_AREA_UNIT = re.compile(r"vuông|km²|km2|m²|m2|\bha\b|héc|hecta|\bmẫu\b|diện tích", re.IGNORECASE)
+
+
+def tells_asked_dimension(question: str, sentences: Sequence[str]) -> bool:
+    """Whether one of ``sentences`` says the dimension ``question`` asks ("dài", "rộng", "cao", "sâu").
+
+    True for a question asking none.
+    """
+    asked = _ASKS_DIMENSION.search(question)
+    if asked is None or _AREA_UNIT.search(question):
+        return True  # "Khu vực … rộng bao nhiêu dặm vuông?" asks an area
+    word = (asked.group("named") or asked.group("said")).lower()
+    return any(holds_phrase(sentence, word) for sentence in sentences)
+
+
 # Words that end the noun a figure counts: "lượt | sau khi …", "loài | đã được xác nhận".
 _NOUN_PHRASE_ENDERS = frozenset(
     "sau trước khi trong từ đã được đang sẽ có ở tại vào cho mà để của là và".split()
@@ -5318,6 +5343,7 @@ class Assistant:
                     raw, answer.standalone_question or question, [citation.quote for citation in copied]
                 )
                 and tells_distance(answer.standalone_question or question, [c.quote for c in copied])
+                and tells_asked_dimension(answer.standalone_question or question, [c.quote for c in copied])
                 and not figures_the_question_says(raw, answer.standalone_question or question)
             ):
                 # "Dân số của Thủ Dầu Một năm 2014 là bao nhiêu?" copied "14 đơn vị hành chính" from the
@@ -5332,6 +5358,16 @@ class Assistant:
                     language,
                     started,
                     "the copied figure counts no unit or thing the question asks",
+                )
+            elif (
+                span_kind == "time"
+                and not factoid_kind
+                and not any(_dates(text) for text, _ in cite.span_parts(raw) or [(raw, 0)])
+            ):
+                # "Ngôn ngữ làm việc của Liên minh châu [2]" for "Bản tiếng Anh DTINews của Dân trí ra
+                # mắt năm nào?": no time copied, none answered.
+                return self._quote_or_refuse(
+                    answer, passages, question, "", language, started, "no time in the copied phrase"
                 )
             elif span_kind == "time" and not _tells_of_life_event(
                 answer.standalone_question or question, _cited_sentences(passages, copied, before=0)

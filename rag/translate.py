@@ -565,6 +565,17 @@ def _time(words: list[str]) -> str:
             if i + 3 < len(words) and lowered[i + 2] == "năm" and words[i + 3].isdigit():
                 parts.append(words[i + 3])
             return " ".join(parts)
+    for word in words:  # "19/05/1999" → "19 May 1999", "4/2005" → "April 2005"
+        slashed = re.fullmatch(r"(?:(\d{1,2})/)?(\d{1,2})/(\d{4})", word)
+        if (
+            slashed
+            and 1 <= int(slashed.group(2)) <= 12
+            and (not slashed.group(1) or 1 <= int(slashed.group(1)) <= 31)
+        ):
+            day = str(int(slashed.group(1))) if slashed.group(1) else ""
+            return " ".join(
+                part for part in (day, _MONTHS_EN[int(slashed.group(2)) - 1], slashed.group(3)) if part
+            )
     head: list[str] = []
     for i, word in enumerate(words):
         if not head and i and lowered[i - 1] in _NUMBER_SIGNS:

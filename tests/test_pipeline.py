@@ -6312,3 +6312,48 @@ def test_a_span_from_a_document_naming_none_of_the_question_names_is_not_the_ans
     # Copied from the document that names them, the figure stands.
     answer = ask("540 km [2]", "Fukuoka cách Seoul bao nhiêu km?")
     assert not answer.refused and "540" in answer.answer
+
+
+def test_a_length_question_is_not_answered_by_a_width():
+    from rag.pipeline import tells_asked_dimension
+
+    # Live (unanswerable): "Gần 4 [1]" for "Chiều dài của sông Hậu là bao nhiêu km?" from "Đoạn rộng
+    # nhất của con sông … khoảng gần 4 km": both in km, only one a length.
+    width = ["Đoạn rộng nhất của con sông nay là giữa huyện Cầu Kè và huyện Long Phú khoảng gần 4 km."]
+    assert not tells_asked_dimension("Chiều dài của sông Hậu là bao nhiêu km?", width)
+    assert not tells_asked_dimension("Sông Hậu dài bao nhiêu km?", width)
+    assert tells_asked_dimension("Sông Hậu rộng khoảng bao nhiêu km?", width)
+    assert tells_asked_dimension("Phan Xi Păng cao bao nhiêu mét?", ["Phan Xi Păng có độ cao 3.143 m."])
+    assert tells_asked_dimension("Dân số của Bắc Kạn là bao nhiêu?", width)  # no dimension asked
+    # "rộng" of an area (XQuAD-vi, seed 1): "Khu vực bị ảnh hưởng xấp xỉ 1.160.000 dặm vuông".
+    assert tells_asked_dimension(
+        "Khu vực bị ảnh hưởng bởi hạn hán năm 2010 rộng bao nhiêu dặm vuông?",
+        ["Khu vực bị ảnh hưởng xấp xỉ 1.160.000 dặm vuông (3.000.000 km vuông) rừng nhiệt đới."],
+    )
+    text, passages = paragraph_passages([width[0], OIL_PARAGRAPHS[0]], "Sông Hậu")
+    answer = copying_assistant(passages, text, ["4 km [1]"]).ask("Chiều dài của sông Hậu là bao nhiêu km?")
+    assert answer.refused
+
+
+def test_a_time_question_copying_no_time_is_not_answered(text):
+    # Live (unanswerable): "Ngôn ngữ làm việc của Liên minh châu [2]" for "Bản tiếng Anh DTINews của
+    # Dân trí ra mắt năm nào?".
+    union = (
+        "Ngôn ngữ làm việc của Liên minh châu Phi là tiếng Ả Rập, tiếng Anh, tiếng Pháp và tiếng Bồ Đào "
+        "Nha. Liên minh châu Phi chính thức thành lập ở Durban vào ngày 9 tháng 7 năm 2002."
+    )
+    text, passages = paragraph_passages([OIL_PARAGRAPHS[0], union], "Liên minh châu Phi")
+    question = "Bản tiếng Anh DTINews của Dân trí ra mắt năm nào?"
+    answer = copying_assistant(passages, text, ["Ngôn ngữ làm việc của Liên minh châu [2]"]).ask(question)
+    assert answer.refused
+
+
+@pytest.mark.parametrize(
+    ("span", "english"),
+    [("19/05/1999", "19 May 1999"), ("ngày 1/1/1997", "1 January 1997"), ("tháng 4/2005", "April 2005")],
+)
+def test_slashed_dates_read_in_english(span, english):
+    from rag.translate import factoid_in_english
+
+    # Live: "19/05/1999 [1]" answered "When was the online edition of Lao Động newspaper launched?".
+    assert factoid_in_english(span, "time") == english
