@@ -6342,10 +6342,11 @@ def test_a_time_question_copying_no_time_is_not_answered(text):
         "Ngôn ngữ làm việc của Liên minh châu Phi là tiếng Ả Rập, tiếng Anh, tiếng Pháp và tiếng Bồ Đào "
         "Nha. Liên minh châu Phi chính thức thành lập ở Durban vào ngày 9 tháng 7 năm 2002."
     )
-    text, passages = paragraph_passages([OIL_PARAGRAPHS[0], union], "Liên minh châu Phi")
+    dan_tri = "Dân trí là một tờ báo điện tử. Dân trí có bản tiếng Anh DTINews, ra mắt sau bản tiếng Việt."
+    text, passages = paragraph_passages([dan_tri, union], "Dân trí")
     question = "Bản tiếng Anh DTINews của Dân trí ra mắt năm nào?"
     answer = copying_assistant(passages, text, ["Ngôn ngữ làm việc của Liên minh châu [2]"]).ask(question)
-    assert answer.refused
+    assert answer.refused and answer.refusal_reason == "no time in the copied phrase"
 
 
 @pytest.mark.parametrize(
