@@ -401,10 +401,11 @@ def looks_like_followup(question: str) -> bool:
     )
 
 
-# A follow-up that only asks anew of what the previous question asked about: "Ở đâu?", "Khi nào?".
+# A follow-up that only asks anew of what the previous question asked about: "Ở đâu?", "Khi nào?". Not
+# "Bao nhiêu?" or "Như thế nào?": after "Phú Xuyên có những xã nào?" they would lose the noun asked.
 _BARE_ASKING = re.compile(
     r"^\s*(?:(?:thế|vậy|còn)\s+)?(?P<ask>ở đâu|tại đâu|khi nào|bao giờ|lúc nào"
-    r"|(?:vào\s+)?(?:năm|ngày|tháng)\s+nào|bao nhiêu|bao lâu|vì sao|tại sao|như thế nào)"
+    r"|(?:vào\s+)?(?:năm|ngày|tháng)\s+nào|bao lâu|vì sao|tại sao)"
     r"(?:\s+(?:vậy|thế|nhỉ|ạ))?\s*[?？]?\s*$",
     re.IGNORECASE,
 )

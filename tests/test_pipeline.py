@@ -6171,6 +6171,8 @@ def test_rewrite_followup_swaps_a_placed_name_or_asks_anew(previous, question, s
     [
         # "Khi nào?" after a who-question asks when that person took the post: no template says it.
         ("Ai là tổng biên tập đầu tiên của báo Lao động?", "Khi nào?"),
+        # "Bao nhiêu?" would ask "Phú Xuyên có những bao nhiêu?": it stays as typed, both turns searched.
+        ("Phú Xuyên có những xã nào?", "Bao nhiêu?"),
         # Two places after "ở": which one the follow-up replaces is a guess.
         ("Người Thổ ở Nghệ An và ở Thanh Hóa chiếm bao nhiêu phần trăm?", "Còn ở Hà Nội thì sao?"),
         # A place with no preposition before it stays as typed (test above: "Còn Hương Mạc thì sao?").
