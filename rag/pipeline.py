@@ -109,6 +109,7 @@ from rag.translate import (
     glossary_alternatives,
     holds_phrase,
     keeps_names,
+    question_names,
 )
 from rag.types import (
     Answer,
@@ -3882,14 +3883,14 @@ def model_words_in_quote(raw: str, question: str, quote: str) -> str | None:
 
 
 def _name_words(question: str) -> list[str]:
-    """The question's name words: capitalised ones past its first, and a first one no Vietnamese syllable.
+    """The question's name words (:func:`rag.translate.question_names`), and a foreign first word.
 
-    "Dewar" of "Dewar thí nghiệm oxi lỏng vào năm nào?", "Broncos" of "Khi nào Broncos …?".
+    "Dewar" of "Dewar thí nghiệm oxi lỏng vào năm nào?", "Phù", "Chẩn" of "… phường Phù Chẩn …".
     """
-    words = re.findall(r"[^\W\d_]+", unicodedata.normalize("NFC", question))
-    return [
-        word for i, word in enumerate(words) if word[:1].isupper() and (i > 0 or not is_vietnamese_word(word))
-    ]
+    first = re.match(r"\W*([^\W\d_]+)", unicodedata.normalize("NFC", question))
+    opening = first.group(1) if first else ""
+    foreign = opening[:1].isupper() and not is_vietnamese_word(opening)
+    return ([opening] if foreign else []) + question_names(question)
 
 
 def _holds_words(text: str, words: Sequence[str]) -> bool:
@@ -6691,13 +6692,17 @@ class Assistant:
         source = next((passage for passage in passages if passage.n == quoted[1][0].n), None)
         if source is None:
             return ""
-        context = source.text
+        return ", ".join(_names_missing(name_phrases(question), self._read_up_to(source)))
+
+    def _read_up_to(self, passage: Passage) -> str:
+        """``passage``'s document title and text up to the passage's end (a ward is named once, before)."""
+        context = passage.text
         if self._index is not None:
             try:
-                context = self._index.document_text(source.doc_id)[: source.end] or source.text
+                context = self._index.document_text(passage.doc_id)[: passage.end] or passage.text
             except KeyError:
                 pass
-        return ", ".join(_names_missing(name_phrases(question), f"{source.title}\n{context}"))
+        return f"{passage.title}\n{context}"
 
     def _names_no_cited_document_writes(
         self, question: str, citations: Sequence[cite.Citation], passages: Sequence[Passage]
@@ -6707,25 +6712,16 @@ class Assistant:
         "1.100 [2]" for "Khu bánh khoái Thượng Tứ cách kinh thành Huế bao nhiêu km?" was copied from
         the article on Fukuoka ("Cách Tokyo 1.100 km"), which names neither Thượng Tứ nor Huế; the
         article on bánh xèo, passage [1], names both. A passage is read with its title and its
-        document up to its end, as a quote is (:meth:`_names_the_quote_lacks`).
+        document up to its end (:meth:`_read_up_to`), as a quote is.
         """
         names = name_phrases(question)
         if not names:
             return ""
-
-        def unnamed_in(passage: Passage) -> list[str]:
-            context = passage.text
-            if self._index is not None:
-                try:
-                    context = self._index.document_text(passage.doc_id)[: passage.end] or passage.text
-                except KeyError:
-                    pass
-            return _names_missing(names, f"{passage.title}\n{context}")
-
         cited = {citation.n for citation in citations}
-        if any(len(unnamed_in(p)) < len(names) for p in passages if p.n in cited):
-            return ""
-        if not any(len(unnamed_in(p)) < len(names) for p in passages if p.n not in cited):
+        names_one = {p.n: len(_names_missing(names, self._read_up_to(p))) < len(names) for p in passages}
+        if any(names_one[n] for n in cited if n in names_one) or not any(
+            named for n, named in names_one.items() if n not in cited
+        ):
             return ""
         return ", ".join(names)
 
