@@ -6718,12 +6718,14 @@ class Assistant:
         if not names:
             return ""
         cited = {citation.n for citation in citations}
-        names_one = {p.n: len(_names_missing(names, self._read_up_to(p))) < len(names) for p in passages}
-        if any(names_one[n] for n in cited if n in names_one) or not any(
-            named for n, named in names_one.items() if n not in cited
-        ):
+
+        def names_one(passage: Passage) -> bool:
+            return len(_names_missing(names, self._read_up_to(passage))) < len(names)
+
+        # Most copies come from a passage naming the question's subject: looked at first, and alone.
+        if any(names_one(p) for p in passages if p.n in cited):
             return ""
-        return ", ".join(names)
+        return "" if not any(names_one(p) for p in passages if p.n not in cited) else ", ".join(names)
 
     def _phrase_of_better_sentence(
         self, question: str, passages: Sequence[Passage], citations: Sequence[cite.Citation]

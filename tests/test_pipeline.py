@@ -901,6 +901,29 @@ def test_a_decomposed_earlier_turn_is_read_as_nfc(passages, text):
             "Nó giảm bao nhiêu?",
             "Tỷ lệ hộ nghèo của phường Phù Chẩn giảm bao nhiêu?",
         ),
+        # Live over six Wikipedia articles: each was left as typed, then answered with the previous
+        # question's answer ("lá chiết"), refused, or summed ("Tổng cộng 93 % (80 + 13)").
+        (
+            "Ở Cần Thơ, rau ăn kèm bánh xèo có thêm lá gì?",
+            "Còn ở Vĩnh Long thì sao?",
+            "Ở Vĩnh Long, rau ăn kèm bánh xèo có thêm lá gì?",
+        ),
+        ("Fukuoka cách Tokyo bao xa?", "Thế còn tới Seoul?", "Fukuoka cách Seoul bao xa?"),
+        (
+            "Người Thổ ở Nghệ An chiếm bao nhiêu phần trăm tổng số?",
+            "Thế còn ở Thanh Hóa?",
+            "Người Thổ ở Thanh Hóa chiếm bao nhiêu phần trăm tổng số?",
+        ),
+        (
+            "Giọng Hải Phòng, Hải Dương bắt nguồn từ trấn nào thời Lê sơ?",
+            "Còn giọng Nam Định thì sao?",
+            "Giọng Nam Định bắt nguồn từ trấn nào thời Lê sơ?",
+        ),
+        # Only asking anew.
+        ("Chỗ rộng nhất của sông Hậu khoảng bao nhiêu km?", "Ở đâu?", "Chỗ rộng nhất của sông Hậu ở đâu?"),
+        ("Hoàng Trung Hải sinh ngày nào?", "Ở đâu?", "Hoàng Trung Hải sinh ở đâu?"),
+        ("Báo Lao động ra đời năm nào?", "Vậy khi nào?", "Báo Lao động ra đời khi nào?"),
+        ("When was Dân trí founded?", "Where?", "Where was Dân trí founded?"),
     ],
 )
 def test_rewrite_followup_swaps_subject(previous, question, standalone):
@@ -935,6 +958,14 @@ def test_a_followup_of_a_followup_leans_on_what_that_one_asked():
         ("Hà Tĩnh cách Hà Nội bao nhiêu km?", "Còn Quảng Bình giáp tỉnh nào?"),  # a subject of its own
         ("Năm nào vua Minh Mạng chia trấn Nghệ An?", "Còn phía Nam giáp tỉnh nào?"),  # no subject to carry
         ("Bao nhiêu hộ ở phường Phù Chẩn thoát nghèo?", "Nó là bao nhiêu?"),  # no topic "nó" stands for
+        # "Khi nào?" after a who-question asks when that person took the post: no template says it.
+        ("Ai là tổng biên tập đầu tiên của báo Lao động?", "Khi nào?"),
+        # "Bao nhiêu?" would ask "Phú Xuyên có những bao nhiêu?": it stays as typed, both turns searched.
+        ("Phú Xuyên có những xã nào?", "Bao nhiêu?"),
+        # Two places after "ở": which one the follow-up replaces is a guess.
+        ("Người Thổ ở Nghệ An và ở Thanh Hóa chiếm bao nhiêu phần trăm?", "Còn ở Hà Nội thì sao?"),
+        # A place with no preposition before it stays as typed (test above: "Còn Hương Mạc thì sao?").
+        ("Fukuoka cách Tokyo bao xa?", "Còn Seoul?"),
     ],
 )
 def test_rewrite_followup_swaps_no_topic_it_cannot_place(previous, question):
@@ -6131,56 +6162,6 @@ def test_a_copied_year_whose_sentence_lacks_the_asked_name_gives_way_to_the_sent
     # Without a name the question asks about, the copied year stands (margin .15 < .3).
     answer = copying_assistant(passages, text, ["1895 [1]"]).ask("Người ta sản xuất oxi lỏng vào năm nào?")
     assert "1895" in answer.answer and "asked_phrase_over_span" not in answer.evidence
-
-
-@pytest.mark.parametrize(
-    ("previous", "question", "standalone"),
-    [
-        # Live over six Wikipedia articles: each was left as typed, then answered with the previous
-        # question's answer ("lá chiết"), refused, or summed ("Tổng cộng 93 % (80 + 13)").
-        (
-            "Ở Cần Thơ, rau ăn kèm bánh xèo có thêm lá gì?",
-            "Còn ở Vĩnh Long thì sao?",
-            "Ở Vĩnh Long, rau ăn kèm bánh xèo có thêm lá gì?",
-        ),
-        ("Fukuoka cách Tokyo bao xa?", "Thế còn tới Seoul?", "Fukuoka cách Seoul bao xa?"),
-        (
-            "Người Thổ ở Nghệ An chiếm bao nhiêu phần trăm tổng số?",
-            "Thế còn ở Thanh Hóa?",
-            "Người Thổ ở Thanh Hóa chiếm bao nhiêu phần trăm tổng số?",
-        ),
-        (
-            "Giọng Hải Phòng, Hải Dương bắt nguồn từ trấn nào thời Lê sơ?",
-            "Còn giọng Nam Định thì sao?",
-            "Giọng Nam Định bắt nguồn từ trấn nào thời Lê sơ?",
-        ),
-        # Only asking anew.
-        ("Chỗ rộng nhất của sông Hậu khoảng bao nhiêu km?", "Ở đâu?", "Chỗ rộng nhất của sông Hậu ở đâu?"),
-        ("Hoàng Trung Hải sinh ngày nào?", "Ở đâu?", "Hoàng Trung Hải sinh ở đâu?"),
-        ("Báo Lao động ra đời năm nào?", "Vậy khi nào?", "Báo Lao động ra đời khi nào?"),
-        ("When was Dân trí founded?", "Where?", "Where was Dân trí founded?"),
-    ],
-)
-def test_rewrite_followup_swaps_a_placed_name_or_asks_anew(previous, question, standalone):
-    assert looks_like_followup(question)
-    assert rewrite_followup(question, [(previous, "...")]) == (standalone, standalone)
-
-
-@pytest.mark.parametrize(
-    ("previous", "question"),
-    [
-        # "Khi nào?" after a who-question asks when that person took the post: no template says it.
-        ("Ai là tổng biên tập đầu tiên của báo Lao động?", "Khi nào?"),
-        # "Bao nhiêu?" would ask "Phú Xuyên có những bao nhiêu?": it stays as typed, both turns searched.
-        ("Phú Xuyên có những xã nào?", "Bao nhiêu?"),
-        # Two places after "ở": which one the follow-up replaces is a guess.
-        ("Người Thổ ở Nghệ An và ở Thanh Hóa chiếm bao nhiêu phần trăm?", "Còn ở Hà Nội thì sao?"),
-        # A place with no preposition before it stays as typed (test above: "Còn Hương Mạc thì sao?").
-        ("Fukuoka cách Tokyo bao xa?", "Còn Seoul?"),
-    ],
-)
-def test_rewrite_followup_leaves_a_placed_name_or_asking_it_cannot_place(previous, question):
-    assert rewrite_followup(question, [(previous, "...")])[0] == question
 
 
 def test_a_thing_that_came_into_being_was_founded():
