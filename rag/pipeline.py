@@ -510,6 +510,79 @@ def _swap_named_kind(previous: str, subject: str) -> str:
     return f"{previous[:start]}{said}{previous[end:]}"
 
 
+# What a follow-up asks after its topic: "Còn phiếu chống thì bao nhiêu?".
+_FOLLOWUP_ASKING_TAIL = re.compile(r"\s+thì\s+(?:bao nhiêu|sao|thế nào|ra sao|như thế nào)$", re.IGNORECASE)
+# Words ending the phrase a follow-up's topic replaces: "Bánh tráng trộn | có xuất xứ từ đâu?".
+_PHRASE_BOUNDARY_WORDS = frozenset(
+    "có là được bị đã đang sẽ ở tại của trong thì với và cho từ theo vào khi do mà "
+    "nào gì ai đâu bao mấy".split()
+)
+# Longest modifier, in words, of the previous question's phrase: "ủy viên | chính thức".
+_SWAPPED_MODIFIER_MAX_WORDS = 3
+
+
+def _swap_same_head(previous: str, subject: str) -> str:
+    """``previous`` with its phrase of the same head as ``subject`` replaced by ``subject``, or "".
+
+    "Còn bánh tráng nướng thì sao?" after "Bánh tráng trộn có xuất xứ từ đâu?" asks "Bánh tráng
+    nướng có xuất xứ từ đâu?"; "Còn ủy viên dự khuyết thì bao nhiêu?" after "Bộ Chính trị khóa VI có
+    bao nhiêu ủy viên chính thức?" asks of "ủy viên dự khuyết"; "Còn giai đoạn 2002-2007 thì sao?"
+    of that period; "Còn phó giáo sư thì sao?" after "… có bao nhiêu giáo sư?" of "phó giáo sư",
+    which ends with the previous question's words. The head ("bánh tráng", "ủy viên", "giai
+    đoạn") must stand once in the previous question, its modifier there end before a word like
+    "có" or "là" (``_PHRASE_BOUNDARY_WORDS``) within ``_SWAPPED_MODIFIER_MAX_WORDS`` words.
+    """
+    topic = _FOLLOWUP_ASKING_TAIL.sub("", subject).split()
+    if not 2 <= len(topic) <= 5 or not topic[0].islower() or _PRONOUNS.search(" ".join(topic)):
+        return ""
+    topic_lowered = [word.lower() for word in topic]
+    if topic_lowered[0] in _PHRASE_BOUNDARY_WORDS | {"về"} or detect_language(previous) == "en":
+        return ""  # "Còn về đất đai?" swaps what an "về" phrase is about (see rewrite_followup)
+    if any(word[:1].isupper() for word in topic[1:]):
+        return ""  # a name: "Còn người Hán thì sao?" is for the templates swapping names
+    found = list(re.finditer(r"[^\s,;:?？!.()]+", previous))
+    lowered = [word.group().lower() for word in found]
+    for tail in range(len(topic) - 1, 0, -1):  # "phó | giáo sư": the previous question's phrase ends it
+        ending = topic_lowered[-tail:] if tail >= 2 else []
+        spots = [
+            i
+            for i in range(len(lowered) - len(ending) + 1)
+            if ending and lowered[i : i + len(ending)] == ending
+        ]
+        if len(spots) == 1:
+            start, end = found[spots[0]].start(), found[spots[0] + len(ending) - 1].end()
+            return _with_phrase(previous, start, end, " ".join(topic))
+    for head in range(len(topic) - 1, 0, -1):
+        spots = [i for i in range(len(lowered) - head + 1) if lowered[i : i + head] == topic_lowered[:head]]
+        if len(spots) != 1:
+            continue
+        first = spots[0] + head
+        last = first
+        while (
+            last < len(found)
+            and last - first < _SWAPPED_MODIFIER_MAX_WORDS
+            and lowered[last] not in _PHRASE_BOUNDARY_WORDS
+            and not previous[found[last - 1].end() : found[last].start()].strip()
+        ):
+            last += 1
+        if last == first or lowered[first:last] == topic_lowered[head:]:
+            return ""
+        if (
+            last < len(found)
+            and lowered[last] not in _PHRASE_BOUNDARY_WORDS
+            and (not previous[found[last - 1].end() : found[last].start()].strip())
+        ):
+            return ""  # a longer phrase than the follow-up can say which part it replaces
+        return _with_phrase(previous, found[spots[0]].start(), found[last - 1].end(), " ".join(topic))
+    return ""
+
+
+def _with_phrase(text: str, start: int, end: int, phrase: str) -> str:
+    """``text`` with ``phrase`` in place of ``text[start:end]`` (capitalised when it opens ``text``)."""
+    said = phrase if start else phrase[:1].upper() + phrase[1:]
+    return f"{text[:start]}{said}{text[end:]}"
+
+
 def _bare_person_pronoun(question: str) -> re.Match[str] | None:
     """The first "ông" / "bà" of ``question`` that stands alone for a person ("Quê ông ở đâu?"), or None."""
     for found in _BARE_PERSON.finditer(question):
@@ -641,6 +714,9 @@ def rewrite_followup(question: str, history: History) -> tuple[str, str]:
     topic_of = _topic_of_previous_subject(previous, subject) if subject and not new_kind else ""
     if topic_of:
         return topic_of, topic_of
+    same_head = _swap_same_head(previous, subject) if subject else ""
+    if same_head:
+        return same_head, same_head
     dated = new_kind is not None and new_kind[0] in _TIME_KINDS  # "Còn dân số năm 2014 là bao nhiêu?"
     asked_of = _ask_of_previous_subject(question, previous, subject) if not new_kind or dated else ""
     if asked_of:
