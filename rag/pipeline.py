@@ -3378,8 +3378,10 @@ def _cited_text_tells_apart(
     "Trong những năm đổi mới, ga Hà Nội đã được nhận … Huân chương Lao động hạng Ba, …" restates
     "Ga Hà Nội nhận Huân chương Lao động hạng nhì năm nào?" but with "hạng Ba" for its "hạng
     nhì", which the cited list line "Huân chương Lao động hạng nhì: 2005." holds: the answer cites
-    the right line. A word the restating sentence merely leaves out ("… ở phường Hương Mạc") tells
-    nothing apart.
+    the right line. So does a plain word the cited sentence holds anywhere: "Khu tự trị Tây Tạng có
+    7 đơn vị hành chính cấp địa khu" restates "… có bao nhiêu đơn vị hành chính cấp huyện?" with
+    "địa khu" for "huyện", which the cited "… 73 đơn vị hành chính cấp châu, huyện" holds. A word
+    the restating sentence merely leaves out ("… ở phường Hương Mạc") tells nothing apart.
     """
     passage, start, end = candidate
     asked = syllables(question)
@@ -3395,14 +3397,30 @@ def _cited_text_tells_apart(
         if (core := word.strip(EDGE_PUNCT))
         and (position and core[:1].isupper() or is_number_word(core) or core.lower() in _RANK_WORDS)
     }
+    cited_words = set(cited)
+
+    def said_instead(i: int) -> bool:
+        # The restating sentence goes on after the word before with words the question does not
+        # say next: "cấp | địa khu" for "cấp | huyện", not "Đảng ủy | ban hành" for "Đảng ủy |
+        # phường Hương Mạc ban hành", which only leaves the ward out.
+        following = set(asked[i + 2 : i + 2 + _SAID_INSTEAD_WINDOW])
+        return any(first == asked[i] and then not in following for first, then in restating_pairs)
+
     return any(
         before not in skipped
-        and word in telling
+        and word not in skipped
         and word not in restating
-        and (before, word) in cited_pairs
-        and any(first == before for first, _ in restating_pairs)
-        for before, word in zip(asked, asked[1:], strict=False)
+        and (
+            (before, word) in cited_pairs and any(first == before for first, _ in restating_pairs)
+            if word in telling
+            else cite.fold(word) not in cite.STOPWORDS and word in cited_words and said_instead(i)
+        )
+        for i, (before, word) in enumerate(zip(asked, asked[1:], strict=False))
     )
+
+
+# Words after a question's word that a restating sentence leaving it out goes on with.
+_SAID_INSTEAD_WINDOW = 4
 
 
 # Question word pairs an answer restates while the sentence it took its own words from holds none
@@ -5520,7 +5538,7 @@ class Assistant:
                 answer.evidence["date_of_asked_clause"] = 1.0
             elif span_kind and not factoid_kind:
                 better = self._phrase_of_better_sentence(
-                    answer.standalone_question or question, passages, answer.citations
+                    answer.standalone_question or question, passages, answer.citations, raw
                 )
                 if better is not None:
                     answer.answer, answer.citations = better
@@ -6804,7 +6822,11 @@ class Assistant:
         return "" if not any(names_one(p) for p in passages if p.n not in cited) else ", ".join(names)
 
     def _phrase_of_better_sentence(
-        self, question: str, passages: Sequence[Passage], citations: Sequence[cite.Citation]
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        citations: Sequence[cite.Citation],
+        copied: str = "",
     ) -> tuple[str, list[cite.Citation]] | None:
         """The phrase of the kind asked in the question's best sentence, when the copied one stands elsewhere.
 
@@ -6812,7 +6834,10 @@ class Assistant:
         the question; the passages' best, at 1.0, names one partner: "Qwest" (cited to it). None
         unless the best sentence scores ``SPAN_RECHECK_MIN_SCORE``, outscores every cited one by
         ``SPAN_RECHECK_MARGIN`` and holds exactly one phrase of the kind
-        (:func:`rag.shorten.asked_phrase`).
+        (:func:`rag.shorten.asked_phrase`). Nor when the ``copied`` phrase itself says a word of the
+        question that the best sentence lacks: "73 đơn vị hành chính cấp châu, huyện" for "… có bao
+        nhiêu đơn vị hành chính cấp huyện?" stands, though "Khu tự trị Tây Tạng có 7 đơn vị hành
+        chính cấp địa khu" says more of the question.
         """
         ranked = [
             (score, passage, start, end)
@@ -6845,6 +6870,9 @@ class Assistant:
         if best_score - max(cited) < margin or best_score < floor:
             return None
         if not writes_question_names(question, f"{best.title}\n{best.text}"):
+            return None
+        said_in_copy = cite.content_tokens(cite.strip_markers(copied)) & cite.content_tokens(question)
+        if said_in_copy - cite.content_tokens(best.text[start:end]):
             return None
         phrase = asked_phrase(best.text[start:end], question)
         if phrase is None:

@@ -6371,3 +6371,19 @@ def test_slashed_dates_read_in_english(span, english):
 
     # Live: "19/05/1999 [1]" answered "When was the online edition of Lao Động newspaper launched?".
     assert factoid_in_english(span, "time") == english
+
+
+TIBET = (
+    "Khu tự trị Tây Tạng có 7 đơn vị hành chính cấp địa khu trong đó có Lhasa là một địa cấp thị. Bảy "
+    "đơn vị cấp địa khu lại được chia thành 73 đơn vị hành chính cấp châu, huyện trong đó có 1 huyện cấp thị."
+)
+
+
+def test_a_figure_copied_with_the_questions_word_stands_against_a_sentence_saying_another(text):
+    # Live over 13 Wikipedia articles: "7 [1]" (the "cấp địa khu" count) for "… cấp huyện?". The first
+    # sentence says more of the question, but "địa khu" where it says "huyện", which the copy holds.
+    question = "Khu tự trị Tây Tạng có bao nhiêu đơn vị hành chính cấp huyện?"
+    text, passages = paragraph_passages([TIBET, OIL_PARAGRAPHS[0]], "Khu tự trị Tây Tạng")
+    answer = copying_assistant(passages, text, ["73 đơn vị hành chính cấp châu, huyện [1]"]).ask(question)
+    assert answer.answer == "73 [1]" and answer.verified
+    assert answer.citations[0].quote.startswith("Bảy đơn vị cấp địa khu")
