@@ -243,6 +243,7 @@ def short_answer(answer: str, question: str) -> str:
     first, last = found
     first = _past_asking_phrase(words, first, last, question_words)
     question_pairs = frozenset(zip(question_words, question_words[1:], strict=False))
+    last = _with_kept_unit(sentence, words, last)
     last = _name_end(sentence, words, repeated, last, question_pairs)
     first = _name_start(sentence, words, first, question_pairs)
     negated = [i for i, (_, _, word) in enumerate(words) if word in _NEGATIONS - set(question_words)]
@@ -595,13 +596,40 @@ def _figure(
         # "đồng/người/năm" is one unit; "565°C" and "565 °C" are a figure and its unit.
         gap = sentence[words[last][1] : words[last + 1][0]]
         joined = not gap or gap.strip() in _UNIT_JOINERS
-        if not joined and word not in _MAGNITUDES and (repeated[last + 1] or word in _LINKING_WORDS):
+        unit = (word in _KEPT_UNITS or word in _UNIT_QUALIFIERS and words[last][2] in _KEPT_UNITS) and (
+            last == number or words[last][2] in _KEPT_UNITS | _MAGNITUDES
+        )
+        if (
+            not joined
+            and not unit
+            and word not in _MAGNITUDES
+            and (repeated[last + 1] or word in _LINKING_WORDS)
+        ):
             break
         last += 1
     return 0, last
 
 
+def _with_kept_unit(sentence: str, words: Words, last: int) -> int:
+    """``last`` moved past the unit of measure after a figure it ends on ("1.160.000 | dặm vuông")."""
+    if not any(c.isdigit() for c in words[last][2]) and words[last][2] not in _MAGNITUDES:
+        return last
+    if last + 1 < len(words) and words[last + 1][2] in _KEPT_UNITS:
+        last += 1
+        if last + 1 < len(words) and words[last + 1][2] in _UNIT_QUALIFIERS:
+            last += 1
+    return last
+
+
 _UNIT_JOINERS = frozenset({"/", "°"})
+# Units of measure a figure keeps though the question names them: "4470 km" for "Sông Niger dài bao
+# nhiêu km?" reads as an answer, "4470" as half of one. Counted things ("73 đơn vị", "17 giây") are
+# left to the question to say.
+_KEPT_UNITS = frozenset(
+    "km m cm mm mét dặm feet foot inch yard ha hecta km2 km² m2 m² kg g gam tấn pound lít độ "
+    "đồng usd đô euro".split()
+)
+_UNIT_QUALIFIERS = frozenset("vuông khối".split())  # "dặm vuông", "mét khối"
 
 
 def _opens_figure(words: Words, i: int) -> bool:

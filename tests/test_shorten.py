@@ -302,6 +302,16 @@ from rag.shorten import asked_phrase, short_answer, slot_filler
             "The results of Phu Chan ward are as follows: income of nearly 53 million VND [1].",
             "Income of nearly 53 million VND [1]",
         ),
+        # A unit of measure stays though the question names it (live over 13 Wikipedia articles: was
+        # "4470 [1]", "Khoảng 20 [1]"); a counted thing goes ("17" for "bao nhiêu giây").
+        ("Sông Niger dài bao nhiêu km?", "Sông Niger dài 4470 km [1].", "4470 km [1]"),
+        ("Chùa Thầy cách trung tâm Hà Nội bao nhiêu km?", "Khoảng 20 km [1]", "Khoảng 20 km [1]"),
+        (
+            "Khu vực bị hạn hán rộng bao nhiêu dặm vuông?",
+            "Khu vực bị hạn hán rộng xấp xỉ 1.160.000 dặm vuông [1].",
+            "Xấp xỉ 1.160.000 dặm vuông [1]",
+        ),
+        ("Trận đấu còn lại bao nhiêu giây?", "17 giây còn lại trên đồng hồ [1]", "17 [1]"),
     ],
 )
 def test_a_sentence_restating_the_question_is_cut_to_its_answer(question, answer, short):
