@@ -1310,13 +1310,28 @@ _LISTED_YEARS = re.compile(
 )
 
 
-def _listed_names(text: str) -> list[tuple[str, int, int, int, int]]:
-    """(name, start, end, first year, last year) of each "Name (first - last)" in ``text``.
+# A list line opening with the years: "1989-1992, Nông Đức Mạnh, Trưởng Ban Dân tộc Trung ương".
+_YEARS_THEN_NAME = re.compile(
+    r"^[ \t]*(?P<first>\d{4})[ \t]*[-–][ \t]*(?P<last>\d{4}|nay|hiện nay)[ \t]*[,:][ \t]*"
+    r"(?P<name>[^\W\d_]+(?:[ \t]+[^\W\d_]+){1,5})[ \t]*(?=[,(;]|$)",
+    re.IGNORECASE | re.MULTILINE,
+)
 
-    The name is the run of capitalised words right before the bracket (a list's "Hiệu trưởng qua
-    các thời kỳ:" opening is left out); "nay" ends at a year past any asked.
+
+def _listed_names(text: str) -> list[tuple[str, int, int, int, int]]:
+    """(name, start, end, first year, last year) of each "Name (first - last)" or "first-last, Name, …".
+
+    The name is the run of capitalised words right before the bracket, or after the years (a list's
+    "Hiệu trưởng qua các thời kỳ:" opening is left out); "nay" ends at a year past any asked.
     """
     listed = []
+    for found in _YEARS_THEN_NAME.finditer(text):
+        name = found.group("name")
+        if all(word[:1].isupper() for word in name.split()):
+            last = found.group("last")
+            listed.append(
+                (name, found.start("name"), found.end("name"), int(found.group("first")), _last_year(last))
+            )
     for found in _LISTED_YEARS.finditer(text):
         words = list(re.finditer(r"[^\W\d_]+", found.group("name")))
         while words and not words[0].group()[:1].isupper():
@@ -1327,10 +1342,12 @@ def _listed_names(text: str) -> list[tuple[str, int, int, int, int]]:
         start = found.start("name") + words[0].start()
         end = found.start("name") + words[-1].end()
         last = found.group("last")
-        listed.append(
-            (text[start:end], start, end, int(found.group("first")), int(last) if last.isdigit() else 9999)
-        )
-    return listed
+        listed.append((text[start:end], start, end, int(found.group("first")), _last_year(last)))
+    return sorted(listed, key=lambda entry: entry[1])
+
+
+def _last_year(written: str) -> int:
+    return int(written) if written.isdigit() else 9999  # "nay": to a year past any asked
 
 
 def listed_holder_of_years(
@@ -2873,11 +2890,15 @@ _QUANTIFIERS = re.compile(r"\b(?:tất\s+cả|toàn\s+bộ|all)\b", re.IGNORECAS
 # "Đây là nguồn nhiệt thông thường …" for "Đâu là nguồn nhiệt thông thường …?" points at nothing.
 # Taken out before folding, which would make "đây" the "day" of "dây" or "dạy".
 _POINTING_WORDS = re.compile(r"\b(?:đây|đấy|đó|này|kia|ấy)\b", re.IGNORECASE)
+# A person word ending an answer names nobody: "Giám đốc … thực hiện vụ ám sát … là ông [1]." (live,
+# for a question its article does not answer: shown as "Ông [1]").
+_BARE_PERSON_ENDING = re.compile(r"(?<!\w)(?:ông|bà|anh|chị|cô|người|họ)\s*[.!]?\s*$")
 
 
 def _repeats_only(text: str, question_words: set[str]) -> bool:
     text = _QUANTIFIERS.sub(" ", unicodedata.normalize("NFC", cite.strip_markers(text)))
     text = _POINTING_WORDS.sub(" ", text)
+    text = _BARE_PERSON_ENDING.sub(" ", text)
     words = cite.content_tokens(text)
     return words - _META_WORDS <= question_words or _repeats_prompt(words, question_words)
 
@@ -5908,6 +5929,14 @@ class Assistant:
             if quoted is not None and asked_kind(asked) == "quantity":
                 counts = answer_start_filters(asked)[-1]
                 quoted = quoted if starting_words(quoted[1][0].quote, counts) else None
+            if (
+                quoted is not None
+                and asked_kind(asked) == "person"
+                and not names_someone_else(quoted[1][0].quote, asked)
+            ):
+                # "Giám đốc Cục Tình báo … thực hiện vụ ám sát Park Chung Hee năm 1979 tên là gì?" is
+                # not answered by the sentence saying the director did it: it names nobody else.
+                quoted = None
             named = (
                 name_of_question_words(answer.raw_answer, asked, quoted[1][0].quote)
                 if quoted is not None and quoted[1]

@@ -429,7 +429,13 @@ _DURATION_WORDS = frozenset(
     "minute minutes seconds".split()
 )
 _YEAR = re.compile(r"^(?:1[0-9]|20|21)[0-9]{2}(?![0-9])")
-_ASKS_PERSON = r"(?:^|\b(?:là|bởi|của|với|cho) )ai\b(?! cập)|\bwho(?:m|se)?\b"
+# "ai" opening the question or its clause ("Giai đoạn 1989-1992 ai giữ chức …?", "Năm 1990, ai …?"),
+# or after a word it is the object of; a person's post asked by name ("Giám đốc … tên là gì?").
+_ASKS_PERSON = (
+    r"(?:^|\b(?:là|bởi|của|với|cho) |\d\s|,\s)ai\b(?! cập)|\bwho(?:m|se)?\b"
+    r"|^(?:ông|bà|giám đốc|chủ tịch|bí thư|tổng thống|thủ tướng|bộ trưởng|hiệu trưởng|tổng biên tập)"
+    r"\b[^?]*\btên\s+(?:là\s+)?gì\b"
+)
 _TIME_WORDS = frozenset("năm tháng ngày thế kỷ kỷ đầu cuối giữa sau trước vào từ mồng mùng rằm".split())
 # Time words that date only with what follows: "ngày 10", "tháng Giêng", "năm Bính Thân"; the
 # "Ngày" of "Ngày Giỗ tổ Hùng Vương hay Lễ hội …" dates nothing.

@@ -251,6 +251,8 @@ def short_answer(answer: str, question: str) -> str:
         negated = [i for i in negated if i < first]  # a reason may say "không"; it is all kept
     if negated and negated != [first] or negated and first == last:
         return answer  # "X không giành …" is no "X"; "… là không chắc chắn" is "không chắc chắn"
+    if first == last and words[first][2] in _PERSON_WORDS:
+        return answer  # "Người giữ chức … là Hoàng Trường Minh": "Người" is no one
     if (
         last > first
         and words[last][2] in _PLACE_KIND_WORDS
@@ -622,6 +624,8 @@ def _with_kept_unit(sentence: str, words: Words, last: int) -> int:
 
 
 _UNIT_JOINERS = frozenset({"/", "°"})
+# Words for a person that name nobody.
+_PERSON_WORDS = frozenset("người ông bà anh chị cô chú họ he she they".split())
 # Units of measure a figure keeps though the question names them: "4470 km" for "Sông Niger dài bao
 # nhiêu km?" reads as an answer, "4470" as half of one. Counted things ("73 đơn vị", "17 giây") are
 # left to the question to say.

@@ -2058,6 +2058,11 @@ def test_other_questions_only_keep_answers_from_starting_with_their_own_words():
     assert asked_kind("What percentage has the ward reached?") == "quantity"
     assert asked_kind("What share of polio infections show no symptoms?") == "quantity"  # the wiki set
     assert asked_kind("What happened to the rate of growth?") is None
+    # "ai" opening a clause after a date, and a post asked by name (live over 13 Wikipedia articles)
+    assert asked_kind("Giai đoạn 1989-1992 ai giữ chức Trưởng Ban Dân tộc Trung ương?") == "person"
+    assert asked_kind("Năm 1990, ai là chủ tịch?") == "person"
+    assert asked_kind("Giám đốc Cục Tình báo thực hiện vụ ám sát năm 1979 tên là gì?") == "person"
+    assert asked_kind("Con sông này tên là gì?") is None
     # a "when" clause before the question word asks no time (XQuAD: "no time in '28'" refused it)
     assert asked_kind("When many people are arrested, what is a common tactic negotiating?") is None
     assert asked_kind("When imperialism impacts social norms of a state, what is it called?") is None
@@ -5969,6 +5974,16 @@ def test_a_person_listed_with_other_years_gives_way_to_the_one_listed_with_the_a
     assert answer.answer == "Nguyễn Lân Việt [1]" and answer.citations[0].quote == "Nguyễn Lân Việt"
     assistant = copying_assistant(shown, rectors, ["Nguyễn Thụ [1]"] * 3)
     assert assistant.ask("Ai làm hiệu trưởng Đại học Y Hà Nội năm 1988?").answer == "Nguyễn Thụ [1]"
+    # ... and a list whose lines open with the years (live over Wikipedia's Ủy ban Dân tộc).
+    heads = (
+        "Các Trưởng ban qua các thời kỳ:\n1992-2002, Hoàng Đức Nghi, Bộ trưởng\n"
+        "1989-1992, Nông Đức Mạnh, Trưởng Ban Dân tộc Trung ương\n"
+        "1982-1989, Hoàng Trường Minh, Trưởng Ban Dân tộc Trung ương"
+    )
+    shown = [Passage(1, DOC_ID, "Ủy ban Dân tộc", heads, 0, len(heads), ("c1",), 1.0)]
+    assistant = copying_assistant(shown, heads, ["Hoàng Trường Minh [1]"] * 3)
+    answer = assistant.ask("Giai đoạn 1989-1992 ai giữ chức Trưởng Ban Dân tộc Trung ương?")
+    assert answer.answer == "Nông Đức Mạnh [1]" and answer.citations[0].quote == "Nông Đức Mạnh"
 
 
 def test_a_name_syllable_that_folds_to_a_function_word_is_no_echo():
@@ -6387,3 +6402,29 @@ def test_a_figure_copied_with_the_questions_word_stands_against_a_sentence_sayin
     answer = copying_assistant(passages, text, ["73 đơn vị hành chính cấp châu, huyện [1]"]).ask(question)
     assert answer.answer == "73 [1]" and answer.verified
     assert answer.citations[0].quote.startswith("Bảy đơn vị cấp địa khu")
+
+
+def test_an_answer_ending_with_a_bare_person_word_names_nobody(text):
+    from rag.pipeline import says_nothing_new
+
+    # Live (the article names no director): "Ông [1]" was shown for the question below.
+    question = (
+        "Giám đốc Cục Tình báo Trung ương Hàn Quốc thực hiện vụ ám sát Park Chung Hee năm 1979 tên là gì?"
+    )
+    assert says_nothing_new(
+        "Giám đốc Cục Tình báo Trung ương Hàn Quốc thực hiện vụ ám sát Park Chung Hee năm 1979 là ông [1].",
+        question,
+    )
+    assert not says_nothing_new("Giám đốc Cục Tình báo Trung ương Hàn Quốc là ông Kim Jae-gyu [1].", question)
+    sentence = (
+        "Điều này đã dẫn đến Vụ ám sát Park Chung Hee năm 1979, do giám đốc Cục Tình báo Trung ương Hàn "
+        "Quốc thực hiện."
+    )
+    text, passages = paragraph_passages([sentence, OIL_PARAGRAPHS[0]], "Park Chung Hee")
+    reply = (
+        "Giám đốc Cục Tình báo Trung ương Hàn Quốc thực hiện vụ ám sát Park Chung Hee năm 1979 là ông [1]."
+    )
+    answer = make_assistant(passages, text, [reply], dense=[0.9])[0].ask(question)
+    # the sentence that says the question back names nobody: no quote of it either
+    assert answer.refused and answer.refusal_reason == "the answer only repeats the question"
+

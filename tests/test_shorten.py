@@ -359,6 +359,12 @@ def test_a_sentence_restating_the_question_is_cut_to_its_answer(question, answer
             "Các bài toán hàm thường được viết lại dưới dạng bài toán quyết định [1]. Điều này đúng [1].",
         ),
         ("Đội nào đã giành giải vô địch Ekstraklasa vào năm 2000?", "Đội Polonia Warsaw đã giành giải."),
+        # "Người" is no one (live over Wikipedia's Ủy ban Dân tộc: was "Người [1]").
+        (
+            "Giai đoạn 1989-1992 ai giữ chức Trưởng Ban Dân tộc Trung ương?",
+            "Người giữ chức Trưởng Ban Dân tộc Trung ương trong giai đoạn 1989-1992 là Hoàng Trường "
+            "Minh [1].",
+        ),
         # A figure's unit stays with it, a "/"-joined one whole; "Tỷ lệ" is no figure.
         (
             "Thu nhập bình quân đầu người ở phường Phù Chẩn hiện nay là bao nhiêu?",
