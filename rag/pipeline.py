@@ -3616,9 +3616,15 @@ _MAGNITUDES = "triệu|nghìn|ngàn|tỷ|tỉ|trăm"
 def _figure_in_asked_unit(raw: str, question: str) -> bool:
     """Whether a copied figure is written in a unit of the measure its question opens with, or says none.
 
+    An area question ("diện tích", "km2", "dặm vuông") is never answered by a length ("4470 km").
+
     "14 đơn vị hành chính" is no "dân số" (written in "người"); a bare "271.165" says no unit, and a
     question opening with no measure of :data:`MEASURE_WRITTEN_IN` takes any.
     """
+    if _AREA_UNIT.search(question) and any(
+        _LENGTH_AFTER_FIGURE.search(text) for text, _ in cite.span_parts(raw) or []
+    ):
+        return False  # "4470 km" (the river's length) for "Diện tích lưu vực sông Niger … bao nhiêu km2?"
     units = MEASURE_WRITTEN_IN.get(asked_measure(question), ())
     if not units:
         return True
@@ -3767,6 +3773,10 @@ _ASKS_DIMENSION = re.compile(
 )
 
 
+# A figure in a unit of length, not of area: "4470 km", "1200 km" (not "km2", "km²", "dặm vuông").
+_LENGTH_AFTER_FIGURE = re.compile(
+    r"\d(?:[\d.,]*\d)?\s*(?:km|m|mét|cm|dặm|feet|foot)(?![\w²])(?!\s+vuông)", re.IGNORECASE
+)
 _AREA_UNIT = re.compile(r"vuông|km²|km2|m²|m2|\bha\b|héc|hecta|\bmẫu\b|diện tích", re.IGNORECASE)
 
 

@@ -6428,3 +6428,17 @@ def test_an_answer_ending_with_a_bare_person_word_names_nobody(text):
     # the sentence that says the question back names nobody: no quote of it either
     assert answer.refused and answer.refusal_reason == "the answer only repeats the question"
 
+
+def test_a_length_is_no_answer_to_an_area_question(text):
+    from rag.pipeline import _figure_in_asked_unit
+
+    # Live over Wikipedia's Niger and Tibet articles, which give neither area: "4470 km (hơn 3000 dặm)"
+    # and "Xấp xỉ 1200 km" were shown for "Diện tích … là bao nhiêu km2?".
+    question = "Diện tích lưu vực sông Niger là bao nhiêu km2?"
+    assert not _figure_in_asked_unit("4470 km (hơn 3000 dặm) [1]", question)
+    assert _figure_in_asked_unit("2.117.700 km2 [1]", question)
+    assert _figure_in_asked_unit("Xấp xỉ 1.160.000 dặm vuông [1]", "Khu vực rộng bao nhiêu dặm vuông?")
+    niger = "Sông Niger là một con sông quan trọng ở tây châu Phi, có chiều dài 4470 km (hơn 3000 dặm)."
+    text, passages = paragraph_passages([niger, OIL_PARAGRAPHS[0]], "Sông Niger")
+    answer = copying_assistant(passages, text, ["4470 km (hơn 3000 dặm) [1]"]).ask(question)
+    assert answer.refused
