@@ -3699,6 +3699,39 @@ def _figure_counts_asked_noun(raw: str, question: str, quotes: Sequence[str] = (
     return not figures
 
 
+# Syllables of a counted noun a figure must be followed by, all of them, to count it over a sibling
+# the copy counts: "ủy viên dự khuyết", "phiếu chống".
+SIBLING_NOUN_MIN_WORDS = 2
+
+
+def figure_of_asked_sibling(raw: str, question: str, quotes: Sequence[str]) -> str:
+    """The one figure of ``quotes`` counting the whole noun asked when the copy counts a sibling, or "".
+
+    "124 ủy viên chính thức và 49 ủy [1]" for "Ban Chấp hành Trung ương khóa VI có bao nhiêu ủy viên
+    dự khuyết?" from "… gồm 124 ủy viên chính thức và 49 ủy viên dự khuyết": the copied figure counts
+    "ủy viên" of another kind, and "49" is the only one followed by every word of "ủy viên dự khuyết".
+    """
+    nouns = counted_words(question)
+    ended = next((i for i, word in enumerate(nouns) if i and word in _NOUN_PHRASE_ENDERS), len(nouns))
+    nouns = nouns[:ended]
+    if detect_language(question) != "vi" or len(nouns) < SIBLING_NOUN_MIN_WORDS or nouns[0] in _MEASURE_UNITS:
+        return ""
+    copied = cite.strip_markers(raw)
+    first = _FIGURE_OR_SHARE.search(copied)
+    if first is None:
+        return ""
+    after = syllables(copied[first.end() :].lower())
+    if after[: len(nouns)] == nouns or after[:1] != nouns[:1]:
+        return ""  # the copy counts the asked noun, or another noun altogether
+    found = {
+        figure.group(0)
+        for quote in quotes
+        for figure in _FIGURE_OR_SHARE.finditer(quote)
+        if syllables(quote[figure.end() :].lower())[: len(nouns)] == nouns
+    }
+    return found.pop() if len(found) == 1 and first.group(0) not in found else ""
+
+
 # "kỷ niệm 62 năm ngày thành lập": an anniversary names the event it counts from, on another date.
 _ANNIVERSARY = re.compile(
     r"\bkỷ niệm\s+(?:\S+\s+){0,3}?(?:năm|ngày)\s+(?:ngày\s+)?\S+(?:\s+\S+)?", re.IGNORECASE
@@ -5464,6 +5497,14 @@ class Assistant:
                 answer.answer = f"{passage.text[start:end]} [{passage.n}]"
                 answer.citations = [self._cite_span(passage, start, end)]
                 answer.evidence["listed_holder_of_years"] = 1.0
+            elif span_kind == "quantity" and (
+                sibling := figure_of_asked_sibling(
+                    raw, answer.standalone_question or question, [citation.quote for citation in copied]
+                )
+            ):
+                answer.answer = f"{sibling} [{copied[0].n}]"
+                answer.citations = copied[:1]
+                answer.evidence["figure_of_asked_sibling"] = 1.0
             elif span_kind == "quantity" and not (
                 _figure_in_asked_unit(raw, answer.standalone_question or question)
                 and _figure_counts_asked_noun(

@@ -6442,3 +6442,23 @@ def test_a_length_is_no_answer_to_an_area_question(text):
     text, passages = paragraph_passages([niger, OIL_PARAGRAPHS[0]], "Sông Niger")
     answer = copying_assistant(passages, text, ["4470 km (hơn 3000 dặm) [1]"]).ask(question)
     assert answer.refused
+
+
+def test_a_figure_counting_a_sibling_of_the_asked_noun_gives_way_to_the_one_counting_it(text):
+    from rag.pipeline import figure_of_asked_sibling
+
+    # Live over Wikipedia's Đại hội VI: "124 [1]" (full members) for "… bao nhiêu ủy viên dự khuyết?".
+    committee = (
+        "Đại hội đã thông qua bản Điều lệ Đảng đã sửa đổi và bầu Ban Chấp hành trung ương khóa VI gồm 124 "
+        "ủy viên chính thức và 49 ủy viên dự khuyết."
+    )
+    question = "Ban Chấp hành Trung ương khóa VI có bao nhiêu ủy viên dự khuyết?"
+    assert figure_of_asked_sibling("124 ủy viên chính thức và 49 ủy [1]", question, [committee]) == "49"
+    assert figure_of_asked_sibling("49 ủy viên dự khuyết [1]", question, [committee]) == ""
+    votes = "Đề xuất được Quốc hội thông qua với 106 phiếu thuận và 11 phiếu chống."
+    asked = "Đề xuất được thông qua với bao nhiêu phiếu chống?"
+    assert figure_of_asked_sibling("106 phiếu thuận [1]", asked, [votes]) == "11"
+    assert figure_of_asked_sibling("106 người [1]", asked, [votes]) == ""  # another noun: other checks
+    text, passages = paragraph_passages([committee, OIL_PARAGRAPHS[0]], "Đại hội VI")
+    answer = copying_assistant(passages, text, ["124 ủy viên chính thức và 49 ủy [1]"]).ask(question)
+    assert answer.answer == "49 [1]" and "49 ủy viên dự khuyết" in answer.citations[0].quote
