@@ -4300,7 +4300,22 @@ def event_phrases(question: str) -> list[str]:
             for word in pair
         ):
             phrases.append(" ".join(pair))
+    for i, word in enumerate(words[:-2]):
+        aspect = f"{word} {words[i + 1]}".lower()
+        if aspect in _ASPECT_VERBS and words[i + 2].lower() not in _EVENT_LEFT_OUT | _ASKING_WORDS:
+            # "bắt đầu làm Tổng thống": the event is what is begun, not "bắt đầu" (said of anything)
+            phrases = [p for p in phrases if p != aspect and p != f"{words[i + 1]} {words[i + 2]}".lower()]
     return phrases
+
+
+_MEASURE_PHRASE_BREAKS = frozenset("ở của tại trong năm".split())
+# The last words a figure question says before asking: "… cần | lượng mưa tối thiểu | là bao nhiêu?".
+_BEFORE_HOW_MUCH = re.compile(
+    r"(?P<phrase>(?:[^\W\d_]+\s+){1,3}[^\W\d_]+)\s+(?:là\s+)?(?:khoảng\s+)?(?:bao nhiêu|mấy)\b",
+    re.IGNORECASE,
+)
+# Verbs saying that another begins or goes on: "… bắt đầu làm Tổng thống từ ngày nào?".
+_ASPECT_VERBS = frozenset({"bắt đầu", "tiếp tục"})
 
 
 def _copied_place(raw: str, copied: Sequence[cite.Citation]) -> bool:
@@ -6168,9 +6183,20 @@ class Assistant:
         if self.fallback != "extractive" or not answer.citations or answer.refused:
             return ""
         if kind == "quantity" and asked_measure(question):
+            before_asking = _BEFORE_HOW_MUCH.search(question)
+            words = before_asking.group("phrase").split() if before_asking else []
+            own = len(words)
+            while own and words[own - 1].islower() and words[own - 1] not in _MEASURE_PHRASE_BREAKS:
+                own -= 1
+            words = [word.lower() for word in words[own:]]  # "… năm ở Đắk Nông": no words of its own
+            asked_pairs = set(zip(words, words[1:], strict=False))
 
             def tells(sentence: str) -> bool:
-                return names_measure(sentence, question)
+                # "Cây khoai mỡ cần lượng mưa tối thiểu là bao nhiêu?" opens with its subject, not
+                # its measure: "… lượng mưa đạt tối thiểu là 1500 mm" says "lượng mưa", "tối thiểu"
+                said = syllables(sentence)
+                held = asked_pairs & set(zip(said, said[1:], strict=False))
+                return names_measure(sentence, question) or len(held) >= min(2, len(asked_pairs)) > 0
         elif kind in ("time", "person") and (phrases := event_phrases(question)):
 
             def tells(sentence: str) -> bool:

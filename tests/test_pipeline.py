@@ -6462,3 +6462,43 @@ def test_a_figure_counting_a_sibling_of_the_asked_noun_gives_way_to_the_one_coun
     text, passages = paragraph_passages([committee, OIL_PARAGRAPHS[0]], "Đại hội VI")
     answer = copying_assistant(passages, text, ["124 ủy viên chính thức và 49 ủy [1]"]).ask(question)
     assert answer.answer == "49 [1]" and "49 ủy viên dự khuyết" in answer.citations[0].quote
+
+
+PARK = (
+    "Quá trình trưởng thành của Park trùng với thời gian Nhật Bản bắt đầu xâm chiếm Trung Quốc, bắt đầu "
+    "từ vụ Mãn Châu Lý năm 1931. Park Chung Hee trở thành vị Tổng thống thứ ba của Hàn Quốc, tại "
+    "nhiệm trong bốn nhiệm kỳ: từ ngày 17 tháng 12 năm 1963 đến ngày 26 tháng 10 năm 1979."
+)
+YAM = (
+    "Trên thế giới, cây khoai mỡ được trồng ở 3 vùng chính: Tây Phi, khu vực biển Thái Bình Dương và các "
+    "nước trong vùng biển Caribê. Điều kiện môi trường tốt cho sinh trưởng của khoai mỡ là mùa mưa kéo "
+    "dài và lượng mưa đạt tối thiểu là 1500 mm, nhiệt độ trung bình khoảng 30oC."
+)
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "title", "question", "reply", "shown"),
+    [
+        # Live over Wikipedia's Park Chung Hee: the right date gave way to a quote of the sentence on
+        # Japan's invasion, which "bắt đầu" as well: what Park began is "làm Tổng thống".
+        (
+            PARK,
+            "Park Chung Hee",
+            "Park Chung Hee bắt đầu làm Tổng thống Hàn Quốc từ ngày nào?",
+            "17 tháng 12 năm 1963 [1]",
+            "Từ ngày 17 tháng 12 năm 1963 [1]",
+        ),
+        # Live over Wikipedia's khoai mỡ: "1500 mm" gave way to "3 vùng chính", whose sentence says
+        # the "cây khoai" the question opens with; the measure asked is "lượng mưa tối thiểu".
+        (YAM, "Khoai mỡ", "Cây khoai mỡ cần lượng mưa tối thiểu là bao nhiêu?", "1500 mm [1]", "1500 mm [1]"),
+    ],
+)
+def test_a_right_copy_stays_when_its_sentence_tells_what_the_question_asks_of(
+    text, paragraph, title, question, reply, shown
+):
+    from rag.pipeline import event_phrases
+
+    text, passages = paragraph_passages([paragraph, OIL_PARAGRAPHS[0]], title)
+    answer = copying_assistant(passages, text, [reply]).ask(question)
+    assert answer.answer == shown and not answer.evidence.get("sentence_of_asked")
+    assert event_phrases("Chiến tranh bắt đầu năm nào?")[-1] == "bắt đầu"  # the war's own beginning
