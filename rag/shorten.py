@@ -658,9 +658,12 @@ _DATE_IN_TEXT = re.compile(
 )
 
 
-# "ngày 1/1/1997", "19/05/1999": a day, month and year written with slashes.
+# "ngày 1/1/1997", "19/05/1999": a day, month and year written with slashes; in documents of the Party
+# and state with hyphens ("ngày 2-9-1945", "tháng 5-1988").
 _SLASHED_DATE = re.compile(
-    r"(?<![\w/])(?:(?:ngày|mồng|mùng)\s+)?\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4}(?![\w/])", re.I
+    r"(?<![\w/-])(?:(?:(?:ngày|mồng|mùng)\s+)?\d{1,2}\s*(?P<mark>[/-])\s*\d{1,2}\s*(?P=mark)\s*\d{4}"
+    r"|tháng\s+\d{1,2}\s*[/-]\s*\d{4})(?![\w/-])",
+    re.I,
 )
 
 
@@ -677,7 +680,7 @@ def dates_in(text: str) -> list[tuple[int, int]]:
 
 def holds_year(text: str) -> bool:
     """Whether ``text`` writes a year standing alone ("năm 2021", "1975"; not "1.945" nor "53 triệu")."""
-    return re.search(_YEAR_ALONE, text) is not None
+    return re.search(_YEAR_ALONE, text) is not None or _SLASHED_DATE.search(text) is not None
 
 
 _DECADE_IN_TEXT = re.compile(

@@ -790,3 +790,24 @@ def test_a_date_whose_day_goes_without_ngay_is_one_phrase():
     )
     asked = "Nghị quyết 478 của Hội đồng Bảo an về Jerusalem được thông qua ngày nào?"
     assert asked_phrase(sentence, asked) == "20 tháng 8 năm 1980"
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        # Party and state documents write dates with hyphens (live over Wikipedia's Đại hội VI: "Đào Duy
+        # Tùng (từ tháng 5-1988)" wrote no date for the checks of a date question).
+        ("Đào Duy Tùng (từ tháng 5-1988)", ["tháng 5-1988"]),
+        (
+            "Cách mạng thành công ngày 2-9-1945, rồi ngày 1/1/1997 tái lập tỉnh.",
+            ["ngày 2-9-1945", "ngày 1/1/1997"],
+        ),
+        # a range of years, a decision's number and a numbered document are no date
+        ("Giai đoạn 1998-2002 theo Quyết định 1116/QĐ-BXD và văn bản số 12-2010", []),
+    ],
+)
+def test_dates_written_with_slashes_or_hyphens(text, dates):
+    from rag.shorten import dates_in, holds_year
+
+    assert [text[start:end] for start, end in dates_in(text)] == dates
+    assert holds_year(text) == bool(dates)
