@@ -505,9 +505,7 @@ def _swap_named_kind(previous: str, subject: str) -> str:
             spans.append((word.start(), found[end - 1].end()))
     if len(spans) != 1:
         return ""
-    start, end = spans[0]
-    said = subject if start else subject[:1].upper() + subject[1:]
-    return f"{previous[:start]}{said}{previous[end:]}"
+    return _with_phrase(previous, *spans[0], subject)
 
 
 # What a follow-up asks after its topic: "Còn phiếu chống thì bao nhiêu?".
@@ -4308,6 +4306,7 @@ def event_phrases(question: str) -> list[str]:
     return phrases
 
 
+# Words before which a figure question's own words of what it measures start: "… năm ở | Đắk Nông".
 _MEASURE_PHRASE_BREAKS = frozenset("ở của tại trong năm".split())
 # The last words a figure question says before asking: "… cần | lượng mưa tối thiểu | là bao nhiêu?".
 _BEFORE_HOW_MUCH = re.compile(

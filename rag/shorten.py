@@ -243,7 +243,7 @@ def short_answer(answer: str, question: str) -> str:
     first, last = found
     first = _past_asking_phrase(words, first, last, question_words)
     question_pairs = frozenset(zip(question_words, question_words[1:], strict=False))
-    last = _with_kept_unit(sentence, words, last)
+    last = _with_kept_unit(words, last)
     last = _name_end(sentence, words, repeated, last, question_pairs)
     first = _name_start(sentence, words, first, question_pairs)
     negated = [i for i, (_, _, word) in enumerate(words) if word in _NEGATIONS - set(question_words)]
@@ -612,7 +612,7 @@ def _figure(
     return 0, last
 
 
-def _with_kept_unit(sentence: str, words: Words, last: int) -> int:
+def _with_kept_unit(words: Words, last: int) -> int:
     """``last`` moved past the unit of measure after a figure it ends on ("1.160.000 | dặm vuông")."""
     if not any(c.isdigit() for c in words[last][2]) and words[last][2] not in _MAGNITUDES:
         return last
@@ -679,7 +679,10 @@ def dates_in(text: str) -> list[tuple[int, int]]:
 
 
 def holds_year(text: str) -> bool:
-    """Whether ``text`` writes a year standing alone ("năm 2021", "1975"; not "1.945" nor "53 triệu")."""
+    """Whether ``text`` writes a year standing alone ("năm 2021", "1975"; not "1.945" nor "53 triệu").
+
+    A whole date written with slashes or hyphens holds one too ("ngày 2-9-1945", "tháng 5-1988").
+    """
     return re.search(_YEAR_ALONE, text) is not None or _SLASHED_DATE.search(text) is not None
 
 
