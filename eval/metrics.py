@@ -173,6 +173,14 @@ def _contains_tokens(haystack: list[str], needle: list[str]) -> bool:
     return any(haystack[i : i + width] == needle for i in range(len(haystack) - width + 1))
 
 
+def holds_answer(text: str, golds: Iterable[str]) -> bool:
+    """Whether ``text`` holds one of the gold answers as whole syllables (case, accents and punctuation
+    normalised as for exact match): the "top-k accuracy" of open-domain QA, which credits any passage
+    saying the answer, also one of another document."""
+    tokens = answer_tokens(text)
+    return any(_contains_tokens(tokens, needle) for needle in map(answer_tokens, golds) if needle)
+
+
 KeyFact = str | Sequence[str]
 
 

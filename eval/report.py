@@ -19,6 +19,7 @@ RETRIEVAL_COLUMNS = (
     ("R@10", "recall@10"),
     ("MRR@10", "mrr@10"),
     ("nDCG@10", "ndcg@10"),
+    ("A@5", "answer@5"),
 )
 ANSWER_COLUMNS = (
     ("EM", "em"),
@@ -58,7 +59,7 @@ def retrieval_table(result: EvalResult) -> Table:
     """Header and rows of the retrieval baselines."""
     header = ["retriever", *(label for label, _ in RETRIEVAL_COLUMNS), "ms p50"]
     rows = [
-        [method, *(_number(scores[key]) for _, key in RETRIEVAL_COLUMNS), _number(scores["ms_p50"], 1)]
+        [method, *(_number(scores.get(key)) for _, key in RETRIEVAL_COLUMNS), _number(scores["ms_p50"], 1)]
         for method, scores in result.retrieval.items()
     ]
     return header, rows
@@ -238,7 +239,9 @@ def markdown_report(result: EvalResult) -> str:
         "",
         "Answerable questions only. A hit is a retrieved chunk overlapping a gold evidence span of the "
         "same document; Recall@k is the share of gold spans found in the top k (the hit rate when there "
-        "is one span).",
+        "is one span). A@5 is the share of questions with a gold answer's words in a top-5 chunk of any "
+        "document: above R@5 where another document says the answer too (a distractor article on the same "
+        "subject), or where a short answer (a year, a number) occurs by chance.",
         "",
         _markdown_table(*retrieval_table(result)),
         "",

@@ -48,6 +48,9 @@ logger = logging.getLogger(__name__)
 RETRIEVERS = ("bm25", "dense", "hybrid")
 RECALL_KS = (1, 5, 10)
 RANK_DEPTH = 10  # chunks retrieved per baseline; also the depth of the recall@k curves
+# Depth of the answer-holding measure: a distractor article on the paragraph's own subject may say
+# the answer too, which gold-span recall counts as a miss.
+ANSWER_K = 5
 DEFAULT_RESULTS_DIR = EVAL_DIR / "results"
 DEFAULT_CACHE_DIR = Path.home() / ".cache" / "rag-eval"
 ORACLE_PASSAGE_CHARS = 2000
@@ -514,8 +517,10 @@ def _ranked_json(ranked: Ranked) -> list[dict[str, Any]]:
     ]
 
 
-def score_retrieval(ranked: Ranked, gold: Sequence[GoldSpan], seconds: float) -> dict[str, Any]:
-    """Retrieval metrics of one ranking against the gold spans."""
+def score_retrieval(
+    ranked: Ranked, gold: Sequence[GoldSpan], seconds: float, answers: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Retrieval metrics of one ranking against the gold spans (and, given ``answers``, against them)."""
     retrieved = [(c.doc_id, c.start, c.end) for c, _ in ranked]
     gold_spans = [g.span for g in gold]
     scores: dict[str, Any] = {f"recall@{k}": metrics.recall_at_k(retrieved, gold_spans, k) for k in RECALL_KS}
@@ -523,6 +528,9 @@ def score_retrieval(ranked: Ranked, gold: Sequence[GoldSpan], seconds: float) ->
     scores["ndcg@10"] = metrics.ndcg_at_k(retrieved, gold_spans, 10)
     scores["curve"] = [metrics.recall_at_k(retrieved, gold_spans, k) for k in range(1, RANK_DEPTH + 1)]
     scores["first_hit"] = metrics.first_hit_rank(retrieved, gold_spans)
+    if answers:
+        top = ranked[:ANSWER_K]
+        scores[f"answer@{ANSWER_K}"] = float(any(metrics.holds_answer(c.text, answers) for c, _ in top))
     scores["ms"] = round(seconds * 1000, 2)
     scores["ranked"] = _ranked_json(ranked)
     return scores
@@ -603,6 +611,7 @@ def aggregate_retrieval(records: Sequence[dict[str, Any]], method: str) -> dict[
     }
     summary["mrr@10"] = metrics.mean(s["mrr@10"] for s in scored)
     summary["ndcg@10"] = metrics.mean(s["ndcg@10"] for s in scored)
+    summary[f"answer@{ANSWER_K}"] = metrics.mean(s.get(f"answer@{ANSWER_K}") for s in scored)
     summary["ms_p50"] = metrics.percentile([s["ms"] for s in scored], 50)
     summary["n"] = len(scored)
     return summary
@@ -735,7 +744,7 @@ def _run_retrieval(
             if method == "dense":
                 record["dense_top_score"] = ranked[0][1] if ranked else None
             if item.answerable:
-                record["retrieval"][method] = score_retrieval(ranked, gold, seconds)
+                record["retrieval"][method] = score_retrieval(ranked, gold, seconds, item.answers)
 
 
 def _run_answers(

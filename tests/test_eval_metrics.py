@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import unicodedata
 
 import pytest
 
@@ -194,3 +195,12 @@ def test_best_refusal_threshold_separates_scores():
 def test_strip_citation_markers():
     assert m.normalize_answer(m.strip_citation_markers("Còn 0,58% [1]. Theo [2, 3]")) == "còn 0.58 theo"
     assert m.exact_match(m.strip_citation_markers("61 [1]"), ["61"]) == 1.0
+
+
+def test_holds_answer_on_whole_normalised_syllables():
+    passage = "Ca sĩ LADY GAGA đã biểu diễn quốc ca; năm 1610 thành phố có 53 triệu đồng/người."
+    assert m.holds_answer(passage, ["Lady Gaga"])
+    assert m.holds_answer(passage, ["không có", "53 triệu đồng"])
+    assert m.holds_answer(unicodedata.normalize("NFD", passage), ["biểu diễn"])  # decomposed text too
+    assert not m.holds_answer(passage, ["61"])  # "1610" is no "61"
+    assert not m.holds_answer(passage, ["", "Marlee Matlin"])  # an empty gold proves nothing

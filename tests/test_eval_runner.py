@@ -760,3 +760,27 @@ def test_no_oracle_asks_only_the_assistant(tmp_path):
     assert "oracle" not in result.answers and result.answers["assistant"]["n"] == 4
     assert all("oracle" not in record for record in result.records)
     assert any("--no-oracle" in note for note in result.notes)
+
+
+def test_answer_at_5_credits_another_document_saying_the_answer():
+    from eval.runner import GoldSpan, score_retrieval
+
+    gold = [GoldSpan("super-bowl.txt", 0, 120)]
+    distractor = Chunk("mtv#4", "mtv.txt", "MTV", "Lady Gaga hát quốc ca trước trận đấu.", 900, 937, 4)
+    unrelated = Chunk("berlin#2", "berlin.txt", "Berlin", "Quốc hội tạm ngừng phiên họp.", 300, 329, 2)
+    scores = score_retrieval([(unrelated, 2.0), (distractor, 1.5)], gold, 0.01, ("Lady Gaga",))
+    assert scores["recall@5"] == 0.0 and scores["answer@5"] == 1.0
+    scores = score_retrieval([(unrelated, 2.0)], gold, 0.01, ("Lady Gaga",))
+    assert scores["answer@5"] == 0.0
+    # beyond the top 5 it does not count; without gold answers the figure is not made up
+    deep = [(unrelated, 2.0 - n / 10) for n in range(5)] + [(distractor, 1.0)]
+    assert score_retrieval(deep, gold, 0.01, ("Lady Gaga",))["answer@5"] == 0.0
+    assert "answer@5" not in score_retrieval(deep, gold, 0.01)
+
+
+def test_report_shows_answer_at_5(fake_run):
+    result, _, out = fake_run
+    # q1's top 5 holds "53 triệu đồng" (a#0), q2's "61" (b#0), q4's "0,58%" (a#1)
+    assert result.retrieval["hybrid"]["answer@5"] == pytest.approx(1.0)
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "A@5" in report and "a gold answer's words" in report
