@@ -35,6 +35,7 @@ ANSWER_COLUMNS = (
 LATENCY_COLUMNS = (
     ("sources p50", "sources_p50"),
     ("sources p95", "sources_p95"),
+    ("translation p50", "translate_p50"),
     ("TTFT p50", "ttft_p50"),
     ("TTFT p95", "ttft_p95"),
     ("total p50", "total_p50"),

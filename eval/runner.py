@@ -650,6 +650,10 @@ def aggregate_answers(records: Sequence[dict[str, Any]], system: str) -> dict[st
         "false_refusal_rate": metrics.mean(float(s["refused"]) for s in answerable),
         "sources_p50": metrics.percentile([t["retrieve_ms"] for t in timings], 50),
         "sources_p95": metrics.percentile([t["retrieve_ms"] for t in timings], 95),
+        # English questions over Vietnamese documents wait for their translation before the search
+        "translate_p50": metrics.percentile(
+            [t["translate_ms"] for t in timings if t.get("translate_ms")], 50
+        ),
         "ttft_p50": metrics.percentile([t["ttft_ms"] for t in generated], 50),
         "ttft_p95": metrics.percentile([t["ttft_ms"] for t in generated], 95),
         "total_p50": metrics.percentile([t["total_ms"] for t in timings], 50),

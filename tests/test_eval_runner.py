@@ -375,7 +375,12 @@ class FakeAssistant:
             chunk = self.chunks[cite]
             citations.append(Citation(1, chunk.doc_id, "t", cite, chunk.start, chunk.end, chunk.text, True))
         timings = Timings(
-            retrieve_ms=10.0 * i, ttft_ms=100.0 * i, total_ms=1000.0 * i, gen_tokens=10, gen_tokens_per_s=5.0
+            retrieve_ms=10.0 * i,
+            translate_ms=300.0 if i == 2 else 0.0,
+            ttft_ms=100.0 * i,
+            total_ms=1000.0 * i,
+            gen_tokens=10,
+            gen_tokens_per_s=5.0,
         )
         if refused:  # refused before generating: no first token
             timings = Timings(retrieve_ms=10.0 * i, total_ms=1000.0 * i)
@@ -523,12 +528,14 @@ def test_runner_aggregates_answers(fake_run):
     # TTFT only over answers that generated (100, 200, 400 ms; q3 was refused before generation)
     assert answers["ttft_p50"] == pytest.approx(200.0)
     assert answers["ttft_p95"] == pytest.approx(380.0)
+    assert answers["translate_p50"] == pytest.approx(300.0)  # over the one translated question only
     assert answers["tokens_per_s"] == pytest.approx(5.0)
     # the follow-up was asked with the first turn and the assistant's own reply as history
     assert ("Còn hộ nghèo?", [(Q1, "Thu nhập là 53 triệu đồng [1].")]) in assistant.asked
 
     oracle = result.answers["oracle"]
     assert oracle["n"] == 3 and oracle["correct"] == 1.0 and oracle["citation_recall"] == 1.0
+    assert oracle["translate_p50"] is None  # nothing translated: "-" in the report, not 0
     assert result.error_sources == {
         "correct": 2,
         "reader error": 1,
@@ -559,6 +566,7 @@ def test_runner_writes_report_files_and_table(fake_run):
     assert summary["retrieval"]["bm25"]["recall@1"] == pytest.approx(2 / 3)
     report = (out / "report.md").read_text(encoding="utf-8")
     assert "reader error" in report and "| hybrid |" in report and "oracle (gold passage)" in report
+    assert "translation p50 ms" in report and "| 300 |" in report
     assert "| language vi | 4 | 0.667 | 0.333 | 1.000 | 1.000 | 0.667 | 1.000 |" in report
     table = format_table(result)
     for word in ("bm25", "dense", "hybrid", "assistant", "oracle", "R@10", "tok/s"):
