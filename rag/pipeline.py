@@ -4553,7 +4553,23 @@ class Assistant:
         needs = getattr(self.retriever, "needs_translation", None)
         if not self.settings.retrieval.translate_questions or not callable(needs):
             return ""
-        return str(needs(query))
+        target = str(needs(query))
+        return "" if target and self._found_without_translation(query) else target
+
+    def _found_without_translation(self, query: str) -> bool:
+        """Whether the question's own words find a passage too surely for a translation to help.
+
+        That is, the best dense cosine reaches ``retrieval.translate_below_dense_score``.
+        """
+        threshold = self.settings.retrieval.translate_below_dense_score
+        dense_search = getattr(getattr(self.retriever, "index", None), "dense_search", None)
+        if threshold >= 1 or not callable(dense_search):
+            return False
+        best = dense_search(query, 1)
+        if best and best[0][1] >= threshold:
+            logger.info("not translating %r: dense cosine %.3f without it", query[:80], best[0][1])
+            return True
+        return False
 
     def _search_translated(self, query: str, k: int | None, target: str) -> tuple[list[Hit], str] | None:
         """Hits for ``query`` plus its translation into ``target``, and the translation.

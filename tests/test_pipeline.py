@@ -6502,3 +6502,47 @@ def test_a_right_copy_stays_when_its_sentence_tells_what_the_question_asks_of(
     answer = copying_assistant(passages, text, [reply]).ask(question)
     assert answer.answer == shown and not answer.evidence.get("sentence_of_asked")
     assert event_phrases("Chiến tranh bắt đầu năm nào?")[-1] == "bắt đầu"  # the war's own beginning
+
+
+class _ScoredIndex:
+    """The dense search of an index whose best cosine for any question is ``score``."""
+
+    def __init__(self, score):
+        self.score = score
+
+    def dense_search(self, query, n):
+        return [(None, self.score)][:n]
+
+
+@pytest.mark.parametrize(("best_cosine", "translated"), [(0.81, False), (0.79, True)])
+def test_a_question_its_own_words_find_surely_is_not_translated(passages, text, best_cosine, translated):
+    from rag.translate import clear_translation_cache
+
+    clear_translation_cache()
+    translation = "Tỷ lệ hộ nghèo của phường Phù Chẩn là bao nhiêu?"
+    retriever = _TranslatingRetriever(passages)
+    retriever.index = _ScoredIndex(best_cosine)
+    llm = FakeLLM([*([translation] if translated else []), "The poverty rate is 0.58% [2]."])
+    assistant = Assistant(
+        get_settings({"retrieval": {**RETRIEVAL, "translate_below_dense_score": 0.8}}),
+        index=FakeIndex({DOC_ID: text}, passages),
+        embedder=FakeEmbedder(),
+        llm=llm,
+        retriever=retriever,
+    )
+    answer = assistant.ask("What is the poverty rate of Phu Chan ward?")
+    assert retriever.alternates == ([[], [translation]] if translated else [[]])
+    assert ("Translate the question" in llm.prompts[0][-1]["content"]) is translated
+    assert "0.58" in answer.answer and (answer.timings.translate_ms > 0) is translated
+    # by default (1) every such question is translated, however sure its own words are
+    clear_translation_cache()
+    retriever.alternates.clear()
+    always = Assistant(
+        get_settings({"retrieval": RETRIEVAL}),
+        index=FakeIndex({DOC_ID: text}, passages),
+        embedder=FakeEmbedder(),
+        llm=FakeLLM([translation, "The poverty rate is 0.58% [2]."]),
+        retriever=retriever,
+    )
+    always.ask("What is the poverty rate of Phu Chan ward?")
+    assert retriever.alternates == [[], [translation]]
