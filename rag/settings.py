@@ -173,7 +173,8 @@ class RetrievalSettings(_Group):
         "below this (1, the default, translates every one). Trades answers for speed: at 0.80 about half "
         "of XQuAD's English questions skip the ~1.2 s translation and retrieval keeps Recall@5 .960 "
         "(eval/bench_translate.py, 200 questions), but the answers lose what the translation gives the "
-        "reader: XQuAD EN->VI holdout, 100 questions, TTFT p50 5.0 -> 4.2 s (side by side, same machine), correct .605 -> .531.",
+        "reader: XQuAD EN->VI holdout, 100 questions, side by side on one machine, TTFT p50 "
+        "5.0 -> 4.2 s, correct .605 -> .531.",
     )
     glossary_file: Path | None = Field(
         None,
