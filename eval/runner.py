@@ -18,6 +18,7 @@ the single-retriever baselines (``sparse_search``, ``dense_search``, ``chunks_of
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import logging
 import time
@@ -38,6 +39,7 @@ from eval.datasets import (
     sample_items,
     with_distractors,
 )
+from eval.replay import RecordingLLM, ReplayLLM, model_tokenizer, recorded_calls
 from eval.spans import locate_quote, normalize_document_text
 from eval.squad import squad_dataset, xquad_dataset
 from rag.settings import Settings, get_settings
@@ -378,8 +380,11 @@ class CachedQueryEmbedder:
                 on_batch(len(batch))
 
 
-def default_assistant_factory(settings: Settings) -> Any:
-    """The real assistant over the eval index, with query vectors memoised and batched."""
+def default_assistant_factory(settings: Settings, llm: Any | None = None) -> Any:
+    """The real assistant over the eval index, with query vectors memoised and batched.
+
+    ``llm``: the generator (a recording or a replay of the model); the settings' model by default.
+    """
     from rag.pipeline import Assistant
 
     def batch_queries(texts: list[str]) -> Any:
@@ -389,7 +394,7 @@ def default_assistant_factory(settings: Settings) -> Any:
         return Assistant(twin).embedder.embed_documents(texts)
 
     embedder = CachedQueryEmbedder(Assistant(settings).embedder, batch_queries)
-    return Assistant(settings, embedder=embedder)
+    return Assistant(settings, embedder=embedder, llm=llm)
 
 
 # ---------------------------------------------------------------- gold evidence
@@ -737,10 +742,12 @@ def _run_retrieval(
     golds: Sequence[list[GoldSpan]],
     retrievers: dict[str, Retriever],
     progress: bool,
+    tape: RecordingLLM | ReplayLLM | None = None,
 ) -> None:
     for item, record, gold in _progress(
         zip(items, records, golds, strict=True), progress, "retrieval", len(items)
     ):
+        _begin(tape, item, "retrieval")
         for method, retrieve in retrievers.items():
             started = time.perf_counter()
             ranked = retrieve(item.retrieval_query, RANK_DEPTH)
@@ -749,6 +756,19 @@ def _run_retrieval(
                 record["dense_top_score"] = ranked[0][1] if ranked else None
             if item.answerable:
                 record["retrieval"][method] = score_retrieval(ranked, gold, seconds, item.answers)
+        _file_calls(tape, record, "retrieval")
+
+
+def _begin(tape: RecordingLLM | ReplayLLM | None, item: EvalItem, phase: str) -> None:
+    """Before ``item`` is asked in ``phase``: a replay serves what the model said to it then."""
+    if isinstance(tape, ReplayLLM):
+        tape.begin(item.id, phase)
+
+
+def _file_calls(tape: RecordingLLM | ReplayLLM | None, record: dict[str, Any], phase: str) -> None:
+    """After a question's ``phase``: the model calls recorded meanwhile go to its record."""
+    if isinstance(tape, RecordingLLM):
+        record.setdefault("llm_calls", {})[phase] = tape.take()
 
 
 def _run_answers(
@@ -760,11 +780,13 @@ def _run_answers(
     progress: bool,
     partial: Path | None = None,
     oracle: bool = True,
+    tape: RecordingLLM | ReplayLLM | None = None,
 ) -> None:
     oracle = oracle and backend.can_read()
     for item, record, gold in _progress(
         zip(items, records, golds, strict=True), progress, "answers", len(items)
     ):
+        _begin(tape, item, "answers")
         started = time.perf_counter()
         answer, history = backend.ask(item.turns)
         record["assistant"] = score_answer(item, answer, gold, time.perf_counter() - started)
@@ -774,6 +796,7 @@ def _run_answers(
             read = backend.read(item.question, history, passages)
             record["oracle"] = score_answer(item, read, gold, time.perf_counter() - started)
             record["oracle"]["passages_given"] = [p.text for p in passages]
+        _file_calls(tape, record, "answers")
         if partial is not None:
             # an LLM run takes long on a busy machine: keep what is done if it is stopped
             partial.parent.mkdir(parents=True, exist_ok=True)
@@ -794,6 +817,7 @@ def run_eval(
     cache_dir: str | Path | None = None,
     assistant_factory: AssistantFactory | None = None,
     distractors: int = 0,
+    replay: str | Path | None = None,
 ) -> EvalResult:
     """Run the QA benchmark and write its report.
 
@@ -814,13 +838,18 @@ def run_eval(
             ``rag.pipeline.Assistant`` by default.
         distractors: add this many Vietnamese Wikipedia articles (``../shared/data/viwiki``) to the
             pool, to measure retrieval among thousands of unrelated documents.
+        replay: a results folder of an earlier run of the same questions: the model is not loaded,
+            and each call gets what the model said in that run (``eval.replay``; timings are then
+            not measured ones). Without it, every model call is recorded in questions.jsonl.
+            Used with the default assistant factory, or one taking an ``llm`` argument.
 
     Returns:
         The measured result, with ``out_dir`` set to the folder written.
 
     Raises:
-        ConfigError: unknown dataset.
+        ConfigError: unknown dataset, or a ``replay`` folder without recorded model calls.
         RagError: the index or the models failed (from the pipeline).
+        ReplayError: the replay asked the model something the recorded run did not.
     """
     from eval.report import write_outputs
 
@@ -837,7 +866,14 @@ def run_eval(
     base = settings if settings is not None else get_settings()
     run_settings = eval_settings(base, data, Path(cache_dir) if cache_dir else DEFAULT_CACHE_DIR)
 
-    backend = AssistantBackend((assistant_factory or default_assistant_factory)(run_settings))
+    tape = _model_tape(run_settings, replay, retrieval_only)
+    factory = assistant_factory or default_assistant_factory
+    takes_llm = tape is not None and "llm" in inspect.signature(factory).parameters
+    backend = AssistantBackend(factory(run_settings, llm=tape) if takes_llm else factory(run_settings))
+    if tape is not None and not takes_llm:
+        tape = None  # the factory brings its own model: nothing to record or replay
+        if replay:
+            raise ConfigError("--replay needs the default assistant (or a factory taking llm=)")
     backend.ingest()
     texts, aliases = backend.documents()
     golds = [resolve_gold(item, texts, aliases) for item in items]
@@ -856,7 +892,12 @@ def run_eval(
     missing = [m for m in RETRIEVERS if m not in retrievers]
     if missing:
         notes.append(f"retrievers not offered by the assistant, left out: {', '.join(missing)}")
-    _run_retrieval(items, records, golds, retrievers, progress)
+    if isinstance(tape, RecordingLLM) and retrievers:
+        _ = tape.inner  # loaded before the first question, as the assistant itself would
+    from rag.translate import clear_translation_cache
+
+    clear_translation_cache()  # each run translates its questions itself (and a replay serves them)
+    _run_retrieval(items, records, golds, retrievers, progress, tape)
     if not retrieval_only:
         if not oracle:
             notes.append("oracle skipped (--no-oracle)")
@@ -864,10 +905,13 @@ def run_eval(
             notes.append("oracle skipped: the assistant takes no retriever= (nor has answer_from_passages)")
         # The retrieval pass above translated each foreign-language question once; answers must pay
         # for their own translation, as a user's question would.
-        from rag.translate import clear_translation_cache
-
         clear_translation_cache()
-        _run_answers(backend, items, records, golds, texts, progress, folder / PARTIAL_FILE, oracle)
+        _run_answers(backend, items, records, golds, texts, progress, folder / PARTIAL_FILE, oracle, tape)
+    if isinstance(tape, ReplayLLM):
+        notes.append(
+            f"replay of {replay}: {tape.served} model calls said again, {tape.changed_prompts} of them to "
+            "a prompt that differs from the recorded one; timings are not measured ones"
+        )
 
     result = EvalResult(
         dataset=data.name,
@@ -895,6 +939,25 @@ def run_eval(
     write_outputs(result, folder)
     (folder / PARTIAL_FILE).unlink(missing_ok=True)
     return result
+
+
+def _model_tape(settings: Settings, replay: str | Path | None, retrieval_only: bool) -> Any | None:
+    """The model as the run sees it: a replay of ``replay``, a recording, or None (retrieval only)."""
+    if replay:
+        try:
+            calls = recorded_calls(replay)
+        except (OSError, ValueError) as err:
+            raise ConfigError(f"cannot replay {replay}: {err}") from err
+        return ReplayLLM(calls, model_tokenizer(settings))
+    if retrieval_only:
+        return None
+
+    def load() -> Any:
+        from rag.llm import get_llm
+
+        return get_llm(settings)
+
+    return RecordingLLM(load)
 
 
 def aggregate(result: EvalResult) -> EvalResult:

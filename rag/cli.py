@@ -306,6 +306,12 @@ def chat(ctx: click.Context, top_k: int | None) -> None:
     help="Add the first N Vietnamese Wikipedia articles (../shared/data/viwiki) to the pool.",
 )
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Results folder.")
+@click.option(
+    "--replay",
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    help="Results folder of an earlier run of the same questions: say again what the model said then "
+    "(no model loaded; minutes instead of the run's time, for changes after generation).",
+)
 @click.pass_context
 def evaluate(
     ctx: click.Context,
@@ -316,6 +322,7 @@ def evaluate(
     no_oracle: bool,
     distractors: int,
     out_dir: Path | None,
+    replay: Path | None,
 ) -> None:
     """Run the QA benchmark and write eval/results/<timestamp>-<dataset>/.
 
@@ -336,6 +343,7 @@ def evaluate(
         settings=_settings(ctx),
         out_dir=out_dir,
         distractors=distractors,
+        replay=replay,
     )
     click.echo(format_table(result))
 

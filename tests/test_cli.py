@@ -146,3 +146,26 @@ def test_chat_prints_each_checked_answer_and_reads_a_follow_up_with_the_conversa
     )
     block = result.stdout.split("> ")[1]
     assert block.startswith(first["answer"] + "\n") and block.count(first["answer"]) == 1
+
+
+def test_eval_replay_passes_the_recorded_run_and_refuses_a_missing_one(workspace, monkeypatch):
+    import eval.runner
+
+    given = {}
+
+    class Result:
+        pass
+
+    def fake_run_eval(dataset, **options):
+        given.update(options, dataset=dataset)
+        return Result()
+
+    monkeypatch.setattr(eval.runner, "run_eval", fake_run_eval)
+    monkeypatch.setattr(eval.runner, "format_table", lambda result: "table")
+    recorded = workspace / "recorded-run"
+    recorded.mkdir()
+    result = run(workspace, "eval", "xquad-vi-holdout", "--limit", "5", "--replay", str(recorded))
+    assert result.output.strip() == "table"
+    assert given["dataset"] == "xquad-vi-holdout" and given["limit"] == 5 and given["replay"] == recorded
+    missing = run(workspace, "eval", "reports", "--replay", str(workspace / "no-such-run"), expect=2)
+    assert "no-such-run" in missing.output and "does not exist" in missing.output
