@@ -3228,6 +3228,8 @@ RESTATING_MIN_WORDS = 8
 # sentence goes on with this many of the question's words after "Ai" (:meth:`Assistant._restated_subject`).
 RESTATED_SUBJECT_ECHO = 3
 _WORD_RUN = re.compile(r"[^\W_]+")
+# Words of tense or aspect between a subject and its verb: "Miller đã tước bóng".
+_ASPECT_WORDS = frozenset("đã đang sẽ từng vừa mới cũng".split())
 _RESTATING_QUESTION_WORDS = frozenset(
     "gì nào ai đâu sao bao nhiêu mấy thế what which who whom whose where when why how many much".split()
 )
@@ -3384,6 +3386,35 @@ def _first_of_each(citations: Sequence[cite.Citation]) -> list[cite.Citation]:
 
 
 _RANK_WORDS = frozenset("nhất nhì nhứt tư".split())
+
+
+def subject_saying_back(question: str, quote: str) -> str:
+    """The name opening ``quote`` when the rest of it says a "who" question back, else "".
+
+    "Miller đã tước bóng từ Newton" for "Ai tước bóng từ Newton ở “lượt chơi thứ 3 và 9 yard?":
+    the copied phrase goes on with the ``RESTATED_SUBJECT_ECHO`` words after "Ai" (a word of
+    tense such as "đã" between), so "Miller" is who the question asks. Only a name
+    (:func:`names_a_person`) of at most ``MAX_SUBJECT_WORDS`` words.
+    """
+    asked = [m.group().casefold() for m in _WORD_RUN.finditer(question)]
+    at = next((i for i, word in enumerate(asked) if word in ("ai", "who")), None)
+    if at is None or len(asked) < at + 1 + RESTATED_SUBJECT_ECHO:
+        return ""
+    goes_on = asked[at + 1 : at + 1 + RESTATED_SUBJECT_ECHO]
+    words = list(_WORD_RUN.finditer(quote))
+    said = [m.group().casefold() for m in words]
+    verb = next((i for i in range(1, len(said)) if said[i : i + len(goes_on)] == goes_on), None)
+    if verb is None:
+        return ""
+    last = verb - 1
+    while last > 0 and said[last] in _ASPECT_WORDS:
+        last -= 1
+    subject = quote[: words[last].end()]
+    if said[last] in _ASPECT_WORDS or last + 1 > MAX_SUBJECT_WORDS or not names_a_person(subject):
+        return ""
+    if any(mark in subject for mark in ",;:"):
+        return ""  # a clause before the name ("Ở lượt chơi tiếp theo, Miller")
+    return subject
 
 
 def _cited_text_tells_apart(
@@ -6101,6 +6132,11 @@ class Assistant:
         """
         if self.fallback != "extractive" or not answer.citations:
             return ""
+        said_back = self._subject_said_back(question, passages, answer.raw_answer)
+        if said_back is not None:
+            answer.answer, answer.citations = said_back
+            answer.evidence["subject_said_back"] = 1.0
+            return ""
         found = [
             candidate
             for candidate in restating_sentences(question, passages)
@@ -6265,6 +6301,25 @@ class Assistant:
         answer.verified = True
         answer.evidence["sentence_of_asked"] = 1.0
         return ""
+
+    def _subject_said_back(
+        self, question: str, passages: Sequence[Passage], raw: str
+    ) -> tuple[str, list[cite.Citation]] | None:
+        """The name a copied phrase opens when the rest of it says a "who" question back.
+
+        (:func:`subject_saying_back`.) Then the answer is that name, cited alone, whatever sentence
+        restates more of the question: "Khi thời gian … còn lại 4:51, Carolina … đối mặt với “lượt
+        chơi thứ 3 và phải tiến 9 yard”" shares the question's setting, "Miller đã tước bóng từ
+        Newton" its deed.
+        """
+        by_n = {p.n: p for p in passages}
+        for text, n in cite.span_parts(raw) or []:
+            passage = by_n.get(n)
+            subject = subject_saying_back(question, text.strip())
+            first = passage.text.find(text.strip()) if passage is not None and subject else -1
+            if passage is not None and first >= 0:
+                return f"{subject} [{n}]", [self._cite_span(passage, first, first + len(subject))]
+        return None
 
     def _restated_subject(
         self, question: str, passages: Sequence[Passage], raw: str

@@ -4006,6 +4006,50 @@ def test_a_who_answer_naming_nobody_elsewhere_in_its_sentence_is_not_taken():
     assert answer.refused and "restated_question" not in answer.evidence
 
 
+SUPER_BOWL_PLAY = (
+    "Khi thời gian quy định còn lại 4:51, Carolina có bóng ở vạch 24 yard ở phần sân của mình, và sớm "
+    "phải đối mặt với “lượt chơi thứ 3 và phải tiến 9 yard”. Ở lượt chơi tiếp theo, Miller đã tước bóng "
+    "từ Newton, và Ward đã lấy lại được bóng."
+)
+STRIP_Q = "Ai tước bóng từ Newton ở “lượt chơi thứ 3 và 9 yard?"
+
+
+def test_a_who_answer_whose_copied_phrase_says_the_question_back_is_its_name():
+    # XQuAD-vi: the grammar copied "Miller đã tước bóng từ Newton"; the sentence sharing more of the
+    # question's words (its setting) was read for its subject instead, "Carolina".
+    passages = [Passage(1, DOC_ID, "Super Bowl 50", SUPER_BOWL_PLAY, 0, len(SUPER_BOWL_PLAY), ("c1",), 1.0)]
+    reply = "Miller đã tước bóng từ Newton [1]"
+    assistant, _, _ = make_assistant(passages, SUPER_BOWL_PLAY, [reply], supports_grammar=True)
+    answer = assistant.ask(STRIP_Q)
+    assert not answer.refused and answer.verified and answer.answer == "Miller [1]"
+    assert answer.evidence.get("subject_said_back") == 1.0
+    (citation,) = answer.citations
+    assert SUPER_BOWL_PLAY[citation.start : citation.end] == "Miller" and citation.verified
+
+
+@pytest.mark.parametrize(
+    ("question", "quote", "subject"),
+    [
+        (STRIP_Q, "Miller đã tước bóng từ Newton", "Miller"),
+        (
+            "Ai là người đầu tiên gửi sóng radio?",
+            "Guglielmo Marconi là người đầu tiên gửi",
+            "Guglielmo Marconi",
+        ),
+        # a clause before the name, no name, only words of tense, or not the question's words
+        (STRIP_Q, "Ở lượt chơi tiếp theo, Miller đã tước bóng từ Newton", ""),
+        (STRIP_Q, "Cầu thủ này đã tước bóng từ Newton", ""),
+        (STRIP_Q, "đã tước bóng từ Newton", ""),
+        (STRIP_Q, "Miller lấy bóng từ Newton", ""),
+        ("Đội nào tước bóng từ Newton?", "Miller đã tước bóng từ Newton", ""),
+    ],
+)
+def test_the_name_saying_a_who_question_back(question: str, quote: str, subject: str) -> None:
+    from rag.pipeline import subject_saying_back
+
+    assert subject_saying_back(question, quote) == subject
+
+
 def test_without_fallback_an_answer_from_another_sentence_stands(passages, text):
     n = _passage_holding(passages, REGISTER_SENTENCE)
     reply = f"Tập trung làm tốt các nội dung: Học tập và làm theo Bác [{n}]."
