@@ -12,7 +12,8 @@ The runner reaches the assistant through ``AssistantBackend`` only: the pipeline
 contract (``ask``, ``search``, ``documents``, ``document_text``, ``ingest``), its ``index`` for
 the single-retriever baselines (``sparse_search``, ``dense_search``, ``chunks_of``) and its
 ``retriever=`` parameter for the oracle. It imports nothing of ``rag`` beyond ``pipeline``,
-``settings`` and ``types`` (and ``normalize`` to find gold quotes in normalised text).
+``settings`` and ``types`` (and ``normalize`` to find gold quotes in normalised text; ``eval.replay``
+wraps the model, ``rag.llm``, to record its calls or say them again).
 """
 
 from __future__ import annotations
