@@ -867,14 +867,13 @@ def run_eval(
     base = settings if settings is not None else get_settings()
     run_settings = eval_settings(base, data, Path(cache_dir) if cache_dir else DEFAULT_CACHE_DIR)
 
-    tape = _model_tape(run_settings, replay, retrieval_only)
     factory = assistant_factory or default_assistant_factory
-    takes_llm = tape is not None and "llm" in inspect.signature(factory).parameters
-    backend = AssistantBackend(factory(run_settings, llm=tape) if takes_llm else factory(run_settings))
-    if tape is not None and not takes_llm:
-        tape = None  # the factory brings its own model: nothing to record or replay
-        if replay:
-            raise ConfigError("--replay needs the default assistant (or a factory taking llm=)")
+    # A factory without an ``llm`` parameter brings its own model: nothing to record or replay.
+    takes_llm = "llm" in inspect.signature(factory).parameters
+    if replay and not takes_llm:
+        raise ConfigError("--replay needs the default assistant (or a factory taking llm=)")
+    tape = _model_tape(run_settings, replay, retrieval_only) if takes_llm else None
+    backend = AssistantBackend(factory(run_settings, llm=tape) if tape is not None else factory(run_settings))
     backend.ingest()
     texts, aliases = backend.documents()
     golds = [resolve_gold(item, texts, aliases) for item in items]
