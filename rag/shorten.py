@@ -56,6 +56,10 @@ MAX_HEAD_WORDS = 3
 # at most this many words.
 MAX_SUBJECT_QUESTION_AT = 6
 MAX_SUBJECT_WORDS = 10
+# Words either side of a candidate phrase searched for the question's words around its asking
+# phrase, and how many more of them the phrase taken must have than any other (:func:`asked_phrase`).
+CONTEXT_WORDS = 8
+MIN_CONTEXT_LEAD = 2
 # Question words before its question word that an answer must open with, in order, to be cut after them.
 MIN_FRAME_WORDS = 3
 
@@ -766,7 +770,10 @@ def asked_phrase(sentence: str, question: str) -> str | None:
     spans = _joined_lists(sentence, spans)
     distinct = list(dict.fromkeys(sentence[s:e].lower() for s, e in spans))
     if len(distinct) > 1:
-        spans = _next_to_asking_phrase(sentence, question, spans)
+        beside = _next_to_asking_phrase(sentence, question, spans)
+        if len({sentence[s:e].lower() for s, e in beside}) != 1:
+            beside = _amid_question_words(sentence, question, spans)
+        spans = beside
         distinct = list(dict.fromkeys(sentence[s:e].lower() for s, e in spans))
     if len(distinct) != 1:
         return None
@@ -925,6 +932,41 @@ def _next_to_asking_phrase(
         if before and left == before or after and right == after:
             kept.append((start, end))
     return kept
+
+
+def _amid_question_words(sentence: str, question: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The one span standing among the question's words as its asking phrase does, or [].
+
+    "Tại thời điểm đó, Iran là nước xuất khẩu dầu lớn thứ hai thế giới và là một đồng minh của
+    Mỹ." names two countries for "Quốc gia nào sản xuất dầu lớn thứ hai thế giới?": "Iran" is
+    followed by what the question says after "Quốc gia nào", "Mỹ" by nothing. Each span counts
+    the question's content words before its asking phrase among the ``CONTEXT_WORDS`` words
+    before it and those after the phrase among the words after it; one span must lead every
+    other by ``MIN_CONTEXT_LEAD``. The question's names and the span's own words count for none:
+    "Nhà nước Hồi giáo Iraq và Levant" is followed by "Nhà nước Hồi giáo Iraq", not by who leads
+    it, for "Ai lãnh đạo Nhà nước Hồi giáo?".
+    """
+    asking = named_body_asked(question)
+    if asking is None:
+        found = _ASKING_PHRASE.search(question)
+        if found is None:
+            return []
+        asking = found.span()
+    # The question's names say what it asks about, not which phrase fills its asking phrase's place.
+    unsaid = cite.STOPWORDS | cite.name_tokens(question)
+    before = set(cite.tokens(question[: asking[0]])) - unsaid
+    after = set(cite.tokens(question[asking[1] :])) - unsaid
+    counts = []
+    for start, end in spans:
+        own = set(cite.tokens(sentence[start:end]))  # its name said again is no context
+        left = set(cite.tokens(sentence[:start])[-CONTEXT_WORDS:]) - own
+        right = set(cite.tokens(sentence[end:])[:CONTEXT_WORDS]) - own
+        counts.append(len(left & before) + len(right & after))
+    best = max(counts, default=0)
+    runners_up = sorted(counts)[-2:-1]
+    if best < MIN_CONTEXT_LEAD or any(count > best - MIN_CONTEXT_LEAD for count in runners_up):
+        return []
+    return [spans[counts.index(best)]]
 
 
 _LIST_JOINER = re.compile(r"\s*(?:,|,?\s+(?:và|hoặc|and|or))\s+$", re.IGNORECASE)

@@ -165,7 +165,7 @@ OIL_PARAGRAPHS = [
 
 
 @pytest.mark.parametrize(
-    ("paragraphs", "reply", "question", "quoted", "not_quoted"),
+    ("paragraphs", "reply", "question", "shown", "quoted", "not_quoted"),
     [
         # From XQuAD-vi: the model copied a sentence of the other passage, and the quote chosen by
         # the question and that answer together was the same sentence, about building. (The
@@ -176,29 +176,34 @@ OIL_PARAGRAPHS = [
             f"{SETANTA_PARAGRAPHS[1]} [2]",
             "Setanta Sports xác nhận họ sẽ ra mắt trên nền tảng nào?",
             "kỹ thuật số mặt đất",
+            "kỹ thuật số mặt đất",
             "Xây dựng",
         ),
         # From XQuAD-vi: the model named the other passage's country; within that passage, its
-        # "lớn thứ hai thế giới" sentence ranks first, but the best passage holds the answer.
+        # "lớn thứ hai thế giới" sentence ranks first, but the best passage holds the answer,
+        # read off the quote: "Iran", followed by what the question says after "Quốc gia nào".
         (
             OIL_PARAGRAPHS,
             "Brazil [2].",
             "Quốc gia nào sản xuất dầu lớn thứ hai thế giới?",
+            "Iran [1]",
             "Iran là nước xuất khẩu dầu",
             "Brazil",
         ),
     ],
 )
 def test_the_quote_answers_the_question_from_the_best_passage(
-    paragraphs, reply, question, quoted, not_quoted
+    paragraphs, reply, question, shown, quoted, not_quoted
 ):
     text, passages = paragraph_passages(paragraphs, "Tin tức")
     assistant, _, _ = make_assistant(passages, text, [reply], dense=[0.86, 0.8])
     answer = assistant.ask(question)
     assert not answer.refused and answer.verified
-    # Quoted, or read for what stands in "nền tảng nào"'s place: "Nền tảng kỹ thuật số mặt đất [1]".
-    assert answer.answer.startswith(extractive_note_for("vi")) or "slot_filler_quoted" in answer.evidence
-    assert quoted in answer.answer and not_quoted not in answer.answer
+    # Read for what stands in "nền tảng nào"'s place ("Nền tảng kỹ thuật số mặt đất [1]"), or for
+    # the one country the sentence names where the question asks one ("Iran [1]").
+    read_off = answer.evidence.keys() & {"slot_filler_quoted", "asked_phrase_quoted"}
+    assert read_off or answer.answer.startswith(extractive_note_for("vi"))
+    assert shown in answer.answer and not_quoted not in answer.answer
     (citation,) = answer.citations
     assert citation.n == 1 and text[citation.start : citation.end] == citation.quote
     assert quoted in citation.quote

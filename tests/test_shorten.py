@@ -469,6 +469,14 @@ IRAN_OIL = "Tại thời điểm đó, Iran là nước xuất khẩu dầu lớ
             "Thành phố Từ Sơn xử phạt bao nhiêu trường hợp vi phạm đất đai?",
             "61 trường hợp vi phạm",
         ),
+        # Two countries: the one followed by what the question says after "Quốc gia nào".
+        (IRAN_OIL, "Quốc gia nào sản xuất dầu lớn thứ hai thế giới?", "Iran"),
+        # Two figures in "dặm vuông": the one after the question's years.
+        (
+            DEFORESTATION,
+            "Tốc độ chặt phá rừng 2000-2005 là bao nhiêu dặm vuông mỗi năm?",
+            "8.646 dặm vuông mỗi năm",
+        ),
         # English: "The" opens the sentence, not a name.
         (
             "The Talbot Hughes collection of 1,442 costumes was a gift from Harrods in 1913.",
@@ -491,10 +499,19 @@ def test_the_one_phrase_of_the_asked_kind_is_read_off_a_quoted_sentence(sentence
 @pytest.mark.parametrize(
     ("sentence", "question"),
     [
-        # Two countries, neither next to the question's words around "Quốc gia nào".
-        (IRAN_OIL, "Quốc gia nào sản xuất dầu lớn thứ hai thế giới?"),
-        # Two figures in "dặm vuông", both before "mỗi".
-        (DEFORESTATION, "Tốc độ chặt phá rừng 2000-2005 là bao nhiêu dặm vuông mỗi năm?"),
+        # Two countries, one word apart in how many of the question's words follow each.
+        (
+            "Iran xuất khẩu dầu nhiều thứ hai thế giới, Iraq xuất khẩu dầu nhiều thứ ba thế giới.",
+            "Quốc gia nào xuất khẩu dầu lớn thứ hai thế giới?",
+        ),
+        # Two figures in "dặm vuông", neither beside the question's years.
+        (DEFORESTATION, "Tốc độ chặt phá rừng là bao nhiêu dặm vuông mỗi năm?"),
+        # Followed by the question's own name said again, not by who leads it.
+        (
+            '"Nhà nước Hồi giáo", trước đây gọi là "Nhà nước Hồi giáo Iraq và Levant" và trước đó là '
+            '"Nhà nước Hồi giáo Iraq", là Nhóm phiến quân được lãnh đạo bởi những người Ả Rập Sunni.',
+            "Ai lãnh đạo Nhà nước Hồi giáo?",
+        ),
         # The only year is the question's own.
         (ABC_JINGLE.replace("1998-2002", "mười bảy năm"), "Năm 2015 ABC đã làm gì với bản nhạc bốn nốt?"),
         (ABC_JINGLE, "ABC đã ngừng quảng bá bản nhạc bốn nốt vào năm 2015 như thế nào?"),
