@@ -122,6 +122,10 @@ _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|«[^»]*»|\([^)]*\)")
 # describing it (XQuAD-vi seed 0).
 _CLAUSE_OPENERS = "cách mà nơi theo vì do khi sau trước để đã nhưng which who where when".split()
 _TRAILING_CLAUSE = re.compile(rf",\s+(?:{'|'.join(_CLAUSE_OPENERS)})\b", re.IGNORECASE)
+# A clause opened without a comma by these words says more of the answer before it, unless the
+# question asks what was done ("để kết nối …" is what "DECnet đã làm gì?") or when ("sau khi …").
+_ASKS_DEED = re.compile(r"\b(?:làm gì|mục đích|nhằm|what did)\b", re.IGNORECASE)
+_BARE_CLAUSE = re.compile(r"\s+(?:để|sau khi|trước khi|và (?:được|phải|đã|sẽ))\s", re.IGNORECASE)
 
 
 def opening_capital(text: str) -> str:
@@ -297,6 +301,14 @@ def short_answer(answer: str, question: str) -> str:
     ):
         end += 1  # "DTIME(f(n))": the quotation pattern above does not nest
     end = _before_trailing_clause(sentence, start, end)
+    bare = _BARE_CLAUSE.search(sentence, start, end)
+    if (
+        bare
+        and cite.content_tokens(sentence[start : bare.start()]) - cite.content_tokens(question)
+        and not _ASKS_DEED.search(question)
+        and asked_kind(question) != "time"
+    ):
+        end = bare.start()  # "tự động hóa để hỗ trợ họ …" → "tự động hóa"; not "thời điểm sau khi …"
     short = _LIST_INTRO.sub("", sentence[start:end])  # "như sau: - Thu nhập …" → "Thu nhập …"
     # "Tốt các nội dung: Học tập và làm theo Bác, …" (the question's "làm" cut from "làm tốt"):
     # a few words announcing what follows a colon are not the answer.

@@ -72,6 +72,43 @@ from rag.shorten import asked_phrase, short_answer, slot_filler
             "Sân nhà của Polonia nằm ở Đường Konwiktorka, cách Old Town mười phút đi bộ về phía bắc [1].",
             "Đường Konwiktorka [1]",
         ),
+        # So does a clause opened without a comma by "để", "sau khi", "trước khi" or "và" + "được",
+        # "phải", "đã", "sẽ" (XQuAD-vi, seed 0: F1 .21 and .25 for answers holding the gold whole).
+        (
+            "Kỹ thuật viên dược phụ thuộc ngày càng nhiều vào điều gì?",
+            "Kỹ thuật viên dược phụ thuộc ngày càng nhiều vào tự động hóa để hỗ trợ họ trong vai trò mới "
+            "là giải quyết các đơn thuốc [1]",
+            "Tự động hóa [1]",
+        ),
+        (
+            "Fielding H. Garrison tin rằng khoa học địa chất có thể bắt nguồn từ đâu?",
+            "Fielding H. Garrison tin rằng khoa học địa chất có thể bắt nguồn từ Ba Tư sau khi các cuộc "
+            "chinh phục của người Hồi giáo chấm dứt. [1]",
+            "Ba Tư [1]",
+        ),
+        (
+            "Một giáo viên trường công tối thiểu phải có gì?",
+            "Một giáo viên trường công tối thiểu phải có bằng cử nhân và phải được chứng nhận bởi "
+            "tiểu bang [1].",
+            "Bằng cử nhân [1]",
+        ),
+        # ... but not where the question asks what was done, or when: the clause is the answer.
+        (
+            "DECnet ban đầu đã làm gì?",
+            "DECnet ban đầu đã làm gì: phát hành vào năm 1975 để kết nối hai máy tính mini PDP-11 [1].",
+            "Phát hành vào năm 1975 để kết nối hai máy tính mini PDP-11 [1]",
+        ),
+        (
+            "Quân đội rút về khi nào?",
+            "Quân đội rút về sau khi hiệp ước được ký kết [1].",
+            "Sau khi hiệp ước được ký kết [1]",
+        ),
+        # ... nor where the words before it only say the question's own ("thời điểm").
+        (
+            "Quân đội rút về vào thời điểm nào?",
+            "Quân đội rút về vào thời điểm sau khi hiệp ước được ký kết [1].",
+            "Thời điểm sau khi hiệp ước được ký kết [1]",
+        ),
         (
             "Alec Shelbrooke đã đề xuất thanh toán các khoản trợ cấp bằng gì?",
             'Alec Shelbrooke đã đề xuất thanh toán các khoản trợ cấp bằng "Thẻ Tiền mặt Phúc lợi", theo '
