@@ -16,7 +16,9 @@ answers to "how"/"why" questions, whose sentence is the answer. A question askin
 ("Cầu thủ nào đã ghi điểm từ vạch 2 yard?") takes what the sentence says before the question's verb
 ("Anderson đã ghi điểm touchdown từ lượt chơi ở vạch 2 yard" → "Anderson"). An answer that opens with
 the question's words up to its question word is cut to what fills that word's place ("Fort Caroline
-được đổi tên thành San Mateo" → "San Mateo").
+được đổi tên thành San Mateo" → "San Mateo"). A clause after the answer goes, opened after a comma
+("Đường Konwiktorka, cách Old Town …") or without one by "để", "sau khi", "trước khi" or "và được …"
+("tự động hóa để hỗ trợ họ …" → "Tự động hóa"), unless the question asks what was done or when.
 
 A sentence quoted because the model's answer could not be checked is read the same way when the
 question asks for a year, a decade, a date, a counted figure or a name and the sentence holds one
@@ -745,7 +747,9 @@ def asked_phrase(sentence: str, question: str) -> str | None:
     ty nào?". Kinds: a year, a decade, a date ("khi nào": "tháng 3"), a figure with the noun a
     "bao nhiêu" question counts ("8.646 dặm vuông"), a person's name ("ai") or any name ("công
     ty / quốc gia / … nào"). Several candidates are told apart only by a word next to them that
-    stands next to the question's asking phrase; otherwise the sentence stays the answer.
+    stands next to the question's asking phrase, or else by the question's words around them
+    (:func:`_amid_question_words`: "Iran là nước xuất khẩu dầu lớn thứ hai thế giới …" for "Quốc
+    gia nào sản xuất dầu lớn thứ hai thế giới?"); otherwise the sentence stays the answer.
     """
     sentence = unicodedata.normalize("NFC", sentence)
     question = unicodedata.normalize("NFC", question)
