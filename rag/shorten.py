@@ -929,16 +929,22 @@ def _name_runs(sentence: str) -> list[tuple[int, int]]:
     return runs
 
 
+def _asking_phrase_at(question: str) -> tuple[int, int] | None:
+    """Where ``question`` asks its phrase: "công ty nào", else "năm nào", "ai", "bao nhiêu …"; or None."""
+    asking = named_body_asked(question)
+    if asking is None:
+        found = _ASKING_PHRASE.search(question)
+        asking = found.span() if found else None
+    return asking
+
+
 def _next_to_asking_phrase(
     sentence: str, question: str, spans: list[tuple[int, int]]
 ) -> list[tuple[int, int]]:
     """The spans whose word before or after is the question's word before or after its asking phrase."""
-    asking = named_body_asked(question)
+    asking = _asking_phrase_at(question)
     if asking is None:
-        found = _ASKING_PHRASE.search(question)
-        if found is None:
-            return []
-        asking = found.span()
+        return []
     before = re.findall(r"[^\W_]+", question[: asking[0]].lower())[-1:]
     after = re.findall(r"[^\W_]+", question[asking[1] :].lower())[:1]
     kept = []
@@ -962,12 +968,9 @@ def _amid_question_words(sentence: str, question: str, spans: list[tuple[int, in
     "Nhà nước Hồi giáo Iraq và Levant" is followed by "Nhà nước Hồi giáo Iraq", not by who leads
     it, for "Ai lãnh đạo Nhà nước Hồi giáo?".
     """
-    asking = named_body_asked(question)
+    asking = _asking_phrase_at(question)
     if asking is None:
-        found = _ASKING_PHRASE.search(question)
-        if found is None:
-            return []
-        asking = found.span()
+        return []
     # The question's names say what it asks about, not which phrase fills its asking phrase's place.
     unsaid = cite.STOPWORDS | cite.name_tokens(question)
     before = set(cite.tokens(question[: asking[0]])) - unsaid
