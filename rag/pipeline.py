@@ -2907,6 +2907,42 @@ def _repeats_prompt(words: set[str], question_words: set[str]) -> bool:
     return len(from_prompt) >= MIN_INSTRUCTION_WORDS and rest <= question_words | from_prompt
 
 
+# An answer's first sentence holding this share of the question's words says it back with its answer.
+FIRST_SENTENCE_ECHO_SHARE = 0.8
+_STILL_ASKING = re.compile(r"(?<!\w)(?:nào|gì|đâu|mấy|bao nhiêu|ai)(?!\w)")
+
+
+def first_sentence_answering(answer_text: str, question: str) -> str | None:
+    """The first sentence of a longer answer when it says the question back with what it adds; else None.
+
+    "Nghiên cứu về bất bình đẳng thu nhập đôi khi tìm thấy bằng chứng xác nhận giả thuyết đường cong
+    Kuznets [1]. Nhà kinh tế học Joseph Stiglitz đã trình bày bằng chứng vào năm 2009 [3]. …" for
+    "Những nghiên cứu về bất bình đẳng thu nhập đôi khi tìm thấy bằng chứng xác nhận điều gì?": the
+    first sentence answers, the others tell of other passages. Not for "how" / "why" questions,
+    whose answer may take several sentences, nor for a first sentence with no marker or one that
+    leaves out the question's words ("Cũng như trong máy tính …, các đối tượng toán học … cần phải
+    được mã hóa hợp lý [1]. Ví dụ như một số nguyên …" for "… các số nguyên thường được biểu diễn là
+    gì?": the answer is in the second) or still asks ("Giáo hội … chống đối điều gì vì … [1]?").
+    """
+    pieces = [
+        piece for piece in _SENTENCE_BREAK.split(answer_text.strip()) if cite.strip_markers(piece).strip()
+    ]
+    if len(pieces) < 2 or asks_explanation(question) or not cited_numbers(pieces[0]):
+        return None
+    if _STILL_ASKING.search(pieces[0]):
+        return None  # "Nếu bạn hỏi về nhà hóa học nào …": the question said back, asking still
+    asked = cite.content_tokens(question) - {cite.fold(word) for word in _ASKING_WORDS}
+    said = cite.content_tokens(cite.strip_markers(pieces[0]))
+    if not asked or len(asked & said) < FIRST_SENTENCE_ECHO_SHARE * len(asked) or not said - asked:
+        return None
+    return pieces[0]
+
+
+def cited_numbers(text: str) -> set[int]:
+    """The passage numbers the ``[n]`` markers of ``text`` name."""
+    return {n for group in cite.parse_markers(text) for n in group.numbers}
+
+
 def _markers_of(sentence: str) -> str:
     """The ``[n]`` markers of a sentence about to be dropped, for the next one to carry."""
     return " ".join(sentence[group.start : group.end] for group in cite.parse_markers(sentence))
@@ -5877,6 +5913,12 @@ class Assistant:
             if untold:
                 return self._refuse(answer, passages, started, untold)
         if answer.verified and answer.answer == model_text:
+            first = first_sentence_answering(answer.answer, asked)
+            kept = [c for c in answer.citations if first and c.n in cited_numbers(first)]
+            if first and any(c.verified for c in kept):
+                answer.answer = model_text = first
+                answer.citations = kept
+                answer.evidence["first_sentence_answers"] = 1.0
             answer.answer = short_answer(answer.answer, asked)
             if answer.answer == model_text:
                 answer.answer = filled_slot(answer.answer, asked)

@@ -21,6 +21,7 @@ except ImportError:  # pragma: no cover - pytest without the repo root on sys.pa
 from rag.pipeline import (
     Assistant,
     answer_to_dict,
+    first_sentence_answering,
     looks_like_followup,
     model_words_in_quote,
     place_of_person,
@@ -6595,3 +6596,79 @@ def test_a_question_its_own_words_find_surely_is_not_translated(passages, text, 
     )
     always.ask("What is the poverty rate of Phu Chan ward?")
     assert retriever.alternates == [[], [translation]]
+
+
+KUZNETS_PARAGRAPHS = [
+    "Các nghiên cứu về bất bình đẳng thu nhập và tăng trưởng đôi khi đã tìm thấy bằng chứng xác nhận giả "
+    "thuyết đường cong Kuznets, trong đó nêu rõ rằng với sự phát triển kinh tế, bất bình đẳng trước hết "
+    "tăng lên, sau đó giảm xuống.",
+    "Nhà kinh tế học Joseph Stiglitz đã trình bày bằng chứng vào năm 2009 rằng cả bất bình đẳng toàn cầu "
+    "và bất bình đẳng trong các quốc gia đều ngăn chặn sự tăng trưởng bằng cách hạn chế tổng cầu.",
+]
+KUZNETS_Q = "Những nghiên cứu về bất bình đẳng thu nhập đôi khi tìm thấy bằng chứng xác nhận điều gì?"
+
+
+def test_an_answer_whose_first_sentence_answers_ends_there():
+    # XQuAD-vi: two more sentences told of another passage; the first answered (F1 .20 -> 1.0).
+    text, passages = paragraph_passages(KUZNETS_PARAGRAPHS, "Bất bình đẳng kinh tế")
+    reply = (
+        "Nghiên cứu về bất bình đẳng thu nhập đôi khi tìm thấy bằng chứng xác nhận giả thuyết đường cong "
+        "Kuznets [1]. Nhà kinh tế học Joseph Stiglitz đã trình bày bằng chứng vào năm 2009 [2]."
+    )
+    assistant, _, _ = make_assistant(passages, text, [reply], dense=[0.9, 0.85])
+    answer = assistant.ask(KUZNETS_Q)
+    assert not answer.refused and answer.verified
+    assert answer.answer == "Giả thuyết đường cong Kuznets [1]"
+    assert answer.evidence.get("first_sentence_answers") == 1.0
+    assert [c.n for c in answer.citations] == [1]
+    assert "Kuznets" in answer.citations[0].quote
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "first"),
+    [
+        (
+            "Nghiên cứu về bất bình đẳng thu nhập đôi khi tìm thấy bằng chứng xác nhận giả thuyết đường cong "
+            "Kuznets [1]. Nhà kinh tế học Joseph Stiglitz đã trình bày bằng chứng [3].",
+            KUZNETS_Q,
+            "Nghiên cứu về bất bình đẳng thu nhập đôi khi tìm thấy bằng chứng xác nhận giả thuyết đường cong "
+            "Kuznets [1].",
+        ),
+        # One sentence: nothing to end.
+        (
+            "Các bài toán hàm thường được viết lại dưới dạng bài toán quyết định [1].",
+            "Các bài toán hàm thường được viết lại dưới dạng gì?",
+            None,
+        ),
+        # The first sentence leaves out most of the question's words: the answer is further on.
+        (
+            "Các đối tượng toán học cần phải được mã hóa hợp lý [1]. Ví dụ như một số nguyên cần phải được "
+            "biểu diễn dưới dạng nhị phân [1].",
+            "Khi mã hóa các đối tượng toán học, cách thức mà các số nguyên thường được biểu diễn là gì?",
+            None,
+        ),
+        # It still asks, saying the question back.
+        (
+            "Giáo hội chống đối điều gì vì không phù hợp với lời dạy của Thánh thư [1]? Giáo hội ủng hộ "
+            "những người chống đối chiến tranh [1].",
+            "Giáo hội chống đối điều gì vì không phù hợp với lời dạy của Thánh thư?",
+            None,
+        ),
+        # "Why" is answered by every sentence; a first sentence without a marker cites nothing.
+        (
+            "Phường Phù Chẩn giảm nghèo nhanh vì thu nhập tăng [1]. Các hộ được vay vốn [1].",
+            "Vì sao phường Phù Chẩn giảm nghèo nhanh?",
+            None,
+        ),
+        (
+            "Nghiên cứu về bất bình đẳng thu nhập đôi khi tìm thấy bằng chứng xác nhận giả thuyết Kuznets. "
+            "Stiglitz đã trình bày bằng chứng [2].",
+            KUZNETS_Q,
+            None,
+        ),
+    ],
+)
+def test_the_first_sentence_answering_is_kept_only_when_it_says_the_question_back_with_more(
+    answer, question, first
+):
+    assert first_sentence_answering(answer, question) == first
