@@ -126,7 +126,7 @@ _CLAUSE_OPENERS = "cách mà nơi theo vì do khi sau trước để đã nhưng
 _TRAILING_CLAUSE = re.compile(rf",\s+(?:{'|'.join(_CLAUSE_OPENERS)})\b", re.IGNORECASE)
 # A clause opened without a comma by these words says more of the answer before it, unless the
 # question asks what was done ("để kết nối …" is what "DECnet đã làm gì?") or when ("sau khi …").
-_ASKS_DEED = re.compile(r"\b(?:làm gì|mục đích|nhằm|what did)\b", re.IGNORECASE)
+_ASKS_DEED = re.compile(r"\b(?:làm gì|mục đích|nhằm)\b", re.IGNORECASE)
 _BARE_CLAUSE = re.compile(r"\s+(?:để|sau khi|trước khi|và (?:được|phải|đã|sẽ))\s", re.IGNORECASE)
 
 
