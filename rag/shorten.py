@@ -745,9 +745,12 @@ def asked_phrase(sentence: str, question: str) -> str | None:
     2015": a range is no year), "Sau những năm 1940, …" one decade for "… trong thập kỷ nào?",
     and "… quà tặng từ Harrods …" the one name after the question's "từ" for "… món quà từ công
     ty nào?". Kinds: a year, a decade, a date ("khi nào": "tháng 3"), a figure with the noun a
-    "bao nhiêu" question counts ("8.646 dặm vuông"), a person's name ("ai") or any name ("công
-    ty / quốc gia / … nào"). Several candidates are told apart only by a word next to them that
-    stands next to the question's asking phrase, or else by the question's words around them
+    "bao nhiêu" question counts ("8.646 dặm vuông"), a person's name ("ai"), any name ("công
+    ty / quốc gia / … nào"), the name another asked noun opens or stands just before
+    (:func:`_names_after_head`: "Định luật Lorentz" for "Định luật nào …?") or the name placed by
+    "tại" / "ở" for "… ở đâu?" ("… triển lãm tại Triển lãm London năm 1862"). Several candidates
+    are told apart only by a word next to them that stands next to the question's asking phrase,
+    or else by the question's words around them
     (:func:`_amid_question_words`: "Iran là nước xuất khẩu dầu lớn thứ hai thế giới …" for "Quốc
     gia nào sản xuất dầu lớn thứ hai thế giới?"); otherwise the sentence stays the answer.
     """
@@ -780,6 +783,14 @@ def asked_phrase(sentence: str, question: str) -> str | None:
                 continue  # "… tỉnh nào?" is answered by "tỉnh Bắc Ninh", not by the "Kết" of "Kết luận"
             spans.append((start, end))
         spans = _without_list_mates(sentence, spans, own)
+    elif kind is None and (head := _asked_head_noun(question)):
+        spans = _names_after_head(sentence, question, head)
+    elif kind is None and _ASKS_WHERE.search(question):
+        spans = [
+            (start, end)
+            for start, end in _name_runs(sentence)
+            if _PLACED.search(sentence[:start]) and not _own_name(sentence[start:end], question)
+        ]
     else:
         return None
     spans = [(s, e) for s, e in spans if not set(re.findall(r"\d+", sentence[s:e])) & question_numbers]
@@ -797,6 +808,85 @@ def asked_phrase(sentence: str, question: str) -> str | None:
     if end - start >= len(sentence.strip(" .;:,")):
         return None
     return opening_capital(sentence[start:end])
+
+
+# "… nào" after a noun the question names a thing by: "Định luật nào", "Chương trình truyền hình
+# của Mỹ nào" (the noun stands before "của"). The words a noun phrase stops at going back from "nào".
+_ASKED_NOUN = re.compile(
+    r"\b((?:[^\W\d_][\w-]*\s+){1,4}?)(?:của\s+(?:[^\W\d_]+\s+){1,2})?nào\b", re.IGNORECASE
+)
+# A name standing at most this many words after the asked noun: "chương trình nhiều kỳ Dallas".
+MAX_HEAD_GAP = 2
+# Words counting or sorting what "nào" asks, not naming its kind: "Loại người Pháp nào".
+_CLASSIFIERS = frozenset("loại nhóm kiểu dạng cái con những các người điều".split())
+_TIME_NOUN_WORDS = frozenset("thời gian điểm kỳ kì giai đoạn năm tháng ngày".split())
+_ASKS_WHERE = re.compile(r"\bở\s+đâu\b|\btại\s+đâu\b", re.IGNORECASE)
+_PLACED = re.compile(r"(?:^|\s)(?:ở|tại)\s+$", re.IGNORECASE)
+
+
+def _own_name(name: str, question: str) -> bool:
+    """Whether every word of ``name`` is the question's: its own name, said back."""
+    asked = set(re.findall(r"[^\W_]+", fold_diacritics(question).lower()))
+    return set(re.findall(r"[^\W_]+", fold_diacritics(name).lower())) <= asked
+
+
+def _asked_head_noun(question: str) -> list[str]:
+    """The first one or two words of the noun a "<noun> nào" question asks by, lower case; [] if none.
+
+    "Chương trình truyền hình của Mỹ nào …?" → ["chương", "trình"]; "Luật nào …?" → ["luật"].
+    Not for the kinds other rules read (a person, a time, a figure) nor a lone classifier
+    ("loại", "nhóm", "những"), which names no kind a sentence would name its answer by.
+    """
+    found = _ASKED_NOUN.search(question)
+    if found is None:
+        return []
+    words = found.group(1).lower().split()
+    stops = [i for i, word in enumerate(words) if word in cite.EXACT_STOPWORDS or word in _LINKING_WORDS]
+    words = words[stops[-1] + 1 :] if stops else words
+    if not words or words[0] in _CLASSIFIERS or set(words) & _TIME_NOUN_WORDS:
+        return []  # "… trong khoảng thời gian nào?" asks a time, whatever name follows the noun
+    return words[:2]
+
+
+def _names_after_head(sentence: str, question: str, head: list[str]) -> list[tuple[int, int]]:
+    """Names of ``sentence`` that its noun ``head`` opens or stands just before, not the question's own.
+
+    "… quy tắc nhân vectơ gọi là Định luật Lorentz mô tả …" for "Định luật nào …?" →
+    "Định luật Lorentz"; "… trong chương trình nhiều kỳ Dallas …" for "Chương trình truyền hình
+    của Mỹ nào …?" → "Dallas" (at most ``MAX_HEAD_GAP`` words between, no punctuation);
+    "Đạo luật Trường học Nam Phi …" for "Luật nào của Nam Phi …?": a name's first words may end
+    with the noun.
+    """
+    words = [(m.start(), m.end(), m.group().lower()) for m in re.finditer(r"[^\W_]+(?:-[^\W_]+)*", sentence)]
+    said = [word for _, _, word in words]
+    heads = [i for i in range(len(said) - len(head) + 1) if said[i : i + len(head)] == head]
+    spans = []
+    for start, end in _name_runs(sentence):
+        if _own_name(sentence[start:end], question):
+            continue
+        first = next((i for i, (s, _, _) in enumerate(words) if s >= start), None)
+        if first is None:
+            continue
+        for i in heads:
+            last_head = i + len(head) - 1
+            opens = first <= i and last_head <= first + 1 and words[last_head][1] <= end
+            between = range(last_head + 1, first)
+            follows = (
+                len(between) <= MAX_HEAD_GAP
+                and first > last_head
+                and not set(sentence[words[last_head][1] : start]) & _SLOT_BOUNDARY
+                # "cố vấn chính của Tổng thống …" names whose adviser, not the adviser
+                and not any(said[k] in cite.EXACT_STOPWORDS or said[k] in _LINKING_WORDS for k in between)
+                and not any(sentence[words[k][0]].isupper() for k in between)
+            )
+            if follows and not between and sentence[words[i][0]].isupper():
+                start = words[i][0]  # "Đạo luật Trường học Nam Phi": the noun opens the name
+            elif follows and not between and i > 0 and sentence[words[i - 1][0]].isupper():
+                start = words[i - 1][0]
+            if opens or follows:
+                spans.append((start, end))
+                break
+    return spans
 
 
 _LIST_JOINT = re.compile(r"\s*(?:,|;|\bvà\b|\bhoặc\b|\band\b|\bor\b)\s*", re.IGNORECASE)

@@ -514,6 +514,31 @@ IRAN_OIL = "Tại thời điểm đó, Iran là nước xuất khẩu dầu lớ
             "Tốc độ chặt phá rừng 2000-2005 là bao nhiêu dặm vuông mỗi năm?",
             "8.646 dặm vuông mỗi năm",
         ),
+        # "<noun> nào": the name the noun opens, or stands just before.
+        (
+            "Bằng việc kết hợp định nghĩa của dòng điện, quy tắc nhân vectơ gọi là Định luật Lorentz mô tả "
+            "lực tác dụng lên một điện tích chuyển động trong từ trường.",
+            "Định luật nào có định nghĩa một điện tích chuyển động qua từ trường?",
+            "Định luật Lorentz",
+        ),
+        (
+            "Ví dụ, các mô tả về lối sống sang trọng của Mỹ trong chương trình nhiều kỳ Dallas trong Chiến "
+            "tranh lạnh đã thay đổi kỳ vọng của người dân Rumani;",
+            "Chương trình truyền hình của Mỹ nào đã thay đổi quan điểm của người Rumani?",
+            "Dallas",
+        ),
+        (
+            'Đạo luật Trường học Nam Phi năm 1996 công nhận hai loại trường: "công lập" và "độc lập".',
+            "Luật nào của Nam Phi công nhận hai loại trường?",
+            "Đạo luật Trường học Nam Phi",
+        ),
+        # "ở đâu": the one name placed by "tại" / "ở".
+        (
+            "Đồng hồ thành công nhất được phát triển cho Charles Porter bởi Charles Richard và triển lãm tại "
+            "Triển lãm London năm 1862.",
+            "Đồng hồ động cơ hơi nước Charles Porter được trưng bày ở đâu?",
+            "Triển lãm London",
+        ),
         # English: "The" opens the sentence, not a name.
         (
             "The Talbot Hughes collection of 1,442 costumes was a gift from Harrods in 1913.",
@@ -565,6 +590,26 @@ def test_the_one_phrase_of_the_asked_kind_is_read_off_a_quoted_sentence(sentence
         ("Trong Ấn Độ giáo, thầy tâm linh được gọi là guru.", "Ai là thầy tâm linh trong Ấn Độ giáo?"),
         # A question that asks no kind.
         (TALBOT_HUGHES, "Bộ sưu tập Talbot Hughes có gì đặc biệt?"),
+        # The name after "của" says whose adviser, not which.
+        (
+            "Milton Friedman, cố vấn chính của Tổng thống Ronald Reagan, đã tốt nghiệp.",
+            "Cố vấn nào của tổng thống cũng là cựu sinh viên đại học?",
+        ),
+        # "khoảng thời gian nào" asks a time, whatever name follows its noun.
+        (
+            "Chiến tranh kéo dài trong khoảng thời gian Châu Âu chìm trong khủng hoảng.",
+            "Cuộc chiến Bảy năm kéo dài trong khoảng thời gian nào?",
+        ),
+        # "loại … nào" names no kind the sentence would name the answer by.
+        (
+            "Những người Anh di cư đông hơn người Pháp với tỷ lệ 20:1 dọc theo bờ biển từ Nova Scotia.",
+            "Loại người Pháp nào ra tuyên bố này?",
+        ),
+        # Two places after "tại": none told apart.
+        (
+            "Đồng hồ được trưng bày tại Bảo tàng Khoa học và sau đó tại Triển lãm London.",
+            "Đồng hồ được trưng bày ở đâu?",
+        ),
     ],
 )
 def test_no_phrase_when_the_sentence_holds_none_or_several_of_the_asked_kind(sentence, question):
