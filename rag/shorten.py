@@ -1131,9 +1131,10 @@ def slot_filler(sentence: str, question: str, answered: bool = False) -> str | N
     the sentence, and what follows it up to punctuation or two of the question's words after the
     asking word ("… làm tăng đáng kể nồng độ khí quyển của khí nhà kính" for "… đang làm gì đối
     với khí nhà kính?" → "Tăng đáng kể nồng độ khí quyển"). "X nào" keeps its noun in front ("Lục
-    lạp đỏ"), "khi nào" its "khi". A question asking its subject ("Thực thể nào đã đưa ra …?"), a
-    run found twice, a negation in or just before the filler, or a filler made mostly of the
-    question's words give None.
+    lạp đỏ"), "khi nào" its "khi". A "làm" the sentence does not say stands for its verb: "làm gì"
+    is read after the words before it ("… quyết tâm được tái sinh" → "Được tái sinh"). A question
+    asking its subject ("Thực thể nào đã đưa ra …?"), a run found twice, a negation in or just
+    before the filler, or a filler made mostly of the question's words give None.
 
     ``answered``: ``sentence`` is the model's one-sentence answer, checked against its passage,
     rather than a quoted passage sentence. A comma no longer ends the filler, only a clause opened
@@ -1180,6 +1181,13 @@ def slot_filler(sentence: str, question: str, answered: bool = False) -> str | N
         anchor = _slot_anchor(said, before[:-1])
         if anchor is not None:
             before = before[:-1]
+    deed = False
+    if anchor is None and asked_at.group().lower() == "gì" and len(before) >= 3 and before[-1] == "làm":
+        # "Một Lạt-ma … quyết tâm được tái sinh, …" for "Một Lạt-ma quyết tâm làm gì?": "làm" stands
+        # for the verb the sentence says in its place
+        anchor = _slot_anchor(said, before[:-1])
+        if anchor is not None:
+            before, deed = before[:-1], True
     if anchor is None:
         return None
     if noun_dropped and not set(after) - _LINKING_WORDS - _QUESTION_WORDS <= set(said):
@@ -1192,7 +1200,7 @@ def slot_filler(sentence: str, question: str, answered: bool = False) -> str | N
     first = at + length
     if first >= len(words) or _breaks(sentence, words, first, boundary):
         return None
-    while first < len(words) - 1 and said[first] in _SLOT_LINKS and said[first] != before[-1]:
+    while not deed and first < len(words) - 1 and said[first] in _SLOT_LINKS and said[first] != before[-1]:
         first += 1
     restated = {tuple(after[k : k + 2]) for k in range(len(after) - 1)}
     last = first
