@@ -64,6 +64,8 @@ CONTEXT_WORDS = 8
 MIN_CONTEXT_LEAD = 2
 # Question words before its question word that an answer must open with, in order, to be cut after them.
 MIN_FRAME_WORDS = 3
+# Share of the question's content words that a sentence naming its answer before "là" says back.
+MIN_NAMED_BACK_SHARE = 0.8
 
 _WORD = re.compile(r"\d+(?:[.,/]\d+)*%?|[^\W_]+(?:-[^\W_]+)*", re.UNICODE)
 _QUESTION_WORDS = frozenset(
@@ -84,6 +86,8 @@ _TRAILING_WORDS = frozenset(
 # Words a place's name follows ("tỉnh Lào Cai"), and words a name follows as what a thing is called.
 _PLACE_KIND_WORDS = frozenset("tỉnh huyện xã phường quận trấn phố".split())  # "thành phố", "thị trấn"
 _NAMING_WORDS = frozenset("gọi called named".split())
+# "Tên của … là gì?" asks a name: an answer naming it need not say "tên".
+_NAME_WORDS = frozenset("tên name".split())
 # Kept in front of the answer's first word: they belong to its noun ("các địa điểm khác …").
 _DETERMINERS = frozenset("các những một mọi nhiều mỗi the a an".split())
 _HOW_MANY = frozenset("nhiêu mấy".split())
@@ -243,6 +247,7 @@ def short_answer(answer: str, question: str) -> str:
         _reason(sentence, words, repeated)
         if asks_why
         else _after_copula(words, repeated, question_words)
+        or _before_copula(words, repeated, question_words)
         or _added_stretch(words, repeated, asked, question_words)
         or _figure(sentence, words, repeated, question_words)
         or _subject(words, repeated, question_words)
@@ -496,6 +501,41 @@ def _after_copula(words: Words, repeated: list[bool], question_words: list[str])
             continue
         return first, len(words) - 1
     return None
+
+
+def _before_copula(words: Words, repeated: list[bool], question_words: list[str]) -> tuple[int, int] | None:
+    """Before "là" when what follows says the question's "… là gì?" back: the name comes first.
+
+    "Cầu John W. Weeks là cây cầu dành cho người đi bộ bắc qua sông Charles nối cả hai khuôn viên"
+    for "Tên của cây cầu nối với các khuôn viên qua sông Charles là gì?" → "Cầu John W. Weeks";
+    "Guru trong Ấn Độ giáo được gọi là thầy tâm linh" for "Tên của thầy tâm linh trong Ấn Độ giáo
+    là gì?" → "Guru" (the question's words ending the stretch are no answer). The words after the
+    first "là" hold at least half of the question's content words ("tên" aside), both sides
+    together ``MIN_NAMED_BACK_SHARE`` of them, and the stretch before it adds more words than it
+    repeats.
+    """
+    asks_after_copula = any(
+        word in _COPULAS and following in _QUESTION_WORDS
+        for word, following in zip(question_words, question_words[1:], strict=False)
+    )
+    asked = set(question_words) - _LINKING_WORDS - _QUESTION_WORDS - _COPULAS - _NAME_WORDS
+    copula = next((i for i, (_, _, word) in enumerate(words) if word in _COPULAS), None)
+    if not asks_after_copula or not asked or copula is None or copula == 0:
+        return None
+    said_after = {word for _, _, word in words[copula + 1 :]}
+    said_before = {word for _, _, word in words[:copula]}
+    if len(said_after & asked) * 2 < len(asked) or len((said_after | said_before) & asked) < (
+        MIN_NAMED_BACK_SHARE * len(asked)
+    ):
+        return None
+    last = copula - 1
+    while last >= 0 and (repeated[last] or words[last][2] in _LINKING_WORDS | _NAMING_WORDS):
+        last -= 1  # "… trong Ấn Độ giáo được gọi": the question's words and the naming verb
+    stretch = range(last + 1)
+    added = sum(not repeated[i] and words[i][2] not in _LINKING_WORDS for i in stretch)
+    if last < 0 or last >= MAX_SUBJECT_WORDS or added <= sum(repeated[i] for i in stretch):
+        return None
+    return 0, last
 
 
 def _added_stretch(

@@ -349,6 +349,18 @@ from rag.shorten import asked_phrase, short_answer, slot_filler
             "Xấp xỉ 1.160.000 dặm vuông [1]",
         ),
         ("Trận đấu còn lại bao nhiêu giây?", "17 giây còn lại trên đồng hồ [1]", "17 [1]"),
+        # The name before "là", the question said back after it (XQuAD-vi-holdout seeds 0, 1: whole).
+        (
+            "Tên của thầy tâm linh trong Ấn Độ giáo là gì?",
+            "Guru trong Ấn Độ giáo được gọi là thầy tâm linh [1].",
+            "Guru [1]",
+        ),
+        (
+            "Tên của cây cầu nối với các khuôn viên qua sông Charles là gì?",
+            "Cầu John W. Weeks là cây cầu dành cho người đi bộ bắc qua sông Charles nối cả hai "
+            "khuôn viên [1].",
+            "Cầu John W. Weeks [1]",
+        ),
     ],
 )
 def test_a_sentence_restating_the_question_is_cut_to_its_answer(question, answer, short):
@@ -422,6 +434,9 @@ def test_a_sentence_restating_the_question_is_cut_to_its_answer(question, answer
         ),
         # The question's noun before "nào" stays with the answer: nothing is cut.
         ("Thương hiệu xe nào được sản xuất tại Broadmeadows?", "Thương hiệu xe Ford [1]"),
+        # Before "là" the question's subject with a word of its own, after it what the question
+        # does not ask: no name said first.
+        ("Thủ đô của nước Pháp là gì?", "Thủ đô hiện nay của nước Pháp là một thành phố lớn [1]."),
         # Nothing new but an adverb: the sentence only repeats the question.
         (
             "Ngoài Biển Bắc và Eo biển Ailen, còn cái gì khác bị thấp đi trong giai đoạn lạnh giá cuối cùng?",
