@@ -218,8 +218,16 @@ QUOTE_INSTEAD_OF_REFUSAL_OVERLAP = 0.6
 # question the sentence must also hold what is asked: XQuAD-vi-holdout (250 questions each of
 # seeds 0 and 1), 5 of 21 such refusals (and copied phrases without a name) became right quotes,
 # and no unanswerable question was answered, here or on the reports set (without that check, 2
-# of its "how many" questions were, by a sentence naming the ward).
-QUOTE_INSTEAD_OF_REFUSAL_RANK = 0.6
+# of its "how many" questions were, by a sentence naming the ward). Lowered from .6 when the
+# refusals of XQuAD-vi-holdout seeds 0 and 1 (250 questions each) were ranked: the 3 newly quoted
+# (.538-.583) held the answer ("… mà không phá hủy tính chính thống lịch sử"), no unanswerable
+# question was quoted; at .45 one more answerable question's refusal became a wrong quote. Under
+# .6 the sentence must share ``MIN_SHARED_UNNAMED_WORDS`` of the question's words besides its
+# names: the seed report's "Ở Đảng bộ phường Phù Chẩn việc học và làm theo Bác …" ranks .544 for
+# "Phường Phù Chẩn có những cơ sở giáo dục nào?" on the ward's name alone.
+QUOTE_INSTEAD_OF_REFUSAL_RANK = 0.53
+NAMED_QUOTE_INSTEAD_OF_REFUSAL_RANK = 0.6
+MIN_SHARED_UNNAMED_WORDS = 2
 # A figure, date or person question, whose quote must hold what it asks, is quoted from a lower
 # overlap and rank. XQuAD-vi-holdout (250 questions, seed 0): of 10 such refusals, the 3 meeting
 # these (overlaps .53-.57, ranks .46-.67) were answerable and their quotes held the answer ("Cơn
@@ -5950,11 +5958,12 @@ class Assistant:
         Only for a question in the passages' language, when the passages hold at least
         ``QUOTE_INSTEAD_OF_REFUSAL_OVERLAP`` of its words and the quoted sentence ranks at least
         ``QUOTE_INSTEAD_OF_REFUSAL_RANK`` for it (``FIGURE_QUOTE_OVERLAP`` and ``FIGURE_QUOTE_RANK``
-        for a figure, date or person question). Such a question is quoted only with a sentence
-        holding what it asks (a word its strictest answer-start filter accepts,
-        :func:`prompts.answer_start_filters`: "1.345.596 người" for "bao nhiêu người"): the
-        model's refusal is right when the figure is missing, whatever words the passages share;
-        any other question must ask for a thing ("gì", "nào", "what", …).
+        for a figure, date or person question; ``NAMED_QUOTE_INSTEAD_OF_REFUSAL_RANK`` for a sentence
+        sharing fewer than ``MIN_SHARED_UNNAMED_WORDS`` of the question's words besides its names).
+        Such a question is quoted only with a sentence holding what it asks (a word its strictest
+        answer-start filter accepts, :func:`prompts.answer_start_filters`: "1.345.596 người" for
+        "bao nhiêu người"): the model's refusal is right when the figure is missing, whatever words
+        the passages share; any other question must ask for a thing ("gì", "nào", "what", …).
 
         A question in another language that the model refused is quoted the way its unchecked
         answers are (:meth:`_quote_across`, with ``translation``) when the passages hold
@@ -5982,6 +5991,18 @@ class Assistant:
             and not in_other_language(language, passages)
         ):
             extractive = self._extractive(asked, raw, passages, language, min_question_rank=min_rank)
+            if (
+                extractive is not None
+                and kind is None
+                and len(
+                    (cite.content_tokens(asked) - cite.name_tokens(asked))
+                    & cite.content_tokens(extractive[1][0].quote)
+                )
+                < MIN_SHARED_UNNAMED_WORDS
+            ):
+                extractive = self._extractive(
+                    asked, raw, passages, language, min_question_rank=NAMED_QUOTE_INSTEAD_OF_REFUSAL_RANK
+                )
             if self._names_the_quote_lacks(extractive, asked, passages, raw):
                 extractive = None
             if extractive is not None and cited_name_variant(asked, [extractive[1][0].quote]):

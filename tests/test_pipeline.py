@@ -18,6 +18,7 @@ except ImportError:  # pragma: no cover - pytest without the repo root on sys.pa
     from fakes import FakeEmbedder
     from pipeline_fakes import DOC_ID, FakeIndex, FakeLLM, FakeRetriever, seed_passages, seed_text
 
+from rag.citations import rank_sentences
 from rag.pipeline import (
     Assistant,
     answer_to_dict,
@@ -343,17 +344,44 @@ def test_model_refusal_of_a_question_one_sentence_holds_quotes_that_sentence(pas
     assert citation.n == 2 and "được đưa vào chương trình" in citation.quote
     assert text[citation.start : citation.end] == citation.quote
     assert answer.evidence["quoted_instead_of_refusal"] == 1.0
-    # the poverty rate's clause ranks .596 for its question: under QUOTE_INSTEAD_OF_REFUSAL_RANK,
-    # over FIGURE_QUOTE_RANK, and it holds the figure asked
+    # the poverty rate's clause ranks .596 for its question, over FIGURE_QUOTE_RANK, and it holds
+    # the figure asked
     import rag.pipeline
 
-    assert rag.pipeline.FIGURE_QUOTE_RANK < 0.596 < rag.pipeline.QUOTE_INSTEAD_OF_REFUSAL_RANK
+    assert rag.pipeline.FIGURE_QUOTE_RANK < 0.596
     assistant, _, _ = make_assistant(passages, text, [REFUSAL_VI])
     poverty = assistant.ask(POVERTY_Q)
     assert not poverty.refused and "0,58%" in poverty.answer and "0,58%" in poverty.citations[0].quote
     # without the extractive fallback the refusal stands
     assistant, _, _ = make_assistant(passages, text, [REFUSAL_VI], fallback="none")
     assert assistant.ask(question).refused
+
+
+# XQuAD-vi (CC BY-SA 4.0): the paragraph of a question the model refused.
+APOLLO_TAPES = (
+    "Với ngân sách 230.000 đô la, dữ liệu truy phát về mặt trăng gốc còn sót lại từ Apollo 11 được tổng "
+    "hợp bởi Nafzger và được giao cho Lowry Digital để phục hồi. Video được xử lý để loại bỏ nhiễu và rung "
+    "hình mà không phá hủy tính chính thống lịch sử. Các hình ảnh được lấy từ các băng hình ở Australia, "
+    "kho lưu trữ của CBS News và các bản ghi kính viễn vọng được thực hiện tại Trung tâm Vũ trụ Johnson. "
+    "Video được khôi phục giữ nguyên màu đen trắng, có những cải tiến kỹ thuật số thận trọng nhưng không "
+    "có cải tiến về chất lượng âm thanh."
+)
+
+
+def test_a_refused_question_whose_sentence_ranks_from_053_is_quoted():
+    question = (
+        "Các băng hình có thể được phục hồi và xử lý mà không bị phá hủy tính chính thống lịch sử hay "
+        "một số yếu tốc của băng hình bị mất đi tính chính thống?"
+    )
+    sentence = "Video được xử lý để loại bỏ nhiễu và rung hình mà không phá hủy tính chính thống lịch sử."
+    ((rank, start, end), *_) = rank_sentences(question, APOLLO_TAPES)
+    assert APOLLO_TAPES[start:end] == sentence and 0.53 <= rank < 0.6  # refused while the bar was .6
+    passages = [Passage(1, DOC_ID, "Apollo 11", APOLLO_TAPES, 0, len(APOLLO_TAPES), ("c1",), 1.0)]
+    assistant, _, _ = make_assistant(passages, APOLLO_TAPES, [REFUSAL_VI], dense=[0.9])
+    answer = assistant.ask(question)
+    assert not answer.refused and answer.evidence["quoted_instead_of_refusal"] == 1.0
+    (citation,) = answer.citations
+    assert citation.quote == sentence and sentence in answer.answer
 
 
 def test_a_refused_figure_question_is_asked_again_to_copy_with_no_refusal_allowed(passages, text):
