@@ -5797,8 +5797,14 @@ class Assistant:
             answer.standalone_question or question, cite.strip_markers(answer.answer), cited_sentences
         )
         if direction:
-            return self._refuse(
-                answer, passages, started, f"the answer is about another direction: {direction}"
+            return self._quote_or_refuse(
+                answer,
+                passages,
+                question,
+                "",
+                language,
+                started,
+                f"the answer is about another direction: {direction}",
             )
         unit = figure_in_other_unit(answer.standalone_question or question, answer.answer, cited_sentences)
         if unit:
@@ -5963,7 +5969,8 @@ class Assistant:
         Such a question is quoted only with a sentence holding what it asks (a word its strictest
         answer-start filter accepts, :func:`prompts.answer_start_filters`: "1.345.596 người" for
         "bao nhiêu người"): the model's refusal is right when the figure is missing, whatever words
-        the passages share; any other question must ask for a thing ("gì", "nào", "what", …).
+        the passages share; any other question must ask for a thing ("gì", "nào", "what", …). The
+        sentence holds the question's numbers and, when it asks one direction ("phía tây"), that one.
 
         A question in another language that the model refused is quoted the way its unchecked
         answers are (:meth:`_quote_across`, with ``translation``) when the passages hold
@@ -6004,6 +6011,14 @@ class Assistant:
                     asked, raw, passages, language, min_question_rank=NAMED_QUOTE_INSTEAD_OF_REFUSAL_RANK
                 )
             if self._names_the_quote_lacks(extractive, asked, passages, raw):
+                extractive = None
+            if extractive is not None and (
+                cite.numbers_of(asked) - cite.numbers_of(extractive[1][0].quote)
+                or len(_directions(asked)) == 1
+                and not _directions(asked) & _directions(extractive[1][0].quote)
+            ):
+                # "… ở phía tây Thung lũng Trung tâm" and "… nằm ở phía nam đường cao tốc số 41" are
+                # no answer to "Khu phố nào nằm ở phía tây đường cao tốc số 41?"
                 extractive = None
             if extractive is not None and cited_name_variant(asked, [extractive[1][0].quote]):
                 extractive = None  # "Quốc lộ 1D …" quoted for "Quốc lộ 1A …"

@@ -254,6 +254,28 @@ def test_other_direction_reads_the_clause_that_places_the_answer():
     assert other_direction(asked, "Ninh Thuận", ["Ninh Thuận là một tỉnh ven biển."]) == ""  # no direction
 
 
+def test_an_answer_about_another_direction_quotes_the_sentence_of_the_asked_one():
+    # XQuAD-vi: "Tên của nửa phía đông thuộc địa năm 1788 là gì?" was answered with a sentence on the
+    # west and refused, though the passages' best sentence for it names the east half.
+    reply = "Khu phố Atascadero nằm ở phía nam đường cao tốc số 41 [1]."
+    question = "Khu phố nào nằm ở phía tây đường cao tốc số 41?"
+    west = "Khu phố Tower nằm ở phía tây đường cao tốc số 41, gần trung tâm thành phố."
+    for other, quoted in (
+        (west, True),
+        # no quote without the question's number, nor with another direction only
+        ("Khu phố Tower nằm ở phía tây sông San Joaquin, gần trung tâm thành phố.", False),
+        ("Khu phố Tower nằm ở phía đông đường cao tốc số 41, gần trung tâm thành phố.", False),
+    ):
+        paragraph = f"Khu phố Atascadero nằm ở phía nam đường cao tốc số 41. {other}"
+        passages = [Passage(1, DOC_ID, "Fresno", paragraph, 0, len(paragraph), ("c1",), 1.0)]
+        answer = make_assistant(passages, paragraph, [reply], dense=[0.9])[0].ask(question)
+        assert answer.refused is not quoted, other
+        if quoted:
+            assert answer.citations[0].quote == west and answer.evidence["quoted_instead_of_refusal"] == 1.0
+        else:
+            assert answer.refusal_reason == "the answer is about another direction: nam"
+
+
 def test_an_answer_about_another_direction_than_asked_is_refused():
     # XQuAD-vi, a question whose paragraph was held out: the model answered with the district south
     # of the highway, from a sentence that holds every other word of the question.
