@@ -938,6 +938,21 @@ def _holds(words: Sequence[str], phrase: tuple[str, ...]) -> bool:
     return any(tuple(words[j : j + len(phrase)]) == phrase for j in range(len(words)))
 
 
+def passage_language(text: str) -> str:
+    """The language of a passage's own words, its names left out (:func:`name_words`).
+
+    "Các đội thể thao chuyên nghiệp ở Nam California bao gồm các đội từ NFL (Los Angeles Rams, San
+    Diego Chargers); NBA (Los Angeles Lakers, …) …" is Vietnamese, though most of its words are
+    English names.
+    """
+    kept, last = [], 0
+    for match in _name_matches(text):
+        kept.append(text[last : match.start()])
+        last = match.end()
+    kept.append(text[last:])
+    return detect_language("".join(kept))
+
+
 class _PassageMatcher:
     """Caches spans per passage and finds the span that best supports a claim."""
 
@@ -947,7 +962,7 @@ class _PassageMatcher:
         self.question = question
         # Passages in another language than the answer are checked by anchors (numbers, names).
         self.cross_lingual = {
-            p.n: answer_language is not None and detect_language(p.text) != answer_language for p in passages
+            p.n: answer_language is not None and passage_language(p.text) != answer_language for p in passages
         }
 
     def match(self, claim_text: str, claim: Claim, n: int) -> Match | None:

@@ -21,6 +21,7 @@ from rag.citations import (
     marker_runaway_start,
     parse_markers,
     parse_numbers,
+    passage_language,
     required_name_words,
     resolve,
     resolve_citations,
@@ -302,6 +303,22 @@ def test_cross_lingual_claims_are_checked_by_numbers_and_names(passages, answer,
     result = resolve(answer, passages, question=question, answer_language="en")
     assert result.cross_lingual
     assert result.verified is verified
+
+
+def test_a_vietnamese_passage_of_english_names_is_checked_as_vietnamese():
+    # XQuAD-vi-holdout seed 0: its English team names made this passage read as English, and the
+    # Vietnamese answer beside it was shown as an unchecked claim ("Khác.") before a quote.
+    text = (
+        "Các đội thể thao chuyên nghiệp ở Nam California bao gồm các đội từ NFL (Los Angeles Rams, San "
+        "Diego Chargers); NBA (Los Angeles Lakers, Los Angeles Clippers); MLB (Los Angeles Dodgers, Los "
+        "Angeles Angels of Anaheim, San Diego Padres); NHL (Los Angeles Kings, Anaheim Ducks); và MLS "
+        "(LA Galaxy)."
+    )
+    passage = Passage(1, "d", "Nam California", text, 0, len(text), ("c",), 1.0)
+    assert passage_language(text) == "vi"
+    assert passage_language("The Los Angeles Rams are a football team based in Los Angeles.") == "en"
+    result = resolve("Nam California có đội Los Angeles Lakers [1].", [passage], answer_language="vi")
+    assert not result.cross_lingual and result.verified
 
 
 def test_a_list_ordinal_on_its_own_line_is_no_claim(passages):
