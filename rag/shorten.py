@@ -1198,6 +1198,12 @@ MAX_DROPPED_NOUN_WORDS = 4
 # Said between the question's words and what fills its asking word's place: "NASUWT là một công đoàn".
 _SLOT_LINKS = frozenset("là được bởi rằng có".split())
 _SLOT_BOUNDARY = set(',;:()“”"!?.')
+# A list so announced is the answer up to this many words.
+MAX_LISTED_WORDS = 24
+# The words after "<the question's noun>," that announce the things it asks for, listed.
+_LISTED_AFTER = re.compile(
+    r"\s*,\s*(?:trong đó có|trong đó gồm|bao gồm|gồm có|gồm|chẳng hạn như|như là)\s+", re.IGNORECASE
+)
 
 
 def slot_filler(sentence: str, question: str, answered: bool = False) -> str | None:
@@ -1210,7 +1216,9 @@ def slot_filler(sentence: str, question: str, answered: bool = False) -> str | N
     asking word ("… làm tăng đáng kể nồng độ khí quyển của khí nhà kính" for "… đang làm gì đối
     với khí nhà kính?" → "Tăng đáng kể nồng độ khí quyển"). "X nào" keeps its noun in front ("Lục
     lạp đỏ"), "khi nào" its "khi". A "làm" the sentence does not say stands for its verb: "làm gì"
-    is read after the words before it ("… quyết tâm được tái sinh" → "Được tái sinh"). A question
+    is read after the words before it ("… quyết tâm được tái sinh" → "Được tái sinh"). A "nào"
+    noun followed by a comma and "trong đó có", "bao gồm" … is answered by the list these announce
+    (``_LISTED_AFTER``: "… một số môn thể thao, trong đó có cricket, …, và boxing"). A question
     asking its subject ("Thực thể nào đã đưa ra …?"), a run found twice, a negation in or just
     before the filler, or a filler made mostly of the question's words give None.
 
@@ -1276,6 +1284,19 @@ def slot_filler(sentence: str, question: str, answered: bool = False) -> str | N
         return None
     boundary = _SLOT_BOUNDARY - {","} if answered else _SLOT_BOUNDARY
     first = at + length
+    listed = _LISTED_AFTER.match(sentence, words[first - 1][1]) if noun_asked and first < len(words) else None
+    if listed is not None:
+        # "Kenya hoạt động trong một số môn thể thao, trong đó có cricket, đua xe ô tô, … và boxing."
+        # for "… trong những môn thể thao nào?": the list its noun announces, to the sentence's end
+        start = next(i for i in range(first, len(words)) if words[i][0] >= listed.end())
+        last = start
+        while last + 1 < len(words) and not set(sentence[words[last][1] : words[last + 1][0]]) & set(
+            ';:()“”"!?.'
+        ):
+            last += 1
+        if last - start + 1 <= MAX_LISTED_WORDS:
+            return opening_capital(sentence[words[start][0] : words[last][1]])
+        return None
     if first >= len(words) or _breaks(sentence, words, first, boundary):
         return None
     while not deed and first < len(words) - 1 and said[first] in _SLOT_LINKS and said[first] != before[-1]:

