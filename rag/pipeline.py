@@ -6262,7 +6262,9 @@ class Assistant:
             [self._cite_span(passage, start, end)],
         )
         # The sentence says the question back: what stands in its asking word's place answers it.
-        answer.answer, answer.citations = self._model_words_or_quote(quoted, "", question, answer, passages)
+        answer.answer, answer.citations = self._model_words_or_quote(
+            quoted, "", question, answer, passages, restates=evidence == "restated_question"
+        )
         answer.verified = True
         answer.evidence[evidence] = 1.0
         return ""
@@ -6972,6 +6974,7 @@ class Assistant:
         question: str,
         answer: Answer,
         passages: Sequence[Passage],
+        restates: bool = False,
     ) -> tuple[str, list[cite.Citation]]:
         """The words of the model's answer that ``quoted`` holds, cited to it; else ``quoted``.
 
@@ -6983,6 +6986,8 @@ class Assistant:
         (:func:`writes_question_names`): "Hoesung Lee là chủ tịch của IPCC" names no chair of TUMAS.
         The model's words need no such check: an XQuAD paragraph listing alumni ("Tổng thống
         Colombia Juan Manuel Santos; …") never writes the "Harvard" the question asks about.
+        ``restates``: the sentence says the question back (:meth:`_quote_restating_sentence`); failing
+        both, it is read as an answer restating its question is (:func:`rag.shorten.short_answer`).
         """
         _, citations = quoted
         if not citations:
@@ -7014,6 +7019,15 @@ class Assistant:
         if filler is not None:
             answer.evidence["slot_filler_quoted"] = 1.0
             return f"{filler} [{citations[0].n}]", citations
+        if restates:
+            # "Đảng ủy xác định tập trung giải quyết những vấn đề nổi cộm, … là giải pháp quan trọng
+            # tạo chuyển biến …" says "Đảng ủy … xác định giải pháp quan trọng … là gì?" back: read as
+            # an answer that restates its question
+            marker = f"[{citations[0].n}]"
+            short = short_answer(f"{citations[0].quote} {marker}", question)
+            if short != f"{citations[0].quote} {marker}":
+                answer.evidence["restated_answer_read"] = 1.0
+                return short, citations
         return quoted
 
     def _names_the_quote_lacks(

@@ -3711,7 +3711,12 @@ def test_an_answer_from_another_sentence_than_the_one_restating_the_question_quo
     assistant, _, _ = make_assistant(passages, text, [reply.format(n=n)])
     answer = assistant.ask(question)
     assert answer.evidence.get("restated_question") == 1.0 and answer.verified and not answer.refused
-    assert answer.answer == f"{restated_note_for('vi')} “{sentence}” [{n}]"
+    if question == REGISTER_Q:
+        # The sentence says the question back, read for its answer as an answer restating it would be.
+        assert answer.answer == f"Những việc làm cụ thể [{n}]"
+        assert answer.evidence["restated_answer_read"] == 1.0
+    else:
+        assert answer.answer == f"{restated_note_for('vi')} “{sentence}” [{n}]"
     (citation,) = answer.citations
     assert citation.n == n and citation.verified and text[citation.start : citation.end] == sentence
 
