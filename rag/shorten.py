@@ -252,6 +252,11 @@ def short_answer(answer: str, question: str) -> str:
         or _figure(sentence, words, repeated, question_words)
         or _subject(words, repeated, question_words)
         or _after_frame(words, question_words)
+        or (
+            _opening_clause(sentence, words, question_words)
+            if _ASKS_WHEN_OR_HOW_LONG.search(question)
+            else None
+        )
     )
     if found is None:
         return answer
@@ -574,6 +579,32 @@ def _before_copula(words: Words, repeated: list[bool], question_words: list[str]
     if last < 0 or last >= MAX_SUBJECT_WORDS or added <= sum(repeated[i] for i in stretch):
         return None
     return 0, last
+
+
+# A question whose answer a sentence may open with, before a comma: when, or how long.
+_ASKS_WHEN_OR_HOW_LONG = re.compile(r"\bbao\s+lâu\b|\bkhi\s+nào\b|\blúc\s+nào\b|\bbao\s+giờ\b", re.IGNORECASE)
+
+
+def _opening_clause(sentence: str, words: Words, question_words: list[str]) -> tuple[int, int] | None:
+    """For "when" and "how long": the clause before the first comma when the rest says the question back.
+
+    "Sau hơn 1 năm triển khai thực hiện, thành phố Từ Sơn xử phạt được 61 trường hợp vi phạm đất
+    đai" for "Sau bao lâu triển khai thì thành phố Từ Sơn xử phạt được 61 trường hợp vi phạm đất
+    đai?" → "Sau hơn 1 năm triển khai thực hiện": after the comma stand ``MIN_NAMED_BACK_SHARE``
+    of the question's content words the clause does not say, and the clause adds words of its own.
+    """
+    comma = next((i for i in range(1, len(words)) if "," in sentence[words[i - 1][1] : words[i][0]]), None)
+    if comma is None:
+        return None
+    asked = set(question_words) - _LINKING_WORDS - _QUESTION_WORDS
+    opening = {word for _, _, word in words[:comma]}
+    rest = {word for _, _, word in words[comma:]}
+    untold = asked - opening
+    if not untold or len(untold & rest) < MIN_NAMED_BACK_SHARE * len(untold):
+        return None
+    if not opening - asked - _LINKING_WORDS:
+        return None
+    return 0, comma - 1
 
 
 def _added_stretch(

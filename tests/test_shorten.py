@@ -8,6 +8,10 @@ import pytest
 
 from rag.shorten import asked_phrase, short_answer, slot_filler, without_bare_clause
 
+FINED_AFTER_A_YEAR = (
+    "Sau hơn 1 năm triển khai thực hiện, thành phố Từ Sơn xử phạt được 61 trường hợp vi phạm đất đai [1]."
+)
+
 
 @pytest.mark.parametrize(
     ("question", "answer", "short"),
@@ -349,6 +353,13 @@ from rag.shorten import asked_phrase, short_answer, slot_filler, without_bare_cl
             "Xấp xỉ 1.160.000 dặm vuông [1]",
         ),
         ("Trận đấu còn lại bao nhiêu giây?", "17 giây còn lại trên đồng hồ [1]", "17 [1]"),
+        # "bao lâu" answered by the clause before a comma, the question said back after it (reports set:
+        # the whole sentence was shown).
+        (
+            "Sau bao lâu triển khai thì thành phố Từ Sơn xử phạt được 61 trường hợp vi phạm đất đai?",
+            FINED_AFTER_A_YEAR,
+            "Sau hơn 1 năm triển khai thực hiện [1]",
+        ),
         # The name before "là", the question said back after it (XQuAD-vi-holdout seeds 0, 1: whole).
         (
             "Tên của thầy tâm linh trong Ấn Độ giáo là gì?",
@@ -434,6 +445,8 @@ def test_a_sentence_restating_the_question_is_cut_to_its_answer(question, answer
         ),
         # The question's noun before "nào" stays with the answer: nothing is cut.
         ("Thương hiệu xe nào được sản xuất tại Broadmeadows?", "Thương hiệu xe Ford [1]"),
+        # An opening clause answers "when" or "how long" only.
+        ("Thành phố Từ Sơn đã làm gì với 61 trường hợp vi phạm đất đai?", FINED_AFTER_A_YEAR),
         # Before "là" the question's subject with a word of its own, after it what the question
         # does not ask: no name said first.
         ("Thủ đô của nước Pháp là gì?", "Thủ đô hiện nay của nước Pháp là một thành phố lớn [1]."),
