@@ -938,21 +938,6 @@ def _holds(words: Sequence[str], phrase: tuple[str, ...]) -> bool:
     return any(tuple(words[j : j + len(phrase)]) == phrase for j in range(len(words)))
 
 
-def passage_language(text: str) -> str:
-    """The language of a passage's own words, its names left out (:func:`name_words`).
-
-    "Các đội thể thao chuyên nghiệp ở Nam California bao gồm các đội từ NFL (Los Angeles Rams, San
-    Diego Chargers); NBA (Los Angeles Lakers, …) …" is Vietnamese, though most of its words are
-    English names.
-    """
-    kept, last = [], 0
-    for match in _name_matches(text):
-        kept.append(text[last : match.start()])
-        last = match.end()
-    kept.append(text[last:])
-    return detect_language("".join(kept))
-
-
 class _PassageMatcher:
     """Caches spans per passage and finds the span that best supports a claim."""
 
@@ -962,7 +947,7 @@ class _PassageMatcher:
         self.question = question
         # Passages in another language than the answer are checked by anchors (numbers, names).
         self.cross_lingual = {
-            p.n: answer_language is not None and passage_language(p.text) != answer_language for p in passages
+            p.n: answer_language is not None and detect_language(p.text) != answer_language for p in passages
         }
 
     def match(self, claim_text: str, claim: Claim, n: int) -> Match | None:
@@ -991,6 +976,15 @@ class _PassageMatcher:
     def any_cross_lingual(self) -> bool:
         """True when some passage is in another language than the answer."""
         return any(self.cross_lingual.values())
+
+    def cites_across(self, cited: Iterable[int]) -> bool:
+        """Whether a cited passage is in another language than the answer; any passage when none is cited.
+
+        A Vietnamese passage listing English team names ("NFL (Los Angeles Rams, …); NBA (…)")
+        reads as English: shown beside the cited ones, it makes no Vietnamese answer a translation.
+        """
+        numbers = [n for n in cited if n in self.cross_lingual]
+        return any(self.cross_lingual[n] for n in numbers) if numbers else self.any_cross_lingual
 
 
 # "1." alone on its line: a list's number, the item on the next line.
@@ -1083,7 +1077,7 @@ def resolve(
         hallucinated,
         checks,
         best_overall,
-        matcher.any_cross_lingual,
+        matcher.cites_across(citation.n for citation in citations),
         [n.lstrip("#") for n in invented],
     )
 
