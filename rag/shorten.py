@@ -928,6 +928,8 @@ _ASKED_NOUN = re.compile(
 MAX_HEAD_GAP = 2
 # Words counting or sorting what "nào" asks, not naming its kind: "Loại người Pháp nào".
 _CLASSIFIERS = frozenset("loại nhóm kiểu dạng cái con những các người điều".split())
+_NAMED_YEAR = re.compile(r"\s+năm\s+\d{3,4}\b")
+_NOUN_PHRASE_BOUNDS = frozenset("từ về và như theo hay hoặc".split())
 _TIME_NOUN_WORDS = frozenset("thời gian điểm kỳ kì giai đoạn năm tháng ngày".split())
 _ASKS_WHERE = re.compile(r"\bở\s+đâu\b|\btại\s+đâu\b", re.IGNORECASE)
 _PLACED = re.compile(r"(?:^|\s)(?:ở|tại)\s+$", re.IGNORECASE)
@@ -950,7 +952,8 @@ def _asked_head_noun(question: str) -> list[str]:
     if found is None:
         return []
     words = found.group(1).lower().split()
-    stops = [i for i, word in enumerate(words) if word in cite.EXACT_STOPWORDS or word in _LINKING_WORDS]
+    # Only words linking phrases end it: a stopword list's "thế" is the first syllable of "thế giới".
+    stops = [i for i, word in enumerate(words) if word in _LINKING_WORDS | _NOUN_PHRASE_BOUNDS]
     words = words[stops[-1] + 1 :] if stops else words
     if not words or words[0] in _CLASSIFIERS or set(words) & _TIME_NOUN_WORDS:
         return []  # "… trong khoảng thời gian nào?" asks a time, whatever name follows the noun
@@ -993,7 +996,9 @@ def _names_after_head(sentence: str, question: str, head: list[str]) -> list[tup
             elif follows and not between and i > 0 and sentence[words[i - 1][0]].isupper():
                 start = words[i - 1][0]
             if opens or follows:
-                spans.append((start, end))
+                dated = _NAMED_YEAR.match(sentence, end)
+                # "Triển lãm Lớn năm 1851", "Đạo luật Trường học Nam Phi năm 1996": the year names it too
+                spans.append((start, dated.end() if dated else end))
                 break
     return spans
 

@@ -558,7 +558,14 @@ IRAN_OIL = "Tại thời điểm đó, Iran là nước xuất khẩu dầu lớ
         (
             'Đạo luật Trường học Nam Phi năm 1996 công nhận hai loại trường: "công lập" và "độc lập".',
             "Luật nào của Nam Phi công nhận hai loại trường?",
-            "Đạo luật Trường học Nam Phi",
+            "Đạo luật Trường học Nam Phi năm 1996",  # the year names it too
+        ),
+        # "thế giới" is one noun, though "thế" is a stopword (XQuAD-vi-holdout seed 2: whole sentence).
+        (
+            "V&A có nguồn gốc từ Triển lãm Lớn năm 1851, trong đó Henry Cole, giám đốc đầu tiên của bảo "
+            "tàng, đã tham gia vào việc lập kế hoạch;",
+            "V & A có nguồn gốc từ triển lãm thế giới nào?",
+            "Triển lãm Lớn năm 1851",
         ),
         # "ở đâu": the one name placed by "tại" / "ở".
         (
