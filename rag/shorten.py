@@ -787,6 +787,11 @@ _DATE_IN_TEXT = re.compile(
 
 # "ngày 1/1/1997", "19/05/1999": a day, month and year written with slashes; in documents of the Party
 # and state with hyphens ("ngày 2-9-1945", "tháng 5-1988").
+# A time counted back from now: "66 triệu năm trước", "khoảng 515 triệu năm trước".
+_YEARS_AGO = re.compile(
+    r"(?<![\w.,])(?:khoảng\s+)?\d+(?:[.,]\d+)*\s+(?:(?:triệu|nghìn|ngàn|tỷ|tỉ)\s+)?năm\s+(?:về\s+)?trước\b",
+    re.IGNORECASE,
+)
 _SLASHED_DATE = re.compile(
     r"(?<![\w/-])(?:(?:(?:ngày|mồng|mùng)\s+)?\d{1,2}\s*(?P<mark>[/-])\s*\d{1,2}\s*(?P=mark)\s*\d{4}"
     r"|tháng\s+\d{1,2}\s*[/-]\s*\d{4})(?![\w/-])",
@@ -872,6 +877,7 @@ def asked_phrase(sentence: str, question: str) -> str | None:
         spans = [m.span() for m in _DECADE_IN_TEXT.finditer(sentence)]
     elif kind == "time":
         spans = [m.span() for m in _DATE_IN_TEXT.finditer(sentence)]
+        spans += [m.span() for m in _YEARS_AGO.finditer(sentence)]
         if asks_year(question):
             spans = [(s, e) for s, e in spans if re.search(f"{_YEAR_ALONE}|{_OLD_YEAR}", sentence[s:e])]
     elif kind == "quantity":

