@@ -552,7 +552,8 @@ def _before_copula(words: Words, repeated: list[bool], question_words: list[str]
     "Cầu John W. Weeks là cây cầu dành cho người đi bộ bắc qua sông Charles nối cả hai khuôn viên"
     for "Tên của cây cầu nối với các khuôn viên qua sông Charles là gì?" → "Cầu John W. Weeks";
     "Guru trong Ấn Độ giáo được gọi là thầy tâm linh" for "Tên của thầy tâm linh trong Ấn Độ giáo
-    là gì?" → "Guru" (the question's words ending the stretch are no answer). The words after the
+    là gì?" → "Guru" (the question's words after a linking word ending the stretch are no answer;
+    those closing a compound are: "Hiện tượng tự miễn dịch"). The words after the
     first "là" hold at least half of the question's content words ("tên" aside), both sides
     together ``MIN_NAMED_BACK_SHARE`` of them, and the stretch before it adds more words than it
     repeats.
@@ -572,8 +573,17 @@ def _before_copula(words: Words, repeated: list[bool], question_words: list[str]
     ):
         return None
     last = copula - 1
-    while last >= 0 and (repeated[last] or words[last][2] in _LINKING_WORDS | _NAMING_WORDS):
-        last -= 1  # "… trong Ấn Độ giáo được gọi": the question's words and the naming verb
+    while last >= 0 and words[last][2] in _LINKING_WORDS | _NAMING_WORDS:
+        last -= 1  # "… được gọi": the naming verb
+    said_back = last
+    while said_back >= 0 and repeated[said_back] and words[said_back][2] not in _LINKING_WORDS:
+        said_back -= 1
+    if said_back >= 0 and said_back < last and words[said_back][2] in _LINKING_WORDS:
+        # "Guru trong Ấn Độ giáo": the question's words after a linking word are no part of the name,
+        # those of a compound are ("tự miễn dịch")
+        last = said_back
+        while last >= 0 and words[last][2] in _LINKING_WORDS:
+            last -= 1
     stretch = range(last + 1)
     added = sum(not repeated[i] and words[i][2] not in _LINKING_WORDS for i in stretch)
     if last < 0 or last >= MAX_SUBJECT_WORDS or added <= sum(repeated[i] for i in stretch):

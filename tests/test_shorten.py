@@ -372,6 +372,12 @@ FINED_AFTER_A_YEAR = (
             "khuôn viên [1].",
             "Cầu John W. Weeks [1]",
         ),
+        # The question's words closing a compound stay: "tự miễn dịch", not "Hiện tượng tự".
+        (
+            "Thuật ngữ cho hệ thống miễn dịch tấn công các mô bình thường là gì?",
+            "Hiện tượng tự miễn dịch là kết quả của hệ thống miễn dịch tấn công các mô bình thường [1].",
+            "Hiện tượng tự miễn dịch [1]",
+        ),
     ],
 )
 def test_a_sentence_restating_the_question_is_cut_to_its_answer(question, answer, short):
