@@ -553,10 +553,9 @@ def _before_copula(words: Words, repeated: list[bool], question_words: list[str]
     for "Tên của cây cầu nối với các khuôn viên qua sông Charles là gì?" → "Cầu John W. Weeks";
     "Guru trong Ấn Độ giáo được gọi là thầy tâm linh" for "Tên của thầy tâm linh trong Ấn Độ giáo
     là gì?" → "Guru" (the question's words after a linking word ending the stretch are no answer;
-    those closing a compound are: "Hiện tượng tự miễn dịch"). The words after the
-    first "là" hold at least half of the question's content words ("tên" aside), both sides
-    together ``MIN_NAMED_BACK_SHARE`` of them, and the stretch before it adds more words than it
-    repeats.
+    those closing a compound are: "Hiện tượng tự miễn dịch"). The words after the first "là" hold
+    at least half of the question's content words ("tên" aside), both sides together
+    ``MIN_NAMED_BACK_SHARE`` of them, and the stretch before it adds more words than it repeats.
     """
     asks_after_copula = any(
         word in _COPULAS and following in _QUESTION_WORDS
@@ -795,13 +794,13 @@ _DATE_IN_TEXT = re.compile(
 )
 
 
-# "ngày 1/1/1997", "19/05/1999": a day, month and year written with slashes; in documents of the Party
-# and state with hyphens ("ngày 2-9-1945", "tháng 5-1988").
 # A time counted back from now: "66 triệu năm trước", "khoảng 515 triệu năm trước".
 _YEARS_AGO = re.compile(
     r"(?<![\w.,])(?:khoảng\s+)?\d+(?:[.,]\d+)*\s+(?:(?:triệu|nghìn|ngàn|tỷ|tỉ)\s+)?năm\s+(?:về\s+)?trước\b",
     re.IGNORECASE,
 )
+# "ngày 1/1/1997", "19/05/1999": a day, month and year written with slashes; in documents of the Party
+# and state with hyphens ("ngày 2-9-1945", "tháng 5-1988").
 _SLASHED_DATE = re.compile(
     r"(?<![\w/-])(?:(?:(?:ngày|mồng|mùng)\s+)?\d{1,2}\s*(?P<mark>[/-])\s*\d{1,2}\s*(?P=mark)\s*\d{4}"
     r"|tháng\s+\d{1,2}\s*[/-]\s*\d{4})(?![\w/-])",
