@@ -893,15 +893,17 @@ def asked_phrase(sentence: str, question: str) -> str | None:
         spans = _counted_figures(sentence, question)
     elif kind == "person" or asks_named_body(question):
         place_kind = asked_place_kind(question)
-        asked_words = set(re.findall(r"[^\W_]+", fold_diacritics(question).lower()))
         spans = []
         own: list[tuple[int, int]] = []
         for start, end in _name_runs(sentence):
-            run = fold_diacritics(sentence[start:end]).lower()
-            if set(re.findall(r"[^\W_]+", run)) <= asked_words:
+            if _own_name(sentence[start:end], question):
                 own.append((start, end))
                 continue  # the question's own name
-            if kind == "person" and " " not in run and is_vietnamese_word(sentence[start:end]):
+            if (
+                kind == "person"
+                and " " not in sentence[start:end]
+                and is_vietnamese_word(sentence[start:end])
+            ):
                 continue  # no Vietnamese name has one syllable: "Bác", "Thuốc"
             if place_kind and not _after_kind_word(sentence, start, place_kind):
                 continue  # "… tỉnh nào?" is answered by "tỉnh Bắc Ninh", not by the "Kết" of "Kết luận"
